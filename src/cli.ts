@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Entry point. Protocol verbs (store/get/erase/list/version) are dispatched here with
+// nothing heavy loaded: the helper is spawned on every pull. Everything else goes to
+// the management CLI, which loads yargs lazily.
+import { describeError } from './errors.js';
+import { HELPER_NAME, PACKAGE_NAME, VERSION } from './version.js';
+
+const PROTOCOL_VERBS = new Set(['store', 'get', 'erase', 'list', 'version']);
+const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version>`;
+
+async function main(args: string[]): Promise<number> {
+  const [verb] = args;
+  if (verb === undefined || (PROTOCOL_VERBS.has(verb) && args.length !== 1)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 1;
+  }
+  if (verb === 'version' || ((verb === '--version' || verb === '-v') && args.length === 1)) {
+    process.stdout.write(`${HELPER_NAME} (${PACKAGE_NAME}) ${VERSION}\n`);
+    return 0;
+  }
+  if (PROTOCOL_VERBS.has(verb)) return (await import('./commands/helper-verbs.js')).runHelperVerb(verb);
+  return (await import('./commands/management.js')).runManagement(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    // Last resort: a bug must still be one line on stdout, never a stack trace.
+    process.stdout.write(`${describeError(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,19 @@
+// Forgetting a login. Only the exact entry is erased: `docker logout us.icr.io` must
+// not remove a `*.icr.io` pattern that serves other registries too. The mapping entry
+// goes first, so a failure afterwards leaves an orphaned secret, not a dangling entry.
+import { CredentialsNotFoundError } from '../errors.js';
+import { normalizeServer } from '../hosts/normalize.js';
+import { updateMapping } from '../mapping/mapping-file.js';
+import type { MappingEntry } from '../mapping/types.js';
+import { openStore } from '../secrets/select-store.js';
+
+export async function eraseCredential(serverURL: string): Promise<MappingEntry> {
+  const server = normalizeServer(serverURL);
+  const removed = await updateMapping((mapping) => {
+    const index = mapping.entries.findIndex((e) => e.server === server.key);
+    return index < 0 ? undefined : mapping.entries.splice(index, 1)[0];
+  });
+  if (!removed) throw new CredentialsNotFoundError();
+  await (await openStore(removed.store)).delete(removed.secretRef);
+  return removed;
+}

@@ -1,0 +1,95 @@
+// Turns whatever a client sends as a server URL into the key lanyard looks entries
+// up by, the way the reference helpers and clients treat it (reference §1.6, §2):
+// scheme optional (http/https only), host case-insensitive, port significant
+// (default ports dropped), path and query ignored, IPv6 literals bracketed.
+import { isIPv6 } from 'node:net';
+import { UserError } from '../errors.js';
+import { DOCKER_HUB_KEY, dockerHubOAuthKey, isDockerHubHost } from './dockerhub.js';
+
+export interface ServerKey {
+  /** `host`, `host:port`, `[v6]:port`, a pattern like `*.icr.io`, or a verbatim Hub OAuth key. */
+  key: string;
+  host: string;
+  port: string | undefined;
+  isPattern: boolean;
+}
+
+const DEFAULT_PORTS: Record<string, string> = { https: '443', http: '80' };
+const LABEL = /^(?:[a-z0-9_*](?:[a-z0-9_*-]*[a-z0-9_*])?)$/;
+
+function show(input: string): string {
+  return JSON.stringify(input.length > 100 ? `${input.slice(0, 100)}…` : input);
+}
+
+function splitScheme(input: string): { scheme: string | undefined; rest: string } {
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(input);
+  if (!match) return { scheme: undefined, rest: input.replace(/^\/\//, '') };
+  const scheme = match[1].toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') throw new UserError(`unsupported scheme: ${scheme}`);
+  return { scheme, rest: input.slice(match[0].length) };
+}
+
+function splitHostPort(authority: string, input: string): { host: string; port: string | undefined } {
+  if (authority.startsWith('[')) {
+    const close = authority.indexOf(']');
+    const address = authority.slice(1, close);
+    const tail = authority.slice(close + 1);
+    if (close < 0 || !isIPv6(address) || (tail !== '' && !tail.startsWith(':'))) {
+      throw new UserError(`invalid IPv6 address in server URL ${show(input)}`);
+    }
+    return { host: `[${new URL(`http://[${address}]`).hostname.slice(1, -1)}]`, port: tail ? tail.slice(1) : undefined };
+  }
+  const colons = authority.split(':').length - 1;
+  if (colons > 1) {
+    // Unbracketed IPv6 (docker's ConvertToHostname accepts it): the whole thing, or address:port.
+    if (isIPv6(authority)) return splitHostPort(`[${authority}]`, input);
+    const last = authority.lastIndexOf(':');
+    return splitHostPort(`[${authority.slice(0, last)}]${authority.slice(last)}`, input);
+  }
+  const [host, port] = authority.split(':');
+  return { host, port: colons === 1 ? port : undefined };
+}
+
+function normalizePort(port: string | undefined, scheme: string | undefined, input: string): string | undefined {
+  if (port === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    throw new UserError(`invalid port in server URL ${show(input)}`);
+  }
+  const canonical = String(Number(port));
+  return scheme && DEFAULT_PORTS[scheme] === canonical ? undefined : canonical;
+}
+
+function validateHost(host: string, input: string): void {
+  if (host === '') throw new UserError('no hostname in URL');
+  if (host.startsWith('[')) return;
+  const labels = host.split('.');
+  for (const label of labels) {
+    if (!LABEL.test(label)) throw new UserError(`invalid hostname in server URL ${show(input)}`);
+  }
+}
+
+export function normalizeServer(input: string): ServerKey {
+  const trimmed = input.trim();
+  if (trimmed === '') throw new UserError('no credentials server URL');
+  if (/[\s\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new UserError('invalid server URL: it contains whitespace or control characters');
+  }
+  const { scheme, rest } = splitScheme(trimmed);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  const path = authorityEnd < 0 ? '' : rest.slice(authorityEnd).replace(/[?#].*$/, '');
+  if (authority.includes('@')) {
+    throw new UserError('invalid server URL: it must not contain a username or password');
+  }
+  const split = splitHostPort(authority, trimmed);
+  const host = split.host.toLowerCase().replace(/\.$/, '');
+  validateHost(host, trimmed);
+  const port = normalizePort(split.port, scheme, trimmed);
+  const isPattern = host.includes('*');
+
+  if (!isPattern && port === undefined && isDockerHubHost(host)) {
+    const oauthKey = dockerHubOAuthKey(path);
+    return { key: oauthKey ?? DOCKER_HUB_KEY, host: DOCKER_HUB_KEY, port, isPattern };
+  }
+  return { key: port === undefined ? host : `${host}:${port}`, host, port, isPattern };
+}

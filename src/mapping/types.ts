@@ -1,0 +1,37 @@
+// The non-secret mapping: which server (or host pattern) is answered from which
+// secret, of which kind. Secrets themselves live in a SecretStore, referenced by id.
+
+export const KINDS = ['ibm-iam', 'iam-refresh', 'dockerhub', 'openshift', 'oauth2', 'identity-token', 'static'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export const STORE_NAMES = ['keychain', 'file', 'env'] as const;
+export type StoreName = (typeof STORE_NAMES)[number];
+
+export interface MappingEntry {
+  /** Normalised lookup key: `host[:port]`, a pattern such as `*.icr.io`, or a verbatim Hub OAuth key. */
+  server: string;
+  /** The server URL as the client first gave it; `list` answers with this. */
+  serverURL: string;
+  kind: Kind;
+  username: string;
+  store: StoreName;
+  /** The secret's id inside its store (for `env`, the variable's name). */
+  secretRef: string;
+  /** Provider settings (endpoints, API server, CA bundle), never secrets. */
+  options?: Record<string, string>;
+  updatedAt: string;
+}
+
+export interface Mapping {
+  version: 1;
+  defaultStore?: StoreName;
+  entries: MappingEntry[];
+}
+
+export function isKind(value: string): value is Kind {
+  return (KINDS as readonly string[]).includes(value);
+}
+
+export function isStoreName(value: string): value is StoreName {
+  return (STORE_NAMES as readonly string[]).includes(value);
+}

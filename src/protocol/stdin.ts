@@ -1,0 +1,45 @@
+// Reads a protocol request from stdin: bounded in size and strictly UTF-8, so a
+// runaway or binary payload is refused with one line instead of eating memory or
+// being stored mangled.
+import { readSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { UserError } from '../errors.js';
+
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
+const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
+
+function readChunk(buffer: Buffer): number {
+  for (;;) {
+    try {
+      return readSync(0, buffer, 0, buffer.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EOF') return 0;
+      // A non-blocking stdin (some pipes, terminals) has no data yet: wait briefly, retry.
+      if (code === 'EAGAIN') { Atomics.wait(sleepBuffer, 0, 0, 5); continue; }
+      if (code === 'EBADF' || code === 'EINVAL') return 0; // stdin closed or absent
+      throw error;
+    }
+  }
+}
+
+export function readStdin(limit = MAX_INPUT_BYTES): string {
+  // A person typing the verb by hand would otherwise face a silent wait.
+  if (isatty(0)) throw new UserError('this reads its input on stdin; pipe it in, e.g. echo us.icr.io | docker-credential-lanyard get');
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  for (;;) {
+    const n = readChunk(buffer);
+    if (n === 0) break;
+    total += n;
+    if (total > limit) throw new UserError(`input on stdin is larger than the ${limit / 1024 / 1024} MiB limit`);
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new UserError('input on stdin is not valid UTF-8');
+  }
+}

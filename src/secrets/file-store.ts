@@ -1,0 +1,58 @@
+// The headless store: one JSON file, mode 0600, in the user's data directory.
+// Chosen explicitly (LANYARD_STORE=file) or announced when no Secret Service exists.
+import { readFileSync, statSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { withLock } from '../fsutil/lock.js';
+import { lockPathFor, paths } from '../paths.js';
+import type { SecretStore } from './secret-store.js';
+
+interface SecretsFile {
+  version: 1;
+  secrets: Record<string, string>;
+}
+
+function load(): SecretsFile {
+  const file = paths.secretsFile;
+  let text: string;
+  try {
+    // Like ssh with a private key: refuse a file others can read rather than use it quietly.
+    const mode = statSync(file).mode & 0o777;
+    if (mode & 0o077) throw new UserError(`the secrets file ${file} is readable by others (mode ${mode.toString(8)}); run: chmod 600 ${file}`);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: {} };
+    if (error instanceof UserError) throw error;
+    throw new UserError(`cannot read the secrets file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const parsed = JSON.parse(text) as SecretsFile;
+    if (parsed.version === 1 && typeof parsed.secrets === 'object' && parsed.secrets !== null) return parsed;
+  } catch { /* reported below */ }
+  throw new UserError(`the secrets file ${file} is damaged; nothing was changed — restore it from a backup or move it aside and log in again`);
+}
+
+async function update(change: (file: SecretsFile) => void): Promise<void> {
+  await withLock(lockPathFor(paths.secretsFile), () => {
+    const file = load();
+    change(file);
+    writeFileAtomic(paths.secretsFile, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+  });
+}
+
+export const fileStore: SecretStore = {
+  name: 'file',
+  async read(ref) {
+    return load().secrets[ref];
+  },
+  async write(ref, secret) {
+    await update((file) => { file.secrets[ref] = secret; });
+  },
+  async delete(ref) {
+    if (load().secrets[ref] === undefined) return;
+    await update((file) => { delete file.secrets[ref]; });
+  },
+  describe(ref) {
+    return `the file store ${paths.secretsFile} (key "${ref}")`;
+  },
+};

@@ -1,0 +1,35 @@
+// Which store a secret lives in. Existing entries name theirs in the mapping; a new
+// secret goes where LANYARD_STORE or the mapping's defaultStore says, else to the
+// keychain when a Secret Service answers, else to the file store with a notice —
+// never a silent switch that would make a stored secret seem to vanish later.
+import { UserError } from '../errors.js';
+import { isStoreName, type Mapping, type StoreName } from '../mapping/types.js';
+import { paths } from '../paths.js';
+import type { SecretStore } from './secret-store.js';
+
+export async function openStore(name: StoreName): Promise<SecretStore> {
+  switch (name) {
+    case 'keychain': return (await import('./keychain-store.js')).keychainStore;
+    case 'file': return (await import('./file-store.js')).fileStore;
+    case 'env': return (await import('./env-store.js')).envStore;
+  }
+}
+
+export function configuredStoreName(mapping: Mapping): StoreName | undefined {
+  const fromEnv = process.env.LANYARD_STORE;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!isStoreName(fromEnv)) throw new UserError(`LANYARD_STORE must be keychain, file or env, not ${JSON.stringify(fromEnv)}`);
+    return fromEnv;
+  }
+  return mapping.defaultStore;
+}
+
+export async function storeForNewSecret(mapping: Mapping, requested?: StoreName): Promise<SecretStore> {
+  const explicit = requested ?? configuredStoreName(mapping);
+  if (explicit) return openStore(explicit);
+  if (process.platform !== 'linux') return openStore('keychain');
+  const { keychainReachable } = await import('./keychain-store.js');
+  if (keychainReachable()) return openStore('keychain');
+  process.stderr.write(`lanyard: no Secret Service is reachable; keeping this secret in the file store ${paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`);
+  return openStore('file');
+}
