@@ -1,9 +1,36 @@
 // `login SERVER`: the management twin of `docker login`, with what docker cannot say:
 // the kind, the store, an env variable for CI, host patterns.
 import type { Argv } from 'yargs';
+import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { assertSafeEndpoint } from '../http.js';
 import { KINDS, STORE_NAMES, type Kind, type StoreName } from '../mapping/types.js';
 import { readPassword } from './read-password.js';
+
+const OPTION_KEYS = {
+  'iam-endpoint': 'iamEndpoint',
+  'api-server': 'apiServer',
+  namespace: 'namespace',
+  'service-account': 'serviceAccount',
+  'ca-file': 'caFile',
+  'hub-endpoint': 'hubEndpoint',
+} as const;
+
+/** Provider settings for the mapping entry; endpoints are checked now rather than at the first pull. */
+function providerOptions(argv: Record<string, unknown>): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const [flag, key] of Object.entries(OPTION_KEYS)) {
+    const value = argv[flag];
+    if (typeof value === 'string' && value !== '') options[key] = key === 'caFile' ? resolve(value) : value;
+  }
+  for (const key of ['iamEndpoint', 'apiServer', 'hubEndpoint'] as const) {
+    if (options[key]) assertSafeEndpoint(options[key], `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  }
+  if ((options.apiServer === undefined) !== (options.serviceAccount === undefined)) {
+    throw new UserError('--api-server and --service-account go together (with --namespace)');
+  }
+  return options;
+}
 
 export function registerLogin(cli: Argv): Argv {
   return cli.command(
@@ -15,10 +42,17 @@ export function registerLogin(cli: Argv): Argv {
       .option('kind', { type: 'string', choices: KINDS, describe: 'what the secret is (inferred when omitted)' })
       .option('store', { type: 'string', choices: STORE_NAMES, describe: 'where the secret lives (default: keychain, or LANYARD_STORE)' })
       .option('secret-env', { type: 'string', describe: 'read the secret from this environment variable at use time (CI)' })
+      .option('iam-endpoint', { type: 'string', describe: 'IBM Cloud IAM endpoint (default https://iam.cloud.ibm.com, or LANYARD_IAM_ENDPOINT)' })
+      .option('api-server', { type: 'string', describe: 'OpenShift/Kubernetes API server that mints service-account tokens' })
+      .option('namespace', { type: 'string', describe: 'namespace of the service account (with --api-server)' })
+      .option('service-account', { type: 'string', describe: 'service account to mint bound tokens for (with --api-server)' })
+      .option('ca-file', { type: 'string', describe: 'PEM CA bundle for the API server' })
+      .option('hub-endpoint', { type: 'string', describe: 'Docker Hub API used to check the access token (default https://hub.docker.com)' })
       .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })
       .example("echo \"$IBMCLOUD_API_KEY\" | $0 login us.icr.io -u iamapikey --password-stdin", 'an IBM Cloud API key for one region')
       .example("$0 login '*.icr.io' -u iamapikey --password-stdin < key.txt", 'one key for every ICR region')
-      .example('$0 login ghcr.io -u me --secret-env GHCR_TOKEN', 'CI: the secret comes from the environment'),
+      .example('$0 login ghcr.io -u me --secret-env GHCR_TOKEN', 'CI: the secret comes from the environment')
+      .example('oc whoami -t | $0 login registry.lpg.appuio.cloud -u robot --kind openshift --api-server https://api.lpg.appuio.cloud:6443 --namespace ci --service-account pusher --password-stdin', 'mint 1-hour bound service-account tokens'),
     async (argv) => {
       const username = argv.username ?? (argv.kind === 'ibm-iam' ? 'iamapikey' : undefined);
       if (!username) throw new UserError('login needs a username: -u USER');
@@ -34,6 +68,7 @@ export function registerLogin(cli: Argv): Argv {
         kind: argv.kind as Kind | undefined,
         store: argv.store as StoreName | undefined,
         secretEnv,
+        options: providerOptions(argv),
       });
       process.stderr.write(`Stored ${entry.kind} login for ${entry.server} (user ${entry.username}) in the ${entry.store} store.\n`);
     },

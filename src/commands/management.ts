@@ -6,8 +6,9 @@ import { HELPER_NAME, VERSION } from '../version.js';
 import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
 import { registerLs } from './ls.js';
+import { registerDaemon } from './daemon.js';
 
-const COMMANDS = new Set(['login', 'logout', 'ls', 'help']);
+const COMMANDS = new Set(['login', 'logout', 'ls', 'daemon', 'help']);
 
 export async function runManagement(args: string[]): Promise<number> {
   const [first] = args;
@@ -32,6 +33,7 @@ export async function runManagement(args: string[]): Promise<number> {
   registerLogin(cli);
   registerLogout(cli);
   registerLs(cli);
+  registerDaemon(cli);
   try {
     await cli.parseAsync();
     return 0;

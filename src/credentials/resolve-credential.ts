@@ -1,17 +1,13 @@
-// Answering `get`: find the entry for the server, read its secret. (Exchanging kinds
-// turn the secret into a short-lived token here once the providers exist.)
-import { CredentialsNotFoundError, UserError } from '../errors.js';
+// Answering `get`: find the entry for the server (exact host, then patterns), then the
+// credential for it: from the token cache in steady state, else exchanged inline.
+import { CredentialsNotFoundError } from '../errors.js';
+import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { findBestMatch } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { openStore } from '../secrets/select-store.js';
-
-export interface ResolvedCredential {
-  entry: MappingEntry;
-  username: string;
-  secret: string;
-}
+import { INLINE_RETRY } from '../providers/retry.js';
+import { credentialFor, type Answer } from './issue-credential.js';
 
 export function findEntry(serverURL: string): MappingEntry {
   const target = normalizeServer(serverURL);
@@ -20,17 +16,9 @@ export function findEntry(serverURL: string): MappingEntry {
   return entry;
 }
 
-export async function readSecret(entry: MappingEntry): Promise<string> {
-  const store = await openStore(entry.store);
-  const secret = await store.read(entry.secretRef);
-  if (secret === undefined) {
-    // A real failure, not "not found": the client would silently go anonymous.
-    throw new UserError(`the login for ${entry.serverURL} is mapped but its secret is missing from ${store.describe(entry.secretRef)}; log in again`);
-  }
-  return secret;
-}
-
-export async function resolveCredential(serverURL: string): Promise<ResolvedCredential> {
+export async function resolveCredential(serverURL: string): Promise<Answer> {
   const entry = findEntry(serverURL);
-  return { entry, username: entry.username, secret: await readSecret(entry) };
+  // With a daemon running, a token past its refresh time (but still valid) is served
+  // at once: the daemon is about to replace it. Without one, this process refreshes.
+  return credentialFor(entry, { retry: INLINE_RETRY, acceptDueTokens: runningDaemonPid() !== undefined });
 }

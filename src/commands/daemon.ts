@@ -1,0 +1,56 @@
+// `daemon` and its subcommands: run, status, refresh, install, uninstall.
+import type { Argv } from 'yargs';
+import { UserError } from '../errors.js';
+import type { EntryStatus } from '../daemon/scheduler.js';
+
+function ago(ms: number | undefined, now: number): string {
+  if (ms === undefined) return '-';
+  const seconds = Math.round((ms - now) / 1000);
+  const span = Math.abs(seconds) >= 3600 ? `${(Math.abs(seconds) / 3600).toFixed(1)}h` : Math.abs(seconds) >= 60 ? `${Math.round(Math.abs(seconds) / 60)}m` : `${Math.abs(seconds)}s`;
+  return seconds >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+function printStatus(answer: { pid: number; startedAt: number; entries: EntryStatus[] }): void {
+  const now = Date.now();
+  process.stdout.write(`daemon PID ${answer.pid}, up ${ago(answer.startedAt, now).replace(' ago', '')}\n`);
+  for (const e of answer.entries) {
+    process.stdout.write(`${e.server} (${e.kind}): token expires ${ago(e.expiresAt, now)}, last refresh ${ago(e.lastRefresh, now)}, next ${ago(e.nextAt, now)}${e.lastError ? `, last error: ${e.lastError}` : ''}\n`);
+  }
+  if (answer.entries.length === 0) process.stdout.write('no entries that need refreshing\n');
+}
+
+async function ask(request: { op: 'status' } | { op: 'refresh'; server?: string }) {
+  const { askDaemon } = await import('../daemon/socket-client.js');
+  const answer = await askDaemon(request) as { error?: string; pid: number; startedAt: number; entries: EntryStatus[] } | undefined;
+  if (!answer) throw new UserError('no lanyard daemon is running (start it with `docker-credential-lanyard daemon`, or `daemon install --enable`)');
+  if (answer.error) throw new UserError(`the daemon says: ${answer.error}`);
+  return answer;
+}
+
+export function registerDaemon(cli: Argv): Argv {
+  return cli.command('daemon', 'the background refresher (runs in the foreground without a subcommand)', (y) => y
+    .option('verbose', { alias: 'V', type: 'boolean', default: false, describe: 'debug logging' })
+    .command('status', 'token expiry, last refresh and last error per entry', {}, async () => printStatus(await ask({ op: 'status' })))
+    .command('refresh [server]', 'refresh now (one server or all) and wait for the result', (z) => z.positional('server', { type: 'string' }),
+      async (argv) => printStatus(await ask({ op: 'refresh', ...(argv.server ? { server: argv.server } : {}) })))
+    .command('install', 'write a systemd user unit (Linux) or launchd agent (macOS)', (z) => z
+      .option('enable', { type: 'boolean', default: false, describe: 'also enable and start it' })
+      .option('binary', { type: 'string', describe: 'path of the installed binary (default: this one)' }),
+    async (argv) => {
+      const { currentBinary, installService } = await import('../daemon/service-units.js');
+      const path = installService(currentBinary(argv.binary), argv.enable);
+      process.stdout.write(`wrote ${path}${argv.enable ? ' and started the service' : '; start it with --enable or your service manager'}\n`);
+    })
+    .command('uninstall', 'stop and remove the service', {}, async () => {
+      const { uninstallService } = await import('../daemon/service-units.js');
+      const path = uninstallService();
+      process.stdout.write(path ? `removed ${path}\n` : 'no service was installed\n');
+    })
+    .example('$0 daemon', 'run the refresher in this terminal')
+    .example('$0 daemon install --enable', 'run it as a user service'),
+  async (argv) => {
+    const { runDaemon } = await import('../daemon/run-daemon.js');
+    const code = await runDaemon({ verbose: argv.verbose as boolean });
+    if (code !== 0) throw new UserError('daemon exited with an error');
+  });
+}

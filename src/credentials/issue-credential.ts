@@ -1,0 +1,124 @@
+// The credential a client gets for an entry. Exchanging kinds are answered from the
+// token cache when fresh; otherwise one process (per entry, across processes) does the
+// exchange under a lock while the others wait and then read its result. A failure is
+// recorded too, so waiters share it instead of each asking the service again.
+import { UserError } from '../errors.js';
+import { withLock } from '../fsutil/lock.js';
+import { log, registerSecret } from '../log.js';
+import type { MappingEntry } from '../mapping/types.js';
+import { EXCHANGING_KINDS, loadProvider } from '../providers/index.js';
+import { passThrough, type IssuedCredential } from '../providers/provider.js';
+import { asProviderError, withRetries, type RetryPolicy } from '../providers/retry.js';
+import { secretFingerprint } from '../tokens/fingerprint.js';
+import { isUsable, needsRefresh, expiryMarginMs } from '../tokens/policy.js';
+import { cacheFileFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord, type CacheRecord } from '../tokens/token-cache.js';
+import { readSecret } from './read-secret.js';
+
+export interface IssueOptions {
+  retry: RetryPolicy;
+  /** Hand out a token that is past its refresh time but still usable (someone else refreshes it). */
+  acceptDueTokens?: boolean;
+  /** Exchange even if the cache is fresh (daemon refresh, `daemon refresh`). */
+  force?: boolean;
+}
+
+export interface Answer {
+  username: string;
+  secret: string;
+}
+
+// How long a permanent refusal is trusted before the service is asked again; a new
+// login changes the fingerprint and clears it at once.
+const PERMANENT_FAILURE_HOLD_MS = 30_000;
+const PASS_THROUGH_HOLD_MS = 15 * 60_000;
+const LOCK_WAIT_MS = 30_000;
+
+function currentRecord(entry: MappingEntry, fingerprint: string): CacheRecord {
+  const record = readCacheRecord(entry.server);
+  return record?.fingerprint === fingerprint ? record : { version: 1, server: entry.server, fingerprint };
+}
+
+function fromCache(record: CacheRecord, now: number, acceptDue: boolean): Answer | 'pass-through' | undefined {
+  const token = record.token;
+  if (token && isUsable(token, now) && (acceptDue || !needsRefresh(token, now))) return token;
+  if (record.passThroughUntil !== undefined && now < record.passThroughUntil) return 'pass-through';
+  return undefined;
+}
+
+function failureToError(entry: MappingEntry, message: string): UserError {
+  return new UserError(`cannot get a token for ${entry.server}: ${message}`);
+}
+
+async function passThroughAnswer(entry: MappingEntry): Promise<Answer> {
+  return passThrough(entry, await readSecret(entry));
+}
+
+async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPolicy): Promise<Answer> {
+  const secret = await readSecret(entry);
+  registerSecret(secret);
+  const provider = await loadProvider(entry.kind);
+  const now = Date.now();
+  let issued: IssuedCredential;
+  try {
+    issued = await withRetries(() => provider.issue(entry, secret), retry);
+  } catch (error) {
+    const failure = asProviderError(error);
+    if (!failure) throw error;
+    const retryAt = failure.retryAfterMs !== undefined ? Date.now() + failure.retryAfterMs : undefined;
+    writeCacheRecord({ ...record, failure: { at: Date.now(), message: failure.message, permanent: failure.permanent, ...(retryAt ? { retryAt } : {}) } });
+    log.warn(`exchange for ${entry.server} failed (${failure.permanent ? 'permanent' : 'transient'}): ${failure.message}`);
+    if (record.token && isUsable(record.token)) return record.token; // still valid: serve it
+    throw failureToError(entry, failure.message);
+  }
+  registerSecret(issued.secret);
+  const { failure: _cleared, token: _old, passThroughUntil: _pt, ...rest } = record;
+  if (issued.secret === secret) {
+    // Nothing to exchange: never copy the long-lived secret into the cache.
+    const until = issued.expiresAt !== undefined ? Math.min(now + PASS_THROUGH_HOLD_MS, issued.expiresAt - expiryMarginMs(issued)) : now + PASS_THROUGH_HOLD_MS;
+    writeCacheRecord({ ...rest, passThroughUntil: until, lastRefresh: now });
+  } else {
+    writeCacheRecord({ ...rest, token: { username: issued.username, secret: issued.secret, issuedAt: issued.issuedAt, ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}) }, lastRefresh: now });
+    log.info(`exchanged a token for ${entry.server}${issued.expiresAt ? `, valid until ${new Date(issued.expiresAt).toISOString()}` : ''}`);
+  }
+  return { username: issued.username, secret: issued.secret };
+}
+
+/** Under the entry's lock: re-check what others did while we waited, then exchange if still needed. */
+async function refreshUnderLock(entry: MappingEntry, fingerprint: string, startedAt: number, options: IssueOptions): Promise<Answer> {
+  ensureRuntimeDir();
+  return withLock(`${cacheFileFor(entry.server)}.lock`, async () => {
+    const record = currentRecord(entry, fingerprint);
+    const now = Date.now();
+    if (!options.force) {
+      const cached = fromCache(record, now, false);
+      if (cached === 'pass-through') return passThroughAnswer(entry);
+      if (cached) return cached;
+    }
+    const failure = record.failure;
+    const usableToken = record.token && isUsable(record.token, now) ? record.token : undefined;
+    const heldBack = failure && (failure.at >= startedAt // failed while we waited: share that answer
+      || (failure.permanent && now - failure.at < PERMANENT_FAILURE_HOLD_MS)
+      || (failure.retryAt !== undefined && now < failure.retryAt));
+    if (heldBack && !options.force) {
+      if (usableToken) return usableToken;
+      throw failureToError(entry, failure.message);
+    }
+    return exchange(entry, record, options.retry);
+  }, LOCK_WAIT_MS);
+}
+
+export async function credentialFor(entry: MappingEntry, options: IssueOptions): Promise<Answer> {
+  if (!EXCHANGING_KINDS.has(entry.kind)) {
+    const provider = await loadProvider(entry.kind);
+    return provider.issue(entry, await readSecret(entry));
+  }
+  const startedAt = Date.now();
+  const fingerprint = secretFingerprint(entry);
+  if (!options.force) {
+    const cached = fromCache(currentRecord(entry, fingerprint), startedAt, options.acceptDueTokens ?? false);
+    if (cached === 'pass-through') return passThroughAnswer(entry);
+    if (cached) return cached;
+  }
+  return refreshUnderLock(entry, fingerprint, startedAt, options);
+}
+

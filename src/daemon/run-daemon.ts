@@ -1,0 +1,54 @@
+// `docker-credential-lanyard daemon`: runs in the foreground (systemd, launchd, or a
+// terminal), refreshing tokens and answering on its socket until SIGTERM/SIGINT, when
+// it finishes in-flight refreshes (and their cache writes) and exits 0.
+import { unlinkSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { enableDebug, log } from '../log.js';
+import { ensureRuntimeDir } from '../tokens/token-cache.js';
+import { daemonPidFile, daemonSocketPath, runningDaemonPid } from './daemon-files.js';
+import { RefreshScheduler } from './scheduler.js';
+import { askDaemon } from './socket-client.js';
+import { serveSocket } from './socket-server.js';
+
+function removeQuietly(path: string): void {
+  try { unlinkSync(path); } catch { /* already gone */ }
+}
+
+export async function runDaemon(options: { verbose: boolean }): Promise<number> {
+  process.env.LANYARD_ROLE = 'daemon';
+  if (options.verbose) enableDebug();
+  ensureRuntimeDir();
+  const other = runningDaemonPid();
+  if (other !== undefined && other !== process.pid && (await askDaemon({ op: 'status' }, 2000)) !== undefined) {
+    throw new UserError(`a lanyard daemon is already running (PID ${other})`);
+  }
+  removeQuietly(daemonSocketPath()); // left by a daemon that was killed
+
+  const scheduler = new RefreshScheduler();
+  const startedAt = Date.now();
+  const server: Server = await serveSocket(daemonSocketPath(), async (request) => {
+    if (request.op === 'status') return { pid: process.pid, startedAt, entries: scheduler.status() };
+    return { pid: process.pid, startedAt, entries: await scheduler.refreshNow(request.server) };
+  });
+  writeFileAtomic(daemonPidFile(), `${process.pid}\n`, 0o600);
+  scheduler.start();
+  log.info(`daemon started (PID ${process.pid})`);
+  process.stderr.write(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info(`${signal}: finishing in-flight refreshes, then exiting`);
+      resolve();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  server.close();
+  await scheduler.stop();
+  removeQuietly(daemonPidFile());
+  removeQuietly(daemonSocketPath());
+  log.info('daemon stopped');
+  return 0;
+}

@@ -1,0 +1,174 @@
+// The refresher: keeps every exchanging entry's token fresh ahead of expiry, so `get`
+// never waits on the network in steady state, and checks Docker Hub PATs now and then.
+// It re-reads the mapping when the file changes, uses the same single-flight path as
+// `get` (so the two never exchange twice), and backs off on failure.
+import { statSync } from 'node:fs';
+import { credentialFor } from '../credentials/issue-credential.js';
+import { readSecret } from '../credentials/read-secret.js';
+import { describeError } from '../errors.js';
+import { withLock } from '../fsutil/lock.js';
+import { log } from '../log.js';
+import { readMapping } from '../mapping/mapping-file.js';
+import type { MappingEntry } from '../mapping/types.js';
+import { paths } from '../paths.js';
+import { EXCHANGING_KINDS } from '../providers/index.js';
+import { backoffDelay, type RetryPolicy } from '../providers/retry.js';
+import { secretFingerprint } from '../tokens/fingerprint.js';
+import { refreshDueAt } from '../tokens/policy.js';
+import { cacheFileFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord } from '../tokens/token-cache.js';
+
+// One try per round: the scheduler's own backoff spaces the rounds.
+const DAEMON_ATTEMPT: RetryPolicy = { attempts: 1, baseMs: 0, capMs: 0, budgetMs: 0 };
+const BACKOFF = { baseMs: 5_000, capMs: 5 * 60_000 };
+const PERMANENT_RETRY_MS = 10 * 60_000;
+const hubCheckIntervalMs = () => Number(process.env.LANYARD_HUB_CHECK_INTERVAL_S ?? 6 * 3600) * 1000;
+
+export interface EntryStatus {
+  server: string;
+  kind: string;
+  nextAt?: number;
+  lastRefresh?: number;
+  expiresAt?: number;
+  lastError?: string;
+  failures: number;
+}
+
+interface EntryState extends EntryStatus {
+  entry: MappingEntry;
+  fingerprint: string;
+  running?: Promise<void>;
+}
+
+function jitter(ms: number): number {
+  return Math.random() * ms;
+}
+
+export class RefreshScheduler {
+  private states = new Map<string, EntryState>();
+  private mappingStamp = -1;
+  private timer: NodeJS.Timeout | undefined;
+
+  start(tickMs = 1000): void {
+    ensureRuntimeDir();
+    this.tick();
+    this.timer = setInterval(() => this.tick(), tickMs);
+  }
+
+  /** Stops scheduling and resolves once in-flight refreshes (and their writes) are done. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.states.values()].map((s) => s.running));
+  }
+
+  status(): EntryStatus[] {
+    return [...this.states.values()].map(({ server, kind, nextAt, lastRefresh, expiresAt, lastError, failures }) => ({
+      server, kind, ...(Number.isFinite(nextAt) ? { nextAt } : {}), lastRefresh, expiresAt, lastError, failures,
+    }));
+  }
+
+  /** Refreshes now (one server, or all), waiting for the results. */
+  async refreshNow(server?: string): Promise<EntryStatus[]> {
+    this.reloadMapping();
+    const chosen = [...this.states.values()].filter((s) => server === undefined || s.server === server);
+    await Promise.allSettled(chosen.map((s) => this.run(s, true)));
+    return this.status().filter((s) => server === undefined || s.server === server);
+  }
+
+  private tick(): void {
+    this.reloadMapping();
+    const now = Date.now();
+    for (const state of this.states.values()) {
+      if (!state.running && state.nextAt !== undefined && now >= state.nextAt) void this.run(state, false);
+    }
+  }
+
+  private reloadMapping(): void {
+    let stamp: number;
+    try {
+      stamp = statSync(paths.mappingFile).mtimeMs;
+    } catch {
+      stamp = 0;
+    }
+    if (stamp === this.mappingStamp) return;
+    let entries: MappingEntry[];
+    try {
+      entries = readMapping().entries;
+    } catch (error) {
+      log.error(`cannot read the mapping: ${describeError(error)}`);
+      return; // keep the last good view; try again next tick
+    }
+    this.mappingStamp = stamp;
+    const next = new Map<string, EntryState>();
+    for (const entry of entries.filter((e) => EXCHANGING_KINDS.has(e.kind) || e.kind === 'dockerhub')) {
+      const fingerprint = secretFingerprint(entry);
+      const previous = this.states.get(entry.server);
+      next.set(entry.server, previous?.fingerprint === fingerprint ? { ...previous, entry }
+        : { entry, fingerprint, server: entry.server, kind: entry.kind, nextAt: Date.now(), failures: 0 });
+    }
+    if (next.size !== this.states.size || [...next.keys()].some((k) => !this.states.has(k))) {
+      log.info(`watching ${next.size} entr${next.size === 1 ? 'y' : 'ies'}: ${[...next.keys()].join(', ') || '(none)'}`);
+    }
+    this.states = next;
+  }
+
+  private run(state: EntryState, force: boolean): Promise<void> {
+    state.running ??= (async () => {
+      const attemptAt = Date.now();
+      try {
+        if (state.kind === 'dockerhub') await this.checkHub(state);
+        else await credentialFor(state.entry, { retry: DAEMON_ATTEMPT, force });
+        this.afterAttempt(state, attemptAt);
+      } catch (error) {
+        this.afterFailure(state, describeError(error), false);
+      } finally {
+        state.running = undefined;
+      }
+    })();
+    return state.running;
+  }
+
+  /** credentialFor serves a still-valid old token when an exchange fails: the record tells what happened. */
+  private afterAttempt(state: EntryState, attemptAt: number): void {
+    const record = readCacheRecord(state.server);
+    const failure = record?.failure ?? (record?.check && !record.check.ok ? { at: record.check.at, message: record.check.message ?? 'check failed', permanent: true } : undefined);
+    if (failure && failure.at >= attemptAt) {
+      this.afterFailure(state, failure.message, failure.permanent, 'retryAt' in failure ? failure.retryAt : undefined);
+      return;
+    }
+    state.failures = 0;
+    state.lastError = undefined;
+    state.lastRefresh = record?.lastRefresh ?? record?.check?.at;
+    state.expiresAt = record?.token?.expiresAt;
+    const token = record?.token;
+    if (state.kind === 'dockerhub') state.nextAt = Date.now() + hubCheckIntervalMs();
+    else if (token?.expiresAt !== undefined) state.nextAt = refreshDueAt(token) + jitter((token.expiresAt - token.issuedAt) * 0.05);
+    else state.nextAt = record?.passThroughUntil ?? undefined; // nothing expires: wait for a mapping change
+  }
+
+  private afterFailure(state: EntryState, message: string, permanent: boolean, retryAt?: number): void {
+    state.failures += 1;
+    state.lastError = message;
+    const delay = permanent ? PERMANENT_RETRY_MS : backoffDelay(state.failures - 1, BACKOFF);
+    state.nextAt = Math.max(Date.now() + delay, retryAt ?? 0);
+    log.warn(`refresh of ${state.server} failed (${state.failures}x); next try ${new Date(state.nextAt).toISOString()}: ${message}`);
+  }
+
+  private async checkHub(state: EntryState): Promise<void> {
+    const { checkHubToken } = await import('../providers/dockerhub.js');
+    let check: { at: number; ok: boolean; message?: string };
+    try {
+      await checkHubToken(state.entry, await readSecret(state.entry));
+      check = { at: Date.now(), ok: true };
+    } catch (error) {
+      const permanent = (error as { permanent?: boolean }).permanent === true;
+      if (!permanent) throw error; // rate limits and outages say nothing about the token
+      check = { at: Date.now(), ok: false, message: describeError(error) };
+      log.warn(`Docker Hub token check for ${state.server}: ${check.message}`);
+    }
+    await withLock(`${cacheFileFor(state.server)}.lock`, () => {
+      const record = readCacheRecord(state.server);
+      const base = record?.fingerprint === state.fingerprint ? record : { version: 1 as const, server: state.server, fingerprint: state.fingerprint };
+      writeCacheRecord({ ...base, check });
+    });
+  }
+}

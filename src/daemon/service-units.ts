@@ -1,0 +1,95 @@
+// Installs the daemon as a per-user service: a systemd user unit on Linux, a launchd
+// agent on macOS. Written atomically; `--enable` also starts it.
+import { execFileSync } from 'node:child_process';
+import { existsSync, unlinkSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { HELPER_NAME } from '../version.js';
+
+const SYSTEMD_UNIT = 'lanyard.service';
+const LAUNCHD_LABEL = 'io.github.lanyard.daemon';
+
+interface ServiceTarget {
+  path: string;
+  contents: (binary: string) => string;
+  enable: string[][];
+  disable: string[][];
+}
+
+function systemdDir(): string {
+  return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'systemd', 'user');
+}
+
+function target(): ServiceTarget {
+  if (process.platform === 'darwin') {
+    const path = join(homedir(), 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`);
+    return {
+      path,
+      contents: (binary) => `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict>
+  <key>Label</key><string>${LAUNCHD_LABEL}</string>
+  <key>ProgramArguments</key><array><string>${binary}</string><string>daemon</string></array>
+  <key>RunAtLoad</key><true/>
+  <key>KeepAlive</key><true/>
+</dict></plist>
+`,
+      enable: [['launchctl', 'load', '-w', path]],
+      disable: [['launchctl', 'unload', '-w', path]],
+    };
+  }
+  if (process.platform !== 'linux') throw new UserError('daemon install supports systemd (Linux) and launchd (macOS); run `docker-credential-lanyard daemon` from your own service manager elsewhere');
+  const path = join(systemdDir(), SYSTEMD_UNIT);
+  return {
+    path,
+    contents: (binary) => `[Unit]
+Description=lanyard: refreshes short-lived registry tokens for ${HELPER_NAME}
+After=default.target
+
+[Service]
+ExecStart=${binary} daemon
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=default.target
+`,
+    enable: [['systemctl', '--user', 'daemon-reload'], ['systemctl', '--user', 'enable', '--now', SYSTEMD_UNIT]],
+    disable: [['systemctl', '--user', 'disable', '--now', SYSTEMD_UNIT]],
+  };
+}
+
+/** The installed binary: the compiled executable itself (under Node, the caller must say). */
+export function currentBinary(explicit?: string): string {
+  if (explicit) return explicit;
+  if (basename(process.execPath).startsWith(HELPER_NAME)) return process.execPath;
+  throw new UserError(`cannot tell where the ${HELPER_NAME} binary is when run from source; pass --binary PATH`);
+}
+
+function runAll(commands: string[][]): void {
+  for (const [command, ...args] of commands) {
+    try {
+      execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0];
+      throw new UserError(`\`${[command, ...args].join(' ')}\` failed: ${stderr || (error as Error).message}`);
+    }
+  }
+}
+
+export function installService(binary: string, enable: boolean): string {
+  const service = target();
+  writeFileAtomic(service.path, service.contents(binary), 0o644);
+  if (enable) runAll(service.enable);
+  return service.path;
+}
+
+export function uninstallService(): string | undefined {
+  const service = target();
+  if (!existsSync(service.path)) return undefined;
+  try { runAll(service.disable); } catch { /* not loaded: removing the file is what matters */ }
+  unlinkSync(service.path);
+  return service.path;
+}

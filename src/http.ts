@@ -1,0 +1,88 @@
+// The one way lanyard talks HTTP: node:http(s) (runs the same under Node and Bun,
+// and takes a per-request CA bundle, which global fetch cannot without undici),
+// with a hard timeout, a bounded response size, and HTTPS required except for
+// loopback addresses (test stand-ins).
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { UserError } from './errors.js';
+import { VERSION } from './version.js';
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface HttpOptions {
+  method?: 'GET' | 'POST' | 'PUT';
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+  /** PEM bundle that replaces the system roots for this request (private API servers). */
+  ca?: string;
+}
+
+/** A transport failure (refused, reset, timed out): worth retrying. */
+export class NetworkError extends Error {}
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/** Rejects plain-HTTP endpoints for anything but loopback: tokens and keys cross these wires. */
+export function assertSafeEndpoint(url: string, what: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UserError(`${what} is not a valid URL: ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopback(parsed.hostname))) return parsed;
+  throw new UserError(`${what} must use https (plain http is allowed only on loopback): ${parsed.origin}`);
+}
+
+/** Who is asking: lets servers (and our test stand-ins) tell the daemon's refreshes from inline ones. */
+export const userAgent = () => `lanyard/${VERSION} (${process.env.LANYARD_ROLE ?? 'helper'})`;
+
+export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResponse> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  return new Promise((resolve, reject) => {
+    const req = send(url, {
+      method: options.method ?? 'GET',
+      headers: { 'User-Agent': userAgent(), ...options.headers, ...(options.body !== undefined ? { 'Content-Length': Buffer.byteLength(options.body) } : {}) },
+      ...(options.ca ? { ca: options.ca } : {}),
+    });
+    const timer = setTimeout(() => req.destroy(new NetworkError(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) req.destroy(new NetworkError(`response from ${url.origin} is larger than 1 MiB`));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', () => undefined); // reported through req's error
+    });
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error instanceof NetworkError ? error : new NetworkError(`cannot reach ${url.origin}: ${error.message}`));
+    });
+    req.end(options.body);
+  });
+}
+
+export function header(response: HttpResponse, name: string): string | undefined {
+  const value = response.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}

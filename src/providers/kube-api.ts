@@ -1,0 +1,53 @@
+// The small part of the Kubernetes API lanyard uses, with Bearer auth and an optional
+// CA bundle; shared by the OpenShift provider and pull-secret integrations.
+import { readFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { assertSafeEndpoint, header, httpFetch, type HttpResponse } from '../http.js';
+import { ProviderError } from './provider.js';
+import { parseRetryAfter } from './retry.js';
+
+export interface KubeTarget {
+  apiServer: string;
+  token: string;
+  caFile?: string;
+}
+
+function readCa(caFile: string | undefined): string | undefined {
+  if (!caFile) return undefined;
+  try {
+    return readFileSync(caFile, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read the CA bundle ${caFile}: ${(error as Error).message}`);
+  }
+}
+
+/** Kubernetes errors come as a Status object whose `message` says what went wrong. */
+function statusMessage(response: HttpResponse): string {
+  try {
+    const status = JSON.parse(response.body) as { message?: string };
+    if (status.message) return status.message;
+  } catch { /* not a Status */ }
+  return response.body.slice(0, 120).replace(/\s+/g, ' ') || 'no details';
+}
+
+export async function kubeRequest(target: KubeTarget, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+  const url = assertSafeEndpoint(`${target.apiServer.replace(/\/+$/, '')}${path}`, 'the Kubernetes API server');
+  const response = await httpFetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${target.token}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    ...(target.caFile ? { ca: readCa(target.caFile) } : {}),
+  });
+  if (response.status >= 200 && response.status < 300) {
+    try {
+      return JSON.parse(response.body);
+    } catch {
+      throw new ProviderError(`the Kubernetes API at ${url.origin} answered ${response.status} with a body that is not JSON`, false);
+    }
+  }
+  const retryable = response.status === 429 || response.status >= 500;
+  const error = new ProviderError(`the Kubernetes API at ${url.origin} answered ${response.status} for ${method} ${path}: ${statusMessage(response)}`,
+    !retryable, retryable ? parseRetryAfter(header(response, 'retry-after')) : undefined);
+  Object.assign(error, { status: response.status });
+  throw error;
+}

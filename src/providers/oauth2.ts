@@ -1,0 +1,55 @@
+// Generic registries with distribution token auth (reference §7): the stored
+// username/password is traded once for a registry refresh token through the OAuth2
+// POST (access_type=offline), answered as docker's identity token (`<token>`), so the
+// password itself stops travelling with every pull. A realm without OAuth2 (404 on
+// POST) or a registry with Basic auth gets the password as stored.
+import { assertSafeEndpoint, header, httpFetch } from '../http.js';
+import type { MappingEntry } from '../mapping/types.js';
+import { passThrough, ProviderError, type Provider } from './provider.js';
+import { parseRetryAfter } from './retry.js';
+
+const CLIENT_ID = 'lanyard';
+
+/** Parses `Bearer realm="…",service="…"` (RFC 6750 §3). */
+export function parseBearerChallenge(value: string | undefined): Record<string, string> | undefined {
+  if (!value || !/^bearer\s/i.test(value)) return undefined;
+  const params: Record<string, string> = {};
+  for (const match of value.slice(7).matchAll(/([a-zA-Z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+    params[match[1].toLowerCase()] = (match[2] ?? match[3]).replace(/\\(.)/g, '$1');
+  }
+  return params.realm ? params : undefined;
+}
+
+function registryBase(entry: MappingEntry): string {
+  if (entry.options?.registryURL) return entry.options.registryURL;
+  const loopback = /^(localhost|127\.[\d.]+|\[::1\])(:\d+)?$/.test(entry.server);
+  return `${loopback ? 'http' : 'https'}://${entry.server}`;
+}
+
+export const oauth2Provider: Provider = {
+  async issue(entry, password) {
+    const probe = await httpFetch(assertSafeEndpoint(`${registryBase(entry)}/v2/`, 'the registry'));
+    const challenge = probe.status === 401 ? parseBearerChallenge(header(probe, 'www-authenticate')) : undefined;
+    if (!challenge) return passThrough(entry, password); // Basic auth or no auth: nothing to trade
+    const realm = assertSafeEndpoint(challenge.realm, 'the registry token realm');
+    const response = await httpFetch(realm, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams({
+        grant_type: 'password', username: entry.username, password, service: challenge.service ?? '',
+        client_id: CLIENT_ID, access_type: 'offline',
+      }).toString(),
+    });
+    if (response.status === 404 || response.status === 405) return passThrough(entry, password); // no OAuth2 on this realm
+    if (response.status === 429 || response.status >= 500) {
+      throw new ProviderError(`the token realm ${realm.origin} answered ${response.status}`, false, parseRetryAfter(header(response, 'retry-after')));
+    }
+    if (response.status !== 200) throw new ProviderError(`the token realm ${realm.origin} refused the username/password (${response.status})`, true);
+    let refreshToken: unknown;
+    try {
+      refreshToken = (JSON.parse(response.body) as { refresh_token?: unknown }).refresh_token;
+    } catch { /* handled below */ }
+    if (typeof refreshToken !== 'string' || !refreshToken) return passThrough(entry, password);
+    return { username: '<token>', secret: refreshToken, issuedAt: Date.now() };
+  },
+};

@@ -1,0 +1,46 @@
+// OpenShift's integrated registry takes any Kubernetes bearer token as the password
+// (the username is ignored; reference §6.1). With an API server and a service
+// account configured, the stored long-lived token mints short-lived bound tokens
+// through the TokenRequest API (§6.2); otherwise the stored token (e.g. from
+// `oc whoami -t`) is passed through, with its expiry read from the JWT when it is one.
+import { UserError } from '../errors.js';
+import type { MappingEntry } from '../mapping/types.js';
+import { jwtExpiry } from './jwt.js';
+import { kubeRequest } from './kube-api.js';
+import { passThrough, ProviderError, type IssuedCredential, type Provider } from './provider.js';
+
+const MIN_EXPIRATION_SECONDS = 600; // the API server refuses shorter requests
+
+interface TokenRequestStatus {
+  status?: { token?: string; expirationTimestamp?: string };
+}
+
+async function mintBoundToken(entry: MappingEntry, token: string): Promise<IssuedCredential> {
+  const { apiServer, namespace, serviceAccount, caFile, audience } = entry.options ?? {};
+  if (!namespace) throw new UserError(`the OpenShift login for ${entry.server} names a service account but no namespace (--namespace)`);
+  const expirationSeconds = Math.max(MIN_EXPIRATION_SECONDS, Number(entry.options?.expirationSeconds ?? 3600));
+  const issuedAt = Date.now();
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount!)}/token`;
+  const response = await kubeRequest({ apiServer: apiServer!, token, caFile }, 'POST', path, {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    // No audience by default: the registry validates by calling the API server as the token's user.
+    spec: { audiences: audience ? [audience] : [], expirationSeconds },
+  }) as TokenRequestStatus;
+  const minted = response.status?.token;
+  const expiresAt = Date.parse(response.status?.expirationTimestamp ?? '');
+  if (!minted || Number.isNaN(expiresAt)) throw new ProviderError('the TokenRequest answer has no status.token or expirationTimestamp', false);
+  // The issuer may cap the validity below what we asked: trust expirationTimestamp.
+  return { username: entry.username, secret: minted, issuedAt, expiresAt };
+}
+
+export const openshiftProvider: Provider = {
+  async issue(entry, token) {
+    if (entry.options?.apiServer && entry.options?.serviceAccount) return mintBoundToken(entry, token);
+    const expiresAt = jwtExpiry(token);
+    if (expiresAt !== undefined && expiresAt <= Date.now()) {
+      throw new ProviderError(`the stored OpenShift token for ${entry.server} expired at ${new Date(expiresAt).toISOString()}; log in again (oc login, then docker login ${entry.server})`, true);
+    }
+    return passThrough(entry, token, expiresAt);
+  },
+};

@@ -1,0 +1,50 @@
+// Capped exponential backoff with full jitter, honouring a server's Retry-After,
+// within a time budget: a `get` inside a pull cannot wait for minutes, the daemon can.
+import { NetworkError } from '../http.js';
+import { ProviderError } from './provider.js';
+
+export interface RetryPolicy {
+  attempts: number;
+  baseMs: number;
+  capMs: number;
+  /** Give up rather than start a wait that would end after this many ms from the first try. */
+  budgetMs: number;
+}
+
+export const INLINE_RETRY: RetryPolicy = { attempts: 3, baseMs: 300, capMs: 2_000, budgetMs: 8_000 };
+
+/** Network trouble is transient; anything unclassified is a bug and not retried. */
+export function asProviderError(error: unknown): ProviderError | undefined {
+  if (error instanceof ProviderError) return error;
+  if (error instanceof NetworkError) return new ProviderError(error.message, false);
+  return undefined;
+}
+
+export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, retryAfterMs?: number): number {
+  const exponential = Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
+  const jittered = exponential / 2 + Math.random() * (exponential / 2);
+  return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+export async function withRetries<T>(action: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await action();
+    } catch (error) {
+      const failure = asProviderError(error);
+      if (!failure || failure.permanent || attempt + 1 >= policy.attempts) throw failure ?? error;
+      const delay = backoffDelay(attempt, policy, failure.retryAfterMs);
+      if (Date.now() + delay - started > policy.budgetMs) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

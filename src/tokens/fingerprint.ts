@@ -1,0 +1,13 @@
+// Which stored secret a cached token belongs to, computed without reading the keychain
+// (the hot path must not): every login writes its secret under a fresh random id, so
+// the id, with the entry's settings, changes whenever the secret does. Environment
+// secrets keep their variable name, so their value is hashed in.
+import { createHash } from 'node:crypto';
+import type { MappingEntry } from '../mapping/types.js';
+
+export function secretFingerprint(entry: MappingEntry): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([entry.kind, entry.username, entry.store, entry.secretRef, entry.updatedAt, entry.options ?? {}]));
+  if (entry.store === 'env') hash.update(`\0${process.env[entry.secretRef] ?? ''}`);
+  return hash.digest('hex').slice(0, 32);
+}

@@ -1,0 +1,71 @@
+// The short-lived token cache: one small JSON file per entry in the runtime dir
+// (0700 dir, 0600 files, written atomically). It holds only derived, short-lived
+// credentials, never the stored long-lived secret, plus the last failure so that
+// waiters and the daemon do not hammer a service that just said no.
+import { createHash } from 'node:crypto';
+import { chmodSync, lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fsutil/atomic-write.js';
+import { paths } from '../paths.js';
+
+export interface CachedToken {
+  username: string;
+  secret: string;
+  issuedAt: number;
+  expiresAt?: number;
+}
+
+export interface FailureRecord {
+  at: number;
+  message: string;
+  permanent: boolean;
+  /** Do not ask the service again before this time (Retry-After or backoff). */
+  retryAt?: number;
+}
+
+export interface CacheRecord {
+  version: 1;
+  server: string;
+  /** Identifies the stored secret the token came from; a new secret never gets an old token. */
+  fingerprint: string;
+  token?: CachedToken;
+  /** The provider answered with the stored secret itself; do not ask it again before this time. */
+  passThroughUntil?: number;
+  lastRefresh?: number;
+  failure?: FailureRecord;
+  /** Result of the last validity check of a non-exchanging secret (Docker Hub PATs). */
+  check?: { at: number; ok: boolean; message?: string };
+}
+
+const tokensDir = () => join(paths.runtimeDir, 'tokens');
+
+export function cacheFileFor(server: string): string {
+  return join(tokensDir(), `${createHash('sha256').update(server).digest('hex').slice(0, 32)}.json`);
+}
+
+/** Creates the runtime dir owner-only; refuses one that is a symlink or not ours. */
+export function ensureRuntimeDir(): void {
+  ensurePrivateDir(tokensDir());
+  for (const dir of [paths.runtimeDir, tokensDir()]) {
+    const stat = lstatSync(dir);
+    if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid())) {
+      throw new UserError(`the runtime directory ${dir} is not a directory owned by you; remove it`);
+    }
+    if ((stat.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  }
+}
+
+export function readCacheRecord(server: string): CacheRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(cacheFileFor(server), 'utf8')) as CacheRecord;
+    return record.version === 1 && record.server === server ? record : undefined;
+  } catch {
+    return undefined; // missing or torn beyond use: it is only a cache
+  }
+}
+
+export function writeCacheRecord(record: CacheRecord): void {
+  ensureRuntimeDir();
+  writeFileAtomic(cacheFileFor(record.server), JSON.stringify(record), 0o600);
+}
