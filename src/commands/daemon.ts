@@ -2,19 +2,13 @@
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
 import type { EntryStatus } from '../daemon/scheduler.js';
-
-function ago(ms: number | undefined, now: number): string {
-  if (ms === undefined) return '-';
-  const seconds = Math.round((ms - now) / 1000);
-  const span = Math.abs(seconds) >= 3600 ? `${(Math.abs(seconds) / 3600).toFixed(1)}h` : Math.abs(seconds) >= 60 ? `${Math.round(Math.abs(seconds) / 60)}m` : `${Math.abs(seconds)}s`;
-  return seconds >= 0 ? `in ${span}` : `${span} ago`;
-}
+import { formatWhen } from './format-time.js';
 
 function printStatus(answer: { pid: number; startedAt: number; entries: EntryStatus[] }): void {
   const now = Date.now();
-  process.stdout.write(`daemon PID ${answer.pid}, up ${ago(answer.startedAt, now).replace(' ago', '')}\n`);
+  process.stdout.write(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
   for (const e of answer.entries) {
-    process.stdout.write(`${e.server} (${e.kind}): token expires ${ago(e.expiresAt, now)}, last refresh ${ago(e.lastRefresh, now)}, next ${ago(e.nextAt, now)}${e.lastError ? `, last error: ${e.lastError}` : ''}\n`);
+    process.stdout.write(`${e.server} (${e.kind}): token expires ${formatWhen(e.expiresAt, now)}, last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}${e.lastError ? `, last error: ${e.lastError}` : ''}\n`);
   }
   if (answer.entries.length === 0) process.stdout.write('no entries that need refreshing\n');
 }

@@ -1,27 +1,77 @@
-// `ls`: what is mapped, as a table for people or JSON for scripts. Never shows secrets.
+// `ls`: what is mapped and the state of its token, as a table for people or JSON for
+// scripts. Never shows secrets. Token state comes from the cache the daemon and `get`
+// keep, so it is shown whether or not the daemon runs.
 import type { Argv } from 'yargs';
+import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { readMapping } from '../mapping/mapping-file.js';
+import type { MappingEntry } from '../mapping/types.js';
+import { secretFingerprint } from '../tokens/fingerprint.js';
+import { readCacheRecord } from '../tokens/token-cache.js';
+import { formatWhen } from './format-time.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
 }
 
+interface TokenState {
+  state: 'valid' | 'expired' | 'pass-through' | 'error' | 'revoked' | 'checked' | 'none';
+  expiresAt?: number;
+  lastRefresh?: number;
+  error?: string;
+}
+
+function tokenState(entry: MappingEntry, now: number): TokenState {
+  const record = readCacheRecord(entry.server);
+  if (!record || record.fingerprint !== secretFingerprint(entry)) return { state: 'none' };
+  const base = { ...(record.lastRefresh ? { lastRefresh: record.lastRefresh } : {}) };
+  if (record.check && !record.check.ok) return { ...base, state: 'revoked', error: record.check.message };
+  const failure = record.failure && (!record.lastRefresh || record.failure.at > record.lastRefresh) ? record.failure : undefined;
+  const token = record.token;
+  if (token?.expiresAt !== undefined && token.expiresAt > now) return { ...base, state: 'valid', expiresAt: token.expiresAt, ...(failure ? { error: failure.message } : {}) };
+  if (failure) return { ...base, state: 'error', error: failure.message };
+  if (token) return { ...base, state: token.expiresAt === undefined ? 'valid' : 'expired', ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}) };
+  if (record.passThroughUntil) return { ...base, state: 'pass-through' };
+  if (record.check?.ok) return { state: 'checked', lastRefresh: record.check.at };
+  return { state: 'none' };
+}
+
+function describeState(token: TokenState, now: number): string {
+  switch (token.state) {
+    case 'valid': return token.expiresAt ? `valid, expires ${formatWhen(token.expiresAt, now)}${token.error ? ' (last refresh failed)' : ''}` : 'valid';
+    case 'expired': return `expired ${formatWhen(token.expiresAt, now)}`;
+    case 'pass-through': return 'stored secret used as is';
+    case 'checked': return `checked ${formatWhen(token.lastRefresh, now)}`;
+    case 'revoked': return 'REJECTED by the registry service: log in again';
+    case 'error': return `error: ${token.error}`;
+    case 'none': return '-';
+  }
+}
+
 export function registerLs(cli: Argv): Argv {
   return cli.command(
     'ls',
-    'list mapped registries (server, kind, username, store)',
+    'list mapped registries: server, kind, username, store, token state',
     (y) => y.option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }).example('$0 ls --json', ''),
     (argv) => {
-      const entries = readMapping().entries.map(({ server, serverURL, kind, username, store }) => ({ server, serverURL, kind, username, store }));
+      const now = Date.now();
+      const entries = readMapping().entries.map((entry) => ({
+        server: entry.server, serverURL: entry.serverURL, kind: entry.kind, username: entry.username, store: entry.store,
+        token: tokenState(entry, now),
+      }));
+      const daemonPid = runningDaemonPid();
       if (argv.json) {
         process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-      } else if (entries.length === 0) {
-        process.stdout.write('No logins yet. Try: docker login us.icr.io, or docker-credential-lanyard login --help\n');
-      } else {
-        const rows = entries.map((e) => [e.server, e.kind, e.username, e.store]);
-        process.stdout.write(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE'], ...rows])}\n`);
+        return;
       }
+      if (entries.length === 0) {
+        process.stdout.write('No logins yet. Try: docker login us.icr.io, or docker-credential-lanyard login --help\n');
+        return;
+      }
+      const rows = entries.map((e) => [e.server, e.kind, e.username, e.store, describeState(e.token, now)]);
+      process.stdout.write(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE', 'TOKEN'], ...rows])}\n`);
+      process.stdout.write(daemonPid ? `refresher: running (PID ${daemonPid})\n` : 'refresher: not running (tokens are exchanged on demand; start one with `docker-credential-lanyard daemon install --enable`)\n');
+      for (const e of entries.filter((x) => x.token.error)) process.stdout.write(`${e.server}: ${e.token.error}\n`);
     },
   );
 }
