@@ -6,6 +6,7 @@ import { normalizeServer } from '../hosts/normalize.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { openStore } from '../secrets/select-store.js';
+import { forgetCachedToken } from '../tokens/token-cache.js';
 
 export async function eraseCredential(serverURL: string): Promise<MappingEntry> {
   const server = normalizeServer(serverURL);
@@ -15,5 +16,6 @@ export async function eraseCredential(serverURL: string): Promise<MappingEntry> 
   });
   if (!removed) throw new CredentialsNotFoundError();
   await (await openStore(removed.store)).delete(removed.secretRef);
+  forgetCachedToken(removed.server); // a logout should not leave a live token behind
   return removed;
 }

@@ -3,7 +3,7 @@
 // credentials, never the stored long-lived secret, plus the last failure so that
 // waiters and the daemon do not hammer a service that just said no.
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, readFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fsutil/atomic-write.js';
@@ -68,4 +68,12 @@ export function readCacheRecord(server: string): CacheRecord | undefined {
 export function writeCacheRecord(record: CacheRecord): void {
   ensureRuntimeDir();
   writeFileAtomic(cacheFileFor(record.server), JSON.stringify(record), 0o600);
+}
+
+export function forgetCachedToken(server: string): void {
+  try {
+    unlinkSync(cacheFileFor(server));
+  } catch {
+    // nothing cached
+  }
 }
