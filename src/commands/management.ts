@@ -7,8 +7,9 @@ import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
 import { registerLs } from './ls.js';
 import { registerDaemon } from './daemon.js';
+import { registerConfigure } from './configure.js';
 
-const COMMANDS = new Set(['login', 'logout', 'ls', 'daemon', 'help']);
+const COMMANDS = new Set(['login', 'logout', 'ls', 'daemon', 'configure', 'unconfigure', 'help']);
 
 export async function runManagement(args: string[]): Promise<number> {
   const [first] = args;
@@ -34,6 +35,7 @@ export async function runManagement(args: string[]): Promise<number> {
   registerLogout(cli);
   registerLs(cli);
   registerDaemon(cli);
+  registerConfigure(cli);
   try {
     await cli.parseAsync();
     return 0;

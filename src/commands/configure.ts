@@ -1,0 +1,94 @@
+// `configure` / `unconfigure`: point docker and podman/buildah/skopeo at lanyard
+// without hand-editing JSON.
+import type { Argv } from 'yargs';
+import { UserError } from '../errors.js';
+import { ICR_DOMAINS } from '../hosts/icr.js';
+import { patternMatches } from '../hosts/match.js';
+import { normalizeServer } from '../hosts/normalize.js';
+import { readMapping } from '../mapping/mapping-file.js';
+import type { Plan, ShadowingLogin } from '../integrations/configure-clients.js';
+
+/** Concrete hosts for credHelpers: mapped servers, with patterns expanded over known registry domains. */
+function mappedRegistries(): { registries: string[]; unexpanded: string[] } {
+  const registries = new Set<string>();
+  const unexpanded: string[] = [];
+  for (const entry of readMapping().entries) {
+    const key = normalizeServer(entry.server);
+    if (key.key.startsWith('https://')) continue; // docker's OAuth items ride along with docker.io
+    if (!key.isPattern) { registries.add(key.key); continue; }
+    const hosts = ICR_DOMAINS.filter((host) => patternMatches(key, normalizeServer(host)));
+    if (hosts.length === 0) unexpanded.push(entry.server);
+    for (const host of hosts) registries.add(host);
+  }
+  return { registries: [...registries], unexpanded };
+}
+
+function explicitRegistries(values: string[]): string[] {
+  return values.map((value) => {
+    const key = normalizeServer(value);
+    if (key.isPattern) throw new UserError(`credHelpers cannot hold patterns like ${value}: name the hosts (--registry us.icr.io --registry de.icr.io)`);
+    return key.key;
+  });
+}
+
+async function show(plan: Plan, dryRun: boolean): Promise<void> {
+  const { lineDiff } = await import('../integrations/text-diff.js');
+  const { backupPathFor, saveClientConfig } = await import('../integrations/json-config-file.js');
+  if (plan.files.length === 0) { process.stdout.write('nothing to change: already configured\n'); return; }
+  for (const file of plan.files) {
+    if (dryRun) {
+      process.stdout.write(`--- ${file.loaded.path}${file.loaded.exists ? '' : ' (new file)'}\n${lineDiff(file.loaded.text, file.after).join('\n')}\n`);
+    } else {
+      saveClientConfig(file.loaded, file.after);
+      process.stdout.write(`updated ${file.loaded.path}${file.loaded.exists ? ` (previous content in ${backupPathFor(file.loaded.path)})` : ''}\n`);
+    }
+  }
+}
+
+function warn(shadows: ShadowingLogin[]): void {
+  for (const s of shadows) {
+    const what = s.login ? `a plaintext login for ${s.login.username}` : 'an empty login';
+    const why = s.reason === 'shadows' ? `podman would use it instead of lanyard for ${s.registry}` : 'a secret lying in a plain file';
+    process.stderr.write(`warning: ${s.file} has auths["${s.authKey}"], ${what}: ${why}; run \`docker-credential-lanyard configure --fix\` to ${s.login ? 'move it into lanyard' : 'remove it'}\n`);
+  }
+}
+
+async function importShadowedLogins(shadows: ShadowingLogin[]): Promise<void> {
+  const { storeCredential } = await import('../credentials/store-credential.js');
+  const mapped = new Set(readMapping().entries.map((e) => e.server));
+  for (const shadow of shadows) {
+    if (!shadow.login || mapped.has(shadow.registry)) continue; // lanyard's own login wins over a stale copy
+    await storeCredential({ serverURL: shadow.authKey, username: shadow.login.username, secret: shadow.login.secret });
+    mapped.add(shadow.registry);
+    process.stdout.write(`moved the login for ${shadow.registry} from ${shadow.file} into lanyard\n`);
+  }
+}
+
+export function registerConfigure(cli: Argv): Argv {
+  return cli
+    .command('configure', 'point docker and podman/buildah/skopeo at lanyard (credHelpers)', (y) => y
+      .option('registry', { type: 'string', array: true, describe: 'registry host to route to lanyard (repeatable)' })
+      .option('all-mapped', { type: 'boolean', describe: 'every mapped registry (the default without --registry)' })
+      .option('containers', { type: 'boolean', default: false, describe: "also write containers' auth.json even where it does not exist yet" })
+      .option('fix', { type: 'boolean', default: false, describe: 'move shadowing auths entries into lanyard and remove them' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print the changes as a diff, write nothing' })
+      .example('$0 configure', 'every mapped registry, in ~/.docker/config.json (and auth.json where it exists)')
+      .example('$0 configure --registry us.icr.io --containers --dry-run', ''),
+    async (argv) => {
+      const { planConfigure } = await import('../integrations/configure-clients.js');
+      const chosen = argv.registry?.length && !argv['all-mapped'] ? { registries: explicitRegistries(argv.registry), unexpanded: [] } : mappedRegistries();
+      for (const pattern of chosen.unexpanded) process.stderr.write(`note: the pattern ${pattern} matches no registry lanyard knows by name; add its hosts with --registry HOST\n`);
+      if (chosen.registries.length === 0) throw new UserError('no registries to configure: log in first (docker-credential-lanyard login …) or name them with --registry');
+      const plan = planConfigure(chosen.registries, { containers: argv.containers, fix: argv.fix && !argv['dry-run'] });
+      if (argv.fix && !argv['dry-run']) await importShadowedLogins(plan.shadows);
+      else warn(plan.shadows);
+      await show(plan, argv['dry-run']);
+    })
+    .command('unconfigure', 'remove lanyard from credHelpers (and credsStore)', (y) => y
+      .option('registry', { type: 'string', array: true, describe: 'only these registries' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print the changes as a diff, write nothing' }),
+    async (argv) => {
+      const { planUnconfigure } = await import('../integrations/configure-clients.js');
+      await show(planUnconfigure(argv.registry?.length ? explicitRegistries(argv.registry) : undefined), argv['dry-run']);
+    });
+}
