@@ -2,14 +2,21 @@
 // Entry point. Protocol verbs (store/get/erase/list/version) are dispatched here with
 // nothing heavy loaded: the helper is spawned on every pull. Everything else goes to
 // the management CLI, which loads yargs lazily.
+import { basename } from 'node:path';
 import { describeError } from './errors.js';
 import { HELPER_NAME, PACKAGE_NAME, VERSION } from './version.js';
 
 const PROTOCOL_VERBS = new Set(['store', 'get', 'erase', 'list', 'version']);
 const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version>`;
 
+// Installed under a kubelet provider name (symlink or copy), the binary speaks only that protocol.
+const KUBELET_NAME = /credential-provider|kubelet/;
+
 async function main(args: string[]): Promise<number> {
   const [verb] = args;
+  if ((verb === 'kubelet' && args.length === 1) || KUBELET_NAME.test(basename(process.argv0 ?? ''))) {
+    return (await import('./commands/kubelet.js')).runKubeletProvider();
+  }
   if (verb === undefined || (PROTOCOL_VERBS.has(verb) && args.length !== 1)) {
     process.stdout.write(`${USAGE}\n`);
     return 1;

@@ -25,6 +25,8 @@ export interface IssueOptions {
 export interface Answer {
   username: string;
   secret: string;
+  /** Epoch ms, when known: lets callers (kubelet mode) cache no longer than the credential lives. */
+  expiresAt?: number;
 }
 
 // How long a permanent refusal is trusted before the service is asked again; a new
@@ -80,7 +82,7 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
     writeCacheRecord({ ...rest, token: { username: issued.username, secret: issued.secret, issuedAt: issued.issuedAt, ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}) }, lastRefresh: now });
     log.info(`exchanged a token for ${entry.server}${issued.expiresAt ? `, valid until ${new Date(issued.expiresAt).toISOString()}` : ''}`);
   }
-  return { username: issued.username, secret: issued.secret };
+  return { username: issued.username, secret: issued.secret, ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}) };
 }
 
 /** Under the entry's lock: re-check what others did while we waited, then exchange if still needed. */

@@ -1,0 +1,16 @@
+// Kubelet credential provider mode: request on stdin, response on stdout, errors on
+// stderr (kubelet logs it) with exit 1.
+import { describeError } from '../errors.js';
+import { answerKubelet } from '../integrations/kubelet-provider.js';
+import { readStdin } from '../protocol/stdin.js';
+
+export async function runKubeletProvider(): Promise<number> {
+  try {
+    const response = await answerKubelet(readStdin());
+    process.stdout.write(`${JSON.stringify(response)}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`docker-credential-lanyard (kubelet credential provider): ${describeError(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,75 @@
+// The kubelet image credential provider protocol (reference §8): a
+// CredentialProviderRequest on stdin, a CredentialProviderResponse on stdout. The same
+// binary serves it as `docker-credential-lanyard kubelet` or under a provider name
+// (a symlink or copy whose name contains "credential-provider" or "kubelet").
+import { CredentialsNotFoundError, UserError } from '../errors.js';
+import { runningDaemonPid } from '../daemon/daemon-files.js';
+import { credentialFor, type Answer } from '../credentials/issue-credential.js';
+import { readSecret } from '../credentials/read-secret.js';
+import { findEntry } from '../credentials/resolve-credential.js';
+import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
+import { registryOfImage } from '../hosts/image-reference.js';
+import type { MappingEntry } from '../mapping/types.js';
+import { INLINE_RETRY } from '../providers/retry.js';
+
+const API_VERSIONS = new Set(['credentialprovider.kubelet.k8s.io/v1', 'credentialprovider.kubelet.k8s.io/v1beta1']);
+// Plain passwords can change at any login; let kubelet ask again after a few minutes.
+const STATIC_CACHE_SECONDS = 300;
+
+export interface ProviderResponse {
+  apiVersion: string;
+  kind: 'CredentialProviderResponse';
+  cacheKeyType: 'Registry';
+  cacheDuration: string;
+  auth: Record<string, { username: string; password: string }>;
+}
+
+export function parseRequest(input: string): { apiVersion: string; image: string } {
+  let request: { apiVersion?: unknown; kind?: unknown; image?: unknown };
+  try {
+    request = JSON.parse(input);
+  } catch {
+    throw new UserError('invalid CredentialProviderRequest on stdin: not JSON');
+  }
+  if (typeof request.apiVersion !== 'string' || !API_VERSIONS.has(request.apiVersion)) {
+    throw new UserError(`unsupported apiVersion ${JSON.stringify(request.apiVersion)}: expected credentialprovider.kubelet.k8s.io/v1`);
+  }
+  if (request.kind !== 'CredentialProviderRequest') throw new UserError(`unexpected kind ${JSON.stringify(request.kind)}: expected CredentialProviderRequest`);
+  if (typeof request.image !== 'string' || request.image === '') throw new UserError('the CredentialProviderRequest has no image');
+  return { apiVersion: request.apiVersion, image: request.image };
+}
+
+/** kubelet matches auth keys like matchImages; Hub images may reach it under any of Hub's names. */
+function authKeys(entry: MappingEntry): string[] {
+  return entry.server === DOCKER_HUB_KEY ? [DOCKER_HUB_KEY, 'index.docker.io', 'registry-1.docker.io'] : [entry.server];
+}
+
+/** Kubelet speaks only username/password: an OAuth2 refresh token is swapped back for the stored password. */
+async function basicLogin(entry: MappingEntry, answer: Answer): Promise<Answer | undefined> {
+  if (answer.username !== '<token>') return answer;
+  return entry.kind === 'oauth2' ? { username: entry.username, secret: await readSecret(entry) } : undefined;
+}
+
+function cacheSeconds(answer: Answer, now: number): number {
+  if (answer.expiresAt === undefined) return STATIC_CACHE_SECONDS;
+  // Well inside the token's remaining life, so kubelet never holds an expired one.
+  return Math.max(0, Math.floor(((answer.expiresAt - now) * 0.8) / 1000));
+}
+
+export async function answerKubelet(input: string): Promise<ProviderResponse> {
+  const request = parseRequest(input);
+  const response: ProviderResponse = { apiVersion: request.apiVersion, kind: 'CredentialProviderResponse', cacheKeyType: 'Registry', cacheDuration: '0s', auth: {} };
+  let entry: MappingEntry;
+  try {
+    entry = findEntry(registryOfImage(request.image));
+  } catch (error) {
+    if (error instanceof CredentialsNotFoundError) return response; // no credentials: empty auth, as the API asks
+    throw error;
+  }
+  const answer = await credentialFor(entry, { retry: INLINE_RETRY, acceptDueTokens: runningDaemonPid() !== undefined });
+  const login = await basicLogin(entry, answer);
+  if (!login) return response;
+  response.cacheDuration = `${cacheSeconds(answer, Date.now())}s`;
+  for (const key of authKeys(entry)) response.auth[key] = { username: login.username, password: login.secret };
+  return response;
+}
