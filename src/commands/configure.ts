@@ -2,34 +2,9 @@
 // without hand-editing JSON.
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
-import { ICR_DOMAINS } from '../hosts/icr.js';
-import { patternMatches } from '../hosts/match.js';
-import { normalizeServer } from '../hosts/normalize.js';
+import { explicitRegistries, mappedRegistries } from '../integrations/mapped-registries.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { Plan, ShadowingLogin } from '../integrations/configure-clients.js';
-
-/** Concrete hosts for credHelpers: mapped servers, with patterns expanded over known registry domains. */
-function mappedRegistries(): { registries: string[]; unexpanded: string[] } {
-  const registries = new Set<string>();
-  const unexpanded: string[] = [];
-  for (const entry of readMapping().entries) {
-    const key = normalizeServer(entry.server);
-    if (key.key.startsWith('https://')) continue; // docker's OAuth items ride along with docker.io
-    if (!key.isPattern) { registries.add(key.key); continue; }
-    const hosts = ICR_DOMAINS.filter((host) => patternMatches(key, normalizeServer(host)));
-    if (hosts.length === 0) unexpanded.push(entry.server);
-    for (const host of hosts) registries.add(host);
-  }
-  return { registries: [...registries], unexpanded };
-}
-
-function explicitRegistries(values: string[]): string[] {
-  return values.map((value) => {
-    const key = normalizeServer(value);
-    if (key.isPattern) throw new UserError(`credHelpers cannot hold patterns like ${value}: name the hosts (--registry us.icr.io --registry de.icr.io)`);
-    return key.key;
-  });
-}
 
 async function show(plan: Plan, dryRun: boolean): Promise<void> {
   const { lineDiff } = await import('../integrations/text-diff.js');

@@ -2,20 +2,31 @@
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
 import type { EntryStatus } from '../daemon/scheduler.js';
+import type { PullSecretStatus } from '../daemon/pull-secret-syncer.js';
 import { formatWhen } from './format-time.js';
 
-function printStatus(answer: { pid: number; startedAt: number; entries: EntryStatus[] }): void {
+interface DaemonAnswer {
+  pid: number;
+  startedAt: number;
+  entries: EntryStatus[];
+  pullSecrets?: PullSecretStatus[];
+}
+
+function printStatus(answer: DaemonAnswer): void {
   const now = Date.now();
   process.stdout.write(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
   for (const e of answer.entries) {
     process.stdout.write(`${e.server} (${e.kind}): token expires ${formatWhen(e.expiresAt, now)}, last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}${e.lastError ? `, last error: ${e.lastError}` : ''}\n`);
   }
   if (answer.entries.length === 0) process.stdout.write('no entries that need refreshing\n');
+  for (const p of answer.pullSecrets ?? []) {
+    process.stdout.write(`pull secret ${p.secret} (${p.registries.join(', ')}): last sync ${formatWhen(p.lastSync, now)}${p.lastAction ? ` (${p.lastAction})` : ''}, next ${formatWhen(p.nextAt, now)}${p.lastError ? `, last error: ${p.lastError}` : ''}\n`);
+  }
 }
 
 async function ask(request: { op: 'status' } | { op: 'refresh'; server?: string }) {
   const { askDaemon } = await import('../daemon/socket-client.js');
-  const answer = await askDaemon(request) as { error?: string; pid: number; startedAt: number; entries: EntryStatus[] } | undefined;
+  const answer = await askDaemon(request) as (DaemonAnswer & { error?: string }) | undefined;
   if (!answer) throw new UserError('no lanyard daemon is running (start it with `docker-credential-lanyard daemon`, or `daemon install --enable`)');
   if (answer.error) throw new UserError(`the daemon says: ${answer.error}`);
   return answer;

@@ -8,8 +8,10 @@ import { registerLogout } from './logout.js';
 import { registerLs } from './ls.js';
 import { registerDaemon } from './daemon.js';
 import { registerConfigure } from './configure.js';
+import { registerExport } from './export.js';
+import { registerPullSecret } from './pull-secret.js';
 
-const COMMANDS = new Set(['login', 'logout', 'ls', 'daemon', 'configure', 'unconfigure', 'help']);
+const COMMANDS = new Set(['login', 'logout', 'ls', 'daemon', 'configure', 'unconfigure', 'export', 'pull-secret', 'help']);
 
 export async function runManagement(args: string[]): Promise<number> {
   const [first] = args;
@@ -36,6 +38,8 @@ export async function runManagement(args: string[]): Promise<number> {
   registerLs(cli);
   registerDaemon(cli);
   registerConfigure(cli);
+  registerExport(cli);
+  registerPullSecret(cli);
   try {
     await cli.parseAsync();
     return 0;

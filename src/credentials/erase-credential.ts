@@ -5,7 +5,7 @@ import { CredentialsNotFoundError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { openStore } from '../secrets/select-store.js';
+import { discardSecret } from './secret-placement.js';
 import { forgetCachedToken } from '../tokens/token-cache.js';
 
 export async function eraseCredential(serverURL: string): Promise<MappingEntry> {
@@ -15,7 +15,7 @@ export async function eraseCredential(serverURL: string): Promise<MappingEntry> 
     return index < 0 ? undefined : mapping.entries.splice(index, 1)[0];
   });
   if (!removed) throw new CredentialsNotFoundError();
-  await (await openStore(removed.store)).delete(removed.secretRef);
+  await discardSecret(removed);
   forgetCachedToken(removed.server); // a logout should not leave a live token behind
   return removed;
 }

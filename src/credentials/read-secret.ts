@@ -2,13 +2,19 @@
 import { UserError } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { openStore } from '../secrets/select-store.js';
+import type { SecretPlacement } from './secret-placement.js';
 
-export async function readSecret(entry: MappingEntry): Promise<string> {
-  const store = await openStore(entry.store);
-  const secret = await store.read(entry.secretRef);
+/** `what` names the secret in the error, e.g. "the login for us.icr.io". */
+export async function readStoredSecret(source: SecretPlacement, what: string): Promise<string> {
+  const store = await openStore(source.store);
+  const secret = await store.read(source.secretRef);
   if (secret === undefined) {
     // A real failure, not "not found": the client would silently go anonymous.
-    throw new UserError(`the login for ${entry.serverURL} is mapped but its secret is missing from ${store.describe(entry.secretRef)}; log in again`);
+    throw new UserError(`${what} is mapped but its secret is missing from ${store.describe(source.secretRef)}; log in again`);
   }
   return secret;
+}
+
+export function readSecret(entry: MappingEntry): Promise<string> {
+  return readStoredSecret(entry, `the login for ${entry.serverURL}`);
 }

@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { enableDebug, log } from '../log.js';
 import { ensureRuntimeDir } from '../tokens/token-cache.js';
 import { daemonPidFile, daemonSocketPath, runningDaemonPid } from './daemon-files.js';
+import { PullSecretSyncer } from './pull-secret-syncer.js';
 import { RefreshScheduler } from './scheduler.js';
 import { askDaemon } from './socket-client.js';
 import { serveSocket } from './socket-server.js';
@@ -27,13 +28,15 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   removeQuietly(daemonSocketPath()); // left by a daemon that was killed
 
   const scheduler = new RefreshScheduler();
+  const syncer = new PullSecretSyncer();
   const startedAt = Date.now();
   const server: Server = await serveSocket(daemonSocketPath(), async (request) => {
-    if (request.op === 'status') return { pid: process.pid, startedAt, entries: scheduler.status() };
-    return { pid: process.pid, startedAt, entries: await scheduler.refreshNow(request.server) };
+    if (request.op === 'status') return { pid: process.pid, startedAt, entries: scheduler.status(), pullSecrets: syncer.status() };
+    return { pid: process.pid, startedAt, entries: await scheduler.refreshNow(request.server), pullSecrets: syncer.status() };
   });
   writeFileAtomic(daemonPidFile(), `${process.pid}\n`, 0o600);
   scheduler.start();
+  syncer.start();
   log.info(`daemon started (PID ${process.pid})`);
   process.stderr.write(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
 
@@ -46,7 +49,7 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
   server.close();
-  await scheduler.stop();
+  await Promise.all([scheduler.stop(), syncer.stop()]);
   removeQuietly(daemonPidFile());
   removeQuietly(daemonSocketPath());
   log.info('daemon stopped');

@@ -2,19 +2,17 @@
 // never waits on the network in steady state, and checks Docker Hub PATs now and then.
 // It re-reads the mapping when the file changes, uses the same single-flight path as
 // `get` (so the two never exchange twice), and backs off on failure.
-import { statSync } from 'node:fs';
 import { credentialFor } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
 import { describeError } from '../errors.js';
 import { withLock } from '../fsutil/lock.js';
 import { log } from '../log.js';
-import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { paths } from '../paths.js';
 import { EXCHANGING_KINDS } from '../providers/index.js';
 import { backoffDelay, type RetryPolicy } from '../providers/retry.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { refreshDueAt } from '../tokens/policy.js';
+import { MappingWatcher } from './mapping-watcher.js';
 import { cacheFileFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord } from '../tokens/token-cache.js';
 
 // One try per round: the scheduler's own backoff spaces the rounds.
@@ -45,7 +43,7 @@ function jitter(ms: number): number {
 
 export class RefreshScheduler {
   private states = new Map<string, EntryState>();
-  private mappingStamp = -1;
+  private readonly watcher = new MappingWatcher();
   private timer: NodeJS.Timeout | undefined;
 
   start(tickMs = 1000): void {
@@ -83,21 +81,8 @@ export class RefreshScheduler {
   }
 
   private reloadMapping(): void {
-    let stamp: number;
-    try {
-      stamp = statSync(paths.mappingFile).mtimeMs;
-    } catch {
-      stamp = 0;
-    }
-    if (stamp === this.mappingStamp) return;
-    let entries: MappingEntry[];
-    try {
-      entries = readMapping().entries;
-    } catch (error) {
-      log.error(`cannot read the mapping: ${describeError(error)}`);
-      return; // keep the last good view; try again next tick
-    }
-    this.mappingStamp = stamp;
+    const entries = this.watcher.changed()?.entries;
+    if (!entries) return;
     const next = new Map<string, EntryState>();
     for (const entry of entries.filter((e) => EXCHANGING_KINDS.has(e.kind) || e.kind === 'dockerhub')) {
       const fingerprint = secretFingerprint(entry);

@@ -21,6 +21,11 @@ function validate(parsed: unknown): Mapping {
       && typeof entry.kind === 'string' && isKind(entry.kind) && typeof entry.store === 'string' && isStoreName(entry.store);
     if (!ok) throw corrupt(`invalid entry ${JSON.stringify(entry?.server ?? entry)}`);
   }
+  for (const target of mapping.pullSecrets ?? []) {
+    const ok = target && typeof target.namespace === 'string' && typeof target.name === 'string' && Array.isArray(target.registries)
+      && typeof target.apiServer === 'string' && typeof target.secretRef === 'string' && isStoreName(target.store);
+    if (!ok) throw corrupt(`invalid pull secret ${JSON.stringify(target?.name ?? target)}`);
+  }
   return mapping;
 }
 

@@ -22,10 +22,24 @@ export interface MappingEntry {
   updatedAt: string;
 }
 
+/** A Kubernetes pull secret the daemon keeps filled with fresh tokens. */
+export interface PullSecretTarget {
+  namespace: string;
+  name: string;
+  registries: string[];
+  apiServer: string;
+  caFile?: string;
+  /** Where the API token that may write the Secret is kept. */
+  store: StoreName;
+  secretRef: string;
+  updatedAt: string;
+}
+
 export interface Mapping {
   version: 1;
   defaultStore?: StoreName;
   entries: MappingEntry[];
+  pullSecrets?: PullSecretTarget[];
 }
 
 export function isKind(value: string): value is Kind {

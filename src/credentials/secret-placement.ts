@@ -1,0 +1,33 @@
+// Where a new long-lived secret goes, and the cleanup of the one it replaces. Every
+// write uses a fresh id, so the mapping can switch atomically from old to new.
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../errors.js';
+import type { Mapping, StoreName } from '../mapping/types.js';
+import { openStore, storeForNewSecret } from '../secrets/select-store.js';
+
+export interface SecretPlacement {
+  store: StoreName;
+  /** The id inside the store (for `env`, the variable's name). */
+  secretRef: string;
+}
+
+export interface SecretChoice {
+  store?: StoreName;
+  /** The secret stays in this environment variable; nothing is written. */
+  secretEnv?: string;
+}
+
+export async function placeSecret(mapping: Mapping, idPrefix: string, secret: string, choice: SecretChoice): Promise<SecretPlacement> {
+  if (choice.secretEnv !== undefined) return { store: 'env', secretRef: choice.secretEnv };
+  const target = await storeForNewSecret(mapping, choice.store);
+  if (target.name === 'env') throw new UserError('the env store is read-only: map the variable that holds the secret with `login SERVER -u USER --secret-env VAR`');
+  const secretRef = `${idPrefix}/${randomBytes(6).toString('hex')}`;
+  await target.write(secretRef, secret);
+  return { store: target.name, secretRef };
+}
+
+/** Removes the replaced secret, once the mapping no longer points at it. */
+export async function discardSecret(old: SecretPlacement | undefined, current?: SecretPlacement): Promise<void> {
+  if (!old || (current && old.store === current.store && old.secretRef === current.secretRef)) return;
+  await (await openStore(old.store)).delete(old.secretRef);
+}

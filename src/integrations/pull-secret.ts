@@ -1,0 +1,57 @@
+// Kubernetes pull secrets (`kubernetes.io/dockerconfigjson`) holding the credentials
+// lanyard would hand a client right now: short-lived tokens where the registry takes
+// them. Used by `export` and by the daemon's pull-secret sync.
+import { runningDaemonPid } from '../daemon/daemon-files.js';
+import { credentialFor } from '../credentials/issue-credential.js';
+import { readSecret } from '../credentials/read-secret.js';
+import { findEntry } from '../credentials/resolve-credential.js';
+import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
+import { EXCHANGING_KINDS } from '../providers/index.js';
+import { INLINE_RETRY, type RetryPolicy } from '../providers/retry.js';
+
+export interface DockerConfigJson {
+  auths: Record<string, { username: string; password: string; auth: string }>;
+}
+
+export interface BuiltConfig {
+  config: DockerConfigJson;
+  /** Registries answered with a long-lived secret (worth a warning when exported). */
+  longLived: string[];
+  /** Registries left out (identity tokens cannot go into a pull secret). */
+  skipped: string[];
+  /** Earliest expiry among the included tokens (epoch ms). */
+  expiresAt?: number;
+}
+
+export async function buildDockerConfig(registries: string[], retry: RetryPolicy = INLINE_RETRY): Promise<BuiltConfig> {
+  const built: BuiltConfig = { config: { auths: {} }, longLived: [], skipped: [] };
+  const acceptDueTokens = runningDaemonPid() !== undefined;
+  for (const registry of registries) {
+    const entry = findEntry(registry);
+    let answer = await credentialFor(entry, { retry, acceptDueTokens });
+    if (answer.username === '<token>') {
+      if (entry.kind !== 'oauth2') { built.skipped.push(registry); continue; }
+      answer = { username: entry.username, secret: await readSecret(entry) }; // kubelet takes only username/password
+    }
+    if (!EXCHANGING_KINDS.has(entry.kind) || answer.expiresAt === undefined) built.longLived.push(registry);
+    if (answer.expiresAt !== undefined) built.expiresAt = Math.min(built.expiresAt ?? Infinity, answer.expiresAt);
+    // kubelet and docker know Docker Hub by its legacy key.
+    const key = registry === DOCKER_HUB_KEY ? 'https://index.docker.io/v1/' : registry;
+    built.config.auths[key] = {
+      username: answer.username,
+      password: answer.secret,
+      auth: Buffer.from(`${answer.username}:${answer.secret}`).toString('base64'),
+    };
+  }
+  return built;
+}
+
+export function pullSecretManifest(config: DockerConfigJson, name: string, namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'lanyard' } },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': Buffer.from(JSON.stringify(config)).toString('base64') },
+  };
+}
