@@ -10,8 +10,9 @@ import { registerDaemon } from './daemon.js';
 import { registerConfigure } from './configure.js';
 import { registerExport } from './export.js';
 import { registerPullSecret } from './pull-secret.js';
+import { registerDoctor } from './doctor.js';
 
-const COMMANDS = new Set(['login', 'logout', 'ls', 'daemon', 'configure', 'unconfigure', 'export', 'pull-secret', 'help']);
+const COMMANDS = new Set(['login', 'logout', 'ls', 'daemon', 'configure', 'unconfigure', 'export', 'pull-secret', 'doctor', 'completion', 'help']);
 
 export async function runManagement(args: string[]): Promise<number> {
   const [first] = args;
@@ -28,6 +29,8 @@ export async function runManagement(args: string[]): Promise<number> {
     .alias('version', 'v')
     .help()
     .alias('help', 'h')
+    // `completion` prints a bash script (zsh when $SHELL is zsh) that completes commands and options.
+    .completion('completion', 'print a shell completion script: source <(docker-credential-lanyard completion)')
     .strict()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
@@ -40,7 +43,13 @@ export async function runManagement(args: string[]): Promise<number> {
   registerConfigure(cli);
   registerExport(cli);
   registerPullSecret(cli);
+  registerDoctor(cli);
   try {
+    if (first === 'completion' && args.length === 1) {
+      // yargs would print the script and then, with exitProcess(false), go on to reject the word as unknown.
+      cli.showCompletionScript();
+      return 0;
+    }
     await cli.parseAsync();
     return 0;
   } catch (error) {

@@ -1,12 +1,19 @@
-// Reads a JWT's `exp` claim without verifying it: only to know when a pass-through
-// token dies. Opaque tokens (e.g. OpenShift's sha256~…) simply have no known expiry.
-export function jwtExpiry(token: string): number | undefined {
+// Reads a JWT's `exp`/`iat` claims without verifying them: only to know when a
+// pass-through token dies, and how our clock compares with the issuer's. Opaque
+// tokens (e.g. OpenShift's sha256~…) simply have no known expiry.
+function numericClaim(token: string, claim: 'exp' | 'iat'): number | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+    const value = (JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>)[claim];
+    return typeof value === 'number' ? value * 1000 : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** Epoch ms of the `exp` claim. */
+export const jwtExpiry = (token: string) => numericClaim(token, 'exp');
+
+/** Epoch ms of the `iat` claim: the issuer's clock at issue time (for skew checks). */
+export const jwtIssuedAt = (token: string) => numericClaim(token, 'iat');

@@ -1,0 +1,68 @@
+// doctor: is lanyard installed and wired up where clients will find it?
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { describeError } from '../errors.js';
+import { dockerConfigPath } from '../integrations/client-config-paths.js';
+import { HELPER_SUFFIX, helperKeys, planConfigure } from '../integrations/configure-clients.js';
+import { loadClientConfig } from '../integrations/json-config-file.js';
+import type { Mapping } from '../mapping/types.js';
+import { paths } from '../paths.js';
+import { HELPER_NAME } from '../version.js';
+import { fail, ok, warn, type Finding } from './finding.js';
+
+export function checkOnPath(): Finding {
+  const names = process.platform === 'win32' ? [`${HELPER_NAME}.exe`] : [HELPER_NAME];
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const name of names) {
+      const candidate = join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return ok('binary on PATH', `clients will run ${candidate}`);
+      } catch { /* keep looking */ }
+    }
+  }
+  return fail('binary on PATH', `no ${HELPER_NAME} on PATH: docker and podman look the helper up by that name`, `install it, e.g. sudo install -m 0755 ${process.execPath} /usr/local/bin/${HELPER_NAME}`);
+}
+
+export function checkClientConfigs(registries: string[]): Finding[] {
+  if (registries.length === 0) return [];
+  const findings: Finding[] = [];
+  const docker = loadClientConfig(dockerConfigPath()).data;
+  const missing = registries.filter((r) => !helperKeys(r, 'docker').every((k) => docker.credHelpers?.[k] === HELPER_SUFFIX) && docker.credsStore !== HELPER_SUFFIX);
+  findings.push(missing.length
+    ? warn('docker config', `${dockerConfigPath()} does not send ${missing.join(', ')} to lanyard`, 'docker-credential-lanyard configure')
+    : ok('docker config', `${dockerConfigPath()} sends every mapped registry to lanyard`));
+  const plan = planConfigure(registries, { containers: false, fix: false });
+  for (const shadow of plan.shadows) {
+    findings.push(warn('shadowing login', `${shadow.file} has auths["${shadow.authKey}"]${shadow.reason === 'shadows' ? `, used by podman instead of lanyard for ${shadow.registry}` : ', a plaintext secret'}`, 'docker-credential-lanyard configure --fix'));
+  }
+  return findings;
+}
+
+export async function checkStores(mapping: Mapping): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const used = new Set([...mapping.entries.map((e) => e.store), ...(mapping.pullSecrets ?? []).map((t) => t.store)]);
+  if (used.has('keychain')) {
+    const started = Date.now();
+    try {
+      const { keychainReachable } = await import('../secrets/keychain-store.js');
+      findings.push(keychainReachable()
+        ? ok('keychain', 'the OS keychain answers and is unlocked', Date.now() - started)
+        : fail('keychain', 'entries live in the keychain but no Secret Service is reachable', 'start your keyring (gnome-keyring, KeePassXC) or log in to the desktop session'));
+    } catch (error) {
+      findings.push(fail('keychain', describeError(error)));
+    }
+  }
+  if (used.has('file')) {
+    try {
+      const mode = statSync(paths.secretsFile).mode & 0o777;
+      findings.push(mode & 0o077 ? fail('file store', `${paths.secretsFile} has mode ${mode.toString(8)}`, `chmod 600 ${paths.secretsFile}`) : ok('file store', `${paths.secretsFile} (0600)`));
+    } catch {
+      findings.push(fail('file store', `entries use the file store but ${paths.secretsFile} is missing`, 'log in again'));
+    }
+  }
+  for (const entry of mapping.entries.filter((e) => e.store === 'env')) {
+    if (!process.env[entry.secretRef]) findings.push(warn('env store', `${entry.server} reads its secret from $${entry.secretRef}, which is not set here`));
+  }
+  return findings;
+}
