@@ -1,6 +1,7 @@
 // What every kind of login implements: turn the stored long-lived secret into the
 // credential a client should receive. Providers do network I/O only; caching,
 // single flight and scheduling belong to tokens/ and daemon/.
+import { UserError } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
 
 export interface IssuedCredential {
@@ -17,8 +18,8 @@ export interface Provider {
   issue(entry: MappingEntry, secret: string): Promise<IssuedCredential>;
 }
 
-/** A failure from the service behind a provider, classified for retry decisions. */
-export class ProviderError extends Error {
+/** A failure from the service behind a provider, classified for retry decisions; its message is for people. */
+export class ProviderError extends UserError {
   constructor(
     message: string,
     /** Permanent: retrying cannot help (revoked key, wrong password). */
