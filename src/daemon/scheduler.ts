@@ -45,7 +45,10 @@ export class RefreshScheduler {
   private states = new Map<string, EntryState>();
   private readonly watcher = new MappingWatcher();
   private timer: NodeJS.Timeout | undefined;
+  private wake: NodeJS.Timeout | undefined;
+  private stopped = false;
 
+  /** Checks the mapping every `tickMs`; refreshes run on timers of their own, to the millisecond. */
   start(tickMs = 1000): void {
     ensureRuntimeDir();
     this.tick();
@@ -54,7 +57,9 @@ export class RefreshScheduler {
 
   /** Stops scheduling and resolves once in-flight refreshes (and their writes) are done. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.wake);
     await Promise.allSettled([...this.states.values()].map((s) => s.running));
   }
 
@@ -73,11 +78,18 @@ export class RefreshScheduler {
   }
 
   private tick(): void {
+    if (this.stopped) return;
     this.reloadMapping();
     const now = Date.now();
+    let earliest = Number.POSITIVE_INFINITY;
     for (const state of this.states.values()) {
-      if (!state.running && state.nextAt !== undefined && now >= state.nextAt) void this.run(state, false);
+      if (state.running || state.nextAt === undefined) continue;
+      if (now >= state.nextAt) void this.run(state, false);
+      else earliest = Math.min(earliest, state.nextAt);
     }
+    // A 1 s tick alone could start a refresh up to 1 s late: too late for short-lived tokens.
+    clearTimeout(this.wake);
+    if (earliest - now < 1000) this.wake = setTimeout(() => this.tick(), earliest - now);
   }
 
   private reloadMapping(): void {
@@ -107,6 +119,7 @@ export class RefreshScheduler {
         this.afterFailure(state, describeError(error), false);
       } finally {
         state.running = undefined;
+        this.tick(); // arm the timer for the next refresh
       }
     })();
     return state.running;
