@@ -76,7 +76,10 @@ export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResp
     });
     req.on('error', (error) => {
       clearTimeout(timer);
-      reject(error instanceof NetworkError ? error : new NetworkError(`cannot reach ${url.origin}: ${error.message}`));
+      if (error instanceof NetworkError) return reject(error);
+      // Certificate problems usually mean a private CA: say how to trust it.
+      const certificate = /certificate|self.signed|unable to verify/i.test(error.message) ? ' (for a private CA, log in again with --ca-file BUNDLE.pem)' : '';
+      reject(new NetworkError(`cannot reach ${url.origin}: ${error.message}${certificate}`));
     });
     req.end(options.body);
   });

@@ -1,6 +1,7 @@
 // `daemon` and its subcommands: run, status, refresh, install, uninstall.
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
+import { normalizeServer } from '../hosts/normalize.js';
 import type { EntryStatus } from '../daemon/scheduler.js';
 import type { PullSecretStatus } from '../daemon/pull-secret-syncer.js';
 import { formatWhen } from './format-time.js';
@@ -37,7 +38,7 @@ export function registerDaemon(cli: Argv): Argv {
     .option('verbose', { alias: 'V', type: 'boolean', default: false, describe: 'debug logging' })
     .command('status', 'token expiry, last refresh and last error per entry', {}, async () => printStatus(await ask({ op: 'status' })))
     .command('refresh [server]', 'refresh now (one server or all) and wait for the result', (z) => z.positional('server', { type: 'string' }),
-      async (argv) => printStatus(await ask({ op: 'refresh', ...(argv.server ? { server: argv.server } : {}) })))
+      async (argv) => printStatus(await ask({ op: 'refresh', ...(argv.server ? { server: normalizeServer(argv.server).key } : {}) })))
     .command('install', 'write a systemd user unit (Linux) or launchd agent (macOS)', (z) => z
       .option('enable', { type: 'boolean', default: false, describe: 'also enable and start it' })
       .option('binary', { type: 'string', describe: 'path of the installed binary (default: this one)' }),

@@ -13,6 +13,7 @@ const OPTION_KEYS = {
   namespace: 'namespace',
   'service-account': 'serviceAccount',
   'ca-file': 'caFile',
+  'expiration-seconds': 'expirationSeconds',
   'hub-endpoint': 'hubEndpoint',
 } as const;
 
@@ -25,6 +26,9 @@ function providerOptions(argv: Record<string, unknown>): Record<string, string> 
   }
   for (const key of ['iamEndpoint', 'apiServer', 'hubEndpoint'] as const) {
     if (options[key]) assertSafeEndpoint(options[key], `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  }
+  if (options.expirationSeconds !== undefined && !/^\d+$/.test(options.expirationSeconds)) {
+    throw new UserError(`--expiration-seconds needs a whole number of seconds, not ${JSON.stringify(options.expirationSeconds)}`);
   }
   if ((options.apiServer === undefined) !== (options.serviceAccount === undefined)) {
     throw new UserError('--api-server and --service-account go together (with --namespace)');
@@ -47,6 +51,7 @@ export function registerLogin(cli: Argv): Argv {
       .option('namespace', { type: 'string', describe: 'namespace of the service account (with --api-server)' })
       .option('service-account', { type: 'string', describe: 'service account to mint bound tokens for (with --api-server)' })
       .option('ca-file', { type: 'string', describe: 'PEM CA bundle for the API server' })
+      .option('expiration-seconds', { type: 'string', describe: 'lifetime to request for minted service-account tokens (default 3600, at least 600)' })
       .option('hub-endpoint', { type: 'string', describe: 'Docker Hub API used to check the access token (default https://hub.docker.com)' })
       .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })
       .example("echo \"$IBMCLOUD_API_KEY\" | $0 login us.icr.io -u iamapikey --password-stdin", 'an IBM Cloud API key for one region')

@@ -47,6 +47,17 @@ function fromCache(record: CacheRecord, now: number, acceptDue: boolean): Answer
   return undefined;
 }
 
+// After an outage, gets keep serving the still-valid token for a while instead of each
+// waiting on retries; never beyond the token's usable life, when retrying is all there is.
+const TRANSIENT_HOLD_MS = 30_000;
+
+function holdWhileUsable(record: CacheRecord, permanent: boolean): number | undefined {
+  const token = record.token;
+  if (permanent || !token || !isUsable(token)) return undefined;
+  const usableUntil = token.expiresAt === undefined ? Infinity : token.expiresAt - expiryMarginMs(token);
+  return Math.min(Date.now() + TRANSIENT_HOLD_MS, usableUntil);
+}
+
 function failureToError(entry: MappingEntry, message: string): UserError {
   return new UserError(`cannot get a token for ${entry.server}: ${message}`);
 }
@@ -62,12 +73,13 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
   const now = Date.now();
   let issued: IssuedCredential;
   try {
-    issued = await withRetries(() => provider.issue(entry, secret), retry);
+    issued = await withRetries(() => provider.issue(entry, secret, { timeoutMs: retry.requestTimeoutMs }), retry);
   } catch (error) {
     const failure = asProviderError(error);
     if (!failure) throw error;
     const retryAt = failure.retryAfterMs !== undefined ? Date.now() + failure.retryAfterMs : undefined;
-    writeCacheRecord({ ...record, failure: { at: Date.now(), message: failure.message, permanent: failure.permanent, ...(retryAt ? { retryAt } : {}) } });
+    const serveCachedUntil = holdWhileUsable(record, failure.permanent);
+    writeCacheRecord({ ...record, failure: { at: Date.now(), message: failure.message, permanent: failure.permanent, ...(retryAt ? { retryAt } : {}), ...(serveCachedUntil ? { serveCachedUntil } : {}) } });
     log.warn(`exchange for ${entry.server} failed (${failure.permanent ? 'permanent' : 'transient'}): ${failure.message}`);
     if (record.token && isUsable(record.token)) return record.token; // still valid: serve it
     throw failureToError(entry, failure.message);
@@ -98,12 +110,15 @@ async function refreshUnderLock(entry: MappingEntry, fingerprint: string, starte
     }
     const failure = record.failure;
     const usableToken = record.token && isUsable(record.token, now) ? record.token : undefined;
-    const heldBack = failure && (failure.at >= startedAt // failed while we waited: share that answer
-      || (failure.permanent && now - failure.at < PERMANENT_FAILURE_HOLD_MS)
-      || (failure.retryAt !== undefined && now < failure.retryAt));
-    if (heldBack && !options.force) {
-      if (usableToken) return usableToken;
-      throw failureToError(entry, failure.message);
+    if (failure && !options.force) {
+      if (usableToken && failure.serveCachedUntil !== undefined && now < failure.serveCachedUntil) return usableToken;
+      const heldBack = failure.at >= startedAt // failed while we waited: share that answer
+        || (failure.permanent && now - failure.at < PERMANENT_FAILURE_HOLD_MS)
+        || (failure.retryAt !== undefined && now < failure.retryAt);
+      if (heldBack) {
+        if (usableToken) return usableToken;
+        throw failureToError(entry, failure.message);
+      }
     }
     return exchange(entry, record, options.retry);
   }, LOCK_WAIT_MS);

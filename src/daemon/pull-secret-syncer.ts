@@ -3,11 +3,10 @@
 import { describeError } from '../errors.js';
 import { log } from '../log.js';
 import type { PullSecretTarget } from '../mapping/types.js';
-import { backoffDelay, type RetryPolicy } from '../providers/retry.js';
+import { BACKGROUND_ATTEMPT, backoffDelay } from '../providers/retry.js';
 import { syncPullSecret, targetId } from '../integrations/pull-secret-sync.js';
 import { MappingWatcher } from './mapping-watcher.js';
 
-const ONE_TRY: RetryPolicy = { attempts: 1, baseMs: 0, capMs: 0, budgetMs: 0 };
 const RECHECK_MS = 10 * 60_000;
 const MIN_INTERVAL_MS = 15_000;
 const BACKOFF = { baseMs: 5_000, capMs: 5 * 60_000 };
@@ -66,7 +65,7 @@ export class PullSecretSyncer {
 
   private async sync(state: TargetState): Promise<void> {
     try {
-      const result = await syncPullSecret(state.target, ONE_TRY);
+      const result = await syncPullSecret(state.target, BACKGROUND_ATTEMPT);
       const now = Date.now();
       state.failures = 0;
       state.lastError = undefined;

@@ -32,7 +32,9 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   const startedAt = Date.now();
   const server: Server = await serveSocket(daemonSocketPath(), async (request) => {
     if (request.op === 'status') return { pid: process.pid, startedAt, entries: scheduler.status(), pullSecrets: syncer.status() };
-    return { pid: process.pid, startedAt, entries: await scheduler.refreshNow(request.server), pullSecrets: syncer.status() };
+    const entries = await scheduler.refreshNow(request.server);
+    if (!entries) return { error: `no login for ${request.server} that the daemon refreshes (see docker-credential-lanyard ls)` };
+    return { pid: process.pid, startedAt, entries, pullSecrets: syncer.status() };
   });
   writeFileAtomic(daemonPidFile(), `${process.pid}\n`, 0o600);
   scheduler.start();

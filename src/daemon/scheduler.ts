@@ -9,14 +9,12 @@ import { withLock } from '../fsutil/lock.js';
 import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS } from '../providers/index.js';
-import { backoffDelay, type RetryPolicy } from '../providers/retry.js';
+import { BACKGROUND_ATTEMPT, backoffDelay } from '../providers/retry.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
-import { refreshDueAt } from '../tokens/policy.js';
+import { needsRefresh, refreshDueAt } from '../tokens/policy.js';
 import { MappingWatcher } from './mapping-watcher.js';
 import { cacheFileFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord } from '../tokens/token-cache.js';
 
-// One try per round: the scheduler's own backoff spaces the rounds.
-const DAEMON_ATTEMPT: RetryPolicy = { attempts: 1, baseMs: 0, capMs: 0, budgetMs: 0 };
 const BACKOFF = { baseMs: 5_000, capMs: 5 * 60_000 };
 const PERMANENT_RETRY_MS = 10 * 60_000;
 const hubCheckIntervalMs = () => Number(process.env.LANYARD_HUB_CHECK_INTERVAL_S ?? 6 * 3600) * 1000;
@@ -69,10 +67,11 @@ export class RefreshScheduler {
     }));
   }
 
-  /** Refreshes now (one server, or all), waiting for the results. */
-  async refreshNow(server?: string): Promise<EntryStatus[]> {
+  /** Refreshes now (one server key, or all), waiting for the results; undefined if that server is not watched. */
+  async refreshNow(server?: string): Promise<EntryStatus[] | undefined> {
     this.reloadMapping();
     const chosen = [...this.states.values()].filter((s) => server === undefined || s.server === server);
+    if (server !== undefined && chosen.length === 0) return undefined;
     await Promise.allSettled(chosen.map((s) => this.run(s, true)));
     return this.status().filter((s) => server === undefined || s.server === server);
   }
@@ -113,7 +112,7 @@ export class RefreshScheduler {
       const attemptAt = Date.now();
       try {
         if (state.kind === 'dockerhub') await this.checkHub(state);
-        else await credentialFor(state.entry, { retry: DAEMON_ATTEMPT, force });
+        else await credentialFor(state.entry, { retry: BACKGROUND_ATTEMPT, force });
         this.afterAttempt(state, attemptAt);
       } catch (error) {
         this.afterFailure(state, describeError(error), false);
@@ -125,22 +124,30 @@ export class RefreshScheduler {
     return state.running;
   }
 
-  /** credentialFor serves a still-valid old token when an exchange fails: the record tells what happened. */
+  /**
+   * credentialFor serves a still-valid old token when an exchange fails (or is held
+   * back by a recent failure): only the cache record tells whether a refresh happened.
+   */
   private afterAttempt(state: EntryState, attemptAt: number): void {
     const record = readCacheRecord(state.server);
-    const failure = record?.failure ?? (record?.check && !record.check.ok ? { at: record.check.at, message: record.check.message ?? 'check failed', permanent: true } : undefined);
-    if (failure && failure.at >= attemptAt) {
-      this.afterFailure(state, failure.message, failure.permanent, 'retryAt' in failure ? failure.retryAt : undefined);
+    const now = Date.now();
+    const token = record?.token;
+    const refreshed = state.kind === 'dockerhub'
+      ? record?.check !== undefined && record.check.at >= attemptAt && record.check.ok
+      : (token !== undefined && !needsRefresh(token, now)) || (record?.passThroughUntil ?? 0) > now;
+    const failure = record?.failure;
+    if (!refreshed || (failure && failure.at >= attemptAt)) {
+      const reason = failure ?? (record?.check ? { message: record.check.message ?? 'check failed', permanent: true, retryAt: undefined } : undefined);
+      this.afterFailure(state, reason?.message ?? 'the refresh did not happen', reason?.permanent ?? false, reason?.retryAt);
       return;
     }
     state.failures = 0;
     state.lastError = undefined;
-    state.lastRefresh = record?.lastRefresh ?? record?.check?.at;
-    state.expiresAt = record?.token?.expiresAt;
-    const token = record?.token;
-    if (state.kind === 'dockerhub') state.nextAt = Date.now() + hubCheckIntervalMs();
+    state.lastRefresh = state.kind === 'dockerhub' ? record?.check?.at : record?.lastRefresh;
+    state.expiresAt = token?.expiresAt;
+    if (state.kind === 'dockerhub') state.nextAt = now + hubCheckIntervalMs();
     else if (token?.expiresAt !== undefined) state.nextAt = refreshDueAt(token) + jitter((token.expiresAt - token.issuedAt) * 0.05);
-    else state.nextAt = record?.passThroughUntil ?? undefined; // nothing expires: wait for a mapping change
+    else state.nextAt = record?.passThroughUntil; // nothing expires: wait for a mapping change
   }
 
   private afterFailure(state: EntryState, message: string, permanent: boolean, retryAt?: number): void {

@@ -27,7 +27,7 @@ function describeIamError(body: string): string {
   return body.slice(0, 120).replace(/\s+/g, ' ') || 'no details';
 }
 
-export async function requestIamToken(entry: MappingEntry, form: Record<string, string>, basicAuth?: string): Promise<IamTokens> {
+export async function requestIamToken(entry: MappingEntry, form: Record<string, string>, basicAuth?: string, timeoutMs?: number): Promise<IamTokens> {
   const endpoint = iamEndpoint(entry);
   const url = assertSafeEndpoint(`${endpoint.replace(/\/+$/, '')}/identity/token`, 'the IAM endpoint');
   const issuedAt = Date.now();
@@ -39,6 +39,7 @@ export async function requestIamToken(entry: MappingEntry, form: Record<string, 
       ...(basicAuth ? { Authorization: `Basic ${Buffer.from(basicAuth).toString('base64')}` } : {}),
     },
     body: new URLSearchParams({ ...form, response_type: 'cloud_iam' }).toString(),
+    ...(timeoutMs ? { timeoutMs } : {}),
   });
   if (response.status === 429 || response.status >= 500) {
     const retryAfterMs = parseRetryAfter(header(response, 'retry-after'));

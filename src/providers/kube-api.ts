@@ -10,6 +10,7 @@ export interface KubeTarget {
   apiServer: string;
   token: string;
   caFile?: string;
+  timeoutMs?: number;
 }
 
 function readCa(caFile: string | undefined): string | undefined {
@@ -37,6 +38,7 @@ export async function kubeRequest(target: KubeTarget, method: 'GET' | 'POST' | '
     headers: { Authorization: `Bearer ${target.token}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     ...(target.caFile ? { ca: readCa(target.caFile) } : {}),
+    ...(target.timeoutMs ? { timeoutMs: target.timeoutMs } : {}),
   });
   if (response.status >= 200 && response.status < 300) {
     try {

@@ -27,8 +27,9 @@ function registryBase(entry: MappingEntry): string {
 }
 
 export const oauth2Provider: Provider = {
-  async issue(entry, password) {
-    const probe = await httpFetch(assertSafeEndpoint(`${registryBase(entry)}/v2/`, 'the registry'));
+  async issue(entry, password, context) {
+    const timeout = context?.timeoutMs ? { timeoutMs: context.timeoutMs } : {};
+    const probe = await httpFetch(assertSafeEndpoint(`${registryBase(entry)}/v2/`, 'the registry'), timeout);
     const challenge = probe.status === 401 ? parseBearerChallenge(header(probe, 'www-authenticate')) : undefined;
     if (!challenge) return passThrough(entry, password); // Basic auth or no auth: nothing to trade
     const realm = assertSafeEndpoint(challenge.realm, 'the registry token realm');
@@ -39,6 +40,7 @@ export const oauth2Provider: Provider = {
         grant_type: 'password', username: entry.username, password, service: challenge.service ?? '',
         client_id: CLIENT_ID, access_type: 'offline',
       }).toString(),
+      ...timeout,
     });
     if (response.status === 404 || response.status === 405) return passThrough(entry, password); // no OAuth2 on this realm
     if (response.status === 429 || response.status >= 500) {

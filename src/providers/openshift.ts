@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { jwtExpiry } from './jwt.js';
 import { kubeRequest } from './kube-api.js';
-import { passThrough, ProviderError, type IssuedCredential, type Provider } from './provider.js';
+import { passThrough, ProviderError, type IssueContext, type IssuedCredential, type Provider } from './provider.js';
 
 const MIN_EXPIRATION_SECONDS = 600; // the API server refuses shorter requests
 
@@ -15,13 +15,13 @@ interface TokenRequestStatus {
   status?: { token?: string; expirationTimestamp?: string };
 }
 
-async function mintBoundToken(entry: MappingEntry, token: string): Promise<IssuedCredential> {
+async function mintBoundToken(entry: MappingEntry, token: string, context?: IssueContext): Promise<IssuedCredential> {
   const { apiServer, namespace, serviceAccount, caFile, audience } = entry.options ?? {};
   if (!namespace) throw new UserError(`the OpenShift login for ${entry.server} names a service account but no namespace (--namespace)`);
   const expirationSeconds = Math.max(MIN_EXPIRATION_SECONDS, Number(entry.options?.expirationSeconds ?? 3600));
   const issuedAt = Date.now();
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount!)}/token`;
-  const response = await kubeRequest({ apiServer: apiServer!, token, caFile }, 'POST', path, {
+  const response = await kubeRequest({ apiServer: apiServer!, token, caFile, timeoutMs: context?.timeoutMs }, 'POST', path, {
     apiVersion: 'authentication.k8s.io/v1',
     kind: 'TokenRequest',
     // No audience by default: the registry validates by calling the API server as the token's user.
@@ -35,8 +35,8 @@ async function mintBoundToken(entry: MappingEntry, token: string): Promise<Issue
 }
 
 export const openshiftProvider: Provider = {
-  async issue(entry, token) {
-    if (entry.options?.apiServer && entry.options?.serviceAccount) return mintBoundToken(entry, token);
+  async issue(entry, token, context) {
+    if (entry.options?.apiServer && entry.options?.serviceAccount) return mintBoundToken(entry, token, context);
     const expiresAt = jwtExpiry(token);
     if (expiresAt !== undefined && expiresAt <= Date.now()) {
       throw new ProviderError(`the stored OpenShift token for ${entry.server} expired at ${new Date(expiresAt).toISOString()}; log in again (oc login, then docker login ${entry.server})`, true);

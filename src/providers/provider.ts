@@ -13,9 +13,14 @@ export interface IssuedCredential {
   expiresAt?: number;
 }
 
+export interface IssueContext {
+  /** Per-request limit: a `get` inside a pull must give up sooner than the daemon. */
+  timeoutMs?: number;
+}
+
 export interface Provider {
   /** The credential a client should get; the stored secret itself (passThrough) when nothing can be exchanged. */
-  issue(entry: MappingEntry, secret: string): Promise<IssuedCredential>;
+  issue(entry: MappingEntry, secret: string, context?: IssueContext): Promise<IssuedCredential>;
 }
 
 /** A failure from the service behind a provider, classified for retry decisions; its message is for people. */

@@ -9,9 +9,14 @@ export interface RetryPolicy {
   capMs: number;
   /** Give up rather than start a wait that would end after this many ms from the first try. */
   budgetMs: number;
+  /** Limit for each HTTP request. */
+  requestTimeoutMs: number;
 }
 
-export const INLINE_RETRY: RetryPolicy = { attempts: 3, baseMs: 300, capMs: 2_000, budgetMs: 8_000 };
+export const INLINE_RETRY: RetryPolicy = { attempts: 3, baseMs: 300, capMs: 2_000, budgetMs: 8_000, requestTimeoutMs: 4_000 };
+
+/** The daemon tries once per round; its scheduler's own backoff spaces the rounds. */
+export const BACKGROUND_ATTEMPT: RetryPolicy = { attempts: 1, baseMs: 0, capMs: 0, budgetMs: 0, requestTimeoutMs: 15_000 };
 
 /** Network trouble is transient; anything unclassified is a bug and not retried. */
 export function asProviderError(error: unknown): ProviderError | undefined {
@@ -26,7 +31,7 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseMs'
   return Math.max(jittered, retryAfterMs ?? 0);
 }
 
-export async function withRetries<T>(action: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+export async function withRetries<T>(action: () => Promise<T>, policy: Omit<RetryPolicy, 'requestTimeoutMs'>): Promise<T> {
   const started = Date.now();
   for (let attempt = 0; ; attempt += 1) {
     try {

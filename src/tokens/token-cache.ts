@@ -20,8 +20,10 @@ export interface FailureRecord {
   at: number;
   message: string;
   permanent: boolean;
-  /** Do not ask the service again before this time (Retry-After or backoff). */
+  /** The service asked us not to come back before this time (Retry-After). */
   retryAt?: number;
+  /** After a transient failure, keep answering the still-valid token until then instead of retrying. */
+  serveCachedUntil?: number;
 }
 
 export interface CacheRecord {
