@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildFlagsDrift, compile, makeOverlay } from './release/compile.mjs';
+import { compile, makeOverlay } from './release/compile.mjs';
 import { fetchPackage, installedPackage } from './release/fetch.mjs';
 import { adhocSign } from './release/macho-sign.mjs';
 import { run, stopRunning } from './release/run.mjs';
@@ -48,9 +48,6 @@ if (unknown.length) {
   process.exit(2);
 }
 const targets = TARGETS.filter((t) => wanted.includes(t.name));
-
-const drift = buildFlagsDrift(root);
-if (drift.length) log(`warning: scripts/build.mjs and release/compile.mjs disagree on ${drift.join(' ')}`);
 
 // One release per directory: earlier artifacts (any version) and half-written files go first.
 mkdirSync(outDir, { recursive: true });

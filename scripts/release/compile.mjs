@@ -6,20 +6,10 @@
 // addon. Bun resolves symlinks to real paths, hence the copies. If the addon cannot be
 // resolved Bun does not fail: it compiles a `throw "Cannot require module"`, which is
 // why verify.mjs checks every binary for the addon's bytes.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUILD_FLAGS } from '../build-flags.mjs';
 import { exitText, run } from './run.mjs';
-
-// Same flags as scripts/build.mjs (which builds the host binary); checked by buildFlagsDrift().
-export const BUILD_FLAGS = ['--compile', '--minify', '--bytecode', '--format=esm', '--sourcemap=none'];
-
-/** Flags scripts/build.mjs passes that this script does not, or the reverse (empty when in step). */
-export function buildFlagsDrift(root) {
-  const text = readFileSync(join(root, 'scripts', 'build.mjs'), 'utf8');
-  const line = text.split('\n').find((l) => /const args = \[/.test(l)) ?? '';
-  const theirs = [...line.matchAll(/'(--[^']+)'/g)].map((m) => m[1]).filter((f) => f !== '--outfile');
-  return [...theirs.filter((f) => !BUILD_FLAGS.includes(f)), ...BUILD_FLAGS.filter((f) => !theirs.includes(f))];
-}
 
 export function makeOverlay({ root, dir, addonPackage, addonDir }) {
   mkdirSync(join(dir, 'node_modules', '@napi-rs'), { recursive: true });
