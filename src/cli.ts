@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import { describeError } from './errors.js';
 import { HELPER_NAME, PACKAGE_NAME, VERSION } from './version.js';
+import { writeOut } from './output.js';
 
 const PROTOCOL_VERBS = new Set(['store', 'get', 'erase', 'list', 'version']);
 const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version>`;
@@ -18,11 +19,11 @@ async function main(args: string[]): Promise<number> {
     return (await import('./commands/kubelet.js')).runKubeletProvider();
   }
   if (verb === undefined || (PROTOCOL_VERBS.has(verb) && args.length !== 1)) {
-    process.stdout.write(`${USAGE}\n`);
+    writeOut(`${USAGE}\n`);
     return 1;
   }
   if (verb === 'version' || ((verb === '--version' || verb === '-v') && args.length === 1)) {
-    process.stdout.write(`${HELPER_NAME} (${PACKAGE_NAME}) ${VERSION}\n`);
+    writeOut(`${HELPER_NAME} (${PACKAGE_NAME}) ${VERSION}\n`);
     return 0;
   }
   if (PROTOCOL_VERBS.has(verb)) return (await import('./commands/helper-verbs.js')).runHelperVerb(verb);
@@ -33,7 +34,7 @@ main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
     // Last resort: a bug must still be one line on stdout, never a stack trace.
-    process.stdout.write(`${describeError(error)}\n`);
+    writeOut(`${describeError(error)}\n`);
     process.exitCode = 1;
   },
 );

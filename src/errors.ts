@@ -17,6 +17,12 @@ export class CredentialsNotFoundError extends UserError {
   }
 }
 
+/**
+ * A transport failure (refused, reset, timed out): worth retrying. Lives here rather
+ * than in http.ts so that code which only classifies errors does not load the HTTP stack.
+ */
+export class NetworkError extends Error {}
+
 /** One line describing any thrown value, for the top-level handlers. */
 export function describeError(error: unknown): string {
   if (error instanceof UserError) return error.message;

@@ -5,7 +5,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { UserError } from './errors.js';
+import { NetworkError, UserError } from './errors.js';
 import { VERSION } from './version.js';
 
 export interface HttpResponse {
@@ -23,8 +23,6 @@ export interface HttpOptions {
   ca?: string;
 }
 
-/** A transport failure (refused, reset, timed out): worth retrying. */
-export class NetworkError extends Error {}
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 

@@ -5,6 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './fsutil/atomic-write.js';
 import { paths } from './paths.js';
+import { writeErr } from './output.js';
 
 const knownSecrets = new Set<string>();
 const PATTERNS = [/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, /dckr_(?:pat|oat)_[\w-]+/g, /sha256~[\w-]{20,}/g];
@@ -37,7 +38,7 @@ function write(level: string, message: string): void {
   } catch {
     // Logging must never break a credential lookup.
   }
-  if (process.env.LANYARD_LOG_STDERR === '1') process.stderr.write(line);
+  if (process.env.LANYARD_LOG_STDERR === '1') writeErr(line);
 }
 
 export const log = {

@@ -5,17 +5,18 @@ import { UserError } from '../errors.js';
 import { explicitRegistries, mappedRegistries } from '../integrations/mapped-registries.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { Plan, ShadowingLogin } from '../integrations/configure-clients.js';
+import { writeOut, writeErr } from '../output.js';
 
 async function show(plan: Plan, dryRun: boolean): Promise<void> {
   const { lineDiff } = await import('../integrations/text-diff.js');
   const { backupPathFor, saveClientConfig } = await import('../integrations/json-config-file.js');
-  if (plan.files.length === 0) { process.stdout.write('nothing to change: already configured\n'); return; }
+  if (plan.files.length === 0) { writeOut('nothing to change: already configured\n'); return; }
   for (const file of plan.files) {
     if (dryRun) {
-      process.stdout.write(`--- ${file.loaded.path}${file.loaded.exists ? '' : ' (new file)'}\n${lineDiff(file.loaded.text, file.after).join('\n')}\n`);
+      writeOut(`--- ${file.loaded.path}${file.loaded.exists ? '' : ' (new file)'}\n${lineDiff(file.loaded.text, file.after).join('\n')}\n`);
     } else {
       saveClientConfig(file.loaded, file.after);
-      process.stdout.write(`updated ${file.loaded.path}${file.loaded.exists ? ` (previous content in ${backupPathFor(file.loaded.path)})` : ''}\n`);
+      writeOut(`updated ${file.loaded.path}${file.loaded.exists ? ` (previous content in ${backupPathFor(file.loaded.path)})` : ''}\n`);
     }
   }
 }
@@ -24,7 +25,7 @@ function warn(shadows: ShadowingLogin[]): void {
   for (const s of shadows) {
     const what = s.login ? `a plaintext login for ${s.login.username}` : 'an empty login';
     const why = s.reason === 'shadows' ? `podman would use it instead of lanyard for ${s.registry}` : 'a secret lying in a plain file';
-    process.stderr.write(`warning: ${s.file} has auths["${s.authKey}"], ${what}: ${why}; run \`docker-credential-lanyard configure --fix\` to ${s.login ? 'move it into lanyard' : 'remove it'}\n`);
+    writeErr(`warning: ${s.file} has auths["${s.authKey}"], ${what}: ${why}; run \`docker-credential-lanyard configure --fix\` to ${s.login ? 'move it into lanyard' : 'remove it'}\n`);
   }
 }
 
@@ -35,7 +36,7 @@ async function importShadowedLogins(shadows: ShadowingLogin[]): Promise<void> {
     if (!shadow.login || mapped.has(shadow.registry)) continue; // lanyard's own login wins over a stale copy
     await storeCredential({ serverURL: shadow.authKey, username: shadow.login.username, secret: shadow.login.secret });
     mapped.add(shadow.registry);
-    process.stdout.write(`moved the login for ${shadow.registry} from ${shadow.file} into lanyard\n`);
+    writeOut(`moved the login for ${shadow.registry} from ${shadow.file} into lanyard\n`);
   }
 }
 
@@ -52,7 +53,7 @@ export function registerConfigure(cli: Argv): Argv {
     async (argv) => {
       const { planConfigure } = await import('../integrations/configure-clients.js');
       const chosen = argv.registry?.length && !argv['all-mapped'] ? { registries: explicitRegistries(argv.registry), unexpanded: [] } : mappedRegistries();
-      for (const pattern of chosen.unexpanded) process.stderr.write(`note: the pattern ${pattern} matches no registry lanyard knows by name; add its hosts with --registry HOST\n`);
+      for (const pattern of chosen.unexpanded) writeErr(`note: the pattern ${pattern} matches no registry lanyard knows by name; add its hosts with --registry HOST\n`);
       if (chosen.registries.length === 0) throw new UserError('no registries to configure: log in first (docker-credential-lanyard login …) or name them with --registry');
       const plan = planConfigure(chosen.registries, { containers: argv.containers, fix: argv.fix && !argv['dry-run'] });
       if (argv.fix && !argv['dry-run']) await importShadowedLogins(plan.shadows);

@@ -5,6 +5,7 @@ import { normalizeServer } from '../hosts/normalize.js';
 import type { EntryStatus } from '../daemon/scheduler.js';
 import type { PullSecretStatus } from '../daemon/pull-secret-syncer.js';
 import { formatWhen } from './format-time.js';
+import { writeOut } from '../output.js';
 
 interface DaemonAnswer {
   pid: number;
@@ -15,13 +16,13 @@ interface DaemonAnswer {
 
 function printStatus(answer: DaemonAnswer): void {
   const now = Date.now();
-  process.stdout.write(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
+  writeOut(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
   for (const e of answer.entries) {
-    process.stdout.write(`${e.server} (${e.kind}): token expires ${formatWhen(e.expiresAt, now)}, last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}${e.lastError ? `, last error: ${e.lastError}` : ''}\n`);
+    writeOut(`${e.server} (${e.kind}): token expires ${formatWhen(e.expiresAt, now)}, last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}${e.lastError ? `, last error: ${e.lastError}` : ''}\n`);
   }
-  if (answer.entries.length === 0) process.stdout.write('no entries that need refreshing\n');
+  if (answer.entries.length === 0) writeOut('no entries that need refreshing\n');
   for (const p of answer.pullSecrets ?? []) {
-    process.stdout.write(`pull secret ${p.secret} (${p.registries.join(', ')}): last sync ${formatWhen(p.lastSync, now)}${p.lastAction ? ` (${p.lastAction})` : ''}, next ${formatWhen(p.nextAt, now)}${p.lastError ? `, last error: ${p.lastError}` : ''}\n`);
+    writeOut(`pull secret ${p.secret} (${p.registries.join(', ')}): last sync ${formatWhen(p.lastSync, now)}${p.lastAction ? ` (${p.lastAction})` : ''}, next ${formatWhen(p.nextAt, now)}${p.lastError ? `, last error: ${p.lastError}` : ''}\n`);
   }
 }
 
@@ -45,12 +46,12 @@ export function registerDaemon(cli: Argv): Argv {
     async (argv) => {
       const { currentBinary, installService } = await import('../daemon/service-units.js');
       const path = installService(currentBinary(argv.binary), argv.enable);
-      process.stdout.write(`wrote ${path}${argv.enable ? ' and started the service' : '; start it with --enable or your service manager'}\n`);
+      writeOut(`wrote ${path}${argv.enable ? ' and started the service' : '; start it with --enable or your service manager'}\n`);
     })
     .command('uninstall', 'stop and remove the service', {}, async () => {
       const { uninstallService } = await import('../daemon/service-units.js');
       const path = uninstallService();
-      process.stdout.write(path ? `removed ${path}\n` : 'no service was installed\n');
+      writeOut(path ? `removed ${path}\n` : 'no service was installed\n');
     })
     .example('$0 daemon', 'run the refresher in this terminal')
     .example('$0 daemon install --enable', 'run it as a user service'),

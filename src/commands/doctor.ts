@@ -3,6 +3,7 @@
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
 import type { Finding } from '../doctor/finding.js';
+import { writeOut } from '../output.js';
 
 const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 
@@ -19,10 +20,10 @@ export function registerDoctor(cli: Argv): Argv {
     if (!argv.offline) for (const entry of mapping.entries) findings.push(...(await runtime.checkEntry(entry)));
     if (mapping.entries.length === 0) findings.push({ check: 'logins', status: 'warn', message: 'no logins yet', fix: 'docker login REGISTRY, or docker-credential-lanyard login --help' });
     if (argv.json) {
-      process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
+      writeOut(`${JSON.stringify(findings, null, 2)}\n`);
     } else {
       for (const f of findings) {
-        process.stdout.write(`${MARK[f.status]}  ${f.message}${f.ms !== undefined ? ` (${f.ms} ms)` : ''}${f.fix ? `\n      fix: ${f.fix}` : ''}\n`);
+        writeOut(`${MARK[f.status]}  ${f.message}${f.ms !== undefined ? ` (${f.ms} ms)` : ''}${f.fix ? `\n      fix: ${f.fix}` : ''}\n`);
       }
     }
     const failed = findings.filter((f) => f.status === 'fail').length;

@@ -3,6 +3,7 @@
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
 import { explicitRegistries, mappedRegistries } from '../integrations/mapped-registries.js';
+import { writeOut, writeErr } from '../output.js';
 
 export function registerExport(cli: Argv): Argv {
   return cli.command('export', 'print a dockerconfigjson or a Kubernetes pull secret with fresh short-lived tokens', (y) => y
@@ -16,10 +17,10 @@ export function registerExport(cli: Argv): Argv {
     const registries = argv.registry?.length ? explicitRegistries(argv.registry) : mappedRegistries().registries;
     if (registries.length === 0) throw new UserError('nothing to export: log in first, or name registries with --registry');
     const built = await buildDockerConfig(registries);
-    for (const registry of built.skipped) process.stderr.write(`note: ${registry} left out: its identity token cannot go into a pull secret\n`);
-    if (built.longLived.length) process.stderr.write(`note: long-lived secrets included for ${built.longLived.join(', ')}: treat the output like a password\n`);
-    if (built.expiresAt) process.stderr.write(`note: the tokens expire ${new Date(built.expiresAt).toISOString()}; re-export or use the daemon's pull-secret sync\n`);
+    for (const registry of built.skipped) writeErr(`note: ${registry} left out: its identity token cannot go into a pull secret\n`);
+    if (built.longLived.length) writeErr(`note: long-lived secrets included for ${built.longLived.join(', ')}: treat the output like a password\n`);
+    if (built.expiresAt) writeErr(`note: the tokens expire ${new Date(built.expiresAt).toISOString()}; re-export or use the daemon's pull-secret sync\n`);
     const output = argv.format === 'k8s-secret' ? pullSecretManifest(built.config, argv.name, argv.namespace) : built.config;
-    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    writeOut(`${JSON.stringify(output, null, 2)}\n`);
   });
 }

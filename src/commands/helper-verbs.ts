@@ -3,6 +3,7 @@
 import { describeError } from '../errors.js';
 import { formatCredentials, parseServerURL, parseStoreRequest } from '../protocol/messages.js';
 import { readStdin } from '../protocol/stdin.js';
+import { writeOut } from '../output.js';
 
 async function run(verb: string): Promise<void> {
   switch (verb) {
@@ -16,7 +17,7 @@ async function run(verb: string): Promise<void> {
       const serverURL = parseServerURL(readStdin());
       const { resolveCredential } = await import('../credentials/resolve-credential.js');
       const { username, secret } = await resolveCredential(serverURL);
-      process.stdout.write(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
+      writeOut(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
       return;
     }
     case 'erase': {
@@ -27,7 +28,7 @@ async function run(verb: string): Promise<void> {
     }
     case 'list': {
       const { listCredentials } = await import('../credentials/list-credentials.js');
-      process.stdout.write(`${JSON.stringify(listCredentials())}\n`);
+      writeOut(`${JSON.stringify(listCredentials())}\n`);
       return;
     }
   }
@@ -38,7 +39,7 @@ export async function runHelperVerb(verb: string): Promise<number> {
     await run(verb);
     return 0;
   } catch (error) {
-    process.stdout.write(`${describeError(error)}\n`);
+    writeOut(`${describeError(error)}\n`);
     return 1;
   }
 }

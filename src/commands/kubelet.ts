@@ -3,14 +3,15 @@
 import { describeError } from '../errors.js';
 import { answerKubelet } from '../integrations/kubelet-provider.js';
 import { readStdin } from '../protocol/stdin.js';
+import { writeOut, writeErr } from '../output.js';
 
 export async function runKubeletProvider(): Promise<number> {
   try {
     const response = await answerKubelet(readStdin());
-    process.stdout.write(`${JSON.stringify(response)}\n`);
+    writeOut(`${JSON.stringify(response)}\n`);
     return 0;
   } catch (error) {
-    process.stderr.write(`docker-credential-lanyard (kubelet credential provider): ${describeError(error)}\n`);
+    writeErr(`docker-credential-lanyard (kubelet credential provider): ${describeError(error)}\n`);
     return 1;
   }
 }

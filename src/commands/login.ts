@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { assertSafeEndpoint } from '../http.js';
 import { KINDS, STORE_NAMES, type Kind, type StoreName } from '../mapping/types.js';
 import { readPassword } from './read-password.js';
+import { writeErr } from '../output.js';
 
 const OPTION_KEYS = {
   'iam-endpoint': 'iamEndpoint',
@@ -75,7 +76,7 @@ export function registerLogin(cli: Argv): Argv {
         secretEnv,
         options: providerOptions(argv),
       });
-      process.stderr.write(`Stored ${entry.kind} login for ${entry.server} (user ${entry.username}) in the ${entry.store} store.\n`);
+      writeErr(`Stored ${entry.kind} login for ${entry.server} (user ${entry.username}) in the ${entry.store} store.\n`);
     },
   );
 }

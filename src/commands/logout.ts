@@ -1,5 +1,6 @@
 // `logout SERVER`: forget one entry (exactly that server or pattern) and its secret.
 import type { Argv } from 'yargs';
+import { writeErr } from '../output.js';
 
 export function registerLogout(cli: Argv): Argv {
   return cli.command(
@@ -11,7 +12,7 @@ export function registerLogout(cli: Argv): Argv {
     async (argv) => {
       const { eraseCredential } = await import('../credentials/erase-credential.js');
       const entry = await eraseCredential(argv.server!);
-      process.stderr.write(`Removed the login for ${entry.server}.\n`);
+      writeErr(`Removed the login for ${entry.server}.\n`);
     },
   );
 }

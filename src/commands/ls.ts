@@ -8,6 +8,7 @@ import type { MappingEntry } from '../mapping/types.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { readCacheRecord } from '../tokens/token-cache.js';
 import { formatWhen } from './format-time.js';
+import { writeOut } from '../output.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -61,17 +62,17 @@ export function registerLs(cli: Argv): Argv {
       }));
       const daemonPid = runningDaemonPid();
       if (argv.json) {
-        process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+        writeOut(`${JSON.stringify(entries, null, 2)}\n`);
         return;
       }
       if (entries.length === 0) {
-        process.stdout.write('No logins yet. Try: docker login us.icr.io, or docker-credential-lanyard login --help\n');
+        writeOut('No logins yet. Try: docker login us.icr.io, or docker-credential-lanyard login --help\n');
         return;
       }
       const rows = entries.map((e) => [e.server, e.kind, e.username, e.store, describeState(e.token, now)]);
-      process.stdout.write(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE', 'TOKEN'], ...rows])}\n`);
-      process.stdout.write(daemonPid ? `refresher: running (PID ${daemonPid})\n` : 'refresher: not running (tokens are exchanged on demand; start one with `docker-credential-lanyard daemon install --enable`)\n');
-      for (const e of entries.filter((x) => x.token.error)) process.stdout.write(`${e.server}: ${e.token.error}\n`);
+      writeOut(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE', 'TOKEN'], ...rows])}\n`);
+      writeOut(daemonPid ? `refresher: running (PID ${daemonPid})\n` : 'refresher: not running (tokens are exchanged on demand; start one with `docker-credential-lanyard daemon install --enable`)\n');
+      for (const e of entries.filter((x) => x.token.error)) writeOut(`${e.server}: ${e.token.error}\n`);
     },
   );
 }

@@ -11,6 +11,7 @@ import { registerConfigure } from './configure.js';
 import { registerExport } from './export.js';
 import { registerPullSecret } from './pull-secret.js';
 import { registerDoctor } from './doctor.js';
+import { writeOut, writeErr } from '../output.js';
 
 const COMMANDS = new Set(['login', 'logout', 'ls', 'daemon', 'configure', 'unconfigure', 'export', 'pull-secret', 'doctor', 'completion', 'help']);
 
@@ -18,7 +19,7 @@ export async function runManagement(args: string[]): Promise<number> {
   const [first] = args;
   if (first !== undefined && !first.startsWith('-') && !COMMANDS.has(first)) {
     // The helper protocol's wording, on stdout, for clients that call an unknown action.
-    process.stdout.write(`${HELPER_NAME}: unknown action: ${first}\n`);
+    writeOut(`${HELPER_NAME}: unknown action: ${first}\n`);
     return 1;
   }
   const cli = yargs(args)
@@ -53,7 +54,7 @@ export async function runManagement(args: string[]): Promise<number> {
     await cli.parseAsync();
     return 0;
   } catch (error) {
-    process.stderr.write(`${HELPER_NAME}: ${describeError(error)}\n`);
+    writeErr(`${HELPER_NAME}: ${describeError(error)}\n`);
     return 1;
   }
 }

@@ -8,6 +8,7 @@ import { explicitRegistries } from '../integrations/mapped-registries.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import { INLINE_RETRY } from '../providers/retry.js';
 import { readPassword } from './read-password.js';
+import { writeOut } from '../output.js';
 
 export function registerPullSecret(cli: Argv): Argv {
   return cli.command('pull-secret', 'Kubernetes pull secrets kept up to date by the daemon', (y) => y
@@ -30,12 +31,12 @@ export function registerPullSecret(cli: Argv): Argv {
         name: argv.name!, namespace: argv.namespace, registries: explicitRegistries(argv.registry), apiServer,
         ...(argv['ca-file'] ? { caFile: resolve(argv['ca-file']) } : {}), apiToken, secretEnv,
       });
-      process.stdout.write(`the daemon will keep ${target.namespace}/${target.name} up to date (${target.registries.join(', ')})\n`);
+      writeOut(`the daemon will keep ${target.namespace}/${target.name} up to date (${target.registries.join(', ')})\n`);
     })
     .command('ls', 'configured pull secrets', {}, () => {
       const targets = readMapping().pullSecrets ?? [];
-      if (targets.length === 0) process.stdout.write('no pull secrets configured\n');
-      for (const t of targets) process.stdout.write(`${t.namespace}/${t.name}  ${t.registries.join(',')}  ${t.apiServer}  (token in ${t.store})\n`);
+      if (targets.length === 0) writeOut('no pull secrets configured\n');
+      for (const t of targets) writeOut(`${t.namespace}/${t.name}  ${t.registries.join(',')}  ${t.apiServer}  (token in ${t.store})\n`);
     })
     .command('remove <name>', 'stop maintaining a pull secret (the Secret itself stays in the cluster)', (z) => z
       .positional('name', { type: 'string' })
@@ -43,7 +44,7 @@ export function registerPullSecret(cli: Argv): Argv {
     async (argv) => {
       const { removePullSecret } = await import('../integrations/pull-secret-targets.js');
       await removePullSecret(argv.namespace, argv.name!);
-      process.stdout.write(`removed ${argv.namespace}/${argv.name}\n`);
+      writeOut(`removed ${argv.namespace}/${argv.name}\n`);
     })
     .command('sync', 'push every configured pull secret now (what the daemon does continuously)', {}, async () => {
       const { syncPullSecret, targetId } = await import('../integrations/pull-secret-sync.js');
@@ -51,7 +52,7 @@ export function registerPullSecret(cli: Argv): Argv {
       if (targets.length === 0) throw new UserError('no pull secrets configured: pull-secret add NAME …');
       for (const target of targets) {
         const result = await syncPullSecret(target, INLINE_RETRY);
-        process.stdout.write(`${targetId(target)}: ${result.action}\n`);
+        writeOut(`${targetId(target)}: ${result.action}\n`);
       }
     })
     .demandCommand(1, 'pull-secret needs a subcommand: add, ls, remove or sync'));

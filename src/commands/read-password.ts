@@ -4,11 +4,12 @@
 import { isatty } from 'node:tty';
 import { UserError } from '../errors.js';
 import { readStdin } from '../protocol/stdin.js';
+import { writeErr } from '../output.js';
 
 function promptHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const input = process.stdin;
-    process.stderr.write(question);
+    writeErr(question);
     input.setRawMode(true);
     input.resume();
     let typed = '';
@@ -16,7 +17,7 @@ function promptHidden(question: string): Promise<string> {
       input.setRawMode(false);
       input.pause();
       input.off('data', onData);
-      process.stderr.write('\n');
+      writeErr('\n');
       if (error) reject(error); else resolve(typed);
     };
     const onData = (chunk: Buffer) => {

@@ -12,6 +12,7 @@ import { PullSecretSyncer } from './pull-secret-syncer.js';
 import { RefreshScheduler } from './scheduler.js';
 import { askDaemon } from './socket-client.js';
 import { serveSocket } from './socket-server.js';
+import { writeErr } from '../output.js';
 
 function removeQuietly(path: string): void {
   try { unlinkSync(path); } catch { /* already gone */ }
@@ -40,7 +41,7 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   scheduler.start();
   syncer.start();
   log.info(`daemon started (PID ${process.pid})`);
-  process.stderr.write(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
+  writeErr(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {

@@ -1,6 +1,6 @@
 // Capped exponential backoff with full jitter, honouring a server's Retry-After,
 // within a time budget: a `get` inside a pull cannot wait for minutes, the daemon can.
-import { NetworkError } from '../http.js';
+import { NetworkError } from '../errors.js';
 import { ProviderError } from './provider.js';
 
 export interface RetryPolicy {

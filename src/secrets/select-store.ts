@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { isStoreName, type Mapping, type StoreName } from '../mapping/types.js';
 import { paths } from '../paths.js';
 import type { SecretStore } from './secret-store.js';
+import { writeErr } from '../output.js';
 
 export async function openStore(name: StoreName): Promise<SecretStore> {
   switch (name) {
@@ -30,6 +31,6 @@ export async function storeForNewSecret(mapping: Mapping, requested?: StoreName)
   if (process.platform !== 'linux') return openStore('keychain');
   const { keychainReachable } = await import('./keychain-store.js');
   if (keychainReachable()) return openStore('keychain');
-  process.stderr.write(`lanyard: no Secret Service is reachable; keeping this secret in the file store ${paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`);
+  writeErr(`lanyard: no Secret Service is reachable; keeping this secret in the file store ${paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`);
   return openStore('file');
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { expiryMarginMs, isUsable, needsRefresh, refreshDueAt } from '../../src/tokens/policy.js';
 import { backoffDelay, parseRetryAfter, withRetries } from '../../src/providers/retry.js';
 import { ProviderError } from '../../src/providers/provider.js';
-import { NetworkError } from '../../src/http.js';
+import { NetworkError } from '../../src/errors.js';
 
 const hour = { issuedAt: 0, expiresAt: 3600_000 };
 const minute = { issuedAt: 0, expiresAt: 60_000 };
