@@ -5,7 +5,8 @@
 // (rotating the order each round, so drift and neighbours hit all cases alike) and
 // prints medians. Timing is a spawnSync loop rather than hyperfine because Debian 12's
 // hyperfine (1.15) has no --input; the spawn floor (/bin/true) is shown for scale.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -57,6 +58,28 @@ for (const [want, env] of [['keychain', keychainEnv], ['file', fileEnv]]) {
   if (r.status !== 0 || stores.join() !== want) fail(`lanyard ls --json should show one ${want} entry: ${show(r)}`);
 }
 
+// An IBM Cloud API key whose IAM token lanyard has cached: the steady state of an
+// exchanging entry. The IAM stand-in runs as its own process and must see exactly
+// one exchange (the warm-up below), proving the timed gets never left the cache.
+const IAM_SERVER = 'iam.bench.lanyard.test';
+const APIKEY = `bench-key-${randomBytes(12).toString('hex')}`;
+const standin = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'iam-standin.mts')],
+  { env: { ...base, LANYARD_BENCH_APIKEY: APIKEY }, stdio: ['ignore', 'pipe', 'inherit'], cwd: join(import.meta.dirname, '..', '..') });
+let standinOut = '';
+standin.stdout.on('data', (chunk) => { standinOut += chunk; });
+while (!standinOut.includes('\n')) await once(standin.stdout, 'data');
+const iamUrl = standinOut.trim();
+const iamLogin = run(BIN, ['login', IAM_SERVER, '-u', 'iamapikey', '--iam-endpoint', iamUrl, '--password-stdin'], keychainEnv, APIKEY);
+if (iamLogin.status !== 0) fail(`lanyard login of the IAM entry failed: ${show(iamLogin)}`);
+const firstIamGet = await new Promise((resolve) => {
+  const child = spawn(BIN, ['get'], { env: keychainEnv });
+  let out = '';
+  child.stdout.on('data', (chunk) => { out += chunk; });
+  child.on('close', (status) => resolve({ status, stdout: out, stderr: '' }));
+  child.stdin.end(IAM_SERVER);
+});
+if (firstIamGet.status !== 0) fail(`the first get of the IAM entry failed: ${show(firstIamGet)}`);
+
 const getCheck = (out) => ((c) => c.ServerURL === SERVER && c.Username === USER && c.Secret === SECRET)(JSON.parse(out));
 const versionCheck = (out) => out.startsWith('docker-credential-lanyard ');
 const cases = [
@@ -64,6 +87,8 @@ const cases = [
   { id: 'pass', name: 'pass get', file: PASS, args: ['get'], env: base, input: SERVER, check: getCheck },
   { id: 'lk', name: 'lanyard get (keychain)', file: BIN, args: ['get'], env: keychainEnv, input: SERVER, check: getCheck },
   { id: 'lkca', name: 'lanyard get (keychain, CA)', file: BIN, args: ['get'], env: caEnv, input: SERVER, check: getCheck },
+  { id: 'li', name: 'lanyard get (IAM token, cached)', file: BIN, args: ['get'], env: keychainEnv, input: IAM_SERVER,
+    check: (out) => ((c) => c.Username === 'iambearer' && c.Secret.split('.').length === 3 && c.Secret !== APIKEY)(JSON.parse(out)) },
   { id: 'lf', name: 'lanyard get (file store)', file: BIN, args: ['get'], env: fileEnv, input: SERVER, check: getCheck },
   { id: 'lv', name: 'lanyard version', file: BIN, args: ['version'], env: base, input: '', check: versionCheck },
   { id: 'lvca', name: 'lanyard version (CA)', file: BIN, args: ['version'], env: caEnv, input: '', check: versionCheck },
@@ -92,6 +117,11 @@ for (let round = 0; round < WARMUP + RUNS; round++) {
     if (round >= WARMUP) c.samples.push(ms);
   }
 }
+
+standin.kill('SIGTERM');
+await once(standin, 'close');
+const issued = Number(standinOut.match(/issued (\d+)/)?.[1]);
+if (issued !== 1) fail(`the IAM stand-in issued ${issued} tokens; the cached gets should have caused none after the first`);
 
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b), i = (s.length - 1) * q, lo = Math.floor(i);
@@ -135,6 +165,7 @@ console.log(`  lanyard version without ${fmt(by.lv.median)} ms, with ${fmt(by.lv
 
 const verdicts = [
   [`lanyard get <= 1.3x secretservice (${fmt(by.lk.median / by.ss.median)}x)`, by.lk.median <= 1.3 * by.ss.median],
+  [`cached IAM-token get <= 1.3x secretservice (${fmt(by.li.median / by.ss.median)}x), one IAM exchange for ${RUNS + WARMUP + 1} gets`, by.li.median <= 1.3 * by.ss.median],
   [`lanyard get faster than pass (${fmt(by.lk.median)} vs ${fmt(by.pass.median)} ms)`, by.lk.median < by.pass.median],
   [`lanyard get with NODE_EXTRA_CA_CERTS no slower than without (${fmt(caRatio)}x, ${NOISE * 100}% noise allowed)`, caRatio <= 1 + NOISE],
 ];
