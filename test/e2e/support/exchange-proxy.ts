@@ -4,7 +4,7 @@
 // refresher's). Requests and answers pass through unchanged; a client that goes away aborts the upstream
 // request, so injected latency and dropped connections behave as without the proxy.
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import { listen } from '../../fixtures/support.js';
 
 export interface ProxiedRequest {
   at: number;
@@ -28,8 +28,7 @@ const ROLE = /^lanyard\/\S+ \(([a-z-]+)\)$/;
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const requests: ProxiedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
+  const served = await listen((req, res) => {
     const userAgent = String(req.headers['user-agent'] ?? '');
     requests.push({ at: Date.now(), method: req.method ?? '', path: req.url ?? '', userAgent, role: ROLE.exec(userAgent)?.[1] ?? '' });
     const forward = http.request({
@@ -44,22 +43,5 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     res.on('close', () => { if (!res.writableFinished) forward.destroy(); }); // the client went away
     req.pipe(forward);
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    byRole: (role) => requests.filter((r) => r.role === role),
-    stop: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
+  return { url: served.url, requests, byRole: (role) => requests.filter((r) => r.role === role), stop: served.stop };
 }
