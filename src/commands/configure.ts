@@ -7,16 +7,17 @@ import { readMapping } from '../mapping/mapping-file.js';
 import type { Plan, ShadowingLogin } from '../integrations/configure-clients.js';
 import { writeOut, writeErr } from '../output.js';
 
-async function show(plan: Plan, dryRun: boolean): Promise<void> {
+async function show(plan: Plan, dryRun: boolean, nothingToDo: string): Promise<void> {
   const { lineDiff } = await import('../integrations/text-diff.js');
-  const { backupPathFor, saveClientConfig } = await import('../integrations/json-config-file.js');
-  if (plan.files.length === 0) { writeOut('nothing to change: already configured\n'); return; }
+  const { redactLogins, renderConfig, saveClientConfig } = await import('../integrations/json-config-file.js');
+  if (plan.files.length === 0) { writeOut(`nothing to change: ${nothingToDo}\n`); return; }
   for (const file of plan.files) {
     if (dryRun) {
-      writeOut(`--- ${file.loaded.path}${file.loaded.exists ? '' : ' (new file)'}\n${lineDiff(file.loaded.text, file.after).join('\n')}\n`);
+      const diff = lineDiff(redactLogins(file.loaded.text), redactLogins(file.after));
+      writeOut(`--- ${file.loaded.path}${file.loaded.exists ? '' : ' (new file)'}\n${diff.join('\n')}\n`);
     } else {
-      saveClientConfig(file.loaded, file.after);
-      writeOut(`updated ${file.loaded.path}${file.loaded.exists ? ` (previous content in ${backupPathFor(file.loaded.path)})` : ''}\n`);
+      const backup = saveClientConfig(file.loaded, file.after, file.backupData && renderConfig(file.loaded, file.backupData));
+      writeOut(`updated ${file.loaded.path}${backup ? ` (previous content in ${backup})` : ''}\n`);
     }
   }
 }
@@ -31,12 +32,19 @@ function warn(shadows: ShadowingLogin[]): void {
 
 async function importShadowedLogins(shadows: ShadowingLogin[]): Promise<void> {
   const { storeCredential } = await import('../credentials/store-credential.js');
-  const mapped = new Set(readMapping().entries.map((e) => e.server));
+  const mapped = new Map(readMapping().entries.map((e) => [e.server, e.username]));
   for (const shadow of shadows) {
-    if (!shadow.login || mapped.has(shadow.registry)) continue; // lanyard's own login wins over a stale copy
-    await storeCredential({ serverURL: shadow.authKey, username: shadow.login.username, secret: shadow.login.secret });
-    mapped.add(shadow.registry);
-    writeOut(`moved the login for ${shadow.registry} from ${shadow.file} into lanyard\n`);
+    const from = `auths["${shadow.authKey}"] in ${shadow.file}`;
+    if (!shadow.login) {
+      writeOut(`removing the empty ${from}\n`);
+    } else if (mapped.has(shadow.registry)) {
+      // lanyard's own login wins over a copy lying in a file.
+      writeOut(`removing ${from} (user ${shadow.login.username}): lanyard keeps its own login for ${shadow.registry} (user ${mapped.get(shadow.registry)})\n`);
+    } else {
+      await storeCredential({ serverURL: shadow.authKey, username: shadow.login.username, secret: shadow.login.secret });
+      mapped.set(shadow.registry, shadow.login.username);
+      writeOut(`moved the login for ${shadow.registry} (user ${shadow.login.username}) from ${from} into lanyard\n`);
+    }
   }
 }
 
@@ -58,13 +66,13 @@ export function registerConfigure(cli: Argv): Argv {
       const plan = planConfigure(chosen.registries, { containers: argv.containers, fix: argv.fix && !argv['dry-run'] });
       if (argv.fix && !argv['dry-run']) await importShadowedLogins(plan.shadows);
       else warn(plan.shadows);
-      await show(plan, argv['dry-run']);
+      await show(plan, argv['dry-run'], 'already configured');
     })
     .command('unconfigure', 'remove lanyard from credHelpers (and credsStore)', (y) => y
       .option('registry', { type: 'string', array: true, describe: 'only these registries' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the changes as a diff, write nothing' }),
     async (argv) => {
       const { planUnconfigure } = await import('../integrations/configure-clients.js');
-      await show(planUnconfigure(argv.registry?.length ? explicitRegistries(argv.registry) : undefined), argv['dry-run']);
+      await show(planUnconfigure(argv.registry?.length ? explicitRegistries(argv.registry) : undefined), argv['dry-run'], 'lanyard is not configured there');
     });
 }

@@ -26,9 +26,12 @@ export function registerPullSecret(cli: Argv): Argv {
       const secretEnv = argv['secret-env'];
       const apiToken = secretEnv !== undefined ? '' : await readPassword(argv['password-stdin']);
       if (secretEnv === undefined && apiToken === '') throw new UserError('the API token is empty');
+      const registries = explicitRegistries(argv.registry);
+      const { entryFor } = await import('../integrations/pull-secret.js');
+      registries.forEach(entryFor); // a registry without a login would fail every sync
       const { addPullSecret } = await import('../integrations/pull-secret-targets.js');
       const target = await addPullSecret({
-        name: argv.name!, namespace: argv.namespace, registries: explicitRegistries(argv.registry), apiServer,
+        name: argv.name!, namespace: argv.namespace, registries, apiServer,
         ...(argv['ca-file'] ? { caFile: resolve(argv['ca-file']) } : {}), apiToken, secretEnv,
       });
       writeOut(`the daemon will keep ${target.namespace}/${target.name} up to date (${target.registries.join(', ')})\n`);

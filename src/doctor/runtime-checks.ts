@@ -49,7 +49,7 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
       await checkHubToken(entry, secret);
       findings.push(ok('exchange', `${entry.server}: Docker Hub accepts the access token of ${entry.username}`, Date.now() - started));
     } catch (error) {
-      findings.push(fail('exchange', `${entry.server}: ${describeError(error)}`));
+      findings.push(fail('exchange', `${entry.server}: ${describeError(error)}`, exchangeFix(entry, error)));
     }
     return findings;
   }
@@ -63,7 +63,12 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
     const skew = issued.secret === secret ? undefined : skewFinding(entry, issued.secret, started, answeredAt);
     if (skew) findings.push(skew);
   } catch (error) {
-    findings.push(fail('exchange', `${entry.server}: ${describeError(error)}`));
+    findings.push(fail('exchange', `${entry.server}: ${describeError(error)}`, exchangeFix(entry, error)));
   }
   return findings;
+}
+
+function exchangeFix(entry: MappingEntry, error: unknown): string {
+  if ((error as { permanent?: boolean }).permanent) return `log in again with a valid secret: docker-credential-lanyard login ${entry.server} -u ${entry.username} --password-stdin`;
+  return 'check the network path to the token service (proxy, firewall, endpoint option), then run doctor again';
 }

@@ -3,7 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describeError } from '../errors.js';
 import { dockerConfigPath } from '../integrations/client-config-paths.js';
-import { HELPER_SUFFIX, helperKeys, planConfigure } from '../integrations/configure-clients.js';
+import { HELPER_SUFFIX, helperKeys, inspectClientConfigs } from '../integrations/configure-clients.js';
 import { loadClientConfig } from '../integrations/json-config-file.js';
 import type { Mapping } from '../mapping/types.js';
 import { paths } from '../paths.js';
@@ -25,6 +25,14 @@ export function checkOnPath(): Finding {
 }
 
 export function checkClientConfigs(registries: string[]): Finding[] {
+  try {
+    return clientConfigFindings(registries);
+  } catch (error) {
+    return [fail('client configs', describeError(error), 'repair or remove that file; docker and podman cannot read it either')];
+  }
+}
+
+function clientConfigFindings(registries: string[]): Finding[] {
   if (registries.length === 0) return [];
   const findings: Finding[] = [];
   const docker = loadClientConfig(dockerConfigPath()).data;
@@ -32,8 +40,7 @@ export function checkClientConfigs(registries: string[]): Finding[] {
   findings.push(missing.length
     ? warn('docker config', `${dockerConfigPath()} does not send ${missing.join(', ')} to lanyard`, 'docker-credential-lanyard configure')
     : ok('docker config', `${dockerConfigPath()} sends every mapped registry to lanyard`));
-  const plan = planConfigure(registries, { containers: false, fix: false });
-  for (const shadow of plan.shadows) {
+  for (const shadow of inspectClientConfigs(registries)) {
     findings.push(warn('shadowing login', `${shadow.file} has auths["${shadow.authKey}"]${shadow.reason === 'shadows' ? `, used by podman instead of lanyard for ${shadow.registry}` : ', a plaintext secret'}`, 'docker-credential-lanyard configure --fix'));
   }
   return findings;

@@ -15,6 +15,8 @@ export interface PlannedFile {
   loaded: LoadedConfig;
   data: ClientConfig;
   after: string;
+  /** What the backup should hold when it must differ from the old content (moved secrets left out). */
+  backupData?: ClientConfig;
 }
 
 export interface ShadowingLogin {
@@ -61,9 +63,12 @@ export interface Plan {
   shadows: ShadowingLogin[];
 }
 
+/** Every file whose `auths` can hold a login for a registry: podman's search order, and docker's own file. */
+const inspectedFiles = () => [...new Set([...containersSearchOrder(), dockerConfigPath()])];
+
 function plan(targets: string[], registries: string[], edit: (data: ClientConfig, path: string) => void, fix: boolean): Plan {
   const planned = new Map<string, PlannedFile>();
-  for (const path of new Set([...targets, ...containersSearchOrder()])) {
+  for (const path of new Set([...targets, ...inspectedFiles()])) {
     const loaded = loadClientConfig(path);
     const data = structuredClone(loaded.data);
     if (targets.includes(path)) edit(data, path);
@@ -71,34 +76,47 @@ function plan(targets: string[], registries: string[], edit: (data: ClientConfig
   }
   const shadows = findShadows(planned, registries);
   if (fix) {
-    for (const shadow of shadows) delete planned.get(shadow.file)!.data.auths![shadow.authKey];
+    for (const shadow of shadows) {
+      const file = planned.get(shadow.file)!;
+      delete file.data.auths![shadow.authKey];
+      // The backup keeps everything else, but not the secret that was moved out.
+      file.backupData ??= structuredClone(file.loaded.data);
+      delete file.backupData.auths![shadow.authKey];
+    }
   }
   const files = [...planned.values()].filter((f) => !sameConfig(f.loaded.data, f.data));
   for (const file of files) file.after = renderConfig(file.loaded, file.data);
   return { files, shadows };
 }
 
-/** In podman's search order, an `auths` entry met before a credHelpers entry for lanyard wins; in docker's file, any secret in `auths` is plaintext. */
+/**
+ * Logins in `auths` for the registries: in podman's search order an entry met before a
+ * file with lanyard in credHelpers wins over lanyard ('shadows'); any other login is a
+ * secret lying in a plain file ('plaintext'). Within one file credHelpers come first.
+ */
 function findShadows(planned: Map<string, PlannedFile>, registries: string[]): ShadowingLogin[] {
-  const found = new Map<string, ShadowingLogin>();
-  const note = (file: string, authKey: string, registry: string, data: ClientConfig, reason: ShadowingLogin['reason']) => {
-    const id = `${file}\0${authKey}`;
-    if (!found.has(id)) found.set(id, { file, authKey, registry, reason, login: decodeLogin(data.auths![authKey]) });
-  };
+  const found: ShadowingLogin[] = [];
   const authKeysFor = (data: ClientConfig, registry: string) => Object.keys(data.auths ?? {}).filter((key) => registryOfAuthKey(key) === registry);
+  const podmanOrder = containersSearchOrder();
   for (const registry of registries) {
-    for (const path of containersSearchOrder()) {
+    let helperSeen = false;
+    for (const path of inspectedFiles()) {
       const data = planned.get(path)!.data;
-      // Within one file, credHelpers are consulted before auths.
-      if (helperKeys(registry, 'containers').some((key) => data.credHelpers?.[key] === HELPER_SUFFIX)) break;
-      for (const key of authKeysFor(data, registry)) note(path, key, registry, data, 'shadows');
-    }
-    const docker = planned.get(dockerConfigPath())!.data;
-    for (const key of authKeysFor(docker, registry)) {
-      if (decodeLogin(docker.auths![key])) note(dockerConfigPath(), key, registry, docker, 'plaintext');
+      const client = path === dockerConfigPath() ? 'docker' : 'containers';
+      if (podmanOrder.includes(path) && helperKeys(registry, client).some((key) => data.credHelpers?.[key] === HELPER_SUFFIX)) helperSeen = true;
+      for (const authKey of authKeysFor(data, registry)) {
+        const login = decodeLogin(data.auths![authKey]);
+        const reason = helperSeen || !podmanOrder.includes(path) ? 'plaintext' : 'shadows';
+        if (reason === 'shadows' || login) found.push({ file: path, authKey, registry, reason, login });
+      }
     }
   }
-  return [...found.values()];
+  return found;
+}
+
+/** Shadowing and plaintext logins as the files are now (for doctor). */
+export function inspectClientConfigs(registries: string[]): ShadowingLogin[] {
+  return plan([], registries, () => undefined, false).shadows;
 }
 
 export function containersTargets(force: boolean): string[] {

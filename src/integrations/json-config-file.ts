@@ -1,7 +1,7 @@
 // Other programs' JSON config files (docker's config.json, containers' auth.json):
 // read tolerating absence, written atomically with their mode and indentation kept,
 // after a backup of the previous content. Unknown keys are preserved untouched.
-import { copyFileSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 
@@ -48,11 +48,24 @@ export function renderConfig(loaded: LoadedConfig, data: ClientConfig): string {
 
 export const backupPathFor = (path: string) => `${path}.lanyard-backup`;
 
-export function saveClientConfig(loaded: LoadedConfig, text: string): void {
+/**
+ * Replaces the file's content, keeping its mode. A symlinked config (dotfile managers)
+ * is written through the link, as docker does. The previous content goes to the
+ * backup first — or `backupText`, when secrets moved out of it must not linger.
+ */
+export function saveClientConfig(loaded: LoadedConfig, text: string, backupText?: string): string | undefined {
   let mode = 0o600;
+  let target = loaded.path;
   if (loaded.exists) {
-    mode = statSync(loaded.path).mode & 0o777;
-    copyFileSync(loaded.path, backupPathFor(loaded.path));
+    target = realpathSync(loaded.path);
+    mode = statSync(target).mode & 0o777;
+    writeFileAtomic(backupPathFor(target), backupText ?? loaded.text, mode);
   }
-  writeFileAtomic(loaded.path, text, mode);
+  writeFileAtomic(target, text, mode);
+  return loaded.exists ? backupPathFor(target) : undefined;
+}
+
+/** Login material in a config's text, masked for display (a --dry-run diff may end up in CI logs). */
+export function redactLogins(text: string): string {
+  return text.replace(/("(?:auth|password|identitytoken|registrytoken)"\s*:\s*)"[^"]*"/gi, '$1"[redacted]"');
 }

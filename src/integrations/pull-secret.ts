@@ -2,6 +2,8 @@
 // lanyard would hand a client right now: short-lived tokens where the registry takes
 // them. Used by `export` and by the daemon's pull-secret sync.
 import { runningDaemonPid } from '../daemon/daemon-files.js';
+import { CredentialsNotFoundError, UserError } from '../errors.js';
+import type { MappingEntry } from '../mapping/types.js';
 import { credentialFor } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
 import { findEntry } from '../credentials/resolve-credential.js';
@@ -23,11 +25,21 @@ export interface BuiltConfig {
   expiresAt?: number;
 }
 
+/** Like findEntry, but a missing login is an error naming the registry, not the helper protocol's not-found text. */
+export function entryFor(registry: string): MappingEntry {
+  try {
+    return findEntry(registry);
+  } catch (error) {
+    if (error instanceof CredentialsNotFoundError) throw new UserError(`lanyard has no login for ${registry} (see docker-credential-lanyard ls)`);
+    throw error;
+  }
+}
+
 export async function buildDockerConfig(registries: string[], retry: RetryPolicy = INLINE_RETRY): Promise<BuiltConfig> {
   const built: BuiltConfig = { config: { auths: {} }, longLived: [], skipped: [] };
   const acceptDueTokens = runningDaemonPid() !== undefined;
   for (const registry of registries) {
-    const entry = findEntry(registry);
+    const entry = entryFor(registry);
     let answer = await credentialFor(entry, { retry, acceptDueTokens });
     if (answer.username === '<token>') {
       if (entry.kind !== 'oauth2') { built.skipped.push(registry); continue; }
