@@ -6,7 +6,7 @@
 // Everything runs on 127.0.0.1 against the IAM stand-in; the compiled binary is measured.
 // Usage: node --import tsx scripts/bench-exchange.mts [--concurrency 100] [--rounds 3] [--duration 300] [--lifetime 60]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,8 +16,11 @@ const { values } = parseArgs({ options: {
   concurrency: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' },
   duration: { type: 'string', default: '300' }, lifetime: { type: 'string', default: '60' },
 } });
-const binary = resolve('dist-bin/docker-credential-lanyard');
 const root = mkdtempSync(join(tmpdir(), 'lanyard-bench-'));
+// A private copy: a rebuild of dist-bin during the run would otherwise fail spawns with ETXTBSY.
+const binary = join(root, 'docker-credential-lanyard');
+copyFileSync(resolve('dist-bin/docker-credential-lanyard'), binary);
+chmodSync(binary, 0o755);
 const env = {
   PATH: process.env.PATH, HOME: join(root, 'home'), XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data'),
   XDG_STATE_HOME: join(root, 'state'), XDG_CACHE_HOME: join(root, 'cache'), XDG_RUNTIME_DIR: join(root, 'run'), LANYARD_STORE: 'file',
