@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages that the demo and the tests use: a real registry,
+# real clients, a real Secret Service, and the peers the benchmark compares against.
+# Used by the README's first command and by .ci/run, so the two never drift apart.
+set -euo pipefail
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# Recommends are kept: podman and gnome-keyring were tested with them.
+$sudo apt-get install -y -qq \
+  docker-registry skopeo umoci apache2-utils openssl ca-certificates \
+  gnome-keyring dbus dbus-daemon dbus-bin libglib2.0-bin libsecret-tools \
+  podman buildah python3-dockerpycreds qemu-user-static \
+  golang-docker-credential-helpers pass gnupg jq >/dev/null
