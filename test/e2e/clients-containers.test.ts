@@ -17,7 +17,7 @@ import { get, login, runHelper } from './support/helper.js';
 import { assertNotFound } from './support/asserts.js';
 import { run, describe, type RunResult } from './support/run.js';
 import {
-  AUTH_FAILURE, HELPER_FAILURE, containersClients, containersToolProblem, pulledImageId, type ContainersClients, type Tool,
+  AUTH_FAILURE, HELPER_FAILURE, clientOk, containersClients, pushAndPullBack, toolTests, type ContainersClients,
 } from './support/clients-containers.js';
 
 const USER = 'alice';
@@ -25,13 +25,7 @@ const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 
 // Decided before any test is registered, so a tool that cannot run here shows up as a skipped test
 // whose name quotes the reason.
-const probe = fileStoreSandbox('clients-probe');
-const problems: Record<Tool, string | undefined> = {
-  podman: await containersToolProblem(probe, 'podman'),
-  buildah: await containersToolProblem(probe, 'buildah'),
-};
-probe.cleanup();
-for (const [tool, problem] of Object.entries(problems)) if (problem) console.log(`[clients-containers] ${tool} cannot run here, its tests are skipped: ${problem}`);
+const { toolTest } = await toolTests('clients-containers');
 
 let sb: Sandbox;
 let registry: Registry | undefined;
@@ -59,10 +53,6 @@ test.after(async () => {
   sb?.cleanup();
 });
 
-function clientOk(r: RunResult, what: string): void {
-  assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
-  assert.is(r.code, 0, `${what} failed\n${describe(r)}`);
-}
 function authFailure(r: RunResult, what: string): void {
   assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
   assert.is.not(r.code, 0, `${what}: expected a failure\n${describe(r)}`);
@@ -82,11 +72,6 @@ function assertNoPasswordIn(path: string): void {
   assert.not.ok(text.includes(PASSWORD) || text.includes(Buffer.from(`${USER}:${PASSWORD}`).toString('base64')), `${path} holds the password:\n${text}`);
 }
 
-function toolTest(tool: Tool, name: string, fn: () => Promise<void>): void {
-  const problem = problems[tool];
-  if (problem) test.skip(`[${tool}] ${name} — cannot run here: ${problem}`, fn);
-  else test(`[${tool}] ${name}`, fn);
-}
 
 test('lanyard login + configure: the registry routes to lanyard, config.json holds no password', async () => {
   const r = await login(sb.env, registry!.host, USER, PASSWORD);
@@ -107,34 +92,16 @@ toolTest('podman', 'the registry refuses anonymous pulls (credentials matter)', 
 });
 
 toolTest('podman', 'podman pushes with lanyard\'s credentials and pulls the image back into a fresh storage', async () => {
-  const local = tools.storage('podman-push');
-  const loaded = await tools.podman(local, ['pull', '--signature-policy', tools.policy, tools.ociRef(image.layout, image.tag)]);
-  clientOk(loaded, 'podman pull oci:');
-  const id = pulledImageId(loaded);
-  const ref = `${registry!.host}/team/podman:1`;
-  clientOk(await tools.podman(local, ['tag', id, ref]), 'podman tag');
-  clientOk(await tools.podman(local, ['push', '--tls-verify=false', ref]), 'podman push');
+  const { pushedId, pulledId } = await pushAndPullBack(tools, 'podman', image, registry!.host, 'team/podman');
   assert.equal(await registryTags('team/podman'), ['1'], 'the registry has the tag');
-
-  const fresh = tools.storage('podman-pull');
-  const pulled = await tools.podman(fresh, ['pull', '--tls-verify=false', '--signature-policy', tools.policy, ref]);
-  clientOk(pulled, 'podman pull');
-  assert.is(pulledImageId(pulled), id, 'same image ID (config digest) after the round trip');
+  assert.is(pulledId, pushedId, 'same image ID (config digest) after the round trip');
 });
 
 toolTest('buildah', 'buildah pushes with lanyard\'s credentials and pulls the image back into a fresh storage', async () => {
-  const local = tools.storage('buildah-push');
-  const loaded = await tools.buildah(local, ['pull', '--signature-policy', tools.policy, tools.ociRef(image.layout, image.tag)]);
-  clientOk(loaded, 'buildah pull oci:');
-  const id = pulledImageId(loaded);
-  clientOk(await tools.buildah(local, ['push', '--tls-verify=false', '--signature-policy', tools.policy, id, `docker://${registry!.host}/team/buildah:1`]), 'buildah push');
+  const { pushedId, pulledId, pullStorage } = await pushAndPullBack(tools, 'buildah', image, registry!.host, 'team/buildah');
   assert.equal(await registryTags('team/buildah'), ['1'], 'the registry has the tag');
-
-  const fresh = tools.storage('buildah-pull');
-  const pulled = await tools.buildah(fresh, ['pull', '--tls-verify=false', '--signature-policy', tools.policy, `${registry!.host}/team/buildah:1`]);
-  clientOk(pulled, 'buildah pull');
-  assert.is(pulledImageId(pulled), id, 'same image ID after the round trip');
-  const from = await tools.buildah(fresh, ['from', '--tls-verify=false', '--signature-policy', tools.policy, '--pull=always', `${registry!.host}/team/buildah:1`]);
+  assert.is(pulledId, pushedId, 'same image ID after the round trip');
+  const from = await tools.buildah(pullStorage, ['from', '--tls-verify=false', '--signature-policy', tools.policy, '--pull=always', `${registry!.host}/team/buildah:1`]);
   clientOk(from, 'buildah from --pull=always (asks the registry again)');
 });
 

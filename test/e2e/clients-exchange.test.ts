@@ -12,22 +12,16 @@ import * as registryFixture from '../fixtures/token-registry.js';
 import type { Sandbox } from './support/sandbox.js';
 import { buildImage, type OciImage } from './support/image.js';
 import { runHelper } from './support/helper.js';
-import { describe, type RunResult } from './support/run.js';
+import { describe } from './support/run.js';
 import { assertNoSecretOnDisk, fileStoreSandbox, loginIam } from './support/exchange-env.js';
 import { filesContaining } from './support/asserts.js';
 import {
-  AUTH_FAILURE, containersClients, containersToolProblem, pulledImageId, type ContainersClients, type Tool,
+  AUTH_FAILURE, containersClients, pushAndPullBack, toolTests, type ContainersClients,
 } from './support/clients-containers.js';
 
 const APIKEY = `iam-clients-key-${randomBytes(16).toString('hex')}`;
 
-const probe = fileStoreSandbox('clients-exchange-probe');
-const problems: Record<Tool, string | undefined> = {
-  podman: await containersToolProblem(probe, 'podman'),
-  buildah: await containersToolProblem(probe, 'buildah'),
-};
-probe.cleanup();
-for (const [tool, problem] of Object.entries(problems)) if (problem) console.log(`[clients-exchange] ${tool} cannot run here, its tests are skipped: ${problem}`);
+const { toolTest, runnableTools } = await toolTests('clients-exchange');
 
 let sb: Sandbox;
 let iam: iamFixture.IamHandle | undefined;
@@ -61,15 +55,6 @@ test.after(async () => {
   sb?.cleanup();
 });
 
-function clientOk(r: RunResult, what: string): void {
-  assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
-  assert.is(r.code, 0, `${what} failed\n${describe(r)}`);
-}
-function toolTest(tool: Tool, name: string, fn: () => Promise<void>): void {
-  const problem = problems[tool];
-  if (problem) test.skip(`[${tool}] ${name} — cannot run here: ${problem}`, fn);
-  else test(`[${tool}] ${name}`, fn);
-}
 
 test('configure routed the registry to lanyard; the config holds no API key', () => {
   const config = readFileSync(join(sb.env.DOCKER_CONFIG!, 'config.json'), 'utf8');
@@ -78,32 +63,18 @@ test('configure routed the registry to lanyard; the config holds no API key', ()
 });
 
 toolTest('podman', 'podman pushes and pulls with the IAM token lanyard exchanged', async () => {
-  const local = tools.storage('podman-push');
-  const loaded = await tools.podman(local, ['pull', '--signature-policy', tools.policy, tools.ociRef(image.layout, image.tag)]);
-  clientOk(loaded, 'podman pull oci:');
-  const id = pulledImageId(loaded);
-  const ref = `${registry!.host}/team/podman:1`;
-  clientOk(await tools.podman(local, ['tag', id, ref]), 'podman tag');
-  clientOk(await tools.podman(local, ['push', '--tls-verify=false', ref]), 'podman push');
-  const pulled = await tools.podman(tools.storage('podman-pull'), ['pull', '--tls-verify=false', '--signature-policy', tools.policy, ref]);
-  clientOk(pulled, 'podman pull');
-  assert.is(pulledImageId(pulled), id, 'same image after the round trip');
+  const { pushedId, pulledId } = await pushAndPullBack(tools, 'podman', image, registry!.host, 'team/podman');
+  assert.is(pulledId, pushedId, 'same image after the round trip');
 });
 
 toolTest('buildah', 'buildah pushes and pulls with the same IAM token', async () => {
-  const local = tools.storage('buildah-push');
-  const loaded = await tools.buildah(local, ['pull', '--signature-policy', tools.policy, tools.ociRef(image.layout, image.tag)]);
-  clientOk(loaded, 'buildah pull oci:');
-  const id = pulledImageId(loaded);
-  clientOk(await tools.buildah(local, ['push', '--tls-verify=false', '--signature-policy', tools.policy, id, `docker://${registry!.host}/team/buildah:1`]), 'buildah push');
-  const pulled = await tools.buildah(tools.storage('buildah-pull'), ['pull', '--tls-verify=false', '--signature-policy', tools.policy, `${registry!.host}/team/buildah:1`]);
-  clientOk(pulled, 'buildah pull');
-  assert.is(pulledImageId(pulled), id, 'same image after the round trip');
+  const { pushedId, pulledId } = await pushAndPullBack(tools, 'buildah', image, registry!.host, 'team/buildah');
+  assert.is(pulledId, pushedId, 'same image after the round trip');
 });
 
 test('the registry saw only iambearer + valid IAM tokens of our key, never the key; one IAM exchange served everything', () => {
   const withUser = registry!.requests.filter((r) => r.username !== null);
-  const ran = Object.values(problems).filter((p) => !p).length;
+  const ran = runnableTools.length;
   assert.ok(withUser.length >= 2 * ran, `the token server was asked with credentials for every push and pull (${withUser.length})`);
   assert.equal([...new Set(withUser.map((r) => r.username))], ran ? ['iambearer'] : [], 'only iambearer logins');
   assert.ok(withUser.every((r) => r.granted), 'every login was granted');

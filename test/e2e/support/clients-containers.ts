@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Sandbox } from './sandbox.js';
 import { run, describe, type RunResult } from './run.js';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fileStoreSandbox } from './exchange-env.js';
+import type { OciImage } from './image.js';
 
 export type Tool = 'podman' | 'buildah';
 
@@ -120,3 +124,55 @@ export function pulledImageId(r: RunResult): string {
 export const AUTH_FAILURE = /unauthorized|authentication required|invalid username\/password/i;
 /** containers/image's wording when the credential helper itself failed (not a plain not-found). */
 export const HELPER_FAILURE = /errors? looking up credentials|getting username and password|error getting credentials|credential helper/i;
+
+/** A client step that must succeed. */
+export function clientOk(r: RunResult, what: string): void {
+  assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
+  assert.is(r.code, 0, `${what} failed\n${describe(r)}`);
+}
+
+export type ToolTest = (tool: Tool, name: string, fn: () => Promise<void>) => void;
+
+/**
+ * Probes podman and buildah once, before any test is registered, and returns a `test`
+ * that registers a tool's test, or skips it with the reason in its name when the tool
+ * cannot run here, and the tools that can.
+ */
+export async function toolTests(label: string): Promise<{ toolTest: ToolTest; runnableTools: Tool[] }> {
+  const probe = fileStoreSandbox(`${label}-probe`);
+  const problems: Record<Tool, string | undefined> = {
+    podman: await containersToolProblem(probe, 'podman'),
+    buildah: await containersToolProblem(probe, 'buildah'),
+  };
+  probe.cleanup();
+  for (const [tool, problem] of Object.entries(problems)) if (problem) console.log(`[${label}] ${tool} cannot run here, its tests are skipped: ${problem}`);
+  const toolTest: ToolTest = (tool, name, fn) => {
+    const problem = problems[tool];
+    if (problem) test.skip(`[${tool}] ${name} — cannot run here: ${problem}`, fn);
+    else test(`[${tool}] ${name}`, fn);
+  };
+  return { toolTest, runnableTools: (Object.keys(problems) as Tool[]).filter((tool) => !problems[tool]) };
+}
+
+/**
+ * Loads the local OCI image into a fresh storage, pushes it to `host/repo:1` with the
+ * tool, and pulls it back into another fresh storage; every step must succeed.
+ */
+export async function pushAndPullBack(tools: ContainersClients, tool: Tool, image: OciImage, host: string, repo: string): Promise<{ pushedId: string; pulledId: string; pullStorage: ContainersStorage }> {
+  const client = (storage: ContainersStorage, args: string[]) => (tool === 'podman' ? tools.podman(storage, args) : tools.buildah(storage, args));
+  const local = tools.storage(`${tool}-push`);
+  const loaded = await client(local, ['pull', '--signature-policy', tools.policy, tools.ociRef(image.layout, image.tag)]);
+  clientOk(loaded, `${tool} pull oci:`);
+  const pushedId = pulledImageId(loaded);
+  const ref = `${host}/${repo}:1`;
+  if (tool === 'podman') {
+    clientOk(await client(local, ['tag', pushedId, ref]), 'podman tag');
+    clientOk(await client(local, ['push', '--tls-verify=false', ref]), 'podman push');
+  } else {
+    clientOk(await client(local, ['push', '--tls-verify=false', '--signature-policy', tools.policy, pushedId, `docker://${ref}`]), 'buildah push');
+  }
+  const pullStorage = tools.storage(`${tool}-pull`);
+  const pulled = await client(pullStorage, ['pull', '--tls-verify=false', '--signature-policy', tools.policy, ref]);
+  clientOk(pulled, `${tool} pull`);
+  return { pushedId, pulledId: pulledImageId(pulled), pullStorage };
+}
