@@ -48,37 +48,50 @@ export function assertSafeEndpoint(url: string, what: string): URL {
 /** Who is asking: lets servers (and our test stand-ins) tell the daemon's refreshes from inline ones. */
 export const userAgent = () => `lanyard/${VERSION} (${process.env.LANYARD_ROLE ?? 'helper'})`;
 
+function describeTransportError(url: URL, error: Error): NetworkError {
+  if (error instanceof NetworkError) return error;
+  // Certificate problems usually mean a private CA: say how to trust it.
+  const certificate = /certificate|self.signed|unable to verify/i.test(error.message) ? ' (for a private CA, log in again with --ca-file BUNDLE.pem)' : '';
+  return new NetworkError(`cannot reach ${url.origin}: ${error.message}${certificate}`);
+}
+
 export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResponse> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const timeoutMs = options.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
+    // Settles exactly once, whichever comes first: the body, a transport error on the
+    // request or the response (a reset mid-body is reported only there), or the timeout.
+    let settled = false;
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    const fail = (error: Error) => {
+      finish(() => reject(describeTransportError(url, error)));
+      req.destroy();
+    };
     const req = send(url, {
       method: options.method ?? 'GET',
       headers: { 'User-Agent': userAgent(), ...options.headers, ...(options.body !== undefined ? { 'Content-Length': Buffer.byteLength(options.body) } : {}) },
       ...(options.ca ? { ca: options.ca } : {}),
     });
-    const timer = setTimeout(() => req.destroy(new NetworkError(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(() => fail(new NetworkError(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)), timeoutMs);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) req.destroy(new NetworkError(`response from ${url.origin} is larger than 1 MiB`));
+        if (size > MAX_RESPONSE_BYTES) fail(new NetworkError(`response from ${url.origin} is larger than 1 MiB`));
         else chunks.push(chunk);
       });
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', () => undefined); // reported through req's error
+      res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })));
+      res.on('aborted', () => fail(new NetworkError(`the connection to ${url.origin} dropped in the middle of the answer`)));
+      res.on('error', (error) => fail(error));
+      res.on('close', () => { if (!res.complete) fail(new NetworkError(`the connection to ${url.origin} dropped in the middle of the answer`)); });
     });
-    req.on('error', (error) => {
-      clearTimeout(timer);
-      if (error instanceof NetworkError) return reject(error);
-      // Certificate problems usually mean a private CA: say how to trust it.
-      const certificate = /certificate|self.signed|unable to verify/i.test(error.message) ? ' (for a private CA, log in again with --ca-file BUNDLE.pem)' : '';
-      reject(new NetworkError(`cannot reach ${url.origin}: ${error.message}${certificate}`));
-    });
+    req.on('error', (error) => fail(error));
     req.end(options.body);
   });
 }
