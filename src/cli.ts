@@ -30,10 +30,19 @@ async function main(args: string[]): Promise<number> {
   return (await import('./commands/management.js')).runManagement(args);
 }
 
+// If the event loop ever ran dry with main() still pending (a promise nobody settles),
+// the process would exit 0 with no output, which clients read as a broken answer.
+let settled = false;
+process.exitCode = 1;
+process.once('exit', () => {
+  if (!settled) writeOut('internal error: lanyard stopped before it had an answer\n');
+});
+
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => { settled = true; process.exitCode = code; },
   (error: unknown) => {
     // Last resort: a bug must still be one line on stdout, never a stack trace.
+    settled = true;
     writeOut(`${describeError(error)}\n`);
     process.exitCode = 1;
   },

@@ -1,20 +1,29 @@
-// A cross-process lock: an exclusively created lock file holding the owner's PID.
-// Node has no flock(), so a lock left by a killed process is detected (owner PID
-// gone, or older than STALE_AFTER_MS) and taken over by renaming it away first, so
-// two waiters can never both delete a lock that a third has just created.
+// A cross-process lock: an exclusively created lock file holding "<owner PID> <token>".
+// Node has no flock(), so a lock left by a killed process is recognised (its owner is
+// gone, or the PID now belongs to a process started after the lock was written) and
+// taken over by renaming it aside first and checking what was moved, so a waiter can
+// never delete a lock that another has just created. A live owner is never overruled,
+// however long it holds the lock: waiters give up at their deadline instead.
 import { linkSync, openSync, closeSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ensurePrivateDir } from './atomic-write.js';
 import { UserError } from '../errors.js';
 
-const STALE_AFTER_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 20_000;
+// A lock file without a readable owner is being written right now, or is debris.
+const UNREADABLE_GRACE_MS = 1000;
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on every Linux architecture we build for
 
-function tryCreate(lockPath: string): boolean {
+interface Owner {
+  pid: number;
+  token: string;
+}
+
+function tryCreate(lockPath: string, owner: Owner): boolean {
   try {
     const fd = openSync(lockPath, 'wx', 0o600);
-    writeSync(fd, `${process.pid}\n`);
+    writeSync(fd, `${owner.pid} ${owner.token}\n`);
     closeSync(fd);
     return true;
   } catch (error) {
@@ -23,10 +32,11 @@ function tryCreate(lockPath: string): boolean {
   }
 }
 
-function ownerPid(path: string): number | undefined {
+function readOwner(path: string): Owner | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    return Number.isFinite(pid) && pid > 0 ? pid : undefined;
+    const [pid, token] = readFileSync(path, 'utf8').trim().split(' ');
+    const parsed = Number.parseInt(pid ?? '', 10);
+    return parsed > 0 ? { pid: parsed, token: token ?? '' } : undefined; // a bare PID: a lock from before tokens
   } catch {
     return undefined;
   }
@@ -41,48 +51,74 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function isStale(lockPath: string): boolean {
+let bootTimeMs: number | undefined;
+
+/** When a process started (Linux /proc), to tell a reused PID from the lock's real owner. */
+function processStartMs(pid: number): number | undefined {
+  if (process.platform !== 'linux') return undefined;
   try {
-    const age = Date.now() - statSync(lockPath).mtimeMs;
-    if (age > STALE_AFTER_MS) return true;
-    const pid = ownerPid(lockPath);
-    // A lock file that is still being written has no PID yet: give it a moment.
-    return pid === undefined ? age > 1000 : pid !== process.pid && !isAlive(pid);
+    bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]) * 1000;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces
+    const ticks = Number(fields[19]); // field 22 of the whole line: starttime
+    return Number.isFinite(bootTimeMs) && Number.isFinite(ticks) ? bootTimeMs + (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
   } catch {
-    return false; // vanished meanwhile: just retry creating it
+    return undefined;
   }
 }
 
-/** Moves a stale lock aside; if what we moved turns out to be live after all, puts it back. */
-function breakStaleLock(lockPath: string): void {
+/** The owner of a stale lock, or undefined when the lock is held (or already gone). */
+function staleOwner(lockPath: string): Owner | { pid: 0; token: '' } | undefined {
+  let writtenAt: number;
+  try {
+    writtenAt = statSync(lockPath).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  const owner = readOwner(lockPath);
+  if (!owner) return Date.now() - writtenAt > UNREADABLE_GRACE_MS ? { pid: 0, token: '' } : undefined;
+  if (!isAlive(owner.pid)) return owner;
+  const started = processStartMs(owner.pid);
+  return started !== undefined && started > writtenAt + 1000 ? owner : undefined;
+}
+
+/** Moves a stale lock aside; puts it back if what was moved is not the lock judged stale. True if removed. */
+function breakStaleLock(lockPath: string, stale: Owner | { pid: 0; token: '' }): boolean {
   const aside = `${lockPath}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
     renameSync(lockPath, aside);
   } catch {
-    return; // someone else broke it first
+    return false; // someone else broke it first
   }
-  const pid = ownerPid(aside);
-  if (pid !== undefined && pid !== process.pid && isAlive(pid)) {
-    try { linkSync(aside, lockPath); } catch { /* a new owner exists; theirs wins */ }
+  const moved = readOwner(aside);
+  const same = stale.pid === 0 ? moved === undefined : moved?.token === stale.token;
+  if (!same) {
+    try { linkSync(aside, lockPath); } catch { /* a newer lock exists; it wins */ }
   }
   try { unlinkSync(aside); } catch { /* already gone */ }
+  return same;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function withLock<T>(lockPath: string, action: () => Promise<T> | T, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
   ensurePrivateDir(dirname(lockPath));
+  const me: Owner = { pid: process.pid, token: randomBytes(8).toString('hex') };
   const deadline = Date.now() + timeoutMs;
-  while (!tryCreate(lockPath)) {
-    if (isStale(lockPath)) { breakStaleLock(lockPath); continue; }
+  while (!tryCreate(lockPath, me)) {
+    const stale = staleOwner(lockPath);
+    if (stale && breakStaleLock(lockPath, stale)) continue;
     if (Date.now() > deadline) {
-      throw new UserError(`timed out after ${timeoutMs / 1000} s waiting for the lock ${lockPath} (held by PID ${ownerPid(lockPath) ?? 'unknown'})`);
+      throw new UserError(`timed out after ${timeoutMs / 1000} s waiting for the lock ${lockPath} (held by PID ${readOwner(lockPath)?.pid ?? 'unknown'})`);
     }
     await sleep(5 + Math.random() * 20);
   }
   try {
     return await action();
   } finally {
-    try { unlinkSync(lockPath); } catch { /* broken as stale by someone else: nothing to release */ }
+    // Release only our own lock (never one that replaced it after being judged stale).
+    if (readOwner(lockPath)?.token === me.token) {
+      try { unlinkSync(lockPath); } catch { /* already gone */ }
+    }
   }
 }

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { withLock } from '../../src/fsutil/lock.js';
 import { writeFileAtomic } from '../../src/fsutil/atomic-write.js';
 
@@ -43,6 +43,45 @@ test('a live holder makes others wait, then time out with a clear message', asyn
     assert.match((error as Error).message, /timed out .* waiting for the lock .*held by PID \d+/);
   }
   assert.is(readFileSync(lock, 'utf8').trim(), String(process.ppid), 'live lock untouched');
+});
+
+test('a live owner is never overruled, however old its lock (waiters time out instead)', async () => {
+  const lock = join(dir, 'd.lock');
+  writeFileSync(lock, '1 token-of-init\n'); // PID 1: alive, and started long before this lock was written
+  const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const age = Math.min(120, uptimeSeconds - 5);
+  utimesSync(lock, new Date(Date.now() - age * 1000), new Date(Date.now() - age * 1000));
+  const started = Date.now();
+  try {
+    await withLock(lock, () => 'never', 300);
+    assert.unreachable('a live owner was overruled');
+  } catch (error) {
+    assert.match((error as Error).message, /timed out/);
+  }
+  assert.ok(Date.now() - started < 2000, 'gave up at the deadline instead of spinning past it');
+  assert.is(readFileSync(lock, 'utf8'), '1 token-of-init\n', 'the live lock is untouched');
+});
+
+test('a PID reused by a process started after the lock was written does not hold it', async () => {
+  const lock = join(dir, 'e.lock');
+  const impostor = spawn('sleep', ['30']);
+  await new Promise((r) => setTimeout(r, 50));
+  writeFileSync(lock, `${impostor.pid} token-of-a-dead-owner\n`);
+  const written = new Date(Date.now() - 10_000); // the real owner wrote it before the impostor started
+  utimesSync(lock, written, written);
+  try {
+    assert.is(await withLock(lock, () => 'taken over', 2000), 'taken over');
+  } finally {
+    impostor.kill();
+  }
+});
+
+test('release removes only our own lock', async () => {
+  const lock = join(dir, 'f.lock');
+  await withLock(lock, () => {
+    writeFileSync(lock, `${process.ppid} someone-else\n`); // replaced under us (e.g. judged stale elsewhere)
+  });
+  assert.is(readFileSync(lock, 'utf8'), `${process.ppid} someone-else\n`, 'the other owner keeps its lock');
 });
 
 test('atomic writes leave no temp files and set the mode', () => {
