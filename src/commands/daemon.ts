@@ -28,7 +28,8 @@ function printStatus(answer: DaemonAnswer): void {
 
 async function ask(request: { op: 'status' } | { op: 'refresh'; server?: string }) {
   const { askDaemon } = await import('../daemon/socket-client.js');
-  const answer = await askDaemon(request) as (DaemonAnswer & { error?: string }) | undefined;
+  // A refresh waits for the token service (up to 15 s) and maybe for a lock (30 s).
+  const answer = await askDaemon(request, request.op === 'refresh' ? 90_000 : 10_000) as (DaemonAnswer & { error?: string }) | undefined;
   if (!answer) throw new UserError('no lanyard daemon is running (start it with `docker-credential-lanyard daemon`, or `daemon install --enable`)');
   if (answer.error) throw new UserError(`the daemon says: ${answer.error}`);
   return answer;

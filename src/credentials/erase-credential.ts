@@ -15,7 +15,7 @@ export async function eraseCredential(serverURL: string): Promise<MappingEntry> 
     return index < 0 ? undefined : mapping.entries.splice(index, 1)[0];
   });
   if (!removed) throw new CredentialsNotFoundError();
-  await discardSecret(removed);
   forgetCachedToken(removed.server); // a logout should not leave a live token behind
+  await discardSecret(removed);
   return removed;
 }

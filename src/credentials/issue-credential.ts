@@ -40,10 +40,11 @@ function currentRecord(entry: MappingEntry, fingerprint: string): CacheRecord {
   return record?.fingerprint === fingerprint ? record : { version: 1, server: entry.server, fingerprint };
 }
 
-function fromCache(record: CacheRecord, now: number, acceptDue: boolean): Answer | 'pass-through' | undefined {
+/** A usable cached answer; for pass-through entries, a marker to read the stored secret. */
+function fromCache(record: CacheRecord, now: number, acceptDue: boolean): Answer | { passThroughUntil: number } | undefined {
   const token = record.token;
   if (token && isUsable(token, now) && (acceptDue || !needsRefresh(token, now))) return token;
-  if (record.passThroughUntil !== undefined && now < record.passThroughUntil) return 'pass-through';
+  if (record.passThroughUntil !== undefined && now < record.passThroughUntil) return { passThroughUntil: record.passThroughUntil };
   return undefined;
 }
 
@@ -62,8 +63,13 @@ function failureToError(entry: MappingEntry, message: string): UserError {
   return new UserError(`cannot get a token for ${entry.server}: ${message}`);
 }
 
-async function passThroughAnswer(entry: MappingEntry): Promise<Answer> {
-  return passThrough(entry, await readSecret(entry));
+/** The stored secret as the answer; `until` bounds how long callers (kubelet) may keep it. */
+async function passThroughAnswer(entry: MappingEntry, until: number): Promise<Answer> {
+  return { ...passThrough(entry, await readSecret(entry)), expiresAt: until };
+}
+
+async function answerFrom(entry: MappingEntry, cached: Answer | { passThroughUntil: number }): Promise<Answer> {
+  return 'passThroughUntil' in cached ? passThroughAnswer(entry, cached.passThroughUntil) : cached;
 }
 
 async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPolicy): Promise<Answer> {
@@ -105,8 +111,7 @@ async function refreshUnderLock(entry: MappingEntry, fingerprint: string, starte
     const now = Date.now();
     if (!options.force) {
       const cached = fromCache(record, now, false);
-      if (cached === 'pass-through') return passThroughAnswer(entry);
-      if (cached) return cached;
+      if (cached) return answerFrom(entry, cached);
     }
     const failure = record.failure;
     const usableToken = record.token && isUsable(record.token, now) ? record.token : undefined;
@@ -133,8 +138,7 @@ export async function credentialFor(entry: MappingEntry, options: IssueOptions):
   const fingerprint = secretFingerprint(entry);
   if (!options.force) {
     const cached = fromCache(currentRecord(entry, fingerprint), startedAt, options.acceptDueTokens ?? false);
-    if (cached === 'pass-through') return passThroughAnswer(entry);
-    if (cached) return cached;
+    if (cached) return answerFrom(entry, cached);
   }
   return refreshUnderLock(entry, fingerprint, startedAt, options);
 }

@@ -1,20 +1,32 @@
 // Reading an entry's long-lived secret from the store the mapping names.
 import { UserError } from '../errors.js';
+import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { openStore } from '../secrets/select-store.js';
 import type { SecretPlacement } from './secret-placement.js';
 
-/** `what` names the secret in the error, e.g. "the login for us.icr.io". */
-export async function readStoredSecret(source: SecretPlacement, what: string): Promise<string> {
+async function lookup(source: SecretPlacement): Promise<{ secret: string | undefined; where: string }> {
   const store = await openStore(source.store);
-  const secret = await store.read(source.secretRef);
-  if (secret === undefined) {
-    // A real failure, not "not found": the client would silently go anonymous.
-    throw new UserError(`${what} is mapped but its secret is missing from ${store.describe(source.secretRef)}; log in again`);
-  }
+  return { secret: await store.read(source.secretRef), where: store.describe(source.secretRef) };
+}
+
+function missing(what: string, where: string): UserError {
+  // A real failure, not "not found": the client would silently go anonymous.
+  return new UserError(`${what} is mapped but its secret is missing from ${where}; log in again`);
+}
+
+/** `what` names the secret in the error, e.g. "the pull secret apps/icr". */
+export async function readStoredSecret(source: SecretPlacement, what: string): Promise<string> {
+  const { secret, where } = await lookup(source);
+  if (secret === undefined) throw missing(what, where);
   return secret;
 }
 
-export function readSecret(entry: MappingEntry): Promise<string> {
-  return readStoredSecret(entry, `the login for ${entry.serverURL}`);
+export async function readSecret(entry: MappingEntry): Promise<string> {
+  const first = await lookup(entry);
+  if (first.secret !== undefined) return first.secret;
+  // A login that replaced this entry after we read the mapping has removed its old secret: use the new one.
+  const current = readMapping().entries.find((e) => e.server === entry.server);
+  if (current && current.secretRef !== entry.secretRef) return readStoredSecret(current, `the login for ${current.serverURL}`);
+  throw missing(`the login for ${entry.serverURL}`, first.where);
 }

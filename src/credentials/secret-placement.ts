@@ -1,7 +1,9 @@
 // Where a new long-lived secret goes, and the cleanup of the one it replaces. Every
 // write uses a fresh id, so the mapping can switch atomically from old to new.
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../errors.js';
+import { describeError, UserError } from '../errors.js';
+import { log } from '../log.js';
+import { writeErr } from '../output.js';
 import type { Mapping, StoreName } from '../mapping/types.js';
 import { openStore, storeForNewSecret } from '../secrets/select-store.js';
 
@@ -26,8 +28,19 @@ export async function placeSecret(mapping: Mapping, idPrefix: string, secret: st
   return { store: target.name, secretRef };
 }
 
-/** Removes the replaced secret, once the mapping no longer points at it. */
+/**
+ * Removes the replaced secret, once the mapping no longer points at it. The change the
+ * user asked for has happened by then, so a failure here is a warning, not an error:
+ * the secret is orphaned (unused) rather than the command reported as failed.
+ */
 export async function discardSecret(old: SecretPlacement | undefined, current?: SecretPlacement): Promise<void> {
   if (!old || (current && old.store === current.store && old.secretRef === current.secretRef)) return;
-  await (await openStore(old.store)).delete(old.secretRef);
+  const store = await openStore(old.store);
+  try {
+    await store.delete(old.secretRef);
+  } catch (error) {
+    const message = `could not remove an unused secret from ${store.describe(old.secretRef)}: ${describeError(error)}`;
+    log.warn(message);
+    writeErr(`lanyard: ${message}\n`);
+  }
 }

@@ -19,17 +19,21 @@ export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
   const server = normalizeServer(login.serverURL);
   let replaced: MappingEntry | undefined;
   const entry = await updateMapping(async (mapping) => {
+    const index = mapping.entries.findIndex((e) => e.server === server.key);
+    // `docker login` again with the same user (a rotated key) keeps what only `login` can set:
+    // the kind and the provider options (a private IAM endpoint, an API server to mint tokens with).
+    const previous = index >= 0 && mapping.entries[index].username === login.username ? mapping.entries[index] : undefined;
+    const options = login.options && Object.keys(login.options).length ? login.options : previous?.options;
     const placement = await placeSecret(mapping, server.key, login.secret, login);
     const next: MappingEntry = {
       server: server.key,
       serverURL: login.serverURL.trim(),
-      kind: login.kind ?? inferKind(server.key, login.username),
+      kind: login.kind ?? previous?.kind ?? inferKind(server.key, login.username),
       username: login.username,
       ...placement,
-      ...(login.options && Object.keys(login.options).length ? { options: login.options } : {}),
+      ...(options ? { options } : {}),
       updatedAt: new Date().toISOString(),
     };
-    const index = mapping.entries.findIndex((e) => e.server === server.key);
     if (index >= 0) {
       replaced = mapping.entries[index];
       mapping.entries[index] = next;

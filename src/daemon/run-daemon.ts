@@ -23,7 +23,7 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   if (options.verbose) enableDebug();
   ensureRuntimeDir();
   const other = runningDaemonPid();
-  if (other !== undefined && other !== process.pid && (await askDaemon({ op: 'status' }, 2000)) !== undefined) {
+  if (other !== undefined && other !== process.pid && (await askDaemon({ op: 'status' }, 2000).catch(() => 'hung')) !== undefined) {
     throw new UserError(`a lanyard daemon is already running (PID ${other})`);
   }
   removeQuietly(daemonSocketPath()); // left by a daemon that was killed

@@ -98,8 +98,13 @@ export class RefreshScheduler {
     for (const entry of entries.filter((e) => EXCHANGING_KINDS.has(e.kind) || e.kind === 'dockerhub')) {
       const fingerprint = secretFingerprint(entry);
       const previous = this.states.get(entry.server);
-      next.set(entry.server, previous?.fingerprint === fingerprint ? { ...previous, entry }
-        : { entry, fingerprint, server: entry.server, kind: entry.kind, nextAt: Date.now(), failures: 0 });
+      if (previous?.fingerprint === fingerprint) {
+        // The same object: a refresh in flight updates (and clears `running` on) this state.
+        previous.entry = entry;
+        next.set(entry.server, previous);
+      } else {
+        next.set(entry.server, { entry, fingerprint, server: entry.server, kind: entry.kind, nextAt: Date.now(), failures: 0 });
+      }
     }
     if (next.size !== this.states.size || [...next.keys()].some((k) => !this.states.has(k))) {
       log.info(`watching ${next.size} entr${next.size === 1 ? 'y' : 'ies'}: ${[...next.keys()].join(', ') || '(none)'}`);
@@ -115,7 +120,10 @@ export class RefreshScheduler {
         else await credentialFor(state.entry, { retry: BACKGROUND_ATTEMPT, force });
         this.afterAttempt(state, attemptAt);
       } catch (error) {
-        this.afterFailure(state, describeError(error), false);
+        // With no usable token credentialFor throws; the cache record says whether the refusal was permanent.
+        const recorded = readCacheRecord(state.server)?.failure;
+        const fresh = recorded && recorded.at >= attemptAt ? recorded : undefined;
+        this.afterFailure(state, describeError(error), fresh?.permanent ?? (error as { permanent?: boolean }).permanent === true, fresh?.retryAt);
       } finally {
         state.running = undefined;
         this.tick(); // arm the timer for the next refresh

@@ -14,6 +14,7 @@ export function serveSocket(path: string, handle: (request: DaemonRequest) => Pr
       const newline = buffered.indexOf('\n');
       if (newline < 0) return;
       socket.removeAllListeners('data');
+      socket.setTimeout(0); // a refresh may take as long as the token service does
       let request: DaemonRequest;
       try {
         request = parseDaemonRequest(buffered.slice(0, newline));

@@ -15,7 +15,7 @@ export async function checkDaemon(): Promise<Finding[]> {
   const pid = runningDaemonPid();
   if (pid === undefined) return [warn('refresher', 'the daemon is not running: tokens are exchanged inline on the first pull after expiry', 'docker-credential-lanyard daemon install --enable')];
   const { askDaemon } = await import('../daemon/socket-client.js');
-  const answer = await askDaemon({ op: 'status' }, 5000) as { entries?: { server: string; lastError?: string }[] } | undefined;
+  const answer = await askDaemon({ op: 'status' }, 5000).catch(() => undefined) as { entries?: { server: string; lastError?: string }[] } | undefined;
   if (!answer?.entries) return [fail('refresher', `the daemon (PID ${pid}) does not answer on its socket`, 'restart it: systemctl --user restart lanyard')];
   const failing = answer.entries.filter((e) => e.lastError);
   return failing.length

@@ -34,7 +34,7 @@ function splitHostPort(authority: string, input: string): { host: string; port: 
     const close = authority.indexOf(']');
     const address = authority.slice(1, close);
     const tail = authority.slice(close + 1);
-    if (close < 0 || !isIPv6(address) || (tail !== '' && !tail.startsWith(':'))) {
+    if (close < 0 || address.includes('%') || !isIPv6(address) || (tail !== '' && !tail.startsWith(':'))) {
       throw new UserError(`invalid IPv6 address in server URL ${show(input)}`);
     }
     return { host: `[${new URL(`http://[${address}]`).hostname.slice(1, -1)}]`, port: tail ? tail.slice(1) : undefined };
