@@ -1,31 +1,37 @@
 // Atomic replacement of a file we own: write a private temp file beside it, fsync,
 // rename over the target. A crash at any point leaves either the old or the new
 // content, never a torn file.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { UserError } from '../errors.js';
 
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
+function cannotWrite(path: string, error: unknown): UserError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
+  return new UserError(`cannot write ${path}: ${reason}; its previous content is unchanged`);
+}
+
 export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
   ensurePrivateDir(dirname(path));
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', mode);
+  let fd: number | undefined;
   try {
-    writeSync(fd, data);
+    fd = openSync(temp, 'wx', mode);
+    // writeFileSync on a descriptor loops until every byte is written (a bare writeSync
+    // may write part of it on a full disk and report success), and throws ENOSPC.
+    writeFileSync(fd, data);
     fsyncSync(fd);
-  } catch (error) {
     closeSync(fd);
-    unlinkSync(temp);
-    throw error;
-  }
-  closeSync(fd);
-  try {
+    fd = undefined;
     renameSync(temp, path);
   } catch (error) {
-    unlinkSync(temp);
-    throw error;
+    if (fd !== undefined) closeSync(fd);
+    try { unlinkSync(temp); } catch { /* never created */ }
+    throw cannotWrite(path, error);
   }
 }
