@@ -6,6 +6,7 @@ import { findBestMatch } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
+import { EXCHANGING_KINDS } from '../providers/index.js';
 import { INLINE_RETRY } from '../providers/retry.js';
 import { credentialFor, type Answer } from './issue-credential.js';
 
@@ -20,5 +21,7 @@ export async function resolveCredential(serverURL: string): Promise<Answer> {
   const entry = findEntry(serverURL);
   // With a daemon running, a token past its refresh time (but still valid) is served
   // at once: the daemon is about to replace it. Without one, this process refreshes.
-  return credentialFor(entry, { retry: INLINE_RETRY, acceptDueTokens: runningDaemonPid() !== undefined });
+  // (Only exchanging kinds have tokens to accept: static ones skip the PID-file read.)
+  const acceptDueTokens = EXCHANGING_KINDS.has(entry.kind) && runningDaemonPid() !== undefined;
+  return credentialFor(entry, { retry: INLINE_RETRY, acceptDueTokens });
 }
