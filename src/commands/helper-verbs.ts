@@ -1,9 +1,22 @@
 // The docker-credential-helpers verbs: stdin in, JSON out, every error as one line on
 // stdout with exit 1 (clients capture only stdout; stderr lands in the user's terminal).
-import { describeError } from '../errors.js';
+import { CredentialsNotFoundError, describeError } from '../errors.js';
 import { formatCredentials, parseServerURL, parseStoreRequest } from '../protocol/messages.js';
 import { readStdin } from '../protocol/stdin.js';
+import { tellTerminal } from '../protocol/terminal-notice.js';
 import { writeOut } from '../output.js';
+
+/** A real failure of `get` (not "no login") is also told to the person at the terminal and the log. */
+async function reportGetFailure(serverURL: string, error: unknown): Promise<never> {
+  if (!(error instanceof CredentialsNotFoundError)) {
+    const message = describeError(error);
+    const server = serverURL.slice(0, 256).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'); // a client's text, shown to a terminal
+    const { log } = await import('../log.js');
+    log.warn(`get ${server} failed: ${message}`);
+    tellTerminal(`lanyard: ${message.includes(server) ? message : `${server}: ${message}`}`);
+  }
+  throw error;
+}
 
 async function run(verb: string): Promise<void> {
   switch (verb) {
@@ -16,13 +29,15 @@ async function run(verb: string): Promise<void> {
     case 'get': {
       const serverURL = parseServerURL(readStdin());
       const { resolveCredential } = await import('../credentials/resolve-credential.js');
-      const { username, secret } = await resolveCredential(serverURL);
+      const { username, secret } = await resolveCredential(serverURL).catch((error: unknown) => reportGetFailure(serverURL, error));
       writeOut(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
       return;
     }
     case 'erase': {
       const serverURL = parseServerURL(readStdin());
       const { eraseCredential } = await import('../credentials/erase-credential.js');
+      // Erasing what is not there succeeds quietly, as the secretservice and wincred helpers do:
+      // containers/image cannot recognise a wrapped not-found from erase, and skopeo/podman logout crash on it.
       await eraseCredential(serverURL);
       return;
     }

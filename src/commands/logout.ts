@@ -1,5 +1,6 @@
 // `logout SERVER`: forget one entry (exactly that server or pattern) and its secret.
 import type { Argv } from 'yargs';
+import { UserError } from '../errors.js';
 import { writeErr } from '../output.js';
 
 export function registerLogout(cli: Argv): Argv {
@@ -12,6 +13,8 @@ export function registerLogout(cli: Argv): Argv {
     async (argv) => {
       const { eraseCredential } = await import('../credentials/erase-credential.js');
       const entry = await eraseCredential(argv.server!);
+      // A person typing `logout` wants to know the name matched nothing (a typo, a pattern spelled differently).
+      if (!entry) throw new UserError(`no login for ${argv.server}; see docker-credential-lanyard ls`);
       writeErr(`Removed the login for ${entry.server}.\n`);
     },
   );

@@ -11,6 +11,19 @@ export interface Credentials {
   Secret: string;
 }
 
+const STORE_FIELDS = ['ServerURL', 'Username', 'Secret'] as const;
+
+/**
+ * A field's value the way Go's encoding/json finds it, which the reference helpers use: the exact
+ * key if present, else the first key that matches ignoring case (`serverurl`, `SERVERURL`).
+ */
+function fieldOf(record: Record<string, unknown>, field: string): unknown {
+  if (Object.hasOwn(record, field)) return record[field];
+  const folded = field.toLowerCase();
+  const key = Object.keys(record).find((k) => k.toLowerCase() === folded);
+  return key === undefined ? undefined : record[key];
+}
+
 /** Parses and validates the JSON body of `store`. Unknown fields are ignored, as Go's decoder does. */
 export function parseStoreRequest(input: string): Credentials {
   let parsed: unknown;
@@ -22,16 +35,18 @@ export function parseStoreRequest(input: string): Credentials {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UserError('invalid credentials JSON on stdin: expected an object {"ServerURL","Username","Secret"}');
   }
-  const record = parsed as Record<string, unknown>;
-  for (const field of ['ServerURL', 'Username', 'Secret'] as const) {
-    if (record[field] !== undefined && record[field] !== null && typeof record[field] !== 'string') {
+  const values = new Map<string, string>();
+  for (const field of STORE_FIELDS) {
+    const value = fieldOf(parsed as Record<string, unknown>, field);
+    if (value !== undefined && value !== null && typeof value !== 'string') {
       throw new UserError(`invalid credentials JSON on stdin: ${field} must be a string`);
     }
+    values.set(field, value ?? '');
   }
   const credentials = {
-    ServerURL: ((record.ServerURL as string | undefined) ?? '').trim(),
-    Username: (record.Username as string | undefined) ?? '',
-    Secret: (record.Secret as string | undefined) ?? '',
+    ServerURL: values.get('ServerURL')!.trim(),
+    Username: values.get('Username')!,
+    Secret: values.get('Secret')!,
   };
   if (credentials.ServerURL === '') throw new UserError(ERR_NO_SERVER_URL);
   if (credentials.Username === '') throw new UserError(ERR_NO_USERNAME);

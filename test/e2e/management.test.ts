@@ -90,6 +90,12 @@ test('ls prints a table with server, kind, username and store; no secrets', asyn
 
 test('logout removes the login', async () => {
   const r = await runHelper(['logout', 'mgmt.example.test'], { env });
+
+test('logout of a name with no login says so (the protocol erase stays quiet)', async () => {
+  const r = await runHelper(['logout', 'never.example.test'], { env });
+  assert.is(r.code, 1, describe(r));
+  assert.match(r.stderr, /no login for never\.example\.test/);
+});
   assertOk(r, 'logout');
   assertNotFound(await get(env, 'mgmt.example.test'), 'get after logout');
   assert.not.ok((await lsJson()).some((x) => x.server === 'mgmt.example.test'), 'ls after logout');

@@ -195,6 +195,29 @@ for (const mode of MODES) {
 
     for (const s of [idToken.ServerURL, odd.ServerURL, empty.ServerURL]) assertSilentOk(await erase(env, s), `erase ${s}`);
   });
+
+  test(`[${mode}] store with lower-case JSON keys (Go helpers decode case-insensitively)`, async () => {
+    const env = envOf(mode);
+    const secret = unique('lower');
+    const body = JSON.stringify({ serverurl: 'lowercase.example.test', username: 'lower', secret });
+    assertSilentOk(await runHelper(['store'], { env, stdin: body }), 'store with lower-case keys');
+    assertCreds(await get(env, 'lowercase.example.test'), { ServerURL: 'lowercase.example.test', Username: 'lower', Secret: secret }, 'get');
+    assertSilentOk(await erase(env, 'lowercase.example.test'), 'erase');
+  });
+
+  test(`[${mode}] erase of a server with no login succeeds quietly, twice, and leaves the others`, async () => {
+    // The opposite used to be asserted; skopeo/podman logout crash on a not-found from erase
+    // (containers/image cannot recognise it through the Go client's wrapping), and
+    // docker-credential-secretservice and wincred exit 0 here.
+    const env = envOf(mode);
+    const kept = { ServerURL: 'kept.example.test', Username: 'keeper', Secret: unique('kept') };
+    assertSilentOk(await store(env, kept), 'store kept');
+    for (const attempt of ['first', 'second']) assertSilentOk(await erase(env, 'never-stored.example.test'), `${attempt} erase`);
+    assertCreds(await get(env, kept.ServerURL), kept, 'the other login stays');
+    assertSilentOk(await erase(env, kept.ServerURL), 'erase kept');
+    assertSilentOk(await erase(env, kept.ServerURL), 'erase kept again');
+    assertNotFound(await get(env, kept.ServerURL), 'kept is gone');
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

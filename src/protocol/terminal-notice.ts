@@ -1,0 +1,19 @@
+// The docker CLI discards a helper's output when `get` fails and pulls anonymously, so the
+// person at the keyboard would see only a bare `unauthorized`. A real failure is therefore
+// also written to the controlling terminal, when there is one (none in CI or under systemd).
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+
+export function tellTerminal(line: string): void {
+  if (process.env.LANYARD_TTY === '0') return;
+  let fd: number | undefined;
+  try {
+    // Non-blocking, and without becoming the process's controlling terminal: a stopped or
+    // full terminal must not hold up the pull.
+    fd = openSync('/dev/tty', constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    writeSync(fd, `${line}\n`);
+  } catch {
+    // No terminal (ENXIO), or it would block: the answer on stdout and the log still say it.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
