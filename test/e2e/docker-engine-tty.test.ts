@@ -16,7 +16,9 @@ import { expireCachedToken, fileStoreSandbox, loginIam, logText } from './suppor
 import { get } from './support/helper.js';
 import { run, describe, type RunResult } from './support/run.js';
 import { clientOk } from './support/clients-containers.js';
-import { dockerCli, dockerClientEnv, importTinyImage, startDockerEngine, type DockerEngine } from './support/docker-engine.js';
+import {
+  dockerCli, dockerClientEnv, importTinyImage, startDockerEngine, type DockerEngine,
+} from './support/docker-engine.js';
 
 const APIKEY = `tty-key-${randomBytes(16).toString('hex')}`;
 
@@ -56,8 +58,10 @@ test.after(async () => {
 });
 
 /** `docker pull` under a fresh pseudo-terminal (its controlling terminal); stdout is the terminal transcript. */
-const pullOnTerminal = (extra: NodeJS.ProcessEnv = {}): Promise<RunResult> =>
-  run('script', ['--quiet', '--return', '--command', `docker pull ${ref}`, '/dev/null'], { env: { ...env, ...extra }, timeoutMs: 60_000 });
+const pullOnTerminal = (extra: NodeJS.ProcessEnv = {}): Promise<RunResult> => run(
+  'script', ['--quiet', '--return', '--command', `docker pull ${ref}`, '/dev/null'],
+  { env: { ...env, ...extra }, timeoutMs: 60_000 },
+);
 
 const NOTICE = () => `lanyard: cannot get a token for ${registry!.host}: `;
 const DOCKER_REFUSAL = /Error response from daemon: .*unauthorized/;
