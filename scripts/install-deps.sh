@@ -11,5 +11,5 @@ $sudo apt-get update -qq
 $sudo apt-get install -y -qq \
   docker-registry skopeo umoci apache2-utils openssl ca-certificates \
   gnome-keyring dbus dbus-daemon dbus-bin libglib2.0-bin libsecret-tools \
-  podman buildah python3-dockerpycreds qemu-user-static \
+  podman buildah docker.io python3-dockerpycreds qemu-user-static \
   golang-docker-credential-helpers pass gnupg jq >/dev/null
