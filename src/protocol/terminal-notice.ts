@@ -1,6 +1,7 @@
-// The docker CLI discards a helper's output when `get` fails and pulls anonymously, so the
-// person at the keyboard would see only a bare `unauthorized`. A real failure is therefore
-// also written to the controlling terminal, when there is one (none in CI or under systemd).
+// When `get` fails, the docker CLI drops the helper's stdout (where the protocol puts the error)
+// and pulls anonymously, so the person at the keyboard would see only a bare `unauthorized`. A real
+// failure is therefore also written to the controlling terminal, when there is one (none in CI or
+// under systemd). Not to stderr: clients pass it through, and a terminal user would read it twice.
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 
 export function tellTerminal(line: string): void {

@@ -1,5 +1,6 @@
-// The docker CLI (client only: there is no engine here) saving and erasing registry logins through
-// docker-credential-lanyard, selected by `credHelpers` in $DOCKER_CONFIG/config.json.
+// The docker CLI on its own (no engine reachable) saving and erasing registry logins through
+// docker-credential-lanyard, selected by `credHelpers` in $DOCKER_CONFIG/config.json. The same CLI
+// with a real Docker Engine (login checked by the engine, push, pull) is in docker-engine.test.ts.
 //
 // What docker 28 does without a daemon (observed with 28.2.2):
 // - `docker login HOST -u U --password-stdin` logs in client-side: it tries https://HOST/v2/, falls back to
@@ -10,7 +11,7 @@
 //   which fails here ("Cannot connect to the Docker daemon"), so that command exits 1. The test asserts
 //   only the part that does not need a daemon: docker got the username from lanyard.
 // - `docker logout HOST` calls the helper's `erase` (no daemon needed).
-// - `docker pull/push` need the daemon and cannot be tested here (skopeo.test.ts covers pull/push).
+// - `docker pull/push` need the daemon: see docker-engine.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
