@@ -25,15 +25,23 @@ const LIBRARY = join(GOPATH, 'src/github.com/docker/docker-credential-helpers/cl
 const X_SYS = join(GOPATH, 'src/golang.org/x/sys/execabs');
 const SOURCE = join(REPO_ROOT, 'test/peers/credential-client');
 
-const goVersion = await run('go', ['version'], { env: process.env, timeoutMs: 15_000 }).catch((error: Error) => ({ code: 127, stdout: '', stderr: error.message }));
+const goVersion = await run('go', ['version'], { env: process.env, timeoutMs: 15_000 })
+  .catch((error: Error) => ({ code: 127, stdout: '', stderr: error.message }));
 const problem = goVersion.code !== 0 ? `no Go toolchain (apt-get install golang-go): ${goVersion.stderr.trim()}`
   : !existsSync(LIBRARY) ? `${LIBRARY} is missing: apt-get install golang-github-docker-docker-credential-helpers-dev`
     : !existsSync(X_SYS) ? `${X_SYS} is missing: apt-get install golang-golang-x-sys-dev` : undefined;
-const goTest = (name: string, fn: () => Promise<void>) => (problem ? test.skip(`${name} — ${problem}`, fn) : test(name, fn));
+const goTest = (name: string, fn: () => Promise<void>) =>
+  (problem ? test.skip(`${name} — ${problem}`, fn) : test(name, fn));
 if (problem) console.log(`[peer-go-client] skipped: ${problem}`);
 
 interface GoCreds { ServerURL: string; Username: string; Secret: string }
-interface GoAnswer { ok: boolean; credentials?: GoCreds; list?: Record<string, string> | null; error?: string; notFound: boolean }
+interface GoAnswer {
+  ok: boolean;
+  credentials?: GoCreds;
+  list?: Record<string, string> | null;
+  error?: string;
+  notFound: boolean;
+}
 
 let buildDir: string;
 let program: string;
@@ -69,12 +77,19 @@ async function goClient(mode: StoreMode, args: string[], stdin = ''): Promise<Go
     return assert.unreachable(`credential-client ${args[0]}: stdout is not JSON\n${describe(r)}`) as never;
   }
 }
-const goStore = (mode: StoreMode, server: string, username: string, secret: string) => goClient(mode, ['store', server, username], secret);
+const goStore = (mode: StoreMode, server: string, username: string, secret: string) =>
+  goClient(mode, ['store', server, username], secret);
 const goGet = (mode: StoreMode, server: string) => goClient(mode, ['get', server]);
 const goErase = (mode: StoreMode, server: string) => goClient(mode, ['erase', server]);
 const goList = (mode: StoreMode) => goClient(mode, ['list']);
+const keychainItemsFor = async (server: string) =>
+  (await stores.keyring.items()).filter((i) => i.attributes.username?.startsWith(`${server}/`));
 
 const OK = { ok: true, notFound: false };
+const found = (ServerURL: string, Username: string, Secret: string) =>
+  ({ ...OK, credentials: { ServerURL, Username, Secret } });
+const failure = (error: string) => ({ ok: false, error, notFound: false });
+const MISSING = { ok: false, error: NOT_FOUND, notFound: true };
 const SERVER = 'registry.peers.test';
 const TOKEN_SERVER = 'token.peers.test';
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -83,15 +98,16 @@ const REFRESH_TOKEN = `refresh-${randomBytes(8).toString('hex')}`;
 for (const mode of STORE_MODES) {
   goTest(`[${mode}] client.Store then client.Get round-trips, and the binary answers the same login`, async () => {
     assert.equal(await goStore(mode, SERVER, 'alice', PASSWORD), OK, 'Store');
-    assert.equal(await goGet(mode, SERVER), { ...OK, credentials: { ServerURL: SERVER, Username: 'alice', Secret: PASSWORD } }, 'Get');
+    assert.equal(await goGet(mode, SERVER), found(SERVER, 'alice', PASSWORD), 'Get');
     const url = `https://${SERVER}/v1/`;
-    assert.equal(await goGet(mode, url), { ...OK, credentials: { ServerURL: url, Username: 'alice', Secret: PASSWORD } }, 'Get by URL');
-    assertCreds(await get(stores.boxes[mode].env, SERVER), { ServerURL: SERVER, Username: 'alice', Secret: PASSWORD }, 'binary get');
+    assert.equal(await goGet(mode, url), found(url, 'alice', PASSWORD), 'Get by URL');
+    assertCreds(await get(stores.boxes[mode].env, SERVER), found(SERVER, 'alice', PASSWORD).credentials, 'binary get');
+    if (mode === 'keychain') assert.is((await keychainItemsFor(SERVER)).length, 1, 'one keychain item for the login');
   });
 
   goTest(`[${mode}] an identity token (username <token>) round-trips`, async () => {
     assert.equal(await goStore(mode, TOKEN_SERVER, '<token>', REFRESH_TOKEN), OK, 'Store');
-    assert.equal(await goGet(mode, TOKEN_SERVER), { ...OK, credentials: { ServerURL: TOKEN_SERVER, Username: '<token>', Secret: REFRESH_TOKEN } });
+    assert.equal(await goGet(mode, TOKEN_SERVER), found(TOKEN_SERVER, '<token>', REFRESH_TOKEN));
   });
 
   goTest(`[${mode}] client.List answers exactly the stored servers and users`, async () => {
@@ -99,7 +115,7 @@ for (const mode of STORE_MODES) {
   });
 
   goTest(`[${mode}] client.Get of a missing server is the library's not-found (IsErrCredentialsNotFound)`, async () => {
-    assert.equal(await goGet(mode, 'missing.peers.test'), { ok: false, error: NOT_FOUND, notFound: true });
+    assert.equal(await goGet(mode, 'missing.peers.test'), MISSING);
   });
 
   goTest(`[${mode}] client.Erase of a missing server returns nil`, async () => {
@@ -108,27 +124,21 @@ for (const mode of STORE_MODES) {
 
   goTest(`[${mode}] client.Erase removes one login and leaves the other`, async () => {
     assert.equal(await goErase(mode, SERVER), OK, 'Erase');
-    assert.equal(await goGet(mode, SERVER), { ok: false, error: NOT_FOUND, notFound: true }, 'Get after Erase');
+    assert.equal(await goGet(mode, SERVER), MISSING, 'Get after Erase');
     assertNotFound(await get(stores.boxes[mode].env, SERVER), 'binary get after Erase');
     assert.equal(await goList(mode), { ...OK, list: { [TOKEN_SERVER]: '<token>' } }, 'List after Erase');
     assert.equal(await goErase(mode, SERVER), OK, 'a second Erase');
-    if (mode === 'keychain') {
-      const left = (await stores.keyring.items()).filter((i) => i.attributes.username?.startsWith(`${SERVER}/`));
-      assert.equal(left, [], 'no keychain item left for the erased server');
-    }
+    if (mode === 'keychain') assert.equal(await keychainItemsFor(SERVER), [], 'no keychain item left for the server');
   });
 
   goTest(`[${mode}] a helper failure is a real error carrying lanyard's one line, never not-found`, async () => {
     const scheme = (verb: string) => `error ${verb} credentials - err: exit status 1, out: \`unsupported scheme: ftp\``;
-    assert.equal(await goGet(mode, 'ftp://registry.peers.test'), { ok: false, error: scheme('getting'), notFound: false }, 'Get');
-    assert.equal(await goErase(mode, 'ftp://registry.peers.test'), { ok: false, error: scheme('erasing'), notFound: false }, 'Erase');
-    // the library recognises the standard message and says so in `err:`
-    assert.equal(await goStore(mode, SERVER, '', PASSWORD), {
-      ok: false, error: 'error storing credentials - err: no credentials username, out: `no credentials username`', notFound: false,
-    }, 'Store without a username');
-    assert.equal(await goStore(mode, '', 'alice', PASSWORD), {
-      ok: false, error: 'error storing credentials - err: no credentials server URL, out: `no credentials server URL`', notFound: false,
-    }, 'Store without a server URL');
+    assert.equal(await goGet(mode, 'ftp://registry.peers.test'), failure(scheme('getting')), 'Get');
+    assert.equal(await goErase(mode, 'ftp://registry.peers.test'), failure(scheme('erasing')), 'Erase');
+    // the library recognises the standard messages and says so in `err:`
+    const missing = (what: string) => `error storing credentials - err: ${what}, out: \`${what}\``;
+    assert.equal(await goStore(mode, SERVER, '', PASSWORD), failure(missing('no credentials username')), 'no username');
+    assert.equal(await goStore(mode, '', 'alice', PASSWORD), failure(missing('no credentials server URL')), 'no URL');
   });
 }
 

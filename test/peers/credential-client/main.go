@@ -35,7 +35,8 @@ type result struct {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: credential-client [-helper NAME] store SERVER USERNAME | get SERVER | erase SERVER | list | version")
+	fmt.Fprintln(os.Stderr, "usage: credential-client [-helper NAME] "+
+		"store SERVER USERNAME | get SERVER | erase SERVER | list | version")
 	os.Exit(2)
 }
 
