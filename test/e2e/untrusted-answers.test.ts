@@ -22,6 +22,7 @@ import {
 const KEY = `untrusted-key-${randomBytes(16).toString('hex')}`;
 const CAP_MS = 5 * 60_000;
 const DAY_S = 24 * 3600;
+const HOUR = 3600_000;
 const KUBELET_API = 'credentialprovider.kubelet.k8s.io/v1';
 
 let sb: Sandbox;
@@ -149,15 +150,16 @@ test('a cache record from a clock stepped back (failure and token in the future)
   expireCachedToken(sb, server);
   const now = Date.now();
   editCacheRecord(sb, server, (r) => {
-    r.failure = { at: now + 3600_000, message: 'refused an hour from now', permanent: true, retryAt: now + 7200_000 };
+    r.failure = { at: now + HOUR, message: 'refused an hour from now', permanent: true, retryAt: now + 2 * HOUR };
   });
   const before = iam!.counts.total;
   const creds = parseCreds(await getWith(sb.env, server), 'get with a failure recorded in the future');
   assert.ok(iam!.validateToken(creds.Secret).ok);
   assert.is(iam!.counts.total - before, 1, 'IAM asked at once');
 
-  const notYetIssued = { username: 'iambearer', secret: 'not-yet-issued', issuedAt: now + 3600e3, expiresAt: now + 7200e3 };
-  editCacheRecord(sb, server, (r) => { r.token = notYetIssued; });
+  editCacheRecord(sb, server, (r) => {
+    r.token = { username: 'iambearer', secret: 'not-yet-issued', issuedAt: now + HOUR, expiresAt: now + 2 * HOUR };
+  });
   const fresh = parseCreds(await getWith(sb.env, server), 'get with a token issued in the future');
   assert.is.not(fresh.Secret, 'not-yet-issued', 'a token issued in the future is not served');
   assert.is(iam!.counts.total - before, 2);
