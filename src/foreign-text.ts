@@ -14,7 +14,7 @@ export function registerSecret(value: string | undefined): void {
   for (const form of [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) knownSecrets.add(form);
 }
 
-export function redact(text: string): string {
+function redact(text: string): string {
   let result = text;
   // Longest first: a secret's escaped form may contain the plain one.
   for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) {
@@ -28,13 +28,13 @@ export function redact(text: string): string {
 const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-export function escapeControls(text: string): string {
+function escapeControls(text: string): string {
   const escape = (c: string) => NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
   return text.replace(UNSAFE_CHARACTERS, escape);
 }
 
 /** Enough for any real error text from a service; one that sends more is cut short. */
-export const FOREIGN_TEXT_MAX_CHARS = 300;
+const FOREIGN_TEXT_MAX_CHARS = 300;
 /** A whole message of ours with a foreign part in it: room for the fix hints at the end. */
 export const MESSAGE_MAX_CHARS = 1000;
 
