@@ -37,7 +37,7 @@ async function ask(request: { op: 'status' } | { op: 'refresh'; server?: string 
 
 export function registerDaemon(cli: Argv): Argv {
   return cli.command('daemon', 'the background refresher (runs in the foreground without a subcommand)', (y) => y
-    .option('verbose', { alias: 'V', type: 'boolean', default: false, describe: 'debug logging' })
+    .option('verbose', { alias: 'V', type: 'boolean', default: false, describe: 'debug lines in the log' })
     .command('status', 'token expiry, last refresh and last error per entry', {}, async () => printStatus(await ask({ op: 'status' })))
     .command('refresh [server]', 'refresh now (one server or all) and wait for the result', (z) => z.positional('server', { type: 'string' }),
       async (argv) => printStatus(await ask({ op: 'refresh', ...(argv.server ? { server: normalizeServer(argv.server).key } : {}) })))

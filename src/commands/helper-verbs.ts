@@ -1,6 +1,7 @@
 // The docker-credential-helpers verbs: stdin in, JSON out, every error as one line on
 // stdout with exit 1 (clients capture only stdout; stderr lands in the user's terminal).
 import { CredentialsNotFoundError, describeError } from '../errors.js';
+import { foreignText } from '../foreign-text.js';
 import { formatCredentials, parseServerURL, parseStoreRequest } from '../protocol/messages.js';
 import { readStdin } from '../protocol/stdin.js';
 import { tellTerminal } from '../protocol/terminal-notice.js';
@@ -10,7 +11,7 @@ import { writeOut } from '../output.js';
 async function reportGetFailure(serverURL: string, error: unknown): Promise<never> {
   if (!(error instanceof CredentialsNotFoundError)) {
     const message = describeError(error);
-    const server = serverURL.slice(0, 256).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'); // a client's text, shown to a terminal
+    const server = foreignText(serverURL, 256); // a client's text, shown to a terminal
     const { log } = await import('../log.js');
     log.warn(`get ${server} failed: ${message}`);
     tellTerminal(`lanyard: ${message.includes(server) ? message : `${server}: ${message}`}`);

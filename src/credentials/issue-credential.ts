@@ -3,14 +3,16 @@
 // exchange under a lock while the others wait and then read its result. A failure is
 // recorded too, so waiters share it instead of each asking the service again.
 import { UserError } from '../errors.js';
+import { registerSecret } from '../foreign-text.js';
 import { withLock } from '../fsutil/lock.js';
-import { log, registerSecret } from '../log.js';
+import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS, loadProvider } from '../providers/index.js';
 import { passThrough, type IssuedCredential } from '../providers/provider.js';
 import { asProviderError, withRetries, type RetryPolicy } from '../providers/retry.js';
+import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
-import { isUsable, needsRefresh, expiryMarginMs } from '../tokens/policy.js';
+import { isUsable, needsRefresh, expiryMarginMs, PASS_THROUGH_HOLD_MS } from '../tokens/policy.js';
 import { cacheFileFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord, type CacheRecord } from '../tokens/token-cache.js';
 import { readSecret } from './read-secret.js';
 
@@ -32,7 +34,6 @@ export interface Answer {
 // How long a permanent refusal is trusted before the service is asked again; a new
 // login changes the fingerprint and clears it at once.
 const PERMANENT_FAILURE_HOLD_MS = 30_000;
-const PASS_THROUGH_HOLD_MS = 15 * 60_000;
 const LOCK_WAIT_MS = 30_000;
 
 function currentRecord(entry: MappingEntry, fingerprint: string): CacheRecord {
@@ -77,11 +78,13 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
   registerSecret(secret);
   const provider = await loadProvider(entry.kind);
   const now = Date.now();
+  log.debug(`${entry.server}: exchange started (${entry.kind})`);
   let issued: IssuedCredential;
   try {
     issued = await withRetries(() => provider.issue(entry, secret, { timeoutMs: retry.requestTimeoutMs }), retry);
   } catch (error) {
     const failure = asProviderError(error);
+    log.debug(`${entry.server}: exchange failed after ${Date.now() - now} ms`);
     if (!failure) throw error;
     const retryAt = failure.retryAfterMs !== undefined ? Date.now() + failure.retryAfterMs : undefined;
     const serveCachedUntil = holdWhileUsable(record, failure.permanent);
@@ -91,6 +94,8 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
     throw failureToError(entry, failure.message);
   }
   registerSecret(issued.secret);
+  const passedThrough = issued.secret === secret ? ' (the stored secret as is)' : '';
+  log.debug(`${entry.server}: exchange answered in ${Date.now() - now} ms${passedThrough}`);
   const { failure: _cleared, token: _old, passThroughUntil: _pt, ...rest } = record;
   if (issued.secret === secret) {
     // Nothing to exchange: never copy the long-lived secret into the cache.
@@ -98,7 +103,8 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
     writeCacheRecord({ ...rest, passThroughUntil: until, lastRefresh: now });
   } else {
     writeCacheRecord({ ...rest, token: { username: issued.username, secret: issued.secret, issuedAt: issued.issuedAt, ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}) }, lastRefresh: now });
-    log.info(`exchanged a token for ${entry.server}${issued.expiresAt ? `, valid until ${new Date(issued.expiresAt).toISOString()}` : ''}`);
+    const validity = issued.expiresAt ? `, valid until ${isoTime(issued.expiresAt)}` : '';
+    log.info(`exchanged a token for ${entry.server}${validity}`);
   }
   return { username: issued.username, secret: issued.secret, ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}) };
 }
@@ -116,11 +122,17 @@ async function refreshUnderLock(entry: MappingEntry, fingerprint: string, starte
     const failure = record.failure;
     const usableToken = record.token && isUsable(record.token, now) ? record.token : undefined;
     if (failure && !options.force) {
-      if (usableToken && failure.serveCachedUntil !== undefined && now < failure.serveCachedUntil) return usableToken;
+      if (usableToken && failure.serveCachedUntil !== undefined && now < failure.serveCachedUntil) {
+        log.debug(`${entry.server}: recent failure, cached token served until ${isoTime(failure.serveCachedUntil)}`);
+        return usableToken;
+      }
       const heldBack = failure.at >= startedAt // failed while we waited: share that answer
         || (failure.permanent && now - failure.at < PERMANENT_FAILURE_HOLD_MS)
         || (failure.retryAt !== undefined && now < failure.retryAt);
       if (heldBack) {
+        const until = failure.retryAt !== undefined ? `, not before ${isoTime(failure.retryAt)}` : '';
+        const answer = usableToken ? 'serving the cached token' : 'not asking again';
+        log.debug(`${entry.server}: held back by the failure at ${isoTime(failure.at)}${until}; ${answer}`);
         if (usableToken) return usableToken;
         throw failureToError(entry, failure.message);
       }
@@ -130,6 +142,7 @@ async function refreshUnderLock(entry: MappingEntry, fingerprint: string, starte
 }
 
 export async function credentialFor(entry: MappingEntry, options: IssueOptions): Promise<Answer> {
+  log.debug(`entry ${entry.server} (${entry.kind}, ${entry.store} store)${options.force ? ': forced refresh' : ''}`);
   if (!EXCHANGING_KINDS.has(entry.kind)) {
     const provider = await loadProvider(entry.kind);
     return provider.issue(entry, await readSecret(entry));
@@ -138,6 +151,7 @@ export async function credentialFor(entry: MappingEntry, options: IssueOptions):
   const fingerprint = secretFingerprint(entry);
   if (!options.force) {
     const cached = fromCache(currentRecord(entry, fingerprint), startedAt, options.acceptDueTokens ?? false);
+    log.debug(`${entry.server}: cache ${cached ? 'hit' : 'miss (no fresh token)'}`);
     if (cached) return answerFrom(entry, cached);
   }
   return refreshUnderLock(entry, fingerprint, startedAt, options);

@@ -3,7 +3,7 @@
 // it finishes in-flight refreshes (and their cache writes) and exits 0.
 import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { UserError } from '../errors.js';
+import { describeError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { enableDebug, log } from '../log.js';
 import { ensureRuntimeDir } from '../tokens/token-cache.js';
@@ -38,23 +38,40 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
     return { pid: process.pid, startedAt, entries, pullSecrets: syncer.status() };
   });
   writeFileAtomic(daemonPidFile(), `${process.pid}\n`, 0o600);
-  scheduler.start();
-  syncer.start();
-  log.info(`daemon started (PID ${process.pid})`);
-  writeErr(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
+  let exitCode = 0;
+  try {
+    scheduler.start();
+    syncer.start();
+    log.info(`daemon started (PID ${process.pid})`);
+    writeErr(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
+    exitCode = await untilStopped();
+  } finally {
+    server.close();
+    await Promise.all([scheduler.stop(), syncer.stop()]);
+    removeQuietly(daemonPidFile());
+    removeQuietly(daemonSocketPath());
+    log.info('daemon stopped');
+  }
+  return exitCode;
+}
 
-  await new Promise<void>((resolve) => {
+/**
+ * Resolves with the exit code: 0 on SIGTERM/SIGINT. A rejected promise nobody handled is a
+ * bug in one task: logged, and the daemon keeps serving. A thrown exception leaves state
+ * unknown: logged, and the daemon stops cleanly (1) so no PID file or socket points at nothing.
+ */
+function untilStopped(): Promise<number> {
+  return new Promise((resolve) => {
     const shutdown = (signal: string) => {
       log.info(`${signal}: finishing in-flight refreshes, then exiting`);
-      resolve();
+      resolve(0);
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
+    process.on('unhandledRejection', (reason) => log.error(`unexpected failure, going on: ${describeError(reason)}`));
+    process.on('uncaughtException', (error) => {
+      log.error(`unexpected error, stopping: ${describeError(error)}`);
+      resolve(1);
+    });
   });
-  server.close();
-  await Promise.all([scheduler.stop(), syncer.stop()]);
-  removeQuietly(daemonPidFile());
-  removeQuietly(daemonSocketPath());
-  log.info('daemon stopped');
-  return 0;
 }

@@ -10,6 +10,7 @@ import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS } from '../providers/index.js';
 import { BACKGROUND_ATTEMPT, backoffDelay } from '../providers/retry.js';
+import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { needsRefresh, refreshDueAt } from '../tokens/policy.js';
 import { MappingWatcher } from './mapping-watcher.js';
@@ -113,23 +114,36 @@ export class RefreshScheduler {
   }
 
   private run(state: EntryState, force: boolean): Promise<void> {
-    state.running ??= (async () => {
-      const attemptAt = Date.now();
-      try {
-        if (state.kind === 'dockerhub') await this.checkHub(state);
-        else await credentialFor(state.entry, { retry: BACKGROUND_ATTEMPT, force });
-        this.afterAttempt(state, attemptAt);
-      } catch (error) {
-        // With no usable token credentialFor throws; the cache record says whether the refusal was permanent.
-        const recorded = readCacheRecord(state.server)?.failure;
-        const fresh = recorded && recorded.at >= attemptAt ? recorded : undefined;
-        this.afterFailure(state, describeError(error), fresh?.permanent ?? (error as { permanent?: boolean }).permanent === true, fresh?.retryAt);
-      } finally {
+    state.running ??= this.attempt(state, force)
+      .catch((error: unknown) => this.afterBug(state, error))
+      .finally(() => {
         state.running = undefined;
         this.tick(); // arm the timer for the next refresh
-      }
-    })();
+      });
     return state.running;
+  }
+
+  private async attempt(state: EntryState, force: boolean): Promise<void> {
+    const attemptAt = Date.now();
+    try {
+      if (state.kind === 'dockerhub') await this.checkHub(state);
+      else await credentialFor(state.entry, { retry: BACKGROUND_ATTEMPT, force });
+      this.afterAttempt(state, attemptAt);
+    } catch (error) {
+      // With no usable token credentialFor throws; the cache record says whether the refusal was permanent.
+      const recorded = readCacheRecord(state.server)?.failure;
+      const fresh = recorded && recorded.at >= attemptAt ? recorded : undefined;
+      const permanent = fresh?.permanent ?? (error as { permanent?: boolean }).permanent === true;
+      this.afterFailure(state, describeError(error), permanent, fresh?.retryAt);
+    }
+  }
+
+  /** A bug in one entry's bookkeeping must not stop the daemon: it serves the others and tries this one later. */
+  private afterBug(state: EntryState, error: unknown): void {
+    state.failures += 1;
+    state.lastError = describeError(error);
+    state.nextAt = Date.now() + PERMANENT_RETRY_MS;
+    log.error(`refresh of ${state.server} went wrong; next try ${isoTime(state.nextAt)}: ${state.lastError}`);
   }
 
   /**
@@ -156,6 +170,8 @@ export class RefreshScheduler {
     if (state.kind === 'dockerhub') state.nextAt = now + hubCheckIntervalMs();
     else if (token?.expiresAt !== undefined) state.nextAt = refreshDueAt(token) + jitter((token.expiresAt - token.issuedAt) * 0.05);
     else state.nextAt = record?.passThroughUntil; // nothing expires: wait for a mapping change
+    const next = state.nextAt === undefined ? 'on a mapping change' : isoTime(state.nextAt);
+    log.debug(`${state.server}: refreshed; next refresh ${next}`);
   }
 
   private afterFailure(state: EntryState, message: string, permanent: boolean, retryAt?: number): void {
@@ -163,7 +179,7 @@ export class RefreshScheduler {
     state.lastError = message;
     const delay = permanent ? PERMANENT_RETRY_MS : backoffDelay(state.failures - 1, BACKOFF);
     state.nextAt = Math.max(Date.now() + delay, retryAt ?? 0);
-    log.warn(`refresh of ${state.server} failed (${state.failures}x); next try ${new Date(state.nextAt).toISOString()}: ${message}`);
+    log.warn(`refresh of ${state.server} failed (${state.failures}x); next try ${isoTime(state.nextAt)}: ${message}`);
   }
 
   private async checkHub(state: EntryState): Promise<void> {

@@ -1,9 +1,10 @@
 // IBM Cloud IAM's token endpoint (reference §4.1), shared by the API-key and the
 // refresh-token kinds. Errors are classified: 400/401 (BXNIM… codes) are permanent,
 // 429 and 5xx are worth retrying.
+import { bodyExcerpt, foreignText, registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { ProviderError } from './provider.js';
+import { checkedExpiry, ProviderError } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
 export const DEFAULT_IAM_ENDPOINT = 'https://iam.cloud.ibm.com';
@@ -19,15 +20,32 @@ export function iamEndpoint(entry: MappingEntry): string {
   return entry.options?.iamEndpoint ?? process.env.LANYARD_IAM_ENDPOINT ?? DEFAULT_IAM_ENDPOINT;
 }
 
+/** IAM's errorCode and errorMessage (or the start of a gateway's page), made safe to show and store. */
 function describeIamError(body: string): string {
   try {
-    const parsed = JSON.parse(body) as { errorCode?: string; errorMessage?: string };
-    if (parsed.errorMessage) return parsed.errorCode ? `${parsed.errorCode}: ${parsed.errorMessage}` : parsed.errorMessage;
+    const parsed = JSON.parse(body) as { errorCode?: unknown; errorMessage?: unknown };
+    const { errorCode, errorMessage } = parsed;
+    if (typeof errorMessage === 'string' && errorMessage) {
+      return foreignText(typeof errorCode === 'string' ? `${errorCode}: ${errorMessage}` : errorMessage);
+    }
   } catch { /* not JSON */ }
-  return body.slice(0, 120).replace(/\s+/g, ' ') || 'no details';
+  return bodyExcerpt(body);
+}
+
+/** expires_in is relative, so it is immune to clock skew; `expiration` is the server's clock. */
+function announcedExpiry(service: string, body: { expires_in?: unknown; expiration?: unknown }, issuedAt: number) {
+  const { expires_in: relative, expiration: absolute } = body;
+  if (typeof relative === 'number') {
+    return checkedExpiry(service, `expires_in ${relative}`, issuedAt, issuedAt + relative * 1000);
+  }
+  if (typeof absolute === 'number') {
+    return checkedExpiry(service, `expiration ${absolute}, by this machine's clock`, issuedAt, absolute * 1000);
+  }
+  return issuedAt + 3600_000;
 }
 
 export async function requestIamToken(entry: MappingEntry, form: Record<string, string>, basicAuth?: string, timeoutMs?: number): Promise<IamTokens> {
+  registerSecret(form.apikey ?? form.refresh_token); // IAM may echo it in an error
   const endpoint = iamEndpoint(entry);
   const url = assertSafeEndpoint(`${endpoint.replace(/\/+$/, '')}/identity/token`, 'the IAM endpoint');
   const issuedAt = Date.now();
@@ -58,13 +76,10 @@ export async function requestIamToken(entry: MappingEntry, form: Record<string, 
   if (typeof body.access_token !== 'string' || body.access_token === '') {
     throw new ProviderError(`IBM Cloud IAM at ${url.origin} answered without an access_token`, false);
   }
-  // expires_in is relative, so it is immune to clock skew; `expiration` is the server's clock.
-  const expiresAt = typeof body.expires_in === 'number' ? issuedAt + body.expires_in * 1000
-    : typeof body.expiration === 'number' ? body.expiration * 1000 : issuedAt + 3600_000;
   return {
     accessToken: body.access_token,
     ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
     issuedAt,
-    expiresAt,
+    expiresAt: announcedExpiry(`IBM Cloud IAM at ${url.origin}`, body, issuedAt),
   };
 }

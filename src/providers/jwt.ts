@@ -1,12 +1,15 @@
 // Reads a JWT's `exp`/`iat` claims without verifying them: only to know when a
 // pass-through token dies, and how our clock compares with the issuer's. Opaque
-// tokens (e.g. OpenShift's sha256~…) simply have no known expiry.
+// tokens (e.g. OpenShift's sha256~…) simply have no known expiry, and neither has a
+// claim that is no time a Date can hold (beyond ±8.64e15 ms).
+const MAX_TIME_MS = 8.64e15;
+
 function numericClaim(token: string, claim: 'exp' | 'iat'): number | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
     const value = (JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>)[claim];
-    return typeof value === 'number' ? value * 1000 : undefined;
+    return typeof value === 'number' && Math.abs(value * 1000) <= MAX_TIME_MS ? value * 1000 : undefined;
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@
 // CA bundle; shared by the OpenShift provider and pull-secret integrations.
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { bodyExcerpt, foreignText, registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch, type HttpResponse } from '../http.js';
 import { ProviderError } from './provider.js';
 import { parseRetryAfter } from './retry.js';
@@ -22,17 +23,18 @@ function readCa(caFile: string | undefined): string | undefined {
   }
 }
 
-/** Kubernetes errors come as a Status object whose `message` says what went wrong. */
+/** Kubernetes errors come as a Status object whose `message` says what went wrong; made safe to show and store. */
 function statusMessage(response: HttpResponse): string {
   try {
-    const status = JSON.parse(response.body) as { message?: string };
-    if (status.message) return status.message;
+    const status = JSON.parse(response.body) as { message?: unknown };
+    if (typeof status.message === 'string' && status.message) return foreignText(status.message);
   } catch { /* not a Status */ }
-  return response.body.slice(0, 120).replace(/\s+/g, ' ') || 'no details';
+  return bodyExcerpt(response.body);
 }
 
 export async function kubeRequest(target: KubeTarget, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
   const url = assertSafeEndpoint(`${target.apiServer.replace(/\/+$/, '')}${path}`, 'the Kubernetes API server');
+  registerSecret(target.token); // a Status message may echo it
   const response = await httpFetch(url, {
     method,
     headers: { Authorization: `Bearer ${target.token}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },

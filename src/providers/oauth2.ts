@@ -3,6 +3,7 @@
 // POST (access_type=offline), answered as docker's identity token (`<token>`), so the
 // password itself stops travelling with every pull. A realm without OAuth2 (404 on
 // POST) or a registry with Basic auth gets the password as stored.
+import { registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { passThrough, ProviderError, type Provider } from './provider.js';
@@ -33,6 +34,7 @@ export const oauth2Provider: Provider = {
     const challenge = probe.status === 401 ? parseBearerChallenge(header(probe, 'www-authenticate')) : undefined;
     if (!challenge) return passThrough(entry, password); // Basic auth or no auth: nothing to trade
     const realm = assertSafeEndpoint(challenge.realm, 'the registry token realm');
+    registerSecret(password);
     const response = await httpFetch(realm, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },

@@ -4,15 +4,19 @@
 // through the TokenRequest API (§6.2); otherwise the stored token (e.g. from
 // `oc whoami -t`) is passed through, with its expiry read from the JWT when it is one.
 import { UserError } from '../errors.js';
+import { foreignText } from '../foreign-text.js';
 import type { MappingEntry } from '../mapping/types.js';
+import { isoTime } from '../service-limits.js';
 import { jwtExpiry } from './jwt.js';
 import { kubeRequest } from './kube-api.js';
-import { passThrough, ProviderError, type IssueContext, type IssuedCredential, type Provider } from './provider.js';
+import {
+  checkedExpiry, passThrough, ProviderError, type IssueContext, type IssuedCredential, type Provider,
+} from './provider.js';
 
 const MIN_EXPIRATION_SECONDS = 600; // the API server refuses shorter requests
 
 interface TokenRequestStatus {
-  status?: { token?: string; expirationTimestamp?: string };
+  status?: { token?: unknown; expirationTimestamp?: unknown };
 }
 
 async function mintBoundToken(entry: MappingEntry, token: string, context?: IssueContext): Promise<IssuedCredential> {
@@ -28,9 +32,13 @@ async function mintBoundToken(entry: MappingEntry, token: string, context?: Issu
     spec: { audiences: audience ? [audience] : [], expirationSeconds },
   }) as TokenRequestStatus;
   const minted = response.status?.token;
-  const expiresAt = Date.parse(response.status?.expirationTimestamp ?? '');
-  if (!minted || Number.isNaN(expiresAt)) throw new ProviderError('the TokenRequest answer has no status.token or expirationTimestamp', false);
-  // The issuer may cap the validity below what we asked: trust expirationTimestamp.
+  const expiration = response.status?.expirationTimestamp;
+  if (typeof minted !== 'string' || !minted || typeof expiration !== 'string') {
+    throw new ProviderError('the TokenRequest answer has no status.token or expirationTimestamp', false);
+  }
+  // The issuer may cap the validity below what we asked: trust expirationTimestamp, within limits.
+  const field = `expirationTimestamp "${foreignText(expiration, 40)}", by this machine's clock`;
+  const expiresAt = checkedExpiry(`the TokenRequest API at ${apiServer}`, field, issuedAt, Date.parse(expiration));
   return { username: entry.username, secret: minted, issuedAt, expiresAt };
 }
 
@@ -39,7 +47,8 @@ export const openshiftProvider: Provider = {
     if (entry.options?.apiServer && entry.options?.serviceAccount) return mintBoundToken(entry, token, context);
     const expiresAt = jwtExpiry(token);
     if (expiresAt !== undefined && expiresAt <= Date.now()) {
-      throw new ProviderError(`the stored OpenShift token for ${entry.server} expired at ${new Date(expiresAt).toISOString()}; log in again (oc login, then docker login ${entry.server})`, true);
+      throw new ProviderError(`the stored OpenShift token for ${entry.server} expired at ${isoTime(expiresAt)}; `
+        + `log in again (oc login, then docker login ${entry.server})`, true);
     }
     return passThrough(entry, token, expiresAt);
   },

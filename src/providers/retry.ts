@@ -1,6 +1,7 @@
 // Capped exponential backoff with full jitter, honouring a server's Retry-After,
 // within a time budget: a `get` inside a pull cannot wait for minutes, the daemon can.
 import { NetworkError } from '../errors.js';
+import { capServiceDelay } from '../service-limits.js';
 import { ProviderError } from './provider.js';
 
 export interface RetryPolicy {
@@ -46,10 +47,9 @@ export async function withRetries<T>(action: () => Promise<T>, policy: Omit<Retr
   }
 }
 
-/** Retry-After is either delta-seconds or an HTTP date. */
+/** Retry-After is either delta-seconds or an HTTP date; believed up to MAX_SERVICE_DELAY_MS. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  if (/^\d+$/.test(value.trim())) return capServiceDelay(Number(value.trim()) * 1000);
+  return capServiceDelay(Date.parse(value) - now);
 }

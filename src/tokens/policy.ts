@@ -8,6 +8,9 @@ export interface Lifetime {
   expiresAt?: number;
 }
 
+/** How long the stored secret is answered as is (nothing to exchange) before the provider is asked again. */
+export const PASS_THROUGH_HOLD_MS = 15 * 60_000;
+
 const REFRESH_FRACTION = 0.8;
 const MARGIN_FRACTION = 0.1;
 const MAX_MARGIN_MS = 60_000;

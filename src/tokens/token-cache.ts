@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fsutil/atomic-write.js';
 import { paths } from '../paths.js';
+import { believableRecord } from './believable-record.js';
 
 export interface CachedToken {
   username: string;
@@ -61,7 +62,7 @@ export function ensureRuntimeDir(): void {
 export function readCacheRecord(server: string): CacheRecord | undefined {
   try {
     const record = JSON.parse(readFileSync(cacheFileFor(server), 'utf8')) as CacheRecord;
-    return record.version === 1 && record.server === server ? record : undefined;
+    return record.version === 1 && record.server === server ? believableRecord(record, Date.now()) : undefined;
   } catch {
     return undefined; // missing or torn beyond use: it is only a cache
   }
