@@ -54,7 +54,9 @@ export function readCaBundle(caFile: string): string {
   } catch (error) {
     throw new UserError(`cannot read the CA bundle ${caFile}: ${(error as Error).message}`);
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UserError(`the CA bundle ${caFile} holds no PEM certificate`);
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UserError(`the CA bundle ${caFile} holds no PEM certificate`);
+  }
   return text;
 }
 
@@ -64,7 +66,8 @@ export const userAgent = () => `lanyard/${VERSION} (${process.env.LANYARD_ROLE ?
 function describeTransportError(url: URL, error: Error, withCa: boolean): NetworkError {
   if (error instanceof NetworkError) return error;
   // Certificate problems usually mean a private CA: say how to trust it.
-  const hint = withCa ? 'the CA bundle given with --ca-file does not vouch for this server' : 'for a private CA, log in again with --ca-file BUNDLE.pem';
+  const hint = withCa ? 'the CA bundle given with --ca-file does not vouch for this server'
+    : 'for a private CA, log in again with --ca-file BUNDLE.pem';
   const certificate = /certificate|self.signed|unable to verify/i.test(error.message) ? ` (${hint})` : '';
   return new NetworkError(`cannot reach ${url.origin}: ${error.message}${certificate}`);
 }

@@ -52,7 +52,7 @@ export function registerLogin(cli: Argv): Argv {
       .option('api-server', { type: 'string', describe: 'OpenShift/Kubernetes API server that mints service-account tokens' })
       .option('namespace', { type: 'string', describe: 'namespace of the service account (with --api-server)' })
       .option('service-account', { type: 'string', describe: 'service account to mint bound tokens for (with --api-server)' })
-      .option('ca-file', { type: 'string', describe: 'PEM CA bundle for the IAM endpoint or the API server (a private CA)' })
+      .option('ca-file', { type: 'string', describe: 'PEM CA bundle for the IAM endpoint or the API server' })
       .option('expiration-seconds', { type: 'string', describe: 'lifetime to request for minted service-account tokens (default 3600, at least 600)' })
       .option('hub-endpoint', { type: 'string', describe: 'Docker Hub API used to check the access token (default https://hub.docker.com)' })
       .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })

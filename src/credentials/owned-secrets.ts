@@ -9,12 +9,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describeError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { isAlive } from '../fsutil/process-alive.js';
 import { log } from '../log.js';
-import type { Mapping } from '../mapping/types.js';
-import { isStoreName } from '../mapping/types.js';
+import { isStoreName, type Mapping } from '../mapping/types.js';
 import { paths } from '../paths.js';
 import { openStore } from '../secrets/select-store.js';
 import type { SecretPlacement } from './secret-placement.js';
+
+interface OwnedSecrets {
+  /** The process that last changed the mapping: until it exits, it may still be removing what it replaced. */
+  writer?: number;
+  secrets: SecretPlacement[];
+}
 
 const ownedFile = () => join(dirname(paths.mappingFile), 'owned-secrets.json');
 const key = (placement: SecretPlacement) => `${placement.store}\0${placement.secretRef}`;
@@ -25,25 +31,29 @@ function named(mapping: Mapping): SecretPlacement[] {
 
 function isPlacement(value: unknown): value is SecretPlacement {
   const p = value as SecretPlacement;
-  return typeof p === 'object' && p !== null && typeof p.store === 'string' && isStoreName(p.store) && typeof p.secretRef === 'string';
+  return typeof p === 'object' && p !== null && typeof p.secretRef === 'string'
+    && typeof p.store === 'string' && isStoreName(p.store);
 }
 
-/** The list, and whether it was read from the file; without one, what the mapping names is ours for sure. */
-function load(mapping: Mapping): { secrets: SecretPlacement[]; saved: boolean } {
+/** The list; without one (first run, or a damaged file), what the mapping names is ours for sure. */
+function load(mapping: Mapping): OwnedSecrets {
   try {
-    const parsed = JSON.parse(readFileSync(ownedFile(), 'utf8')) as { version?: unknown; secrets?: unknown };
-    if (parsed.version === 1 && Array.isArray(parsed.secrets) && parsed.secrets.every(isPlacement)) {
-      return { secrets: parsed.secrets, saved: true };
+    const parsed = JSON.parse(readFileSync(ownedFile(), 'utf8')) as Record<string, unknown> | null;
+    if (parsed?.version === 1 && Array.isArray(parsed.secrets) && parsed.secrets.every(isPlacement)) {
+      return { secrets: parsed.secrets, ...(typeof parsed.writer === 'number' ? { writer: parsed.writer } : {}) };
     }
     log.warn(`${ownedFile()} is damaged; starting it again from the mapping`);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`cannot read ${ownedFile()}: ${describeError(error)}`);
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!missing) log.warn(`cannot read ${ownedFile()}: ${describeError(error)}`);
   }
-  return { secrets: named(mapping).filter((p) => p.store !== 'env'), saved: false };
+  return { secrets: named(mapping).filter((p) => p.store !== 'env') };
 }
 
+/** Saves the list with this process as the last writer (it removes what it replaces once the lock is free). */
 function save(secrets: SecretPlacement[]): void {
-  writeFileAtomic(ownedFile(), `${JSON.stringify({ version: 1, secrets }, null, 2)}\n`, 0o600);
+  const owned: OwnedSecrets & { version: 1 } = { version: 1, writer: process.pid, secrets };
+  writeFileAtomic(ownedFile(), `${JSON.stringify(owned, null, 2)}\n`, 0o600);
 }
 
 /** Deletes a secret; on failure, the reason (absent counts as done). */
@@ -58,10 +68,13 @@ export async function deleteSecret(placement: SecretPlacement): Promise<string |
 }
 
 /** Removes the listed secrets that `mapping` does not name; returns the list as it stands after. */
-async function removeUnused(mapping: Mapping, owned: SecretPlacement[]): Promise<SecretPlacement[]> {
+async function removeUnused(mapping: Mapping): Promise<SecretPlacement[]> {
+  const owned = load(mapping);
+  // Racing the last writer's own removal would only repeat it, under the lock, during bursts of logins.
+  if (owned.writer !== undefined && owned.writer !== process.pid && isAlive(owned.writer)) return owned.secrets;
   const inUse = new Set(named(mapping).map(key));
   const kept: SecretPlacement[] = [];
-  for (const placement of owned) {
+  for (const placement of owned.secrets) {
     if (inUse.has(key(placement))) {
       kept.push(placement);
       continue;
@@ -77,12 +90,10 @@ async function removeUnused(mapping: Mapping, owned: SecretPlacement[]): Promise
 
 /** Under the mapping lock, before the change: removes what earlier writes left unused. */
 export async function sweepUnusedSecrets(mapping: Mapping): Promise<void> {
-  const owned = load(mapping);
-  const kept = await removeUnused(mapping, owned.secrets);
-  if (!owned.saved || kept.length !== owned.secrets.length) save(kept);
+  save(await removeUnused(mapping));
 }
 
 /** Under the mapping lock, before the change: as sweepUnusedSecrets, then lists a secret about to be written. */
 export async function claimNewSecret(mapping: Mapping, placement: SecretPlacement): Promise<void> {
-  save([...(await removeUnused(mapping, load(mapping).secrets)), placement]);
+  save([...(await removeUnused(mapping)), placement]);
 }

@@ -63,10 +63,11 @@ test('login --ca-file: the IAM exchange trusts that bundle', async () => {
 
 test('without --ca-file, or with the wrong CA, get fails in one line that says why', async () => {
   const plain = await loggedIn('none');
-  assertOneLineFailure(await getWith(plain.env, 'us.icr.io'), /cannot get a token for us\.icr\.io: .*--ca-file/, 'no bundle');
+  const noBundle = /cannot get a token for us\.icr\.io: .*--ca-file/;
+  assertOneLineFailure(await getWith(plain.env, 'us.icr.io'), noBundle, 'no bundle');
   const wrong = await loggedIn('wrong', ['--ca-file', otherCa.certFile]);
-  assertOneLineFailure(await getWith(wrong.env, 'us.icr.io'), /the CA bundle given with --ca-file does not vouch for this server/,
-    'a bundle of another CA');
+  const wrongBundle = /the CA bundle given with --ca-file does not vouch for this server/;
+  assertOneLineFailure(await getWith(wrong.env, 'us.icr.io'), wrongBundle, 'a bundle of another CA');
 });
 
 test('a --ca-file that is missing or holds no certificate is refused at login, in one line', async () => {
@@ -87,7 +88,8 @@ test('a --ca-file that is missing or holds no certificate is refused at login, i
 test('the binary honours NODE_EXTRA_CA_CERTS and SSL_CERT_FILE (README says so)', async () => {
   for (const variable of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE']) {
     const sb = await loggedIn(variable.toLowerCase());
-    const creds = parseCreds(await getWith({ ...sb.env, [variable]: ca.certFile }, 'us.icr.io'), `get with ${variable}`);
+    const r = await getWith({ ...sb.env, [variable]: ca.certFile }, 'us.icr.io');
+    const creds = parseCreds(r, `get with ${variable}`);
     assert.ok(iam!.validateToken(creds.Secret).ok, `an IAM token through ${variable}`);
   }
 });

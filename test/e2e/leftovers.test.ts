@@ -27,6 +27,7 @@ let iam: iamFixture.IamHandle | undefined;
 let iamBox: Sandbox;
 const envOf = (mode: Mode) => ({ ...boxes[mode].env, LANYARD_STORE: mode });
 const rand = () => randomBytes(6).toString('hex');
+const login = (server: string) => ({ ServerURL: server, Username: 'u', Secret: `secret-${rand()}` });
 
 test.before(async () => {
   try {
@@ -56,7 +57,8 @@ function mappedRefs(sb: Sandbox): string[] {
 async function storedRefs(mode: Mode): Promise<string[]> {
   if (mode === 'keychain') return (await keyring!.items()).map((i) => i.attributes.username ?? '').sort();
   const file = boxes.file.secretsFile;
-  return existsSync(file) ? Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { secrets: object }).secrets).sort() : [];
+  if (!existsSync(file)) return [];
+  return Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { secrets: object }).secrets).sort();
 }
 
 /** Temp files of atomic writes in lanyard's config and data dirs. */
@@ -67,19 +69,19 @@ function tempFiles(sb: Sandbox): string[] {
 }
 
 for (const mode of MODES) {
-  test(`[${mode}] SIGKILL mid-store leaves unused secrets; the next write removes them and dead writers' temp files`, async () => {
+  test(`[${mode}] the write after a SIGKILL mid-store removes unused secrets and abandoned temp files`, async () => {
     const env = envOf(mode);
     const sb = boxes[mode];
     const servers = ['a.leftovers.test', 'b.leftovers.test'];
     const t0 = Date.now();
-    for (const server of servers) assertSilentOk(await store(env, { ServerURL: server, Username: 'u', Secret: `s-${rand()}` }), 'store');
+    for (const server of servers) assertSilentOk(await store(env, login(server)), 'store');
     const storeMs = (Date.now() - t0) / servers.length;
     // Kill stores that replace a login at random moments until one leaves a secret the mapping does not name.
     let kills = 0;
     let orphaned: string[] = [];
     while (orphaned.length === 0 && kills < MAX_KILLS) {
-      const login = { ServerURL: servers[kills % 2]!, Username: 'u', Secret: `kill-${rand()}` };
-      const { child, done } = startHelper(['store'], { env, stdin: JSON.stringify(login), timeoutMs: 20_000 });
+      const stdin = JSON.stringify(login(servers[kills % 2]!));
+      const { child, done } = startHelper(['store'], { env, stdin, timeoutMs: 20_000 });
       await sleep(storeMs * (0.3 + Math.random() * 0.9));
       child.kill('SIGKILL');
       await done;
@@ -89,8 +91,8 @@ for (const mode of MODES) {
     }
     assert.ok(orphaned.length > 0, `no SIGKILL in ${kills} left an unused secret: the test proved nothing`);
 
-    assertSilentOk(await store(env, { ServerURL: 'c.leftovers.test', Username: 'u', Secret: `after-${rand()}` }), 'next store');
-    assert.equal(await storedRefs(mode), mappedRefs(sb), `after ${kills} kills, the ${mode} store holds exactly the mapped secrets`);
+    assertSilentOk(await store(env, login('c.leftovers.test')), 'next store');
+    assert.equal(await storedRefs(mode), mappedRefs(sb), `after ${kills} kills: only mapped secrets`);
     assert.equal(tempFiles(sb), [], 'no temp file is left once the next writes ran');
     console.log(`  [${mode}] ${orphaned.length} unused secret(s) after ${kills} kill(s), removed by the next store`);
   });
@@ -99,7 +101,7 @@ for (const mode of MODES) {
 test('[file] the next write removes temp files of dead or long-gone writers, never a live writer\'s', async () => {
   const env = envOf('file');
   const sb = boxes.file;
-  assertSilentOk(await store(env, { ServerURL: 'temp.leftovers.test', Username: 'u', Secret: `s-${rand()}` }), 'store');
+  assertSilentOk(await store(env, login('temp.leftovers.test')), 'store');
   const deadPid = Number(execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).trim());
   const plant = (file: string, pid: number) => {
     const path = join(dirname(file), `.${file.split('/').pop()}.${pid}.${rand()}.tmp`);
@@ -112,7 +114,7 @@ test('[file] the next write removes temp files of dead or long-gone writers, nev
   const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
   utimesSync(reused, twoHoursAgo, twoHoursAgo);
 
-  assertSilentOk(await store(env, { ServerURL: 'temp.leftovers.test', Username: 'u', Secret: `s-${rand()}` }), 'next store');
+  assertSilentOk(await store(env, login('temp.leftovers.test')), 'next store');
   for (const path of [...dead, reused]) assert.not.ok(existsSync(path), `${path} was left behind`);
   assert.ok(existsSync(live), 'a live writer\'s fresh temp file was removed');
 });
@@ -134,7 +136,7 @@ test('logout during an in-flight token exchange leaves no live token in the cach
     assert.is(g.code, 0, `the get that was exchanging still answers\n${describe(g)}`);
     assert.is(iam!.counts.issued, issued + 1, 'the exchange completed');
     const record = cacheRecord(iamBox, server);
-    assert.not.ok(record?.token, `a live token (expiring ${record?.token?.expiresAt}) stayed in the cache after logout`);
+    assert.not.ok(record?.token, `a live token (expiring ${record?.token?.expiresAt}) stayed cached after logout`);
   } finally {
     iam!.faults.latencyMs = 0;
   }
