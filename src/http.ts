@@ -4,6 +4,7 @@
 // loopback addresses (test stand-ins).
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { NetworkError, UserError } from './errors.js';
 import { VERSION } from './version.js';
@@ -45,13 +46,29 @@ export function assertSafeEndpoint(url: string, what: string): URL {
   throw new UserError(`${what} must use https (plain http is allowed only on loopback): ${parsed.origin}`);
 }
 
+/** A CA bundle (`login --ca-file`), read when it is used, so a renewed bundle takes effect at once. */
+export function readCaBundle(caFile: string): string {
+  let text: string;
+  try {
+    text = readFileSync(caFile, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read the CA bundle ${caFile}: ${(error as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UserError(`the CA bundle ${caFile} holds no PEM certificate`);
+  }
+  return text;
+}
+
 /** Who is asking: lets servers (and our test stand-ins) tell the daemon's refreshes from inline ones. */
 export const userAgent = () => `lanyard/${VERSION} (${process.env.LANYARD_ROLE ?? 'helper'})`;
 
-function describeTransportError(url: URL, error: Error): NetworkError {
+function describeTransportError(url: URL, error: Error, withCa: boolean): NetworkError {
   if (error instanceof NetworkError) return error;
   // Certificate problems usually mean a private CA: say how to trust it.
-  const certificate = /certificate|self.signed|unable to verify/i.test(error.message) ? ' (for a private CA, log in again with --ca-file BUNDLE.pem)' : '';
+  const hint = withCa ? 'the CA bundle given with --ca-file does not vouch for this server'
+    : 'for a private CA, log in again with --ca-file BUNDLE.pem';
+  const certificate = /certificate|self.signed|unable to verify/i.test(error.message) ? ` (${hint})` : '';
   return new NetworkError(`cannot reach ${url.origin}: ${error.message}${certificate}`);
 }
 
@@ -69,7 +86,7 @@ export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResp
       outcome();
     };
     const fail = (error: Error) => {
-      finish(() => reject(describeTransportError(url, error)));
+      finish(() => reject(describeTransportError(url, error, options.ca !== undefined)));
       req.destroy();
     };
     const req = send(url, {

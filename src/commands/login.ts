@@ -3,7 +3,7 @@
 import type { Argv } from 'yargs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { assertSafeEndpoint } from '../http.js';
+import { assertSafeEndpoint, readCaBundle } from '../http.js';
 import { KINDS, STORE_NAMES, type Kind, type StoreName } from '../mapping/types.js';
 import { readPassword } from './read-password.js';
 import { writeErr } from '../output.js';
@@ -28,6 +28,7 @@ function providerOptions(argv: Record<string, unknown>): Record<string, string> 
   for (const key of ['iamEndpoint', 'apiServer', 'hubEndpoint'] as const) {
     if (options[key]) assertSafeEndpoint(options[key], `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   }
+  if (options.caFile) readCaBundle(options.caFile); // a typo is told now, not at the first pull
   if (options.expirationSeconds !== undefined && !/^\d+$/.test(options.expirationSeconds)) {
     throw new UserError(`--expiration-seconds needs a whole number of seconds, not ${JSON.stringify(options.expirationSeconds)}`);
   }
@@ -51,7 +52,7 @@ export function registerLogin(cli: Argv): Argv {
       .option('api-server', { type: 'string', describe: 'OpenShift/Kubernetes API server that mints service-account tokens' })
       .option('namespace', { type: 'string', describe: 'namespace of the service account (with --api-server)' })
       .option('service-account', { type: 'string', describe: 'service account to mint bound tokens for (with --api-server)' })
-      .option('ca-file', { type: 'string', describe: 'PEM CA bundle for the API server' })
+      .option('ca-file', { type: 'string', describe: 'PEM CA bundle for the IAM endpoint or the API server' })
       .option('expiration-seconds', { type: 'string', describe: 'lifetime to request for minted service-account tokens (default 3600, at least 600)' })
       .option('hub-endpoint', { type: 'string', describe: 'Docker Hub API used to check the access token (default https://hub.docker.com)' })
       .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })

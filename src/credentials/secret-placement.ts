@@ -1,11 +1,12 @@
 // Where a new long-lived secret goes, and the cleanup of the one it replaces. Every
 // write uses a fresh id, so the mapping can switch atomically from old to new.
 import { randomBytes } from 'node:crypto';
-import { describeError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { writeErr } from '../output.js';
 import type { Mapping, StoreName } from '../mapping/types.js';
-import { openStore, storeForNewSecret } from '../secrets/select-store.js';
+import { storeForNewSecret } from '../secrets/select-store.js';
+import { claimNewSecret, deleteSecret } from './owned-secrets.js';
 
 export interface SecretPlacement {
   store: StoreName;
@@ -19,13 +20,15 @@ export interface SecretChoice {
   secretEnv?: string;
 }
 
+/** Under the mapping lock, before `mapping` is changed (secrets it does not name are swept: see owned-secrets). */
 export async function placeSecret(mapping: Mapping, idPrefix: string, secret: string, choice: SecretChoice): Promise<SecretPlacement> {
   if (choice.secretEnv !== undefined) return { store: 'env', secretRef: choice.secretEnv };
   const target = await storeForNewSecret(mapping, choice.store);
   if (target.name === 'env') throw new UserError('the env store is read-only: map the variable that holds the secret with `login SERVER -u USER --secret-env VAR`');
-  const secretRef = `${idPrefix}/${randomBytes(6).toString('hex')}`;
-  await target.write(secretRef, secret);
-  return { store: target.name, secretRef };
+  const placement: SecretPlacement = { store: target.name, secretRef: `${idPrefix}/${randomBytes(6).toString('hex')}` };
+  await claimNewSecret(mapping, placement); // listed first: a kill -9 mid-write leaves it known
+  await target.write(placement.secretRef, secret);
+  return placement;
 }
 
 /**
@@ -35,12 +38,9 @@ export async function placeSecret(mapping: Mapping, idPrefix: string, secret: st
  */
 export async function discardSecret(old: SecretPlacement | undefined, current?: SecretPlacement): Promise<void> {
   if (!old || (current && old.store === current.store && old.secretRef === current.secretRef)) return;
-  const store = await openStore(old.store);
-  try {
-    await store.delete(old.secretRef);
-  } catch (error) {
-    const message = `could not remove an unused secret from ${store.describe(old.secretRef)}: ${describeError(error)}`;
-    log.warn(message);
-    writeErr(`lanyard: ${message}\n`);
+  const failure = await deleteSecret(old);
+  if (failure) {
+    log.warn(failure);
+    writeErr(`lanyard: ${failure}\n`);
   }
 }

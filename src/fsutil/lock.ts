@@ -8,6 +8,7 @@ import { linkSync, openSync, closeSync, readFileSync, renameSync, statSync, unli
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ensurePrivateDir } from './atomic-write.js';
+import { isAlive } from './process-alive.js';
 import { UserError } from '../errors.js';
 
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -39,15 +40,6 @@ function readOwner(path: string): Owner | undefined {
     return parsed > 0 ? { pid: parsed, token: token ?? '' } : undefined; // a bare PID: a lock from before tokens
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,6 +1,7 @@
 // Adding and removing the pull secrets the daemon keeps up to date. The API token that
 // may write them is a long-lived secret like any other: it goes to a SecretStore.
 import { UserError } from '../errors.js';
+import { sweepUnusedSecrets } from '../credentials/owned-secrets.js';
 import { discardSecret, placeSecret, type SecretChoice } from '../credentials/secret-placement.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { PullSecretTarget } from '../mapping/types.js';
@@ -34,7 +35,8 @@ export async function addPullSecret(request: NewPullSecret): Promise<PullSecretT
 }
 
 export async function removePullSecret(namespace: string, name: string): Promise<void> {
-  const removed = await updateMapping((mapping) => {
+  const removed = await updateMapping(async (mapping) => {
+    await sweepUnusedSecrets(mapping);
     const index = (mapping.pullSecrets ?? []).findIndex((t) => targetId(t) === targetId({ namespace, name }));
     return index < 0 ? undefined : mapping.pullSecrets!.splice(index, 1)[0];
   });

@@ -2,7 +2,7 @@
 // refresh-token kinds. Errors are classified: 400/401 (BXNIM… codes) are permanent,
 // 429 and 5xx are worth retrying.
 import { bodyExcerpt, foreignText, registerSecret } from '../foreign-text.js';
-import { assertSafeEndpoint, header, httpFetch } from '../http.js';
+import { assertSafeEndpoint, header, httpFetch, readCaBundle } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { checkedExpiry, ProviderError } from './provider.js';
 import { parseRetryAfter } from './retry.js';
@@ -57,6 +57,7 @@ export async function requestIamToken(entry: MappingEntry, form: Record<string, 
       ...(basicAuth ? { Authorization: `Basic ${Buffer.from(basicAuth).toString('base64')}` } : {}),
     },
     body: new URLSearchParams({ ...form, response_type: 'cloud_iam' }).toString(),
+    ...(entry.options?.caFile ? { ca: readCaBundle(entry.options.caFile) } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
   });
   if (response.status === 429 || response.status >= 500) {

@@ -1,9 +1,7 @@
 // The small part of the Kubernetes API lanyard uses, with Bearer auth and an optional
 // CA bundle; shared by the OpenShift provider and pull-secret integrations.
-import { readFileSync } from 'node:fs';
-import { UserError } from '../errors.js';
 import { bodyExcerpt, foreignText, registerSecret } from '../foreign-text.js';
-import { assertSafeEndpoint, header, httpFetch, type HttpResponse } from '../http.js';
+import { assertSafeEndpoint, header, httpFetch, readCaBundle, type HttpResponse } from '../http.js';
 import { ProviderError } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
@@ -12,15 +10,6 @@ export interface KubeTarget {
   token: string;
   caFile?: string;
   timeoutMs?: number;
-}
-
-function readCa(caFile: string | undefined): string | undefined {
-  if (!caFile) return undefined;
-  try {
-    return readFileSync(caFile, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read the CA bundle ${caFile}: ${(error as Error).message}`);
-  }
 }
 
 /** Kubernetes errors come as a Status object whose `message` says what went wrong; made safe to show and store. */
@@ -39,7 +28,7 @@ export async function kubeRequest(target: KubeTarget, method: 'GET' | 'POST' | '
     method,
     headers: { Authorization: `Bearer ${target.token}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    ...(target.caFile ? { ca: readCa(target.caFile) } : {}),
+    ...(target.caFile ? { ca: readCaBundle(target.caFile) } : {}),
     ...(target.timeoutMs ? { timeoutMs: target.timeoutMs } : {}),
   });
   if (response.status >= 200 && response.status < 300) {
