@@ -86,7 +86,8 @@ export class Field {
   /** The member `key` of this object (own members only); absent reads as undefined. */
   member(key: string): Field {
     const object = this.object();
-    return new Field(this.source, Object.hasOwn(object, key) ? object[key] : undefined, `${this.path}${keyInPath(key)}`);
+    const value = Object.hasOwn(object, key) ? object[key] : undefined;
+    return new Field(this.source, value, `${this.path}${keyInPath(key)}`);
   }
 
   members(): [string, Field][] {

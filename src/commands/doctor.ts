@@ -13,7 +13,9 @@ export function registerDoctor(cli: Argv): Argv {
     .option('offline', { type: 'boolean', default: false, describe: 'skip the checks that contact token services' }),
   async (argv) => {
     const [setup, runtime, { mappedRegistries }] = await Promise.all([
-      import('../doctor/setup-checks.js'), import('../doctor/runtime-checks.js'), import('../integrations/mapped-registries.js'),
+      import('../doctor/setup-checks.js'),
+      import('../doctor/runtime-checks.js'),
+      import('../integrations/mapped-registries.js'),
     ]);
     const { mapping, findings: mappingFindings } = setup.checkMapping();
     const findings: Finding[] = [

@@ -16,7 +16,7 @@ export function findEntry(serverURL: string): MappingEntry {
   // A damaged entry still takes part in matching: if it is the one meant, the answer is
   // an error naming the damage, not a "not found" that sends the client anonymous.
   const damaged = unreadable.filter((item) => item.server !== undefined);
-  const best = findBestMatch([...mapping.entries, ...damaged], target, (candidate) => normalizeServer(candidate.server!));
+  const best = findBestMatch([...mapping.entries, ...damaged], target, (item) => normalizeServer(item.server!));
   if (!best) throw new CredentialsNotFoundError();
   const damage = damaged.find((item) => item === best);
   if (damage) throw new UserError(`the login for ${target.key} cannot be used: ${damage.problem}`);

@@ -22,9 +22,11 @@ const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
 /** Refuses what no store can keep faithfully, before any store is touched. */
 export function assertStorable(login: Pick<NewLogin, 'serverURL' | 'username' | 'secret'>): void {
-  for (const [what, value] of [['server URL', login.serverURL], ['username', login.username], ['secret', login.secret]]) {
+  const fields = [['server URL', login.serverURL], ['username', login.username], ['secret', login.secret]];
+  for (const [what, value] of fields) {
     if (LONE_SURROGATE.test(value)) {
-      throw new UserError(`the ${what} contains an unpaired UTF-16 surrogate (a lone \\uD800-\\uDFFF escape), which no store keeps intact; nothing was stored`);
+      throw new UserError(`the ${what} contains an unpaired UTF-16 surrogate (a lone \\uD800-\\uDFFF escape), `
+        + 'which no store keeps intact; nothing was stored');
     }
   }
 }

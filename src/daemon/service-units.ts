@@ -73,7 +73,10 @@ function target(): ServiceTarget {
       disable: [['launchctl', 'unload', '-w', path]],
     };
   }
-  if (process.platform !== 'linux') throw new UserError('daemon install supports systemd (Linux) and launchd (macOS); run `docker-credential-lanyard daemon` from your own service manager elsewhere');
+  if (process.platform !== 'linux') {
+    throw new UserError('daemon install supports systemd (Linux) and launchd (macOS); '
+      + 'run `docker-credential-lanyard daemon` from your own service manager elsewhere');
+  }
   const path = join(systemdDir(), SYSTEMD_UNIT);
   return {
     path,
@@ -104,7 +107,8 @@ function runAll(commands: string[][]): void {
 export function installService(binary: string, enable: boolean): string {
   // systemd refuses these in a program's path, and XML cannot hold control characters at all.
   if (/["'\\\u0000-\u001f\u007f]/.test(binary)) {
-    throw new UserError(`a service cannot run ${JSON.stringify(binary)}: its path has quotes, backslashes or control characters; move the binary`);
+    const why = 'its path has quotes, backslashes or control characters; move the binary';
+    throw new UserError(`a service cannot run ${JSON.stringify(binary)}: ${why}`);
   }
   const service = target();
   writeFileAtomic(service.path, service.contents(binary), 0o644);

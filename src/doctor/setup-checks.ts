@@ -63,15 +63,20 @@ function ownerProblem(file: string): OwnerProblem | undefined {
 export function checkMapping(): { mapping: Mapping; findings: Finding[] } {
   const none: Mapping = { version: 1, entries: [] };
   const untrusted = ownerProblem(paths.mappingFile);
-  if (untrusted) return { mapping: none, findings: [fail('mapping file', `${untrusted.problem}, yet it decides where each secret is sent`, untrusted.fix)] };
+  if (untrusted) {
+    const message = `${untrusted.problem}, yet it decides where each secret is sent`;
+    return { mapping: none, findings: [fail('mapping file', message, untrusted.fix)] };
+  }
   try {
     const { mapping, unreadable } = readMappingView();
-    const findings = unreadable.map((item) => fail('mapping file', `${item.problem}; that entry is ignored`, `correct or remove it in ${paths.mappingFile}`));
+    const findings = unreadable.map((item) =>
+      fail('mapping file', `${item.problem}; that entry is ignored`, `correct or remove it in ${paths.mappingFile}`));
     const state = existsSync(paths.mappingFile) ? 'can be changed only by you' : 'does not exist yet';
     if (findings.length === 0) findings.push(ok('mapping file', `${paths.mappingFile} ${state}`));
     return { mapping, findings };
   } catch (error) {
-    return { mapping: none, findings: [fail('mapping file', describeError(error), `repair ${paths.mappingFile} or move it aside and log in again`)] };
+    const fix = `repair ${paths.mappingFile} or move it aside and log in again`;
+    return { mapping: none, findings: [fail('mapping file', describeError(error), fix)] };
   }
 }
 

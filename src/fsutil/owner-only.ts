@@ -20,11 +20,13 @@ export function othersCanChange(path: string, stats: Pick<Stats, 'mode' | 'uid'>
   const uid = process.getuid?.();
   if (process.platform === 'win32' || uid === undefined) return undefined; // no POSIX modes or owners there
   if (stats.uid !== uid && stats.uid !== 0) {
-    return { problem: `${path} belongs to another user (uid ${stats.uid})`, fix: `sudo chown ${uid} ${shellWord(path)}` };
+    const problem = `${path} belongs to another user (uid ${stats.uid})`;
+    return { problem, fix: `sudo chown ${uid} ${shellWord(path)}` };
   }
   const mode = stats.mode & 0o777;
   if (mode & 0o022) {
-    return { problem: `${path} can be changed by other users (mode ${mode.toString(8)})`, fix: `chmod go-w ${shellWord(path)}` };
+    const problem = `${path} can be changed by other users (mode ${mode.toString(8)})`;
+    return { problem, fix: `chmod go-w ${shellWord(path)}` };
   }
   return undefined;
 }

@@ -6,7 +6,8 @@ import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { containersAuthPaths, containersSearchOrder, dockerConfigPath } from './client-config-paths.js';
 import { emptyRecord, cloneJson } from '../validate.js';
-import { loadClientConfig, renderConfig, type AuthEntry, type ClientConfig, type LoadedConfig } from './json-config-file.js';
+import { loadClientConfig, renderConfig } from './json-config-file.js';
+import type { AuthEntry, ClientConfig, LoadedConfig } from './json-config-file.js';
 
 export const HELPER_SUFFIX = 'lanyard';
 

@@ -6,7 +6,13 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
 
-export interface AuthEntry { auth?: string; username?: string; password?: string; identitytoken?: string; [key: string]: unknown }
+export interface AuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  [key: string]: unknown;
+}
 
 /** What docker and containers/image decode; like them, null stands for "none" anywhere. */
 export interface ClientConfig {
@@ -44,7 +50,9 @@ export function loadClientConfig(path: string): LoadedConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, exists: false, text: '', data: emptyRecord() };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { path, exists: false, text: '', data: emptyRecord() };
+    }
     throw new UserError(`cannot read ${path}: ${(error as Error).message}`);
   }
   if (text.trim() === '') return { path, exists: true, text, data: emptyRecord() };
@@ -57,8 +65,8 @@ export function loadClientConfig(path: string): LoadedConfig {
   try {
     return { path, exists: true, text, data: checkClientConfig(Field.root(path, parsed)) };
   } catch (error) {
-    if (error instanceof InvalidInputError) throw new UserError(`${error.message}; fix it by hand first (nothing was changed)`);
-    throw error;
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new UserError(`${error.message}; fix it by hand first (nothing was changed)`);
   }
 }
 

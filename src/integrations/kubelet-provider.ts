@@ -13,7 +13,8 @@ import type { MappingEntry } from '../mapping/types.js';
 import { INLINE_RETRY } from '../providers/retry.js';
 import { emptyRecord, Field, parseJson } from '../validate.js';
 
-const API_VERSIONS = new Set(['credentialprovider.kubelet.k8s.io/v1', 'credentialprovider.kubelet.k8s.io/v1beta1']);
+const V1 = 'credentialprovider.kubelet.k8s.io/v1';
+const API_VERSIONS = new Set([V1, 'credentialprovider.kubelet.k8s.io/v1beta1']);
 // Plain passwords can change at any login; let kubelet ask again after a few minutes.
 const STATIC_CACHE_SECONDS = 300;
 
@@ -37,7 +38,8 @@ export function parseRequest(input: string): { apiVersion: string; image: string
   const request = Field.root(REQUEST, parsed);
   const apiVersion = request.member('apiVersion').string();
   if (!API_VERSIONS.has(apiVersion)) {
-    throw request.member('apiVersion').invalid(`${JSON.stringify(apiVersion.slice(0, 80))} is not supported: expected credentialprovider.kubelet.k8s.io/v1`);
+    const shown = JSON.stringify(apiVersion.slice(0, 80));
+    throw request.member('apiVersion').invalid(`${shown} is not supported: expected ${V1}`);
   }
   request.member('kind').equal('CredentialProviderRequest');
   return { apiVersion, image: request.member('image').nonEmptyString() };

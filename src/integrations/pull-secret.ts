@@ -37,7 +37,8 @@ export function entryFor(registry: string): MappingEntry {
 }
 
 export async function buildDockerConfig(registries: string[], retry: RetryPolicy = INLINE_RETRY): Promise<BuiltConfig> {
-  const built: BuiltConfig = { config: { auths: emptyRecord() }, longLived: [], skipped: [] }; // keyed by registry names
+  // auths is keyed by registry names: user text, so no prototype.
+  const built: BuiltConfig = { config: { auths: emptyRecord() }, longLived: [], skipped: [] };
   const acceptDueTokens = runningDaemonPid() !== undefined;
   for (const registry of registries) {
     const entry = entryFor(registry);

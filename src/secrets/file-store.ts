@@ -34,7 +34,8 @@ function load(): SecretsFile {
   } catch (error) {
     if (!(error instanceof InvalidInputError || error instanceof SyntaxError)) throw error;
     const detail = error instanceof SyntaxError ? `${file} is not valid JSON` : error.message;
-    throw new UserError(`${detail}: the secrets file is damaged; nothing was changed — restore it from a backup or move it aside and log in again`);
+    const fix = 'restore it from a backup or move it aside and log in again';
+    throw new UserError(`${detail}: the secrets file is damaged; nothing was changed — ${fix}`);
   }
 }
 

@@ -33,14 +33,17 @@ test.after(async () => {
   sb?.cleanup();
 });
 
+const request = (fields: Record<string, unknown>) =>
+  JSON.stringify({ apiVersion: V1, kind: 'CredentialProviderRequest', image: 'ubuntu', ...fields });
+
 const KUBELET_REQUESTS: [string, string, RegExp][] = [
   ['null', 'null', /must be a JSON object, not null/],
   ['a list', '[]', /must be a JSON object, not a list/],
   ['a string', '"ubuntu"', /must be a JSON object, not a string/],
-  ['apiVersion a number', JSON.stringify({ apiVersion: 1, kind: 'CredentialProviderRequest', image: 'ubuntu' }), /apiVersion must be a string/],
-  ['kind null', JSON.stringify({ apiVersion: V1, kind: null, image: 'ubuntu' }), /kind must be "CredentialProviderRequest", not null/],
-  ['image an object', JSON.stringify({ apiVersion: V1, kind: 'CredentialProviderRequest', image: {} }), /image must be a string, not an object/],
-  ['image null', JSON.stringify({ apiVersion: V1, kind: 'CredentialProviderRequest', image: null }), /image must be a string, not null/],
+  ['apiVersion a number', request({ apiVersion: 1 }), /apiVersion must be a string/],
+  ['kind null', request({ kind: null }), /kind must be "CredentialProviderRequest", not null/],
+  ['image an object', request({ image: {} }), /image must be a string, not an object/],
+  ['image null', request({ image: null }), /image must be a string, not null/],
 ];
 
 test('kubelet: null, lists and wrongly typed fields get one line naming the field, exit 1', async () => {
@@ -73,7 +76,8 @@ test('store: a lone surrogate is refused with the same one line for the keychain
       answers.push(r.stdout);
     }
     assert.is(answers[0], answers[1], `${what}: the same answer from both stores`);
-    assert.match(answers[0], new RegExp(`^the ${what.replace(/ \(.*/, '')} contains an unpaired UTF-16 surrogate`), answers[0]);
+    const field = what.replace(/ \(.*/, '');
+    assert.match(answers[0], new RegExp(`^the ${field} contains an unpaired UTF-16 surrogate`), answers[0]);
   }
   assert.is((await keyring!.items()).length, 0, 'nothing in the keychain');
   assert.not.ok(existsSync(sb.secretsFile), 'no secrets file');
@@ -84,7 +88,8 @@ test('a surrogate pair (an emoji) is a character like any other: stored and answ
   for (const store of ['keychain', 'file']) {
     const env = { ...sb.env, LANYARD_STORE: store };
     const server = `${store}.pair.test`;
-    const s = await runHelper(['store'], { env, stdin: `{"ServerURL":"${server}","Username":"u","Secret":"pw\\ud83d\\ude00"}` });
+    const stdin = `{"ServerURL":"${server}","Username":"u","Secret":"pw\\ud83d\\ude00"}`;
+    const s = await runHelper(['store'], { env, stdin });
     assert.is(s.code, 0, describe(s));
     const g = await runHelper(['get'], { env, stdin: server });
     assert.is((JSON.parse(g.stdout) as { Secret: string }).Secret, 'pw\u{1F600}', describe(g));
@@ -94,12 +99,14 @@ test('a surrogate pair (an emoji) is a character like any other: stored and answ
 test('configure --fix: a plaintext login with a lone surrogate is refused before anything moves', async () => {
   const env = { ...sb.env, LANYARD_STORE: 'file', DOCKER_CONFIG: sb.dir('docker-config') };
   const config = join(env.DOCKER_CONFIG, 'config.json');
-  const text = '{"auths":{"fix.test":{"username":"u","password":"pw\\ud800"},"ok.test":{"username":"u","password":"pw"}}}';
+  const lone = '"fix.test":{"username":"u","password":"pw\\ud800"}';
+  const text = `{"auths":{${lone},"ok.test":{"username":"u","password":"pw"}}}`;
   writeFileSync(config, text);
   const mappingBefore = readFileSync(sb.mappingFile, 'utf8');
   const r = await runHelper(['configure', '--fix', '--registry', 'fix.test', '--registry', 'ok.test'], { env });
   assert.is(r.code, 1, describe(r));
-  assert.match(r.stderr, /^docker-credential-lanyard: auths\["fix\.test"\] in .*config\.json: the secret contains an unpaired UTF-16 surrogate/, describe(r));
+  const refusal = /^docker-credential-lanyard: auths\["fix\.test"\] in .*config\.json: the secret contains an unpaired/;
+  assert.match(r.stderr, refusal, describe(r));
   assert.is(readFileSync(config, 'utf8'), text, 'config.json untouched');
   assert.is(readFileSync(sb.mappingFile, 'utf8'), mappingBefore, 'nothing imported, not even ok.test');
 });

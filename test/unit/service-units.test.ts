@@ -6,7 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installService, launchdPlist, systemdExecutable, systemdUnit, xmlText } from '../../src/daemon/service-units.js';
+import {
+  installService, launchdPlist, systemdExecutable, systemdUnit, xmlText,
+} from '../../src/daemon/service-units.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lanyard-units-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,8 +36,10 @@ test('the plist escapes XML and reads back as the same program path', () => {
   assert.is(xmlText(`a&b<c>"d'`), 'a&#38;b&#60;c&#62;&#34;d&#39;');
   const binary = "/Users/me/a & b <c>/it's/docker-credential-lanyard";
   if (!has('python3')) { console.log('  (skipped: no python3)'); return; }
-  const script = 'import plistlib,sys,json; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())["ProgramArguments"]))';
-  const args = JSON.parse(execFileSync('python3', ['-c', script], { input: launchdPlist(binary), encoding: 'utf8' })) as string[];
+  const script = 'import plistlib, sys, json\nplist = plistlib.loads(sys.stdin.buffer.read())\n'
+    + 'print(json.dumps(plist["ProgramArguments"]))';
+  const output = execFileSync('python3', ['-c', script], { input: launchdPlist(binary), encoding: 'utf8' });
+  const args = JSON.parse(output) as string[];
   assert.equal(args, [binary, 'daemon']);
 });
 

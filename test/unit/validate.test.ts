@@ -23,9 +23,11 @@ test('messages name the source and the path of the field', () => {
   assert.is(message(() => d.member('entries').items()[0].member('kind').string()),
     '/x/mapping.json: entries[0].kind is missing (it must be a string)');
   assert.is(message(() => doc('null').member('version')), '/x/mapping.json: must be a JSON object, not null');
-  assert.is(message(() => doc('{"entries":{}}').member('entries').items()), '/x/mapping.json: entries must be a list, not an object');
+  assert.is(message(() => doc('{"entries":{}}').member('entries').items()),
+    '/x/mapping.json: entries must be a list, not an object');
   assert.is(message(() => doc('{"v":2}').member('v').equal(1)), '/x/mapping.json: v must be 1, not 2');
-  assert.is(message(() => doc('{"s":"vault"}').member('s').oneOf(['file', 'env'])), '/x/mapping.json: s must be one of file, env, not "vault"');
+  assert.is(message(() => doc('{"s":"vault"}').member('s').oneOf(['file', 'env'])),
+    '/x/mapping.json: s must be one of file, env, not "vault"');
   assert.is(message(() => doc('{"s":""}').member('s').nonEmptyString()), '/x/mapping.json: s must not be empty');
 });
 
@@ -57,8 +59,10 @@ test('parsed objects have no prototype: __proto__ and constructor are ordinary k
 });
 
 test('record and list readers check every member', () => {
-  assert.equal({ ...doc('{"o":{"a":"1","__proto__":"2"}}').member('o').stringRecord() }, JSON.parse('{"a":"1","__proto__":"2"}'));
-  assert.is(message(() => doc('{"o":{"a":"1","b":null}}').member('o').stringRecord()), '/x/mapping.json: o.b must be a string, not null');
+  const record = doc('{"o":{"a":"1","__proto__":"2"}}').member('o').stringRecord();
+  assert.equal({ ...record }, JSON.parse('{"a":"1","__proto__":"2"}'));
+  assert.is(message(() => doc('{"o":{"a":"1","b":null}}').member('o').stringRecord()),
+    '/x/mapping.json: o.b must be a string, not null');
   assert.is(doc('{"o":null}').member('o').nullableString(), undefined);
   assert.is(doc('{}').member('o').optionalString(), undefined);
 });
@@ -68,7 +72,7 @@ test('daemon socket requests: the two operations, anything else one clear error'
   assert.equal(parseDaemonRequest('{"op":"refresh"}'), { op: 'refresh' });
   assert.equal(parseDaemonRequest('{"op":"refresh","server":"us.icr.io"}'), { op: 'refresh', server: 'us.icr.io' });
   assert.throws(() => parseDaemonRequest('null'), /daemon request: must be a JSON object, not null/);
-  assert.throws(() => parseDaemonRequest('{"op":"refresh","server":5}'), /daemon request: server must be a string, not a number/);
+  assert.throws(() => parseDaemonRequest('{"op":"refresh","server":5}'), /server must be a string, not a number/);
   assert.throws(() => parseDaemonRequest('{"op":"stop"}'), /op must be one of status, refresh/);
   assert.throws(() => parseDaemonRequest('{'), /daemon request is not JSON/);
 });
