@@ -1,11 +1,12 @@
-// doctor: is lanyard installed and wired up where clients will find it?
+// doctor: is lanyard installed and wired up where clients will find it, and are its own
+// files (the mapping, the file store) readable and changeable by the user alone?
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describeError } from '../errors.js';
 import { dockerConfigPath } from '../integrations/client-config-paths.js';
 import { HELPER_SUFFIX, helperKeys, inspectClientConfigs } from '../integrations/configure-clients.js';
 import { loadClientConfig } from '../integrations/json-config-file.js';
-import { folderProblem, othersCanChange, type OwnerProblem } from '../fsutil/owner-only.js';
+import { folderProblem, othersCanChange, shellWord, type OwnerProblem } from '../fsutil/owner-only.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { Mapping } from '../mapping/types.js';
 import { paths } from '../paths.js';
@@ -88,7 +89,7 @@ function secretsFileFinding(): Finding {
   } catch {
     return fail('file store', `entries use the file store but ${file} is missing`, 'log in again');
   }
-  if (mode & 0o077) return fail('file store', `${file} has mode ${mode.toString(8)}`, `chmod 600 ${file}`);
+  if (mode & 0o077) return fail('file store', `${file} has mode ${mode.toString(8)}`, `chmod 600 ${shellWord(file)}`);
   const untrusted = ownerProblem(file);
   return untrusted ? fail('file store', untrusted.problem, untrusted.fix) : ok('file store', `${file} (0600)`);
 }
