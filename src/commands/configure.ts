@@ -31,7 +31,15 @@ function warn(shadows: ShadowingLogin[]): void {
 }
 
 async function importShadowedLogins(shadows: ShadowingLogin[]): Promise<void> {
-  const { storeCredential } = await import('../credentials/store-credential.js');
+  const { assertStorable, storeCredential } = await import('../credentials/store-credential.js');
+  // Every login is checked before any is moved: a refusal halfway would leave the files and lanyard out of step.
+  for (const { login, authKey, file } of shadows) {
+    try {
+      if (login) assertStorable({ serverURL: authKey, username: login.username, secret: login.secret });
+    } catch (error) {
+      throw new UserError(`auths[${JSON.stringify(authKey)}] in ${file}: ${(error as Error).message}`);
+    }
+  }
   const mapped = new Map(readMapping().entries.map((e) => [e.server, e.username]));
   for (const shadow of shadows) {
     const from = `auths["${shadow.authKey}"] in ${shadow.file}`;

@@ -12,11 +12,16 @@ export function registerDoctor(cli: Argv): Argv {
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
     .option('offline', { type: 'boolean', default: false, describe: 'skip the checks that contact token services' }),
   async (argv) => {
-    const [{ readMapping }, setup, runtime, { mappedRegistries }] = await Promise.all([
-      import('../mapping/mapping-file.js'), import('../doctor/setup-checks.js'), import('../doctor/runtime-checks.js'), import('../integrations/mapped-registries.js'),
+    const [setup, runtime, { mappedRegistries }] = await Promise.all([
+      import('../doctor/setup-checks.js'),
+      import('../doctor/runtime-checks.js'),
+      import('../integrations/mapped-registries.js'),
     ]);
-    const mapping = readMapping();
-    const findings: Finding[] = [setup.checkOnPath(), ...setup.checkClientConfigs(mappedRegistries().registries), ...(await setup.checkStores(mapping)), ...(await runtime.checkDaemon())];
+    const { mapping, findings: mappingFindings } = setup.checkMapping();
+    const findings: Finding[] = [
+      setup.checkOnPath(), ...mappingFindings, ...setup.checkClientConfigs(mappedRegistries(mapping).registries),
+      ...(await setup.checkStores(mapping)), ...(await runtime.checkDaemon()),
+    ];
     if (!argv.offline) for (const entry of mapping.entries) findings.push(...(await runtime.checkEntry(entry)));
     if (mapping.entries.length === 0) findings.push({ check: 'logins', status: 'warn', message: 'no logins yet', fix: 'docker login REGISTRY, or docker-credential-lanyard login --help' });
     if (argv.json) {

@@ -3,12 +3,12 @@
 // keep, so it is shown whether or not the daemon runs.
 import type { Argv } from 'yargs';
 import { runningDaemonPid } from '../daemon/daemon-files.js';
-import { readMapping } from '../mapping/mapping-file.js';
+import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { readCacheRecord } from '../tokens/token-cache.js';
 import { formatWhen } from './format-time.js';
-import { writeOut } from '../output.js';
+import { writeErr, writeOut } from '../output.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -56,7 +56,10 @@ export function registerLs(cli: Argv): Argv {
     (y) => y.option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }).example('$0 ls --json', ''),
     (argv) => {
       const now = Date.now();
-      const entries = readMapping().entries.map((entry) => ({
+      const { mapping, unreadable } = readMappingView();
+      // Entries that cannot be read are named (on stderr, which keeps --json parseable), never skipped silently.
+      for (const item of unreadable) writeErr(`warning: ${item.problem}; that entry is ignored\n`);
+      const entries = mapping.entries.map((entry) => ({
         server: entry.server, serverURL: entry.serverURL, kind: entry.kind, username: entry.username, store: entry.store,
         token: tokenState(entry, now),
       }));

@@ -1,9 +1,10 @@
 // `list` answers server URL -> username for every concrete server. Host patterns are
 // left out: clients would call `get` with them and ship a pattern as a registry name.
 import { readMapping } from '../mapping/mapping-file.js';
+import { emptyRecord } from '../validate.js';
 
 export function listCredentials(): Record<string, string> {
-  const listing: Record<string, string> = {};
+  const listing = emptyRecord<string>(); // a server named `__proto__` is listed like any other
   for (const entry of readMapping().entries) {
     if (!entry.server.includes('*')) listing[entry.serverURL] = entry.username;
   }

@@ -1,10 +1,10 @@
 // Answering `get`: find the entry for the server (exact host, then patterns), then the
 // credential for it: from the token cache in steady state, else exchanged inline.
-import { CredentialsNotFoundError } from '../errors.js';
+import { CredentialsNotFoundError, UserError } from '../errors.js';
 import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { findBestMatch } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
-import { readMapping } from '../mapping/mapping-file.js';
+import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS } from '../providers/index.js';
 import { INLINE_RETRY } from '../providers/retry.js';
@@ -12,9 +12,15 @@ import { credentialFor, type Answer } from './issue-credential.js';
 
 export function findEntry(serverURL: string): MappingEntry {
   const target = normalizeServer(serverURL);
-  const entry = findBestMatch(readMapping().entries, target, (e) => normalizeServer(e.server));
-  if (!entry) throw new CredentialsNotFoundError();
-  return entry;
+  const { mapping, unreadable } = readMappingView();
+  // A damaged entry still takes part in matching: if it is the one meant, the answer is
+  // an error naming the damage, not a "not found" that sends the client anonymous.
+  const damaged = unreadable.filter((item) => item.server !== undefined);
+  const best = findBestMatch([...mapping.entries, ...damaged], target, (item) => normalizeServer(item.server!));
+  if (!best) throw new CredentialsNotFoundError();
+  const damage = damaged.find((item) => item === best);
+  if (damage) throw new UserError(`the login for ${target.key} cannot be used: ${damage.problem}`);
+  return best as MappingEntry;
 }
 
 export async function resolveCredential(serverURL: string): Promise<Answer> {

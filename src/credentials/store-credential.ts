@@ -1,6 +1,7 @@
 // Saving a login: the secret goes to a store under a fresh id, then the mapping entry
 // is switched to it, then the old secret is removed. A crash between steps leaves the
 // old login working (at worst an orphaned secret), never an entry without a secret.
+import { UserError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { inferKind } from '../mapping/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
@@ -15,7 +16,23 @@ export interface NewLogin extends SecretChoice {
   options?: Record<string, string>;
 }
 
+// A UTF-16 surrogate without its pair (JSON can carry one as a `\ud800` escape) is no
+// character: the keychain would keep U+FFFD in its place, the file store the original.
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+
+/** Refuses what no store can keep faithfully, before any store is touched. */
+export function assertStorable(login: Pick<NewLogin, 'serverURL' | 'username' | 'secret'>): void {
+  const fields = [['server URL', login.serverURL], ['username', login.username], ['secret', login.secret]];
+  for (const [what, value] of fields) {
+    if (LONE_SURROGATE.test(value)) {
+      throw new UserError(`the ${what} contains an unpaired UTF-16 surrogate (a lone \\uD800-\\uDFFF escape), `
+        + 'which no store keeps intact; nothing was stored');
+    }
+  }
+}
+
 export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
+  assertStorable(login);
   const server = normalizeServer(login.serverURL);
   let replaced: MappingEntry | undefined;
   const entry = await updateMapping(async (mapping) => {

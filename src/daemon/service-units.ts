@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { HELPER_NAME } from '../version.js';
@@ -18,6 +18,47 @@ interface ServiceTarget {
   disable: string[][];
 }
 
+/** Entity-escaped text for an XML (plist) text node. */
+export function xmlText(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The executable as the first word of a systemd ExecStart: quoted (spaces), `%` doubled
+ * (specifiers); no `$` escape, the executable is never substituted. systemd refuses
+ * quotes, backslashes and control characters in an executable's name outright.
+ */
+export function systemdExecutable(path: string): string {
+  return `"${path.replace(/%/g, '%%')}"`;
+}
+
+export function launchdPlist(binary: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict>
+  <key>Label</key><string>${LAUNCHD_LABEL}</string>
+  <key>ProgramArguments</key><array><string>${xmlText(binary)}</string><string>daemon</string></array>
+  <key>RunAtLoad</key><true/>
+  <key>KeepAlive</key><true/>
+</dict></plist>
+`;
+}
+
+export function systemdUnit(binary: string): string {
+  return `[Unit]
+Description=lanyard: refreshes short-lived registry tokens for ${HELPER_NAME}
+After=default.target
+
+[Service]
+ExecStart=${systemdExecutable(binary)} daemon
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=default.target
+`;
+}
+
 function systemdDir(): string {
   return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'systemd', 'user');
 }
@@ -27,35 +68,19 @@ function target(): ServiceTarget {
     const path = join(homedir(), 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`);
     return {
       path,
-      contents: (binary) => `<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0"><dict>
-  <key>Label</key><string>${LAUNCHD_LABEL}</string>
-  <key>ProgramArguments</key><array><string>${binary}</string><string>daemon</string></array>
-  <key>RunAtLoad</key><true/>
-  <key>KeepAlive</key><true/>
-</dict></plist>
-`,
+      contents: launchdPlist,
       enable: [['launchctl', 'load', '-w', path]],
       disable: [['launchctl', 'unload', '-w', path]],
     };
   }
-  if (process.platform !== 'linux') throw new UserError('daemon install supports systemd (Linux) and launchd (macOS); run `docker-credential-lanyard daemon` from your own service manager elsewhere');
+  if (process.platform !== 'linux') {
+    throw new UserError('daemon install supports systemd (Linux) and launchd (macOS); '
+      + 'run `docker-credential-lanyard daemon` from your own service manager elsewhere');
+  }
   const path = join(systemdDir(), SYSTEMD_UNIT);
   return {
     path,
-    contents: (binary) => `[Unit]
-Description=lanyard: refreshes short-lived registry tokens for ${HELPER_NAME}
-After=default.target
-
-[Service]
-ExecStart=${binary} daemon
-Restart=on-failure
-RestartSec=5
-
-[Install]
-WantedBy=default.target
-`,
+    contents: systemdUnit,
     enable: [['systemctl', '--user', 'daemon-reload'], ['systemctl', '--user', 'enable', '--now', SYSTEMD_UNIT]],
     disable: [['systemctl', '--user', 'disable', '--now', SYSTEMD_UNIT]],
   };
@@ -63,7 +88,7 @@ WantedBy=default.target
 
 /** The installed binary: the compiled executable itself (under Node, the caller must say). */
 export function currentBinary(explicit?: string): string {
-  if (explicit) return explicit;
+  if (explicit) return resolve(explicit); // the service manager starts it from elsewhere
   if (basename(process.execPath).startsWith(HELPER_NAME)) return process.execPath;
   throw new UserError(`cannot tell where the ${HELPER_NAME} binary is when run from source; pass --binary PATH`);
 }
@@ -80,6 +105,11 @@ function runAll(commands: string[][]): void {
 }
 
 export function installService(binary: string, enable: boolean): string {
+  // systemd refuses these in a program's path, and XML cannot hold control characters at all.
+  if (/["'\\\u0000-\u001f\u007f]/.test(binary)) {
+    const why = 'its path has quotes, backslashes or control characters; move the binary';
+    throw new UserError(`a service cannot run ${JSON.stringify(binary)}: ${why}`);
+  }
   const service = target();
   writeFileAtomic(service.path, service.contents(binary), 0o644);
   if (enable) runAll(service.enable);

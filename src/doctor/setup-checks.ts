@@ -1,10 +1,13 @@
-// doctor: is lanyard installed and wired up where clients will find it?
-import { accessSync, constants, statSync } from 'node:fs';
+// doctor: is lanyard installed and wired up where clients will find it, and are its own
+// files (the mapping, the file store) readable and changeable by the user alone?
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describeError } from '../errors.js';
 import { dockerConfigPath } from '../integrations/client-config-paths.js';
 import { HELPER_SUFFIX, helperKeys, inspectClientConfigs } from '../integrations/configure-clients.js';
 import { loadClientConfig } from '../integrations/json-config-file.js';
+import { folderProblem, othersCanChange, shellWord, type OwnerProblem } from '../fsutil/owner-only.js';
+import { readMappingView } from '../mapping/mapping-file.js';
 import type { Mapping } from '../mapping/types.js';
 import { paths } from '../paths.js';
 import { HELPER_NAME } from '../version.js';
@@ -46,6 +49,51 @@ function clientConfigFindings(registries: string[]): Finding[] {
   return findings;
 }
 
+/** Whether someone else could change `file` or its folder; undefined also when there is no file. */
+function ownerProblem(file: string): OwnerProblem | undefined {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    return undefined;
+  }
+  return othersCanChange(file, stats) ?? folderProblem(file);
+}
+
+/** The mapping file: trusted (it decides where secrets go) and readable, entry by entry. Also returns what it maps. */
+export function checkMapping(): { mapping: Mapping; findings: Finding[] } {
+  const none: Mapping = { version: 1, entries: [] };
+  const untrusted = ownerProblem(paths.mappingFile);
+  if (untrusted) {
+    const message = `${untrusted.problem}, yet it decides where each secret is sent`;
+    return { mapping: none, findings: [fail('mapping file', message, untrusted.fix)] };
+  }
+  try {
+    const { mapping, unreadable } = readMappingView();
+    const findings = unreadable.map((item) =>
+      fail('mapping file', `${item.problem}; that entry is ignored`, `correct or remove it in ${paths.mappingFile}`));
+    const state = existsSync(paths.mappingFile) ? 'can be changed only by you' : 'does not exist yet';
+    if (findings.length === 0) findings.push(ok('mapping file', `${paths.mappingFile} ${state}`));
+    return { mapping, findings };
+  } catch (error) {
+    const fix = `repair ${paths.mappingFile} or move it aside and log in again`;
+    return { mapping: none, findings: [fail('mapping file', describeError(error), fix)] };
+  }
+}
+
+function secretsFileFinding(): Finding {
+  const file = paths.secretsFile;
+  let mode: number;
+  try {
+    mode = statSync(file).mode & 0o777;
+  } catch {
+    return fail('file store', `entries use the file store but ${file} is missing`, 'log in again');
+  }
+  if (mode & 0o077) return fail('file store', `${file} has mode ${mode.toString(8)}`, `chmod 600 ${shellWord(file)}`);
+  const untrusted = ownerProblem(file);
+  return untrusted ? fail('file store', untrusted.problem, untrusted.fix) : ok('file store', `${file} (0600)`);
+}
+
 export async function checkStores(mapping: Mapping): Promise<Finding[]> {
   const findings: Finding[] = [];
   const used = new Set([...mapping.entries.map((e) => e.store), ...(mapping.pullSecrets ?? []).map((t) => t.store)]);
@@ -60,14 +108,7 @@ export async function checkStores(mapping: Mapping): Promise<Finding[]> {
       findings.push(fail('keychain', describeError(error)));
     }
   }
-  if (used.has('file')) {
-    try {
-      const mode = statSync(paths.secretsFile).mode & 0o777;
-      findings.push(mode & 0o077 ? fail('file store', `${paths.secretsFile} has mode ${mode.toString(8)}`, `chmod 600 ${paths.secretsFile}`) : ok('file store', `${paths.secretsFile} (0600)`));
-    } catch {
-      findings.push(fail('file store', `entries use the file store but ${paths.secretsFile} is missing`, 'log in again'));
-    }
-  }
+  if (used.has('file') || existsSync(paths.secretsFile)) findings.push(secretsFileFinding());
   for (const entry of mapping.entries.filter((e) => e.store === 'env')) {
     if (!process.env[entry.secretRef]) findings.push(warn('env store', `${entry.server} reads its secret from $${entry.secretRef}, which is not set here`));
   }

@@ -5,7 +5,9 @@
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { containersAuthPaths, containersSearchOrder, dockerConfigPath } from './client-config-paths.js';
-import { loadClientConfig, renderConfig, type ClientConfig, type LoadedConfig } from './json-config-file.js';
+import { emptyRecord, cloneJson } from '../validate.js';
+import { loadClientConfig, renderConfig } from './json-config-file.js';
+import type { AuthEntry, ClientConfig, LoadedConfig } from './json-config-file.js';
 
 export const HELPER_SUFFIX = 'lanyard';
 
@@ -35,7 +37,8 @@ export function helperKeys(registry: string, client: 'docker' | 'containers'): s
   return [registry];
 }
 
-function decodeLogin(entry: NonNullable<ClientConfig['auths']>[string]): ShadowingLogin['login'] {
+function decodeLogin(entry: AuthEntry | null): ShadowingLogin['login'] {
+  if (!entry) return undefined; // null: an empty login, as docker reads it
   if (entry.identitytoken) return { username: '<token>', secret: entry.identitytoken };
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
@@ -70,7 +73,7 @@ function plan(targets: string[], registries: string[], edit: (data: ClientConfig
   const planned = new Map<string, PlannedFile>();
   for (const path of new Set([...targets, ...inspectedFiles()])) {
     const loaded = loadClientConfig(path);
-    const data = structuredClone(loaded.data);
+    const data = cloneJson(loaded.data);
     if (targets.includes(path)) edit(data, path);
     planned.set(path, { loaded, data, after: '' });
   }
@@ -80,7 +83,7 @@ function plan(targets: string[], registries: string[], edit: (data: ClientConfig
       const file = planned.get(shadow.file)!;
       delete file.data.auths![shadow.authKey];
       // The backup keeps everything else, but not the secret that was moved out.
-      file.backupData ??= structuredClone(file.loaded.data);
+      file.backupData ??= cloneJson(file.loaded.data);
       delete file.backupData.auths![shadow.authKey];
     }
   }
@@ -129,7 +132,7 @@ export function planConfigure(registries: string[], options: { containers: boole
   const docker = dockerConfigPath();
   const targets = [docker, ...containersTargets(options.containers)];
   return plan(targets, registries, (data, path) => {
-    data.credHelpers ??= {};
+    data.credHelpers ??= emptyRecord();
     for (const registry of registries) {
       for (const key of helperKeys(registry, path === docker ? 'docker' : 'containers')) data.credHelpers[key] = HELPER_SUFFIX;
     }

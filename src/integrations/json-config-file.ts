@@ -4,12 +4,38 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
 
-export interface ClientConfig {
-  credHelpers?: Record<string, string>;
-  credsStore?: string;
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string; [key: string]: unknown }>;
+export interface AuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
   [key: string]: unknown;
+}
+
+/** What docker and containers/image decode; like them, null stands for "none" anywhere. */
+export interface ClientConfig {
+  credHelpers?: Record<string, string | null> | null;
+  credsStore?: string | null;
+  auths?: Record<string, AuthEntry | null> | null;
+  [key: string]: unknown;
+}
+
+const AUTH_STRINGS = ['auth', 'username', 'password', 'identitytoken', 'registrytoken'];
+
+/** Checks the fields lanyard reads, with the types the clients' Go decoders demand; others pass untouched. */
+function checkClientConfig(root: Field): ClientConfig {
+  const helpers = root.member('credHelpers');
+  if (!helpers.absentOrNull) for (const [, helper] of helpers.members()) helper.nullableString();
+  root.member('credsStore').nullableString();
+  const auths = root.member('auths');
+  if (!auths.absentOrNull) {
+    for (const [, entry] of auths.members()) {
+      if (!entry.absentOrNull) for (const key of AUTH_STRINGS) entry.member(key).nullableString();
+    }
+  }
+  return root.value as ClientConfig;
 }
 
 export interface LoadedConfig {
@@ -24,16 +50,23 @@ export function loadClientConfig(path: string): LoadedConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, exists: false, text: '', data: {} };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { path, exists: false, text: '', data: emptyRecord() };
+    }
     throw new UserError(`cannot read ${path}: ${(error as Error).message}`);
   }
-  if (text.trim() === '') return { path, exists: true, text, data: {} };
+  if (text.trim() === '') return { path, exists: true, text, data: emptyRecord() };
+  let parsed: unknown;
   try {
-    const data = JSON.parse(text) as unknown;
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not an object');
-    return { path, exists: true, text, data: data as ClientConfig };
+    parsed = parseJson(text);
   } catch {
     throw new UserError(`${path} is not valid JSON; fix it by hand first (nothing was changed)`);
+  }
+  try {
+    return { path, exists: true, text, data: checkClientConfig(Field.root(path, parsed)) };
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new UserError(`${error.message}; fix it by hand first (nothing was changed)`);
   }
 }
 

@@ -11,8 +11,10 @@ import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { registryOfImage } from '../hosts/image-reference.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { INLINE_RETRY } from '../providers/retry.js';
+import { emptyRecord, Field, parseJson } from '../validate.js';
 
-const API_VERSIONS = new Set(['credentialprovider.kubelet.k8s.io/v1', 'credentialprovider.kubelet.k8s.io/v1beta1']);
+const V1 = 'credentialprovider.kubelet.k8s.io/v1';
+const API_VERSIONS = new Set([V1, 'credentialprovider.kubelet.k8s.io/v1beta1']);
 // Plain passwords can change at any login; let kubelet ask again after a few minutes.
 const STATIC_CACHE_SECONDS = 300;
 
@@ -24,19 +26,23 @@ export interface ProviderResponse {
   auth: Record<string, { username: string; password: string }>;
 }
 
+const REQUEST = 'the CredentialProviderRequest on stdin';
+
 export function parseRequest(input: string): { apiVersion: string; image: string } {
-  let request: { apiVersion?: unknown; kind?: unknown; image?: unknown };
+  let parsed: unknown;
   try {
-    request = JSON.parse(input);
+    parsed = parseJson(input);
   } catch {
-    throw new UserError('invalid CredentialProviderRequest on stdin: not JSON');
+    throw new UserError(`${REQUEST} is not JSON`);
   }
-  if (typeof request.apiVersion !== 'string' || !API_VERSIONS.has(request.apiVersion)) {
-    throw new UserError(`unsupported apiVersion ${JSON.stringify(request.apiVersion)}: expected credentialprovider.kubelet.k8s.io/v1`);
+  const request = Field.root(REQUEST, parsed);
+  const apiVersion = request.member('apiVersion').string();
+  if (!API_VERSIONS.has(apiVersion)) {
+    const shown = JSON.stringify(apiVersion.slice(0, 80));
+    throw request.member('apiVersion').invalid(`${shown} is not supported: expected ${V1}`);
   }
-  if (request.kind !== 'CredentialProviderRequest') throw new UserError(`unexpected kind ${JSON.stringify(request.kind)}: expected CredentialProviderRequest`);
-  if (typeof request.image !== 'string' || request.image === '') throw new UserError('the CredentialProviderRequest has no image');
-  return { apiVersion: request.apiVersion, image: request.image };
+  request.member('kind').equal('CredentialProviderRequest');
+  return { apiVersion, image: request.member('image').nonEmptyString() };
 }
 
 /** kubelet matches auth keys like matchImages; Hub images may reach it under any of Hub's names. */
@@ -58,7 +64,10 @@ function cacheSeconds(answer: Answer, now: number): number {
 
 export async function answerKubelet(input: string): Promise<ProviderResponse> {
   const request = parseRequest(input);
-  const response: ProviderResponse = { apiVersion: request.apiVersion, kind: 'CredentialProviderResponse', cacheKeyType: 'Registry', cacheDuration: '0s', auth: {} };
+  const response: ProviderResponse = {
+    apiVersion: request.apiVersion, kind: 'CredentialProviderResponse', cacheKeyType: 'Registry', cacheDuration: '0s',
+    auth: emptyRecord(), // keyed by registry names, which are user text
+  };
   let entry: MappingEntry;
   try {
     entry = findEntry(registryOfImage(request.image));

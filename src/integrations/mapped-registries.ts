@@ -6,11 +6,12 @@ import { ICR_DOMAINS } from '../hosts/icr.js';
 import { patternMatches } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMapping } from '../mapping/mapping-file.js';
+import type { Mapping } from '../mapping/types.js';
 
-export function mappedRegistries(): { registries: string[]; unexpanded: string[] } {
+export function mappedRegistries(mapping: Mapping = readMapping()): { registries: string[]; unexpanded: string[] } {
   const registries = new Set<string>();
   const unexpanded: string[] = [];
-  for (const entry of readMapping().entries) {
+  for (const entry of mapping.entries) {
     const key = normalizeServer(entry.server);
     if (key.key.startsWith('https://')) continue; // docker's OAuth items ride along with docker.io
     if (!key.isPattern) { registries.add(key.key); continue; }

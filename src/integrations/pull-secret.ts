@@ -10,6 +10,7 @@ import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { EXCHANGING_KINDS } from '../providers/index.js';
 import { INLINE_RETRY, type RetryPolicy } from '../providers/retry.js';
+import { emptyRecord } from '../validate.js';
 
 export interface DockerConfigJson {
   auths: Record<string, { username: string; password: string; auth: string }>;
@@ -36,7 +37,8 @@ export function entryFor(registry: string): MappingEntry {
 }
 
 export async function buildDockerConfig(registries: string[], retry: RetryPolicy = INLINE_RETRY): Promise<BuiltConfig> {
-  const built: BuiltConfig = { config: { auths: {} }, longLived: [], skipped: [] };
+  // auths is keyed by registry names: user text, so no prototype.
+  const built: BuiltConfig = { config: { auths: emptyRecord() }, longLived: [], skipped: [] };
   const acceptDueTokens = runningDaemonPid() !== undefined;
   for (const registry of registries) {
     const entry = entryFor(registry);

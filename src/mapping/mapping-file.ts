@@ -1,57 +1,76 @@
 // Reads and writes the mapping file. Reads take no lock (writes are atomic renames,
 // so a reader sees the old or the new file); every read-modify-write holds the lock.
-import { readFileSync } from 'node:fs';
+// The file decides where each secret is sent, so it is used only while no one else
+// can change it.
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { withLock } from '../fsutil/lock.js';
+import { folderProblem, othersCanChange } from '../fsutil/owner-only.js';
+import { log } from '../log.js';
 import { lockPathFor, paths } from '../paths.js';
-import { isKind, isStoreName, type Mapping } from './types.js';
+import { parseMapping, type MappingView, type ParsedMapping } from './mapping-schema.js';
+import type { Mapping, MappingEntry, PullSecretTarget } from './types.js';
 
-function corrupt(reason: string): UserError {
-  return new UserError(`the mapping file ${paths.mappingFile} is damaged (${reason}); nothing was changed — fix it or move it aside and log in again`);
+export type { MappingView, UnreadableItem } from './mapping-schema.js';
+
+/** The file's text, or undefined when there is none. Refused when others could have changed it. */
+function readText(): string | undefined {
+  const file = paths.mappingFile;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`cannot read the mapping file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const untrusted = othersCanChange(file, fstatSync(fd)) ?? folderProblem(file);
+    if (untrusted) {
+      const what = 'refusing the mapping file, which decides where each secret is sent';
+      throw new UserError(`${what}: ${untrusted.problem}; run: ${untrusted.fix}`);
+    }
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
-function validate(parsed: unknown): Mapping {
-  if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as Mapping).entries)) throw corrupt('no "entries" list');
-  const mapping = parsed as Mapping;
-  if (mapping.version !== 1) throw corrupt(`unsupported version ${JSON.stringify(mapping.version)}`);
-  if (mapping.defaultStore !== undefined && !isStoreName(mapping.defaultStore)) throw corrupt(`unknown defaultStore ${JSON.stringify(mapping.defaultStore)}`);
-  for (const entry of mapping.entries) {
-    const ok = entry && typeof entry.server === 'string' && typeof entry.username === 'string' && typeof entry.secretRef === 'string'
-      && typeof entry.kind === 'string' && isKind(entry.kind) && typeof entry.store === 'string' && isStoreName(entry.store);
-    if (!ok) throw corrupt(`invalid entry ${JSON.stringify(entry?.server ?? entry)}`);
-  }
-  for (const target of mapping.pullSecrets ?? []) {
-    const ok = target && typeof target.namespace === 'string' && typeof target.name === 'string' && Array.isArray(target.registries)
-      && typeof target.apiServer === 'string' && typeof target.secretRef === 'string' && isStoreName(target.store);
-    if (!ok) throw corrupt(`invalid pull secret ${JSON.stringify(target?.name ?? target)}`);
-  }
-  return mapping;
+function load(): ParsedMapping {
+  const text = readText();
+  if (text !== undefined) return parseMapping(text, paths.mappingFile);
+  return { mapping: { version: 1, entries: [] }, unreadable: [], kept: { entries: [], pullSecrets: [] } };
 }
 
+/** The readable part of the mapping and what could not be read, which is logged. */
+export function readMappingView(): MappingView {
+  const { mapping, unreadable } = load();
+  for (const item of unreadable) log.warn(`ignoring a mapping entry: ${item.problem}`);
+  return { mapping, unreadable };
+}
+
+/** The readable part of the mapping; an unreadable entry is logged and otherwise ignored. */
 export function readMapping(): Mapping {
-  let text: string;
-  try {
-    text = readFileSync(paths.mappingFile, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, entries: [] };
-    throw new UserError(`cannot read the mapping file ${paths.mappingFile}: ${(error as Error).message}`);
-  }
-  try {
-    return validate(JSON.parse(text));
-  } catch (error) {
-    throw error instanceof UserError ? error : corrupt('not valid JSON');
-  }
+  return readMappingView().mapping;
 }
 
-/** Runs `change` on the current mapping under the lock and saves what it leaves. */
+/**
+ * Runs `change` on the current mapping under the lock and saves what it leaves. Entries
+ * that could not be read are written back verbatim (after the others): a login or logout
+ * elsewhere must neither be blocked by them nor lose what the user may still repair.
+ */
 export async function updateMapping<T>(change: (mapping: Mapping) => Promise<T> | T): Promise<T> {
   return withLock(lockPathFor(paths.mappingFile), async () => {
-    const mapping = readMapping();
-    const before = JSON.stringify(mapping, null, 2);
+    const { mapping, kept } = load();
+    const before = JSON.stringify(mapping);
     const result = await change(mapping);
-    const after = JSON.stringify(mapping, null, 2);
-    if (after !== before) writeFileAtomic(paths.mappingFile, `${after}\n`, 0o600);
+    if (JSON.stringify(mapping) !== before) {
+      const document: Mapping = { ...mapping, entries: [...mapping.entries, ...(kept.entries as MappingEntry[])] };
+      if (kept.pullSecrets.length) {
+        document.pullSecrets = [...(mapping.pullSecrets ?? []), ...(kept.pullSecrets as PullSecretTarget[])];
+      }
+      writeFileAtomic(paths.mappingFile, `${JSON.stringify(document, null, 2)}\n`, 0o600);
+    }
     return result;
   });
 }

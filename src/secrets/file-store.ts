@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { withLock } from '../fsutil/lock.js';
 import { lockPathFor, paths } from '../paths.js';
+import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
 import type { SecretStore } from './secret-store.js';
 
 interface SecretsFile {
@@ -21,15 +22,21 @@ function load(): SecretsFile {
     if (mode & 0o077) throw new UserError(`the secrets file ${file} is readable by others (mode ${mode.toString(8)}); run: chmod 600 ${file}`);
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: {} };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: emptyRecord() };
     if (error instanceof UserError) throw error;
     throw new UserError(`cannot read the secrets file ${file}: ${(error as Error).message}`);
   }
   try {
-    const parsed = JSON.parse(text) as SecretsFile;
-    if (parsed.version === 1 && typeof parsed.secrets === 'object' && parsed.secrets !== null) return parsed;
-  } catch { /* reported below */ }
-  throw new UserError(`the secrets file ${file} is damaged; nothing was changed — restore it from a backup or move it aside and log in again`);
+    // Secret ids are keys: without prototypes, an id such as `constructor` is found only if stored.
+    const root = Field.root(file, parseJson(text));
+    root.member('version').equal(1);
+    return Object.assign(root.object(), { version: 1, secrets: root.member('secrets').stringRecord() }) as SecretsFile;
+  } catch (error) {
+    if (!(error instanceof InvalidInputError || error instanceof SyntaxError)) throw error;
+    const detail = error instanceof SyntaxError ? `${file} is not valid JSON` : error.message;
+    const fix = 'restore it from a backup or move it aside and log in again';
+    throw new UserError(`${detail}: the secrets file is damaged; nothing was changed — ${fix}`);
+  }
 }
 
 async function update(change: (file: SecretsFile) => void): Promise<void> {
@@ -43,13 +50,14 @@ async function update(change: (file: SecretsFile) => void): Promise<void> {
 export const fileStore: SecretStore = {
   name: 'file',
   async read(ref) {
-    return load().secrets[ref];
+    const { secrets } = load();
+    return Object.hasOwn(secrets, ref) ? secrets[ref] : undefined;
   },
   async write(ref, secret) {
     await update((file) => { file.secrets[ref] = secret; });
   },
   async delete(ref) {
-    if (load().secrets[ref] === undefined) return;
+    if (!Object.hasOwn(load().secrets, ref)) return;
     await update((file) => { delete file.secrets[ref]; });
   },
   describe(ref) {

@@ -367,7 +367,7 @@ test('bad JSON in config.json or auth.json: one clear line, exit 1, every file u
   write(dockerConfig(sb), DOCKER_STYLE({ auths: {} }));
   write(userAuth(sb), '["not", "an", "object"]\n');
   const r = await lanyard(sb, ['configure']);
-  oneLineError(r, 'configure with a bad auth.json', /auth\.json is not valid JSON/);
+  oneLineError(r, 'configure with a bad auth.json', /auth\.json: must be a JSON object, not a list/);
   assert.equal(json(dockerConfig(sb)), { auths: {} }, 'config.json not half-configured');
   assert.is(read(userAuth(sb)), '["not", "an", "object"]\n');
 });

@@ -28,9 +28,12 @@ test('kubelet requests are validated', () => {
   assert.equal(parseRequest('{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"ubuntu"}'),
     { apiVersion: 'credentialprovider.kubelet.k8s.io/v1', image: 'ubuntu' });
   assert.throws(() => parseRequest('nope'), /not JSON/);
-  assert.throws(() => parseRequest('{"apiVersion":"v2","kind":"CredentialProviderRequest","image":"x"}'), /unsupported apiVersion/);
-  assert.throws(() => parseRequest('{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"Other","image":"x"}'), /unexpected kind/);
-  assert.throws(() => parseRequest('{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest"}'), /no image/);
+  const v1 = '"apiVersion":"credentialprovider.kubelet.k8s.io/v1"';
+  assert.throws(() => parseRequest('{"apiVersion":"v2","kind":"CredentialProviderRequest","image":"x"}'),
+    /apiVersion "v2" is not supported/);
+  assert.throws(() => parseRequest(`{${v1},"kind":"Other","image":"x"}`), /kind must be "CredentialProviderRequest"/);
+  assert.throws(() => parseRequest(`{${v1},"kind":"CredentialProviderRequest"}`), /image is missing/);
+  assert.throws(() => parseRequest('null'), /CredentialProviderRequest on stdin: must be a JSON object, not null/);
 });
 
 test('JWT claims without verification; opaque tokens have none', () => {

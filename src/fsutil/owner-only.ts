@@ -1,0 +1,38 @@
+// Files that decide where secrets are sent (mapping.json) or hold them (secrets.json)
+// are trusted only while no one but their owner can change them or their folder, as
+// ssh treats its config: whoever can write there could send an API key anywhere.
+import { statSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface OwnerProblem {
+  problem: string;
+  /** One shell command that repairs it. */
+  fix: string;
+}
+
+/** A path as one shell word, for fix commands a person may paste. */
+export function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Why someone other than the owner (or root) could change `path`, or undefined. */
+export function othersCanChange(path: string, stats: Pick<Stats, 'mode' | 'uid'>): OwnerProblem | undefined {
+  const uid = process.getuid?.();
+  if (process.platform === 'win32' || uid === undefined) return undefined; // no POSIX modes or owners there
+  if (stats.uid !== uid && stats.uid !== 0) {
+    const problem = `${path} belongs to another user (uid ${stats.uid})`;
+    return { problem, fix: `sudo chown ${uid} ${shellWord(path)}` };
+  }
+  const mode = stats.mode & 0o777;
+  if (mode & 0o022) {
+    const problem = `${path} can be changed by other users (mode ${mode.toString(8)})`;
+    return { problem, fix: `chmod go-w ${shellWord(path)}` };
+  }
+  return undefined;
+}
+
+/** The same for the folder that holds `file`: whoever can write there can replace the file. */
+export function folderProblem(file: string): OwnerProblem | undefined {
+  const folder = dirname(file);
+  return othersCanChange(folder, statSync(folder));
+}
