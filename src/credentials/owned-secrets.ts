@@ -11,6 +11,7 @@ import { describeError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { isAlive } from '../fsutil/process-alive.js';
 import { log } from '../log.js';
+import { readMappingView } from '../mapping/mapping-file.js';
 import { isStoreName, type Mapping } from '../mapping/types.js';
 import { paths } from '../paths.js';
 import { openStore } from '../secrets/select-store.js';
@@ -67,15 +68,21 @@ export async function deleteSecret(placement: SecretPlacement): Promise<string |
   }
 }
 
+/** Refs of entries the mapping file holds but cannot read (a hand-edit gone wrong): repairable, so never swept. */
+function refsOfUnreadableEntries(): Set<string> {
+  return new Set(readMappingView().unreadable.flatMap((item) => (item.secretRef ? [item.secretRef] : [])));
+}
+
 /** Removes the listed secrets that `mapping` does not name; returns the list as it stands after. */
 async function removeUnused(mapping: Mapping): Promise<SecretPlacement[]> {
   const owned = load(mapping);
   // Racing the last writer's own removal would only repeat it, under the lock, during bursts of logins.
   if (owned.writer !== undefined && owned.writer !== process.pid && isAlive(owned.writer)) return owned.secrets;
   const inUse = new Set(named(mapping).map(key));
+  const repairable = refsOfUnreadableEntries();
   const kept: SecretPlacement[] = [];
   for (const placement of owned.secrets) {
-    if (inUse.has(key(placement))) {
+    if (inUse.has(key(placement)) || repairable.has(placement.secretRef)) {
       kept.push(placement);
       continue;
     }

@@ -12,6 +12,8 @@ export interface UnreadableItem {
   problem: string;
   /** Its `server`, when that much is readable: a `get` for it is then an error, not "not found". */
   server?: string;
+  /** Its `secretRef`, when it is a string: the secret may still be wanted once the entry is repaired. */
+  secretRef?: string;
 }
 
 export interface MappingView {
@@ -83,7 +85,10 @@ function sortItems<T>(list: Field, read: (item: Field) => T): Sorted<T> {
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error;
       const server = readableServer(item.value);
-      sorted.unreadable.push({ problem: error.message, ...(server ? { server } : {}) });
+      const secretRef = (item.value as { secretRef?: unknown } | null)?.secretRef;
+      sorted.unreadable.push({
+        problem: error.message, ...(server ? { server } : {}), ...(typeof secretRef === 'string' ? { secretRef } : {}),
+      });
       sorted.kept.push(item.value);
     }
   }

@@ -197,4 +197,18 @@ test('auths entries that are null (docker reads them as empty): doctor and confi
   assert.match(text, /"__proto__": null/, 'an entry lanyard does not touch is kept');
 });
 
+test('a damaged entry keeps its secret through later writes: it can be repaired', async () => {
+  const server = 'repairable.test';
+  assertSilentOk(await store(env, creds(server, 'pw-repairable')), 'store');
+  const mapping = JSON.parse(readFileSync(sb.mappingFile, 'utf8')) as { entries: Record<string, unknown>[] };
+  const stored = mapping.entries.find((e) => e.server === server)!;
+  writeMapping(mapping.entries.map((e) => (e === stored ? { ...e, kind: 'no-such-kind' } : e))); // a hand-edit gone wrong
+  // Writes sweep the secrets that no entry names; the damaged entry still names its own.
+  assertSilentOk(await store(env, creds('another-write.test', 'pw-another')), 'a later store');
+  assertSilentOk(await runHelper(['erase'], { env, stdin: 'another-write.test' }), 'a later erase');
+  const repaired = JSON.parse(readFileSync(sb.mappingFile, 'utf8')) as { entries: Record<string, unknown>[] };
+  writeMapping(repaired.entries.map((e) => (e.server === server ? { ...e, kind: 'static' } : e)));
+  assertCreds(await get(env, server), creds(server, 'pw-repairable'), 'get after the repair');
+});
+
 test.run();
