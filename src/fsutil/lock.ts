@@ -4,7 +4,9 @@
 // taken over by renaming it aside first and checking what was moved, so a waiter can
 // never delete a lock that another has just created. A live owner is never overruled,
 // however long it holds the lock: waiters give up at their deadline instead.
-import { linkSync, openSync, closeSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+// Only regular files are locks: anything else at the path (a dangling symlink, a FIFO)
+// is debris, removed at once without following or opening it; a directory is reported.
+import { constants, fstatSync, linkSync, lstatSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ensurePrivateDir } from './atomic-write.js';
@@ -32,13 +34,21 @@ function tryCreate(lockPath: string, owner: Owner): boolean {
   }
 }
 
+// Never follows a symlink, never blocks on a FIFO put in the lock's place.
+const READ_LOCK_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 function readOwner(path: string): Owner | undefined {
+  let fd: number | undefined;
   try {
-    const [pid, token] = readFileSync(path, 'utf8').trim().split(' ');
+    fd = openSync(path, READ_LOCK_FLAGS);
+    if (!fstatSync(fd).isFile()) return undefined;
+    const [pid, token] = readFileSync(fd, 'utf8').trim().split(' ');
     const parsed = Number.parseInt(pid ?? '', 10);
     return parsed > 0 ? { pid: parsed, token: token ?? '' } : undefined; // a bare PID: a lock from before tokens
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -71,8 +81,12 @@ function processStartMs(pid: number): number | undefined {
 function staleOwner(lockPath: string): Owner | { pid: 0; token: '' } | undefined {
   let writtenAt: number;
   try {
-    writtenAt = statSync(lockPath).mtimeMs;
-  } catch {
+    const stat = lstatSync(lockPath);
+    if (stat.isDirectory()) throw new UserError(`the lock ${lockPath} is a directory, not a lock file: remove it`);
+    if (!stat.isFile()) return { pid: 0, token: '' }; // never a lock that anyone holds
+    writtenAt = stat.mtimeMs;
+  } catch (error) {
+    if (error instanceof UserError) throw error;
     return undefined;
   }
   const owner = readOwner(lockPath);
