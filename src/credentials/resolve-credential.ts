@@ -3,7 +3,7 @@
 import { CredentialsNotFoundError } from '../errors.js';
 import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { findBestMatch } from '../hosts/match.js';
-import { normalizeServer } from '../hosts/normalize.js';
+import { normalizeServer, storedServerKey } from '../hosts/normalize.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS } from '../providers/index.js';
@@ -12,7 +12,7 @@ import { credentialFor, type Answer } from './issue-credential.js';
 
 export function findEntry(serverURL: string): MappingEntry {
   const target = normalizeServer(serverURL);
-  const entry = findBestMatch(readMapping().entries, target, (e) => normalizeServer(e.server));
+  const entry = findBestMatch(readMapping().entries, target, (e) => storedServerKey(e.server));
   if (!entry) throw new CredentialsNotFoundError();
   return entry;
 }

@@ -3,7 +3,8 @@
 // scheme optional (http/https only), host case-insensitive, port significant
 // (default ports dropped), path and query ignored, IPv6 literals bracketed.
 import { isIPv6 } from 'node:net';
-import { UserError } from '../errors.js';
+import { describeError, UserError } from '../errors.js';
+import { log } from '../log.js';
 import { DOCKER_HUB_KEY, dockerHubOAuthKey, isDockerHubHost } from './dockerhub.js';
 
 export interface ServerKey {
@@ -59,11 +60,22 @@ function normalizePort(port: string | undefined, scheme: string | undefined, inp
   return scheme && DEFAULT_PORTS[scheme] === canonical ? undefined : canonical;
 }
 
+// DNS limits (RFC 1035), for patterns too: nothing longer can name a registry, and
+// capping them keeps matching cheap whatever a stored pattern holds.
+const MAX_HOST_LENGTH = 253;
+const MAX_LABEL_LENGTH = 63;
+
 function validateHost(host: string, input: string): void {
   if (host === '') throw new UserError('no hostname in URL');
   if (host.startsWith('[')) return;
+  if (host.length > MAX_HOST_LENGTH) {
+    throw new UserError(`invalid hostname in server URL ${show(input)}: longer than ${MAX_HOST_LENGTH} characters`);
+  }
   const labels = host.split('.');
   for (const label of labels) {
+    if (label.length > MAX_LABEL_LENGTH) {
+      throw new UserError(`invalid hostname in server URL ${show(input)}: a label longer than ${MAX_LABEL_LENGTH} characters`);
+    }
     if (!LABEL.test(label)) throw new UserError(`invalid hostname in server URL ${show(input)}`);
   }
 }
@@ -92,4 +104,19 @@ export function normalizeServer(input: string): ServerKey {
     return { key: oauthKey ?? DOCKER_HUB_KEY, host: DOCKER_HUB_KEY, port, isPattern };
   }
   return { key: port === undefined ? host : `${host}:${port}`, host, port, isPattern };
+}
+
+/**
+ * The key of a server stored in the mapping, or undefined when it breaks today's rules
+ * (written by hand, or by a version without the length caps): one such entry is skipped,
+ * with a warning in the log, rather than failing every lookup of every other entry.
+ */
+export function storedServerKey(server: string): ServerKey | undefined {
+  try {
+    return normalizeServer(server);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    log.warn(`skipping the mapping entry ${show(server)}: ${describeError(error)}; fix or remove it in the mapping file`);
+    return undefined;
+  }
 }

@@ -4,14 +4,15 @@
 import { UserError } from '../errors.js';
 import { ICR_DOMAINS } from '../hosts/icr.js';
 import { patternMatches } from '../hosts/match.js';
-import { normalizeServer } from '../hosts/normalize.js';
+import { normalizeServer, storedServerKey } from '../hosts/normalize.js';
 import { readMapping } from '../mapping/mapping-file.js';
 
 export function mappedRegistries(): { registries: string[]; unexpanded: string[] } {
   const registries = new Set<string>();
   const unexpanded: string[] = [];
   for (const entry of readMapping().entries) {
-    const key = normalizeServer(entry.server);
+    const key = storedServerKey(entry.server);
+    if (!key) continue;
     if (key.key.startsWith('https://')) continue; // docker's OAuth items ride along with docker.io
     if (!key.isPattern) { registries.add(key.key); continue; }
     const hosts = ICR_DOMAINS.filter((host) => patternMatches(key, normalizeServer(host)));
