@@ -9,8 +9,11 @@
 import { constants, fstatSync, linkSync, lstatSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ensurePrivateDir } from './atomic-write.js';
+import { cannotWrite, ensurePrivateDir } from './atomic-write.js';
 import { UserError } from '../errors.js';
+
+/** The lock file could not be created at all (full disk, read-only file system): nobody holds it. */
+export class LockUnavailableError extends UserError {}
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 // A lock file without a readable owner is being written right now, or is debris.
@@ -23,15 +26,23 @@ interface Owner {
 }
 
 function tryCreate(lockPath: string, owner: Owner): boolean {
+  let fd: number;
   try {
-    const fd = openSync(lockPath, 'wx', 0o600);
-    writeSync(fd, `${owner.pid} ${owner.token}\n`);
-    closeSync(fd);
-    return true;
+    fd = openSync(lockPath, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw new LockUnavailableError(cannotWrite(lockPath, error).message);
   }
+  try {
+    writeSync(fd, `${owner.pid} ${owner.token}\n`);
+  } catch (error) {
+    // A full disk can take the file but not its content: leave no ownerless lock behind.
+    try { unlinkSync(lockPath); } catch { /* already gone */ }
+    throw new LockUnavailableError(cannotWrite(lockPath, error).message);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 // Never follows a symlink, never blocks on a FIFO put in the lock's place.
@@ -116,7 +127,11 @@ function breakStaleLock(lockPath: string, stale: Owner | { pid: 0; token: '' }):
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function withLock<T>(lockPath: string, action: () => Promise<T> | T, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
-  ensurePrivateDir(dirname(lockPath));
+  try {
+    ensurePrivateDir(dirname(lockPath));
+  } catch (error) {
+    throw error instanceof UserError ? new LockUnavailableError(error.message) : error;
+  }
   const me: Owner = { pid: process.pid, token: randomBytes(8).toString('hex') };
   const deadline = Date.now() + timeoutMs;
   while (!tryCreate(lockPath, me)) {
