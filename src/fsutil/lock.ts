@@ -6,7 +6,9 @@
 // however long it holds the lock: waiters give up at their deadline instead.
 // Only regular files are locks: anything else at the path (a dangling symlink, a FIFO)
 // is debris, removed at once without following or opening it; a directory is reported.
-import { constants, fstatSync, linkSync, lstatSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  constants, fstatSync, linkSync, lstatSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cannotWrite, ensurePrivateDir } from './atomic-write.js';

@@ -44,7 +44,9 @@ function specificity(pattern: ServerKey): [number, number] {
  * specific matching pattern. `keyOf` maps an entry to its normalised server key, or
  * to undefined for an entry to skip.
  */
-export function findBestMatch<T>(entries: readonly T[], target: ServerKey, keyOf: (entry: T) => ServerKey | undefined): T | undefined {
+export function findBestMatch<T>(
+  entries: readonly T[], target: ServerKey, keyOf: (entry: T) => ServerKey | undefined,
+): T | undefined {
   let best: { entry: T; rank: [number, number] } | undefined;
   for (const entry of entries) {
     const key = keyOf(entry);

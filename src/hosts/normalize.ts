@@ -74,7 +74,8 @@ function validateHost(host: string, input: string): void {
   const labels = host.split('.');
   for (const label of labels) {
     if (label.length > MAX_LABEL_LENGTH) {
-      throw new UserError(`invalid hostname in server URL ${show(input)}: a label longer than ${MAX_LABEL_LENGTH} characters`);
+      const reason = `a label longer than ${MAX_LABEL_LENGTH} characters`;
+      throw new UserError(`invalid hostname in server URL ${show(input)}: ${reason}`);
     }
     if (!LABEL.test(label)) throw new UserError(`invalid hostname in server URL ${show(input)}`);
   }
@@ -116,7 +117,7 @@ export function storedServerKey(server: string): ServerKey | undefined {
     return normalizeServer(server);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    log.warn(`skipping the mapping entry ${show(server)}: ${describeError(error)}; fix or remove it in the mapping file`);
+    log.warn(`skipping the mapping entry ${show(server)}: ${describeError(error)}; fix or remove it in mapping.json`);
     return undefined;
   }
 }

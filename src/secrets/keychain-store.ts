@@ -24,6 +24,9 @@ export class NoSecretServiceError extends UserError {}
 
 const FILE_STORE_HINT = 'or use the file store (LANYARD_STORE=file)';
 
+const noSecretService = (seen: string) => new NoSecretServiceError(
+  `no Secret Service is reachable (${seen}); start a keyring such as gnome-keyring, ${FILE_STORE_HINT}`);
+
 function busAddress(): string {
   const address = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
   return JSON.stringify(address.length > 200 ? `${address.slice(0, 200)}…` : address);
@@ -43,11 +46,13 @@ export function explainKeychainError(error: unknown, doing: string, elapsedMs: n
   if (/did not receive a reply/i.test(message)) {
     // libdbus says this both when its reply timeout expired and when the connection broke (at once).
     return elapsedMs >= (SECRET_SERVICE_REPLY_S * 1000) / 2
-      ? new UserError(`the Secret Service on the session bus ${busAddress()} did not answer within ${SECRET_SERVICE_REPLY_S} s (${doing}); the keyring daemon may be frozen: restart it (e.g. gnome-keyring-daemon --replace), ${FILE_STORE_HINT}`)
-      : new NoSecretServiceError(`no Secret Service is reachable (the session bus ${busAddress()} dropped the connection while ${doing}); ${FILE_STORE_HINT}`);
+      ? new UserError(`the Secret Service on the session bus ${busAddress()} did not answer within `
+        + `${SECRET_SERVICE_REPLY_S} s (${doing}); the keyring daemon may be frozen: restart it `
+        + `(e.g. gnome-keyring-daemon --replace), ${FILE_STORE_HINT}`)
+      : noSecretService(`the session bus ${busAddress()} dropped the connection while ${doing}`);
   }
   if (/dbus|d-bus|secret service|org\.freedesktop\.secrets|autolaunch/i.test(message)) {
-    return new NoSecretServiceError(`no Secret Service is reachable (${message}); start a keyring such as gnome-keyring, ${FILE_STORE_HINT}`);
+    return noSecretService(message);
   }
   return new UserError(`keychain error: ${message}`);
 }
@@ -61,10 +66,12 @@ function ensureBusAnswers(doing: string): Promise<void> {
     const timeoutMs = busTimeoutMs();
     const check = await checkSessionBus(process.env.DBUS_SESSION_BUS_ADDRESS, timeoutMs);
     if (check.state === 'silent') {
-      throw new UserError(`the session bus ${busAddress()} did not answer within ${timeoutMs / 1000} s (at ${check.stage}, while ${doing}); restart the desktop session or fix DBUS_SESSION_BUS_ADDRESS, ${FILE_STORE_HINT}`);
+      throw new UserError(`the session bus ${busAddress()} did not answer within ${timeoutMs / 1000} s `
+        + `(at ${check.stage}, while ${doing}); restart the desktop session or fix DBUS_SESSION_BUS_ADDRESS, `
+        + FILE_STORE_HINT);
     }
     if (check.state === 'unreachable') {
-      throw new NoSecretServiceError(`no Secret Service is reachable (the session bus ${busAddress()}: ${check.seen}); start a keyring such as gnome-keyring, ${FILE_STORE_HINT}`);
+      throw noSecretService(`the session bus ${busAddress()}: ${check.seen}`);
     }
   })();
   return busChecked;

@@ -20,7 +20,7 @@ export function unixSocketOf(address: string): string | undefined {
     if (entry.slice(0, colon) !== 'unix') continue;
     for (const pair of entry.slice(colon + 1).split(',')) {
       const [key, value = ''] = pair.split('=', 2);
-      const decoded = value.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+      const decoded = value.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
       if (key === 'path') return decoded;
       if (key === 'abstract') return `\0${decoded}`;
     }
@@ -40,7 +40,8 @@ function helloMessage(): Buffer {
   const fieldsLengthAt = bytes.length;
   u32(0);
   const fields: [number, string, string][] = [
-    [1, 'o', '/org/freedesktop/DBus'], [2, 's', 'org.freedesktop.DBus'], [3, 's', 'Hello'], [6, 's', 'org.freedesktop.DBus'],
+    [1, 'o', '/org/freedesktop/DBus'], [2, 's', 'org.freedesktop.DBus'],
+    [3, 's', 'Hello'], [6, 's', 'org.freedesktop.DBus'],
   ];
   for (const [code, type, value] of fields) {
     align(8);
@@ -83,7 +84,8 @@ export function checkSessionBus(address: string | undefined, timeoutMs: number):
       stage = 'Hello';
       socket.write(Buffer.concat([Buffer.from('BEGIN\r\n', 'latin1'), helloMessage()]));
     });
-    socket.on('error', (error: NodeJS.ErrnoException) => finish({ state: 'unreachable', seen: SOCKET_ERRORS[error.code ?? ''] ?? error.message }));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      finish({ state: 'unreachable', seen: SOCKET_ERRORS[error.code ?? ''] ?? error.message }));
     socket.on('close', () => finish({ state: 'unreachable', seen: `connection closed during ${stage}` }));
   });
 }

@@ -72,13 +72,14 @@ test('a bus that drops the connection is "no Secret Service", saying what was se
   const bus = await startWedgedBus(sb, 'drop');
   try {
     const { r, ms } = await timed(() => get({ ...sb.env, DBUS_SESSION_BUS_ADDRESS: bus.address }, SERVER));
-    assertNamedFailure(r, ms, 'get over a dropping bus', /no Secret Service is reachable \(the session bus "[^"]+": connection (reset|closed)/);
+    const expected = /no Secret Service is reachable \(the session bus "[^"]+": connection (reset|closed)/;
+    assertNamedFailure(r, ms, 'get over a dropping bus', expected);
   } finally {
     await bus.close();
   }
 });
 
-test('store over a silent bus fails in bounded time, changes nothing, and a concurrent file-store store succeeds', async () => {
+test('store over a silent bus fails in time, changes nothing, and lets a file-store store through', async () => {
   const bus = await startWedgedBus(sb, 'silent');
   const mappingBefore = readFileSync(sb.mappingFile, 'utf8');
   try {
@@ -92,12 +93,14 @@ test('store over a silent bus fails in bounded time, changes nothing, and a conc
     const fileEnv = { ...sb.env, LANYARD_STORE: 'file' };
     const concurrent = await store(fileEnv, other);
     const r = await hung.done;
-    assertNamedFailure(r, Date.now() - started, 'store over a silent bus', /did not answer within 1 s \(at authentication, while looking for a Secret Service\)/);
+    const expected = /did not answer within 1 s \(at authentication, while looking for a Secret Service\)/;
+    assertNamedFailure(r, Date.now() - started, 'store over a silent bus', expected);
     assertSilentOk(concurrent, 'concurrent store to the file store');
     assertCreds(await get(fileEnv, other.ServerURL), other, 'the concurrent login');
-    const mapping = JSON.parse(readFileSync(sb.mappingFile, 'utf8')) as { entries: { server: string; secretRef: string }[] };
-    const before = JSON.parse(mappingBefore) as typeof mapping;
-    assert.equal(mapping.entries.find((e) => e.server === SERVER), before.entries.find((e) => e.server === SERVER), 'the hung store changed nothing');
+    const entryIn = (text: string) =>
+      (JSON.parse(text) as { entries: { server: string }[] }).entries.find((e) => e.server === SERVER);
+    const after = readFileSync(sb.mappingFile, 'utf8');
+    assert.equal(entryIn(after), entryIn(mappingBefore), 'the hung store changed nothing');
     assert.not.ok(existsSync(`${sb.mappingFile}.lock`), 'the mapping lock was released');
   } finally {
     await bus.close();
@@ -109,7 +112,8 @@ test('a frozen Secret Service: get and store fail within its reply timeout, nami
   process.kill(keyring.daemonPid, 'SIGSTOP');
   try {
     const read = await timed(() => get(sb.env, SERVER));
-    assertNamedFailure(read.r, read.ms, 'get from a frozen keyring', /the Secret Service on the session bus "[^"]+" did not answer within 2 s \(reading /);
+    const expected = /the Secret Service on the session bus "[^"]+" did not answer within 2 s \(reading /;
+    assertNamedFailure(read.r, read.ms, 'get from a frozen keyring', expected);
     const write = await timed(() => store(sb.env, { ...creds, ServerURL: 'frozen.example.test' }));
     assertNamedFailure(write.r, write.ms, 'store into a frozen keyring', /did not answer within 2 s/);
   } finally {

@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, lstatSync, readdirSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import {
+  mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, lstatSync, readdirSync, statSync, symlinkSync,
+  utimesSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
