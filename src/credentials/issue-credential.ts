@@ -4,7 +4,7 @@
 // recorded too, so waiters share it instead of each asking the service again.
 import { UserError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
-import { withLock } from '../fsutil/lock.js';
+import { LockUnavailableError, withLock } from '../fsutil/lock.js';
 import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS, loadProvider } from '../providers/index.js';
@@ -112,7 +112,7 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
 /** Under the entry's lock: re-check what others did while we waited, then exchange if still needed. */
 async function refreshUnderLock(entry: MappingEntry, fingerprint: string, startedAt: number, options: IssueOptions): Promise<Answer> {
   ensureRuntimeDir();
-  return withLock(`${cacheFileFor(entry.server)}.lock`, async () => {
+  const decide = async (): Promise<Answer> => {
     const record = currentRecord(entry, fingerprint);
     const now = Date.now();
     if (!options.force) {
@@ -138,7 +138,14 @@ async function refreshUnderLock(entry: MappingEntry, fingerprint: string, starte
       }
     }
     return exchange(entry, record, options.retry);
-  }, LOCK_WAIT_MS);
+  };
+  return withLock(`${cacheFileFor(entry.server)}.lock`, decide, LOCK_WAIT_MS).catch((error: unknown) => {
+    // The lock only spares the service duplicate exchanges: when it cannot be created at all
+    // (full disk, read-only runtime dir), answer without it rather than fail the pull.
+    if (!(error instanceof LockUnavailableError)) throw error;
+    log.warn(`exchanging for ${entry.server} without the lock: ${error.message}`);
+    return decide();
+  });
 }
 
 export async function credentialFor(entry: MappingEntry, options: IssueOptions): Promise<Answer> {

@@ -101,7 +101,7 @@ export async function checkStores(mapping: Mapping): Promise<Finding[]> {
     const started = Date.now();
     try {
       const { keychainReachable } = await import('../secrets/keychain-store.js');
-      findings.push(keychainReachable()
+      findings.push(await keychainReachable()
         ? ok('keychain', 'the OS keychain answers and is unlocked', Date.now() - started)
         : fail('keychain', 'entries live in the keychain but no Secret Service is reachable', 'start your keyring (gnome-keyring, KeePassXC) or log in to the desktop session'));
     } catch (error) {

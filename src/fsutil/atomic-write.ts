@@ -7,14 +7,29 @@ import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.js';
 import { sweepAbandonedTempFiles } from './temp-files.js';
 
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+// What the file system said, as a person reads it, with the place it said it about.
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'no space left on', EDQUOT: 'disk quota exceeded on', EROFS: 'read-only file system at',
+  EIO: 'input/output error on', EACCES: 'permission denied on', EPERM: 'permission denied on',
+};
+
+/**
+ * One line for a failed write of a file (or directory) we own. Every writer here either
+ * replaces atomically or has not started yet, so what was there before is still there.
+ */
+export function cannotWrite(path: string, error: unknown): UserError {
+  const failure = WRITE_FAILURES[(error as NodeJS.ErrnoException).code ?? ''];
+  return new UserError(failure
+    ? `${failure} ${dirname(path)} (writing ${basename(path)}); nothing changed`
+    : `cannot write ${path}: ${(error as Error).message}; nothing changed`);
 }
 
-function cannotWrite(path: string, error: unknown): UserError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const reason = code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
-  return new UserError(`cannot write ${path}: ${reason}; its previous content is unchanged`);
+export function ensurePrivateDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw cannotWrite(dir, error);
+  }
 }
 
 export function writeFileAtomic(path: string, data: string, mode = 0o600): void {

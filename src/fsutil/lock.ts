@@ -4,12 +4,19 @@
 // taken over by renaming it aside first and checking what was moved, so a waiter can
 // never delete a lock that another has just created. A live owner is never overruled,
 // however long it holds the lock: waiters give up at their deadline instead.
-import { linkSync, openSync, closeSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+// Only regular files are locks: anything else at the path (a dangling symlink, a FIFO)
+// is debris, removed at once without following or opening it; a directory is reported.
+import {
+  constants, fstatSync, linkSync, lstatSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ensurePrivateDir } from './atomic-write.js';
+import { cannotWrite, ensurePrivateDir } from './atomic-write.js';
 import { isAlive } from './process-alive.js';
 import { UserError } from '../errors.js';
+
+/** The lock file could not be created at all (full disk, read-only file system): nobody holds it. */
+export class LockUnavailableError extends UserError {}
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 // A lock file without a readable owner is being written right now, or is debris.
@@ -22,24 +29,40 @@ interface Owner {
 }
 
 function tryCreate(lockPath: string, owner: Owner): boolean {
+  let fd: number;
   try {
-    const fd = openSync(lockPath, 'wx', 0o600);
-    writeSync(fd, `${owner.pid} ${owner.token}\n`);
-    closeSync(fd);
-    return true;
+    fd = openSync(lockPath, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw new LockUnavailableError(cannotWrite(lockPath, error).message);
   }
+  try {
+    writeSync(fd, `${owner.pid} ${owner.token}\n`);
+  } catch (error) {
+    // A full disk can take the file but not its content: leave no ownerless lock behind.
+    try { unlinkSync(lockPath); } catch { /* already gone */ }
+    throw new LockUnavailableError(cannotWrite(lockPath, error).message);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
+// Never follows a symlink, never blocks on a FIFO put in the lock's place.
+const READ_LOCK_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 function readOwner(path: string): Owner | undefined {
+  let fd: number | undefined;
   try {
-    const [pid, token] = readFileSync(path, 'utf8').trim().split(' ');
+    fd = openSync(path, READ_LOCK_FLAGS);
+    if (!fstatSync(fd).isFile()) return undefined;
+    const [pid, token] = readFileSync(fd, 'utf8').trim().split(' ');
     const parsed = Number.parseInt(pid ?? '', 10);
     return parsed > 0 ? { pid: parsed, token: token ?? '' } : undefined; // a bare PID: a lock from before tokens
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -63,8 +86,12 @@ function processStartMs(pid: number): number | undefined {
 function staleOwner(lockPath: string): Owner | { pid: 0; token: '' } | undefined {
   let writtenAt: number;
   try {
-    writtenAt = statSync(lockPath).mtimeMs;
-  } catch {
+    const stat = lstatSync(lockPath);
+    if (stat.isDirectory()) throw new UserError(`the lock ${lockPath} is a directory, not a lock file: remove it`);
+    if (!stat.isFile()) return { pid: 0, token: '' }; // never a lock that anyone holds
+    writtenAt = stat.mtimeMs;
+  } catch (error) {
+    if (error instanceof UserError) throw error;
     return undefined;
   }
   const owner = readOwner(lockPath);
@@ -94,7 +121,11 @@ function breakStaleLock(lockPath: string, stale: Owner | { pid: 0; token: '' }):
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function withLock<T>(lockPath: string, action: () => Promise<T> | T, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
-  ensurePrivateDir(dirname(lockPath));
+  try {
+    ensurePrivateDir(dirname(lockPath));
+  } catch (error) {
+    throw error instanceof UserError ? new LockUnavailableError(error.message) : error;
+  }
   const me: Owner = { pid: process.pid, token: randomBytes(8).toString('hex') };
   const deadline = Date.now() + timeoutMs;
   while (!tryCreate(lockPath, me)) {

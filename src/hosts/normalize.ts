@@ -59,11 +59,23 @@ function normalizePort(port: string | undefined, scheme: string | undefined, inp
   return scheme && DEFAULT_PORTS[scheme] === canonical ? undefined : canonical;
 }
 
+// DNS limits (RFC 1035), for patterns too: nothing longer can name a registry, and
+// capping them keeps matching cheap whatever a stored pattern holds.
+const MAX_HOST_LENGTH = 253;
+const MAX_LABEL_LENGTH = 63;
+
 function validateHost(host: string, input: string): void {
   if (host === '') throw new UserError('no hostname in URL');
   if (host.startsWith('[')) return;
+  if (host.length > MAX_HOST_LENGTH) {
+    throw new UserError(`invalid hostname in server URL ${show(input)}: longer than ${MAX_HOST_LENGTH} characters`);
+  }
   const labels = host.split('.');
   for (const label of labels) {
+    if (label.length > MAX_LABEL_LENGTH) {
+      const reason = `a label longer than ${MAX_LABEL_LENGTH} characters`;
+      throw new UserError(`invalid hostname in server URL ${show(input)}: ${reason}`);
+    }
     if (!LABEL.test(label)) throw new UserError(`invalid hostname in server URL ${show(input)}`);
   }
 }

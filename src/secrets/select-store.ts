@@ -30,7 +30,7 @@ export async function storeForNewSecret(mapping: Mapping, requested?: StoreName)
   if (explicit) return openStore(explicit);
   if (process.platform !== 'linux') return openStore('keychain');
   const { keychainReachable } = await import('./keychain-store.js');
-  if (keychainReachable()) return openStore('keychain');
+  if (await keychainReachable()) return openStore('keychain');
   writeErr(`lanyard: no Secret Service is reachable; keeping this secret in the file store ${paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`);
   return openStore('file');
 }

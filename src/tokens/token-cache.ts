@@ -7,6 +7,7 @@ import { chmodSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fsutil/atomic-write.js';
+import { log } from '../log.js';
 import { paths } from '../paths.js';
 import { believableRecord } from './believable-record.js';
 
@@ -68,9 +69,15 @@ export function readCacheRecord(server: string): CacheRecord | undefined {
   }
 }
 
+/** Saves the record; a failure (full disk, unusable runtime dir) is logged, never fatal: it is only a cache. */
 export function writeCacheRecord(record: CacheRecord): void {
-  ensureRuntimeDir();
-  writeFileAtomic(cacheFileFor(record.server), JSON.stringify(record), 0o600);
+  try {
+    ensureRuntimeDir();
+    writeFileAtomic(cacheFileFor(record.server), JSON.stringify(record), 0o600);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    log.warn(`not caching the token state of ${record.server}: ${error.message}`);
+  }
 }
 
 export function forgetCachedToken(server: string): void {

@@ -23,7 +23,8 @@ test.after(() => {
     writeFileAtomic(file, 'y'.repeat(30_000));
     assert.unreachable('the write should have failed');
   } catch (error) {
-    assert.match((error as Error).message, /cannot write .*secrets\.json: no space left on the device; its previous content is unchanged/);
+    const expected = /^no space left on .*lanyard-fulldisk-\w+ \(writing secrets\.json\); nothing changed$/;
+    assert.match((error as Error).message, expected);
   }
   assert.is(readFileSync(file, 'utf8'), 'x'.repeat(10_000));
   assert.equal(readdirSync(dir).sort(), ['filler', 'secrets.json']);

@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import {
+  mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, lstatSync, readdirSync, statSync, symlinkSync,
+  utimesSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -82,6 +85,47 @@ test('release removes only our own lock', async () => {
     writeFileSync(lock, `${process.ppid} someone-else\n`); // replaced under us (e.g. judged stale elsewhere)
   });
   assert.is(readFileSync(lock, 'utf8'), `${process.ppid} someone-else\n`, 'the other owner keeps its lock');
+});
+
+// Before: a dangling symlink made every waiter spin until its deadline (30 s for a get), forever.
+test('a dangling symlink at the lock path is removed at once, without following it', async () => {
+  const lock = join(dir, 'g.lock');
+  const target = join(dir, 'g-target-that-does-not-exist');
+  symlinkSync(target, lock);
+  const started = Date.now();
+  assert.is(await withLock(lock, () => 'ran', 5000), 'ran');
+  assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  assert.not.ok(existsSync(target), 'nothing was created through the link');
+  assert.not.ok(existsSync(lock), 'released');
+});
+
+test('a symlink to a real file is removed as debris; the file it points to is untouched', async () => {
+  const lock = join(dir, 'h.lock');
+  const victim = join(dir, 'h-victim');
+  writeFileSync(victim, `${process.ppid} looks-like-a-live-lock\n`);
+  symlinkSync(victim, lock);
+  assert.is(await withLock(lock, () => 'ran', 1000), 'ran');
+  assert.is(readFileSync(victim, 'utf8'), `${process.ppid} looks-like-a-live-lock\n`);
+});
+
+test('a FIFO at the lock path never blocks a reader', async () => {
+  const lock = join(dir, 'i.lock');
+  spawnSync('mkfifo', [lock]);
+  assert.ok(lstatSync(lock).isFIFO());
+  assert.is(await withLock(lock, () => 'ran', 1000), 'ran');
+});
+
+test('a directory at the lock path is reported at once, in one line', async () => {
+  const lock = join(dir, 'j.lock');
+  mkdirSync(lock);
+  const started = Date.now();
+  try {
+    await withLock(lock, () => 'never', 5000);
+    assert.unreachable('a directory was taken for a lock');
+  } catch (error) {
+    assert.match((error as Error).message, /^the lock .*j\.lock is a directory, not a lock file: remove it$/);
+  }
+  assert.ok(Date.now() - started < 1000);
 });
 
 test('atomic writes leave no temp files and set the mode', () => {

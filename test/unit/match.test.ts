@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findBestMatch, patternMatches } from '../../src/hosts/match.js';
+import { findBestMatch, labelMatches, patternMatches } from '../../src/hosts/match.js';
 import { normalizeServer } from '../../src/hosts/normalize.js';
 
 const n = normalizeServer;
@@ -34,6 +34,52 @@ test('exact beats pattern; fewer wildcards beat more; longer literal beats short
 test('a pattern never answers a lookup of another pattern or an IPv6 host', () => {
   assert.is(best(['*.icr.io'], '[::1]'), undefined);
   assert.is(best(['*.icr.io', '*.*.io'], '*.icr.io'), '*.icr.io');
+});
+
+test('label globs: stars match any run of characters within the label, in order', () => {
+  assert.ok(labelMatches('a*b', 'ab'));
+  assert.ok(labelMatches('a*b', 'axxb'));
+  assert.not.ok(labelMatches('a*a', 'a'), 'prefix and suffix may not share a character');
+  assert.not.ok(labelMatches('*ab*b', 'ab'), 'a middle part may not overlap the suffix');
+  assert.ok(labelMatches('a*b*c', 'aXbYc'));
+  assert.not.ok(labelMatches('a*b*c', 'acb'));
+  assert.ok(labelMatches('**', 'anything'));
+  assert.ok(labelMatches('*', 'x'));
+  assert.not.ok(labelMatches('abc', 'abd'));
+});
+
+test('label globs agree with a regex reference on every small case', () => {
+  const reference = (pattern: string, label: string) => new RegExp(`^${pattern.split('*').join('[^.]*')}$`).test(label);
+  const words = (alphabet: string[], max: number): string[] => {
+    let level = [''];
+    const all = [''];
+    for (let length = 1; length <= max; length++) {
+      level = level.flatMap((w) => alphabet.map((c) => w + c));
+      all.push(...level);
+    }
+    return all;
+  };
+  const labels = words(['a', 'b'], 6);
+  for (const pattern of words(['a', 'b', '*'], 5)) {
+    for (const label of labels) {
+      assert.is(labelMatches(pattern, label), reference(pattern, label), `${pattern} ~ ${label}`);
+    }
+  }
+});
+
+// Before: the pattern became a backtracking regex; this case did not finish in minutes.
+test('a hostile pattern against a maximal label is decided at once', () => {
+  const pattern = `${'*a'.repeat(30)}*b`; // 62 characters, 31 stars
+  const label = 'a'.repeat(63);
+  const started = Date.now();
+  assert.not.ok(patternMatches(n(`${pattern}.example.com`), n(`${label}.example.com`)));
+  assert.ok(labelMatches(pattern, `${'a'.repeat(62)}b`));
+  assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+});
+
+test('an entry whose key is undefined is skipped, not matched', () => {
+  const keyOf = (entry: string) => (entry === 'broken' ? undefined : n(entry));
+  assert.is(findBestMatch(['broken', '*.icr.io'], n('us.icr.io'), keyOf), '*.icr.io');
 });
 
 test.run();

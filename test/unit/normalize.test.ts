@@ -56,4 +56,18 @@ test('bad input names the problem', () => {
   assert.throws(() => key('[::1'), /invalid IPv6/);
 });
 
+test('DNS limits: a label of at most 63 characters, a name of at most 253, for patterns too', () => {
+  const label63 = 'a'.repeat(63);
+  assert.is(key(`${label63}.example.com`), `${label63}.example.com`);
+  const tooLongLabel = /^invalid hostname in server URL ".*": a label longer than 63 characters$/;
+  assert.throws(() => key(`${label63}b.example.com`), tooLongLabel);
+  assert.throws(() => key(`*${'a*'.repeat(40)}.example.com`), /a label longer than 63 characters/);
+  const name253 = [label63, label63, label63, 'a'.repeat(61)].join('.');
+  assert.is(name253.length, 253);
+  assert.is(key(name253), name253);
+  assert.is(key(`${name253}.`), name253, 'a trailing dot is not counted');
+  assert.throws(() => key(`${name253}a`), /^invalid hostname in server URL ".{100}…": longer than 253 characters$/);
+  assert.throws(() => key(`*${'.*'.repeat(200_000)}`), /longer than 253 characters/, 'a 400 KB pattern');
+});
+
 test.run();

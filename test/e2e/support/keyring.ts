@@ -18,6 +18,8 @@ export interface KeyringItem { path: string; attributes: Record<string, string> 
 
 export interface Keyring {
   address: string;
+  /** The gnome-keyring-daemon's PID: a test may freeze it (SIGSTOP) to play a hung Secret Service. */
+  daemonPid: number;
   /** Every item whose attribute service=<service> (default lanyard), with all its attributes. */
   items(service?: string): Promise<KeyringItem[]>;
   /** The secret of the item with exactly these attributes (secret-tool lookup), or null. */
@@ -88,6 +90,7 @@ export async function startKeyring(sb: Sandbox): Promise<Keyring> {
     const gdbus = (args: string[]) => runOk('gdbus', ['call', '--session', '--dest', 'org.freedesktop.secrets', ...args], { env });
     return {
       address,
+      daemonPid: gk.pid!,
       stop,
       async items(service = 'lanyard') {
         const search = await gdbus(['--object-path', '/org/freedesktop/secrets', '--method', 'org.freedesktop.Secret.Service.SearchItems', JSON.stringify({ service })]);
