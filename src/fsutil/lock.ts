@@ -7,12 +7,14 @@
 // Only regular files are locks: anything else at the path (a dangling symlink, a FIFO)
 // is debris, removed at once without following or opening it; a directory is reported.
 import {
-  constants, fstatSync, linkSync, lstatSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeSync,
+  constants, fstatSync, linkSync, lstatSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeFileSync,
+  writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cannotWrite, ensurePrivateDir } from './atomic-write.js';
 import { isAlive } from './process-alive.js';
+import { sweepAbandonedTempFiles } from './temp-files.js';
 import { UserError } from '../errors.js';
 
 /** The lock file could not be created at all (full disk, read-only file system): nobody holds it. */
@@ -28,7 +30,8 @@ interface Owner {
   token: string;
 }
 
-function tryCreate(lockPath: string, owner: Owner): boolean {
+/** The old way, for file systems without hard links: the lock is empty for a moment after it appears. */
+function tryCreateInPlace(lockPath: string, owner: Owner): boolean {
   let fd: number;
   try {
     fd = openSync(lockPath, 'wx', 0o600);
@@ -46,6 +49,28 @@ function tryCreate(lockPath: string, owner: Owner): boolean {
     closeSync(fd);
   }
   return true;
+}
+
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * The lock appears with its owner already in it (a hard link to a finished file), so a waiter never
+ * finds it empty and, if the owner was descheduled for a while on a busy machine, takes it for debris.
+ */
+function tryCreate(lockPath: string, owner: Owner): boolean {
+  const content = join(dirname(lockPath), `.${basename(lockPath)}.${owner.pid}.${owner.token}.tmp`);
+  try {
+    writeFileSync(content, `${owner.pid} ${owner.token}\n`, { flag: 'wx', mode: 0o600 });
+    linkSync(content, lockPath);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (NO_HARD_LINKS.has(code)) return tryCreateInPlace(lockPath, owner);
+    throw new LockUnavailableError(cannotWrite(lockPath, error).message);
+  } finally {
+    try { unlinkSync(content); } catch { /* never written */ }
+  }
 }
 
 // Never follows a symlink, never blocks on a FIFO put in the lock's place.
@@ -126,6 +151,7 @@ export async function withLock<T>(lockPath: string, action: () => Promise<T> | T
   } catch (error) {
     throw error instanceof UserError ? new LockUnavailableError(error.message) : error;
   }
+  sweepAbandonedTempFiles(lockPath); // content files of lock takers killed before they linked them
   const me: Owner = { pid: process.pid, token: randomBytes(8).toString('hex') };
   const deadline = Date.now() + timeoutMs;
   while (!tryCreate(lockPath, me)) {

@@ -137,4 +137,29 @@ test('atomic writes leave no temp files and set the mode', () => {
   assert.equal(readdirSync(join(dir, 'sub')), ['f.json']);
 });
 
+test('a lock is never seen without its owner (a slow taker is not mistaken for debris)', async () => {
+  // Another process takes and releases the lock as fast as it can; this one looks at the lock file
+  // meanwhile. An empty lock file would be judged debris after a second by a waiter on a busy machine.
+  const lock = join(dir, 'never-empty.lock');
+  const source = `import { withLock } from ${JSON.stringify(join(process.cwd(), 'src/fsutil/lock.ts'))};
+    const until = Date.now() + 2500;
+    while (Date.now() < until) await withLock(${JSON.stringify(lock)}, () => undefined);`;
+  const taker = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], { stdio: 'inherit' });
+  const exited = new Promise((resolve) => taker.once('exit', resolve));
+  let seen = 0;
+  let empty = 0;
+  const until = Date.now() + 3000;
+  while (Date.now() < until && taker.exitCode === null) {
+    try {
+      const content = readFileSync(lock, 'utf8');
+      seen += 1;
+      if (content === '') empty += 1;
+    } catch { /* not held at this instant */ }
+  }
+  await exited;
+  assert.ok(seen > 50, `the lock was observed while held (${seen} times)`);
+  assert.is(empty, 0, `the lock was seen empty ${empty} of ${seen} times`);
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith('.never-empty.lock.')), [], 'no content file left behind');
+});
+
 test.run();
