@@ -2,10 +2,11 @@
 // token cache when fresh; otherwise one process (per entry, across processes) does the
 // exchange under a lock while the others wait and then read its result. A failure is
 // recorded too, so waiters share it instead of each asking the service again.
-import { UserError } from '../errors.js';
+import { CredentialsNotFoundError, UserError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { LockUnavailableError, withLock } from '../fsutil/lock.js';
 import { log } from '../log.js';
+import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS, loadProvider } from '../providers/index.js';
 import { passThrough, type IssuedCredential } from '../providers/provider.js';
@@ -137,6 +138,9 @@ async function refreshUnderLock(entry: MappingEntry, fingerprint: string, starte
         throw failureToError(entry, failure.message);
       }
     }
+    // A logout while we waited for the lock: an exchange now would cache a token for a login that is gone
+    // (an env-store secret outlives its entry).
+    if (!readMapping().entries.some((e) => e.server === entry.server)) throw new CredentialsNotFoundError();
     return exchange(entry, record, options.retry);
   };
   return withLock(`${cacheFileFor(entry.server)}.lock`, decide, LOCK_WAIT_MS).catch((error: unknown) => {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import * as iamFixture from '../fixtures/iam.js';
 import { createSandbox, type Sandbox } from './support/sandbox.js';
 import { startKeyring, type Keyring } from './support/keyring.js';
-import { erase, startHelper, store } from './support/helper.js';
+import { erase, NOT_FOUND, runHelper, startHelper, store } from './support/helper.js';
 import { assertSilentOk } from './support/asserts.js';
 import { describe } from './support/run.js';
 import { cacheRecord, fileStoreSandbox, getWith, loginIam, sleep } from './support/exchange-env.js';
@@ -137,6 +137,38 @@ test('logout during an in-flight token exchange leaves no live token in the cach
     assert.is(iam!.counts.issued, issued + 1, 'the exchange completed');
     const record = cacheRecord(iamBox, server);
     assert.not.ok(record?.token, `a live token (expiring ${record?.token?.expiresAt}) stayed cached after logout`);
+  } finally {
+    iam!.faults.latencyMs = 0;
+  }
+});
+
+test('[env store] a get queued behind an in-flight exchange does not exchange again after the logout', async () => {
+  // The secret stays in the environment after a logout, so only the mapping can tell the queued get it is gone.
+  const env = { ...iamBox.env, LEFTOVERS_KEY: APIKEY };
+  const server = 'queued.icr.io';
+  const r = await runHelper(['login', server, '-u', 'iamapikey', '--iam-endpoint', iam!.url, '--secret-env', 'LEFTOVERS_KEY'],
+    { env });
+  assert.is(r.code, 0, describe(r));
+  iam!.faults.latencyMs = 1500;
+  try {
+    // Several gets queue behind the exchange and race the erase for the entry's lock: each one that
+    // takes it after the erase must not exchange again. Two rounds make missing that all but impossible.
+    for (let round = 0; round < 2; round++) {
+      if (round > 0) assert.is((await runHelper(['login', server, '-u', 'iamapikey', '--iam-endpoint', iam!.url,
+        '--secret-env', 'LEFTOVERS_KEY'], { env })).code, 0, 'login again');
+      const { total, issued } = iam!.counts;
+      const first = getWith(env, server);
+      const deadline = Date.now() + 5000;
+      while (iam!.counts.total === total && Date.now() < deadline) await sleep(20); // the first get is exchanging
+      const queued = Array.from({ length: 6 }, () => getWith(env, server)); // they wait for the entry's lock
+      await sleep(300);
+      assertSilentOk(await erase(env, server), 'erase while one get exchanges and others wait');
+      const [a, ...rest] = await Promise.all([first, ...queued]);
+      assert.is(a.code, 0, `the exchanging get answers\n${describe(a)}`);
+      for (const b of rest) assert.ok(b.code === 0 || b.stdout.trim() === NOT_FOUND, `a queued get\n${describe(b)}`);
+      assert.is(iam!.counts.issued, issued + 1, `round ${round}: no second exchange for a login that is gone`);
+      assert.not.ok(cacheRecord(iamBox, server)?.token, 'no live token cached after logout');
+    }
   } finally {
     iam!.faults.latencyMs = 0;
   }
