@@ -4,7 +4,7 @@
 // that authenticates and then goes silent blocks it for 25 s (Hello). Doing the same
 // handshake here first, asynchronously, turns both into a bounded, named failure.
 // (Once connected, the addon gives every call to the Secret Service 2 s.)
-import { createConnection } from 'node:net';
+import { connectUnixSocket, unreliableTarget, type UnixSocket } from './unix-socket.js';
 
 export type BusCheck =
   | { state: 'answers' }
@@ -67,25 +67,37 @@ export function checkSessionBus(address: string | undefined, timeoutMs: number):
   return new Promise((resolve) => {
     let stage = 'authentication';
     let received = '';
-    const socket = createConnection({ path: socketPath });
+    let socket: UnixSocket | undefined;
+    let settled = false;
     const finish = (check: BusCheck) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      socket?.destroy();
       resolve(check);
     };
     const timer = setTimeout(() => finish({ state: 'silent', stage }), timeoutMs);
-    socket.on('connect', () => socket.write(`\0AUTH EXTERNAL ${uid}\r\n`));
-    socket.on('data', (chunk) => {
-      if (stage === 'Hello') return finish({ state: 'answers' });
-      received += chunk.toString('latin1');
-      if (!received.includes('\r\n')) return;
-      // Any answer to AUTH shows the bus is alive; a refusal is libdbus's to report.
-      if (!received.startsWith('OK ')) return finish({ state: 'answers' });
-      stage = 'Hello';
-      socket.write(Buffer.concat([Buffer.from('BEGIN\r\n', 'latin1'), helloMessage()]));
+    void connectUnixSocket(socketPath, {
+      open: (opened) => {
+        socket = opened;
+        opened.write(`\0AUTH EXTERNAL ${uid}\r\n`);
+      },
+      data: (chunk) => {
+        if (stage === 'Hello') return finish({ state: 'answers' });
+        received += chunk.toString('latin1');
+        if (!received.includes('\r\n')) return;
+        // Any answer to AUTH shows the bus is alive; a refusal is libdbus's to report.
+        if (!received.startsWith('OK ')) return finish({ state: 'answers' });
+        stage = 'Hello';
+        socket?.write(Buffer.concat([Buffer.from('BEGIN\r\n', 'latin1'), helloMessage()]));
+      },
+      // Where our connect may fail though libdbus's would not, libdbus decides (without a deadline).
+      error: (code, message) => finish(unreliableTarget(socketPath) ? { state: 'unchecked' }
+        : { state: 'unreachable', seen: SOCKET_ERRORS[code ?? ''] ?? message }),
+      close: () => finish({ state: 'unreachable', seen: `connection closed during ${stage}` }),
+    }).then((opened) => {
+      socket = opened;
+      if (settled) opened.destroy();
     });
-    socket.on('error', (error: NodeJS.ErrnoException) =>
-      finish({ state: 'unreachable', seen: SOCKET_ERRORS[error.code ?? ''] ?? error.message }));
-    socket.on('close', () => finish({ state: 'unreachable', seen: `connection closed during ${stage}` }));
   });
 }

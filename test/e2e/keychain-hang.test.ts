@@ -68,6 +68,22 @@ for (const [fault, expected] of hungBuses) {
   });
 }
 
+test('a real keyring on an abstract-socket bus works: the check, which cannot reach it, steps aside', async () => {
+  // Neither Bun's sockets nor its node:net reach abstract sockets; libdbus does. Refusing such a bus
+  // as unreachable would lock out every desktop whose session bus is abstract.
+  const box = createSandbox('keychain-abstract');
+  const abstractKeyring = await startKeyring(box, { abstract: true });
+  try {
+    assert.match(box.env.DBUS_SESSION_BUS_ADDRESS!, /^unix:abstract=/);
+    const env = { ...box.env, LANYARD_STORE: 'keychain' };
+    assertSilentOk(await store(env, creds), 'store over an abstract bus');
+    assertCreds(await get(env, SERVER), creds, 'get over an abstract bus');
+  } finally {
+    await abstractKeyring.stop();
+    box.cleanup();
+  }
+});
+
 test('a bus that drops the connection is "no Secret Service", saying what was seen', async () => {
   const bus = await startWedgedBus(sb, 'drop');
   try {

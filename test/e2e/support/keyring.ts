@@ -39,7 +39,8 @@ function parseStringDict(text: string): Record<string, string> {
   return out;
 }
 
-export async function startKeyring(sb: Sandbox): Promise<Keyring> {
+/** `abstract`: the bus listens on a Linux abstract socket (`unix:abstract=…`, as dbus-launch's default gives). */
+export async function startKeyring(sb: Sandbox, options: { abstract?: boolean } = {}): Promise<Keyring> {
   const dir = sb.dir('keyring');
   const home = join(dir, 'home');
   const runDir = join(dir, 'run');
@@ -47,7 +48,7 @@ export async function startKeyring(sb: Sandbox): Promise<Keyring> {
   mkdirSync(runDir, { recursive: true });
   chmodSync(runDir, 0o700);
   const socket = join(runDir, 'bus');
-  const address = `unix:path=${socket}`;
+  const address = options.abstract ? `unix:abstract=lanyard-e2e-${process.pid}-${Date.now()}` : `unix:path=${socket}`;
   const baseEnv: NodeJS.ProcessEnv = { PATH: sb.env.PATH, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_RUNTIME_DIR: runDir, XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') };
 
   const bus: ChildProcess = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=${address}`], { env: baseEnv, stdio: 'ignore' });
@@ -55,9 +56,14 @@ export async function startKeyring(sb: Sandbox): Promise<Keyring> {
   const children: ChildProcess[] = [bus];
   const stop = async () => { for (const c of children.reverse()) await stopChild(c); };
   try {
-    for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(20);
-    if (!existsSync(socket)) throw new Error('dbus-daemon did not create its socket');
     const env = { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: address };
+    const listening = async () => (options.abstract
+      ? (await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/', 'org.freedesktop.DBus.ListNames'],
+        { env, timeoutMs: 5000 })).code === 0
+      : existsSync(socket));
+    let up = false;
+    for (let i = 0; i < 100 && !(up = await listening()); i++) await sleep(20);
+    if (!up) throw new Error('dbus-daemon did not start listening');
     const logFd = openSync(join(dir, 'gnome-keyring.log'), 'a');
     const gk: ChildProcess = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', logFd, logFd] });
     closeSync(logFd);
