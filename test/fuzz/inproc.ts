@@ -234,9 +234,10 @@ function oneLabelProperty(): Property<[string, string, string]> {
 }
 
 /** Patterns with many `*` against labels that almost match: a backtracking matcher takes seconds. */
+// Sizes stay within 8 stars x 34 characters, where today's regex takes up to ~1 s rather than minutes.
 const adversarialMatch = fc.tuple(
-  fc.array(fc.stringMatching(/^[ab]{1,2}$/), { minLength: 3, maxLength: 8 }), fc.constantFrom('', 'c', 'b'), fc.integer({ min: 10, max: 36 }),
-).map(([parts, end, n]) => ({ pattern: `${parts.map((p) => `*${p}`).join('')}*${end}.x`, target: `${'a'.repeat(n - 1)}b.x` }));
+  fc.integer({ min: 4, max: 8 }).chain((n) => fc.array(fc.constantFrom('a', 'a', 'a', 'aa', 'b'), { minLength: n, maxLength: n })), fc.constantFrom('c', 'c', 'b', ''), fc.integer({ min: 16, max: 34 }),
+).map(([parts, end, n]) => ({ pattern: `${parts.map((p) => `*${p}`).join('')}${end}.x`, target: `${'a'.repeat(n)}.x` }));
 
 function matcherTimeProperty(): Property<{ pattern: string; target: string }> {
   const timed = (pattern: ServerKey, target: ServerKey) => {
@@ -251,7 +252,8 @@ function matcherTimeProperty(): Property<{ pattern: string; target: string }> {
       const p = normalizedOrUndefined(pattern);
       const t = normalizedOrUndefined(target);
       if (!p || !t) return [];
-      const ms = Math.min(timed(p, t), timed(p, t)); // the lesser of two: a GC pause is not a finding
+      const first = timed(p, t);
+      const ms = first > MATCH_BUDGET_MS ? Math.min(first, timed(p, t)) : first; // the lesser of two: a GC pause is not a finding
       return ms > MATCH_BUDGET_MS ? [{ invariant: `one call takes over ${MATCH_BUDGET_MS} ms (backtracking)`, detail: `${ms.toFixed(0)} ms` }] : [];
     },
     reproduce: ({ pattern, target }) => `findBestMatch([normalizeServer(${show(pattern)})], normalizeServer(${show(target)}), k => k)`,

@@ -15,6 +15,11 @@ export interface Violation {
   reproducer: string;
 }
 
+/** Writes long repetitions as ⟨"unit"×count⟩, so that a 1 MiB reproducer stays exact and readable. */
+export function compactRuns(text: string): string {
+  return text.replace(/(.{1,10}?)\1{15,}/gs, (run: string, unit: string) => `⟨${JSON.stringify(unit)}×${run.length / unit.length}⟩`);
+}
+
 interface ViolationClass {
   first: Violation;
   hits: number;
@@ -54,8 +59,8 @@ export class ViolationLog {
   report(): string {
     return [...this.classes.values()].map(({ first: v, hits }, i) => [
       `#${i + 1} [${v.layer}] ${v.target}: ${v.invariant} (${hits} input${hits === 1 ? '' : 's'}; input class ${v.inputClass})`,
-      `   ${v.detail}`,
-      `   reproducer: ${v.reproducer}`,
+      `   ${compactRuns(v.detail)}`,
+      `   reproducer: ${compactRuns(v.reproducer)}`,
     ].join('\n')).join('\n');
   }
 }
