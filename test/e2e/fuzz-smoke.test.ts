@@ -11,7 +11,10 @@ import { runFuzz } from '../fuzz/main.js';
 const FIXED_SEED = 20_250_801;
 const INPUTS_PER_SEED = 1_000;
 
-for (const [label, seed] of [['fixed', FIXED_SEED], ['random', randomInt(2 ** 31 - 1)]] as const) {
+for (const [label, seed] of [
+  ['fixed', FIXED_SEED],
+  ['random', randomInt(2 ** 31 - 1)],
+] as const) {
   test(`fuzz: ${INPUTS_PER_SEED} inputs, ${label} seed ${seed}, no invariant broken`, async () => {
     const lines: string[] = [];
     const { log, inproc, process } = await runFuzz(

@@ -3,13 +3,24 @@
 // a host of their own (`c<index>.fuzz-life.test`), so concurrent cases never disturb each other.
 import fc from 'fast-check';
 import {
-  PROTOTYPE_NAMES, imageReference, jwtLike, kubeletRequest, nastyText, serverURL, storeBody, storeText,
+  PROTOTYPE_NAMES,
+  imageReference,
+  jwtLike,
+  kubeletRequest,
+  nastyText,
+  serverURL,
+  storeBody,
+  storeText,
 } from './arbitraries.js';
 import { SECRET_MARKER } from './checks.js';
 
 const MiB = 1024 * 1024;
 
-export interface Creds { ServerURL: string; Username: string; Secret: string }
+export interface Creds {
+  ServerURL: string;
+  Username: string;
+  Secret: string;
+}
 
 /** What one run must answer, beyond the invariants every run is checked against. */
 export type Expect =
@@ -39,36 +50,84 @@ const PROTOCOL_VERBS = ['store', 'get', 'erase', 'list'];
 const secretFor = (index: number) => nastyText(10).map((noise) => `${noise}${SECRET_MARKER}${index}x${noise}`);
 
 /** Printable, non-blank text: a username any helper must accept. */
-const username = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((u) => u.trim() !== '' && !['iamapikey', 'iamrefresh', '<token>'].includes(u));
+const username = fc
+  .string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
+  .filter((u) => u.trim() !== '' && !['iamapikey', 'iamrefresh', '<token>'].includes(u));
 
 /** Spellings of one host that are all the same login (README "Host names"). */
-const spelling = (host: string) => fc.tuple(fc.constantFrom('', 'https://', 'http://', 'HTTPS://'), fc.boolean(), fc.constantFrom('', '/', '/v2/x', '?q=1'), fc.constantFrom('', ' ', '\n'))
-  .map(([scheme, upper, path, space]) => `${space}${scheme}${upper ? host.toUpperCase() : host}${path}${space}`);
+const spelling = (host: string) =>
+  fc
+    .tuple(
+      fc.constantFrom('', 'https://', 'http://', 'HTTPS://'),
+      fc.boolean(),
+      fc.constantFrom('', '/', '/v2/x', '?q=1'),
+      fc.constantFrom('', ' ', '\n'),
+    )
+    .map(([scheme, upper, path, space]) => `${space}${scheme}${upper ? host.toUpperCase() : host}${path}${space}`);
 
-const storeStep = (creds: Creds): Step => ({ args: ['store'], stdin: JSON.stringify(creds), expect: { kind: 'stored' }, stopIfRefused: true });
+const storeStep = (creds: Creds): Step => ({
+  args: ['store'],
+  stdin: JSON.stringify(creds),
+  expect: { kind: 'stored' },
+  stopIfRefused: true,
+});
 
 /** store, get under another spelling, list, kubelet, erase, get: the whole life of one login. */
 function lifecycle(index: number, withSurrogate: boolean): fc.Arbitrary<Case> {
   const host = `c${index}.fuzz-life.test`;
-  return fc.tuple(fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: undefined }), username, secretFor(index), nastyText(4), fc.nat(2))
+  return fc
+    .tuple(
+      fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: undefined }),
+      username,
+      secretFor(index),
+      nastyText(4),
+      fc.nat(2),
+    )
     .chain(([port, user, secret, surrogateNoise, where]) => {
       const hostPort = port === undefined ? host : `${host}:${port}`;
-      return fc.tuple(spelling(hostPort), spelling(hostPort), fc.boolean()).map(([storeURL, getURL, viaKubelet]): Case => {
-        const values = [storeURL, user, secret];
-        // A high surrogate before '!' is always lone: issue 8 wants it refused at store, not stored mangled.
-        if (withSurrogate) values[where] = `${values[where].trimEnd()}\ud83d!${surrogateNoise}`;
-        const creds: Creds = { ServerURL: values[0], Username: values[1], Secret: values[2] };
-        const steps: Step[] = [withSurrogate ? { ...storeStep(creds), expect: { kind: 'refused' } } : storeStep(creds)];
-        steps.push(
-          { args: ['get'], stdin: getURL, expect: { kind: 'creds', creds: { ServerURL: getURL.trim(), Username: creds.Username, Secret: creds.Secret } } },
-          { args: ['list'], stdin: '', expect: { kind: 'listed', serverURL: creds.ServerURL.trim(), username: creds.Username } },
-        );
-        if (viaKubelet) {
-          steps.push({ args: ['kubelet'], stdin: kubeletJSON(`${hostPort}/ns/app:1`), expect: { kind: 'kubelet-auth', username: creds.Username, password: creds.Secret } });
-        }
-        steps.push({ args: ['erase'], stdin: getURL, expect: { kind: 'silent' } }, { args: ['get'], stdin: storeURL, expect: { kind: 'not-secret', secret: creds.Secret } });
-        return { inputClass: withSurrogate ? 'login life cycle with a lone surrogate' : 'login life cycle (store/get/list/kubelet/erase)', steps };
-      });
+      return fc
+        .tuple(spelling(hostPort), spelling(hostPort), fc.boolean())
+        .map(([storeURL, getURL, viaKubelet]): Case => {
+          const values = [storeURL, user, secret];
+          // A high surrogate before '!' is always lone: issue 8 wants it refused at store, not stored mangled.
+          if (withSurrogate) values[where] = `${values[where].trimEnd()}\ud83d!${surrogateNoise}`;
+          const creds: Creds = { ServerURL: values[0], Username: values[1], Secret: values[2] };
+          const steps: Step[] = [
+            withSurrogate ? { ...storeStep(creds), expect: { kind: 'refused' } } : storeStep(creds),
+          ];
+          steps.push(
+            {
+              args: ['get'],
+              stdin: getURL,
+              expect: {
+                kind: 'creds',
+                creds: { ServerURL: getURL.trim(), Username: creds.Username, Secret: creds.Secret },
+              },
+            },
+            {
+              args: ['list'],
+              stdin: '',
+              expect: { kind: 'listed', serverURL: creds.ServerURL.trim(), username: creds.Username },
+            },
+          );
+          if (viaKubelet) {
+            steps.push({
+              args: ['kubelet'],
+              stdin: kubeletJSON(`${hostPort}/ns/app:1`),
+              expect: { kind: 'kubelet-auth', username: creds.Username, password: creds.Secret },
+            });
+          }
+          steps.push(
+            { args: ['erase'], stdin: getURL, expect: { kind: 'silent' } },
+            { args: ['get'], stdin: storeURL, expect: { kind: 'not-secret', secret: creds.Secret } },
+          );
+          return {
+            inputClass: withSurrogate
+              ? 'login life cycle with a lone surrogate'
+              : 'login life cycle (store/get/list/kubelet/erase)',
+            steps,
+          };
+        });
     });
 }
 
@@ -89,7 +148,8 @@ export function prototypeNameCase(name: string, index: number): Case {
 
 export const PROTOTYPE_CASES = PROTOTYPE_NAMES.map((name, i) => prototypeNameCase(name, -1 - i));
 
-export const kubeletJSON = (image: string) => JSON.stringify({ apiVersion: 'credentialprovider.kubelet.k8s.io/v1', kind: 'CredentialProviderRequest', image });
+export const kubeletJSON = (image: string) =>
+  JSON.stringify({ apiVersion: 'credentialprovider.kubelet.k8s.io/v1', kind: 'CredentialProviderRequest', image });
 
 /** An OpenShift-kind login whose token is a JWT with odd claims: get reads its expiry. */
 function openshiftJwt(index: number): fc.Arbitrary<Case> {
@@ -139,39 +199,86 @@ function wildcardBomb(index: number): fc.Arbitrary<Case> {
 
 /** stdin just under, at and over the 1 MiB limit. */
 function hugeInput(index: number): fc.Arbitrary<Case> {
-  return fc.tuple(fc.constantFrom('store', 'get', 'erase', 'kubelet'), fc.integer({ min: -64, max: 64 }), fc.constantFrom('a', 'é', '\u{1f433}')).map(([verb, delta, fill]) => {
-    const size = MiB + delta;
-    const secret = `${SECRET_MARKER}${index}`;
-    const pad = (bytes: number) => fill.repeat(Math.max(0, Math.floor(bytes / Buffer.byteLength(fill))));
-    let stdin: string;
-    if (verb === 'store') {
-      const shell = JSON.stringify({ ServerURL: `c${index}.fuzz-life.test`, Username: 'u', Secret: secret });
-      stdin = `${shell.slice(0, -2)}${pad(size - Buffer.byteLength(shell))}"}`;
-    } else if (verb === 'kubelet') {
-      const shell = kubeletJSON(`c${index}.fuzz-life.test/`);
-      stdin = `${shell.slice(0, -2)}${pad(size - Buffer.byteLength(shell))}"}`;
-    } else {
-      stdin = `${pad(size - 10)}.fuzz.test`;
-    }
-    const steps: Step[] = [{ args: [verb], stdin }];
-    if (verb === 'store') steps.push({ args: ['erase'], stdin: `c${index}.fuzz-life.test`, expect: { kind: 'silent' } });
-    return { inputClass: `stdin near the 1 MiB limit (${verb}, ${delta >= 0 ? '+' : ''}${delta} bytes)`, steps };
-  });
+  return fc
+    .tuple(
+      fc.constantFrom('store', 'get', 'erase', 'kubelet'),
+      fc.integer({ min: -64, max: 64 }),
+      fc.constantFrom('a', 'é', '\u{1f433}'),
+    )
+    .map(([verb, delta, fill]) => {
+      const size = MiB + delta;
+      const secret = `${SECRET_MARKER}${index}`;
+      const pad = (bytes: number) => fill.repeat(Math.max(0, Math.floor(bytes / Buffer.byteLength(fill))));
+      let stdin: string;
+      if (verb === 'store') {
+        const shell = JSON.stringify({ ServerURL: `c${index}.fuzz-life.test`, Username: 'u', Secret: secret });
+        stdin = `${shell.slice(0, -2)}${pad(size - Buffer.byteLength(shell))}"}`;
+      } else if (verb === 'kubelet') {
+        const shell = kubeletJSON(`c${index}.fuzz-life.test/`);
+        stdin = `${shell.slice(0, -2)}${pad(size - Buffer.byteLength(shell))}"}`;
+      } else {
+        stdin = `${pad(size - 10)}.fuzz.test`;
+      }
+      const steps: Step[] = [{ args: [verb], stdin }];
+      if (verb === 'store')
+        steps.push({ args: ['erase'], stdin: `c${index}.fuzz-life.test`, expect: { kind: 'silent' } });
+      return { inputClass: `stdin near the 1 MiB limit (${verb}, ${delta >= 0 ? '+' : ''}${delta} bytes)`, steps };
+    });
 }
 
 /** Raw stdin for a single verb: odd URLs, store bodies, kubelet requests, invalid UTF-8. */
 function singleRun(index: number): fc.Arbitrary<Case> {
   const url = serverURL.filter((u) => !PROTOTYPE_NAMES.includes(u.trim().toLowerCase()));
-  const bytes = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.concat([Buffer.from(b), Buffer.from([0xc3, 0x28, 0xff])]));
-  return fc.oneof(
-    { arbitrary: storeBody(secretFor(index)).map((body) => ({ args: ['store'], stdin: storeText(body), cls: 'store body (odd JSON, fields, prototype keys)' })), weight: 6 },
-    { arbitrary: fc.tuple(fc.constantFrom('get', 'erase'), url).map(([verb, u]) => ({ args: [verb], stdin: u, cls: `${verb} of an odd server URL` })), weight: 6 },
-    { arbitrary: kubeletRequest.map((request) => ({ args: ['kubelet'], stdin: request, cls: 'kubelet request (odd JSON)' })), weight: 4 },
-    { arbitrary: imageReference.map((image) => ({ args: ['kubelet'], stdin: kubeletJSON(image), cls: 'kubelet request for an odd image' })), weight: 2 },
-    { arbitrary: fc.tuple(fc.constantFrom('store', 'get', 'erase', 'kubelet'), bytes).map(([verb, b]) => ({ args: [verb], stdin: b, cls: 'stdin that is not UTF-8' })), weight: 1 },
-    { arbitrary: fc.tuple(fc.constantFrom(...PROTOCOL_VERBS), fc.array(nastyText(8), { minLength: 1, maxLength: 2 }), url).map(([verb, extra, u]) => ({ args: [verb, ...extra], stdin: u, cls: 'protocol verb with extra arguments' })), weight: 1 },
-    { arbitrary: nastyText(20).map((s) => ({ args: ['list'], stdin: s, cls: 'list (stdin ignored)' })), weight: 1 },
-  ).map(({ args, stdin, cls }) => ({ inputClass: cls, steps: [{ args, stdin }] }));
+  const bytes = fc
+    .uint8Array({ maxLength: 40 })
+    .map((b) => Buffer.concat([Buffer.from(b), Buffer.from([0xc3, 0x28, 0xff])]));
+  return fc
+    .oneof(
+      {
+        arbitrary: storeBody(secretFor(index)).map((body) => ({
+          args: ['store'],
+          stdin: storeText(body),
+          cls: 'store body (odd JSON, fields, prototype keys)',
+        })),
+        weight: 6,
+      },
+      {
+        arbitrary: fc
+          .tuple(fc.constantFrom('get', 'erase'), url)
+          .map(([verb, u]) => ({ args: [verb], stdin: u, cls: `${verb} of an odd server URL` })),
+        weight: 6,
+      },
+      {
+        arbitrary: kubeletRequest.map((request) => ({
+          args: ['kubelet'],
+          stdin: request,
+          cls: 'kubelet request (odd JSON)',
+        })),
+        weight: 4,
+      },
+      {
+        arbitrary: imageReference.map((image) => ({
+          args: ['kubelet'],
+          stdin: kubeletJSON(image),
+          cls: 'kubelet request for an odd image',
+        })),
+        weight: 2,
+      },
+      {
+        arbitrary: fc
+          .tuple(fc.constantFrom('store', 'get', 'erase', 'kubelet'), bytes)
+          .map(([verb, b]) => ({ args: [verb], stdin: b, cls: 'stdin that is not UTF-8' })),
+        weight: 1,
+      },
+      {
+        arbitrary: fc
+          .tuple(fc.constantFrom(...PROTOCOL_VERBS), fc.array(nastyText(8), { minLength: 1, maxLength: 2 }), url)
+          .map(([verb, extra, u]) => ({ args: [verb, ...extra], stdin: u, cls: 'protocol verb with extra arguments' })),
+        weight: 1,
+      },
+      { arbitrary: nastyText(20).map((s) => ({ args: ['list'], stdin: s, cls: 'list (stdin ignored)' })), weight: 1 },
+    )
+    .map(({ args, stdin, cls }) => ({ inputClass: cls, steps: [{ args, stdin }] }));
 }
 
 /** The case for input number `index` (deterministic given fast-check's seed). */

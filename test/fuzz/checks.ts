@@ -18,7 +18,8 @@ export function messageProblems(text: string): string[] {
   if (text.trim() === '') problems.push('empty message');
   if (text.length > MAX_MESSAGE_CHARS) problems.push(`message of ${text.length} chars (limit ${MAX_MESSAGE_CHARS})`);
   const control = CONTROL.exec(text);
-  if (control) problems.push(`control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} in message`);
+  if (control)
+    problems.push(`control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} in message`);
   if (/internal error/i.test(text)) problems.push('"internal error" in message');
   return problems;
 }
@@ -31,5 +32,8 @@ export function leakedSecret(text: string, secrets: Iterable<string>): string | 
 
 /** JSON with everything outside printable ASCII escaped: a reproducer must show invisible characters. */
 export function show(value: unknown): string {
-  return (JSON.stringify(value) ?? String(value)).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return (JSON.stringify(value) ?? String(value)).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

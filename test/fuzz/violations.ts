@@ -17,7 +17,10 @@ export interface Violation {
 
 /** Writes long repetitions as ⟨"unit"×count⟩, so that a 1 MiB reproducer stays exact and readable. */
 export function compactRuns(text: string): string {
-  return text.replace(/(.{1,10}?)\1{15,}/gs, (run: string, unit: string) => `⟨${JSON.stringify(unit)}×${run.length / unit.length}⟩`);
+  return text.replace(
+    /(.{1,10}?)\1{15,}/gs,
+    (run: string, unit: string) => `⟨${JSON.stringify(unit)}×${run.length / unit.length}⟩`,
+  );
 }
 
 interface ViolationClass {
@@ -57,10 +60,15 @@ export class ViolationLog {
 
   /** One paragraph per class, smallest reproducer first. */
   report(): string {
-    return [...this.classes.values()].map(({ first: v, hits }, i) => [
-      `#${i + 1} [${v.layer}] ${v.target}: ${v.invariant} (${hits} input${hits === 1 ? '' : 's'}; input class ${v.inputClass})`,
-      `   ${compactRuns(v.detail)}`,
-      `   reproducer: ${compactRuns(v.reproducer)}`,
-    ].join('\n')).join('\n');
+    return [...this.classes.values()]
+      .map(({ first: v, hits }, i) =>
+        [
+          `#${i + 1} [${v.layer}] ${v.target}: ${v.invariant} ` +
+            `(${hits} input${hits === 1 ? '' : 's'}; input class ${v.inputClass})`,
+          `   ${compactRuns(v.detail)}`,
+          `   reproducer: ${compactRuns(v.reproducer)}`,
+        ].join('\n'),
+      )
+      .join('\n');
   }
 }
