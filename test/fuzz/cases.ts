@@ -47,7 +47,11 @@ export interface Case {
 
 const PROTOCOL_VERBS = ['store', 'get', 'erase', 'list'];
 
-const secretFor = (index: number) => nastyText(10).map((noise) => `${noise}${SECRET_MARKER}${index}x${noise}`);
+/** A secret carrying the leak marker; any text around it, or only well-formed text (no lone surrogate). */
+const secretFor = (index: number, wellFormed = false) =>
+  nastyText(10)
+    .filter((noise) => !wellFormed || !/[\ud800-\udfff]/u.test(noise))
+    .map((noise) => `${noise}${SECRET_MARKER}${index}x${noise}`);
 
 /** Printable, non-blank text: a username any helper must accept. */
 const username = fc
@@ -79,7 +83,7 @@ function lifecycle(index: number, withSurrogate: boolean): fc.Arbitrary<Case> {
     .tuple(
       fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: undefined }),
       username,
-      secretFor(index),
+      secretFor(index, true),
       nastyText(4),
       fc.nat(2),
     )
@@ -171,7 +175,7 @@ function openshiftJwt(index: number): fc.Arbitrary<Case> {
 /** An IBM IAM login (exchanged at the IAM stand-in): a key it knows or one it refuses. */
 function iamLogin(index: number, validKey: string): fc.Arbitrary<Case> {
   const host = `c${index}.icr-fuzz.test`;
-  return fc.tuple(fc.boolean(), secretFor(index)).map(([valid, unknownKey]) => ({
+  return fc.tuple(fc.boolean(), secretFor(index, true)).map(([valid, unknownKey]) => ({
     inputClass: 'IBM IAM login (key valid or refused by the stand-in)',
     steps: [
       storeStep({ ServerURL: host, Username: 'iamapikey', Secret: valid ? validKey : unknownKey }),
