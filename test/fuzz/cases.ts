@@ -53,6 +53,9 @@ const secretFor = (index: number, wellFormed = false) =>
     .filter((noise) => !wellFormed || !/[\ud800-\udfff]/u.test(noise))
     .map((noise) => `${noise}${SECRET_MARKER}${index}x${noise}`);
 
+/** An argument as a client could pass it: anything but NUL, which argv cannot hold. */
+const argText = nastyText(8).map((text) => text.replace(/\0/g, ''));
+
 /** Printable, non-blank text: a username any helper must accept. */
 const username = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
@@ -276,7 +279,7 @@ function singleRun(index: number): fc.Arbitrary<Case> {
       },
       {
         arbitrary: fc
-          .tuple(fc.constantFrom(...PROTOCOL_VERBS), fc.array(nastyText(8), { minLength: 1, maxLength: 2 }), url)
+          .tuple(fc.constantFrom(...PROTOCOL_VERBS), fc.array(argText, { minLength: 1, maxLength: 2 }), url)
           .map(([verb, extra, u]) => ({ args: [verb, ...extra], stdin: u, cls: 'protocol verb with extra arguments' })),
         weight: 1,
       },

@@ -80,8 +80,11 @@ export function parseArgs(args: string[]): FuzzOptions {
   return options;
 }
 
-export async function runFuzz(options: FuzzOptions, say: (line: string) => void): Promise<FuzzResult> {
-  const log = new ViolationLog();
+export async function runFuzz(
+  options: FuzzOptions,
+  say: (line: string) => void,
+  log = new ViolationLog(),
+): Promise<FuzzResult> {
   const processInputs =
     options.layer === 'process'
       ? options.inputs
@@ -134,12 +137,23 @@ async function main(): Promise<number> {
     return 2;
   }
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  const { log } = await runFuzz(options, say);
-  say(
-    log.classCount === 0
-      ? `fuzz: 0 violations (seed ${options.seed})`
-      : `fuzz: ${log.classCount} violation classes, ${log.total} hits (seed ${options.seed}):\n${log.report()}`,
-  );
+  const log = new ViolationLog();
+  const summary = () =>
+    say(
+      log.classCount === 0
+        ? `fuzz: 0 violations (seed ${options.seed})`
+        : `fuzz: ${log.classCount} violation classes, ${log.total} hits (seed ${options.seed}):\n${log.report()}`,
+    );
+  // Stopped early (Ctrl-C, a time limit): what was found so far is still worth its reproducers.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`fuzz: stopped by ${signal} before the last input`);
+      summary();
+      process.exit(1);
+    });
+  }
+  await runFuzz(options, say, log);
+  summary();
   return log.classCount === 0 ? 0 : 1;
 }
 
