@@ -24,6 +24,9 @@ export function messageProblems(text: string): string[] {
   return problems;
 }
 
+/** A message problem without its numbers and code points: one class for every control character, every length. */
+export const problemClass = (problem: string) => problem.replace(/U\+[0-9a-f]{4}/g, 'U+XXXX').replace(/\d+/g, 'N');
+
 /** The first secret of `secrets` (at least 4 chars long) that occurs in `text`. */
 export function leakedSecret(text: string, secrets: Iterable<string>): string | undefined {
   for (const secret of secrets) if (secret.length >= 4 && text.includes(secret)) return secret;

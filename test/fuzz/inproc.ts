@@ -27,7 +27,7 @@ import {
   WELL_KNOWN_HOSTS,
   type StoreBody,
 } from './arbitraries.js';
-import { SECRET_MARKER, leakedSecret, messageProblems, show } from './checks.js';
+import { SECRET_MARKER, leakedSecret, messageProblems, problemClass, show } from './checks.js';
 import type { ViolationLog } from './violations.js';
 
 interface Problem {
@@ -73,7 +73,7 @@ function refusal<T>(action: () => T, secrets: string[] = []): { value?: T; probl
       };
     }
     const problems = messageProblems(error.message).map((p) => ({
-      invariant: `bad error message (${p.replace(/\d+/g, 'N')})`,
+      invariant: `bad error message (${problemClass(p)})`,
       detail: `${p}: ${JSON.stringify(error.message.slice(0, 200))}`,
     }));
     const leaked = leakedSecret(error.message, secrets);

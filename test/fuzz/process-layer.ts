@@ -10,7 +10,7 @@ import { BIN } from '../e2e/support/paths.js';
 import { run, type RunResult } from '../e2e/support/run.js';
 import { start as startIam, type IamHandle } from '../fixtures/iam.js';
 import { caseFor, kubeletJSON, PROTOTYPE_CASES, type Case, type Creds, type Step } from './cases.js';
-import { HANG_MS, SECRET_MARKER, messageProblems, show } from './checks.js';
+import { HANG_MS, SECRET_MARKER, messageProblems, problemClass, show } from './checks.js';
 import { deriveSeed } from './inproc.js';
 import type { ViolationLog } from './violations.js';
 
@@ -95,7 +95,7 @@ function runProblems(step: Step, r: RunResult): Problem[] {
       for (const p of messageProblems(errorText.replace(/\n$/, '')))
         if (!p.includes('internal error'))
           problems.push({
-            invariant: `bad error line (${p.replace(/\d+/g, 'N')})`,
+            invariant: `bad error line (${problemClass(p)})`,
             detail: `${p}: ${show(errorText.slice(0, 200))}`,
           });
     if (kubelet && r.stdout !== '')
