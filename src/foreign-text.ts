@@ -47,6 +47,11 @@ export function foreignText(text: string, maxChars = FOREIGN_TEXT_MAX_CHARS): st
   return `${cut}… (${safe.length - cut.length} more characters)`;
 }
 
+/** A name someone else gave (a server URL, a key, an image), quoted for a message: escaped, and cut at `maxChars`. */
+export function quoted(text: string, maxChars = 100): string {
+  return escapeControls(JSON.stringify(text.length > maxChars ? `${text.slice(0, maxChars)}…` : text));
+}
+
 /** The start of a body that is not the expected JSON (e.g. a gateway's HTML page), as one short line. */
 export function bodyExcerpt(body: string): string {
   return foreignText(body.slice(0, 120).replace(/\s+/g, ' ').trim(), 120) || 'no details';

@@ -4,6 +4,7 @@
 // Objects are built without a prototype, so keys such as `__proto__` or `constructor`
 // (registry names, secret ids: user text) are plain data, never inherited members.
 import { UserError } from './errors.js';
+import { quoted } from './foreign-text.js';
 
 /** Input that does not have the expected shape; the message names the source and the field. */
 export class InvalidInputError extends UserError {
@@ -42,7 +43,7 @@ function kindOf(value: unknown): string {
 function shown(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (typeof value !== 'string') return kindOf(value);
-  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  return quoted(value, 60);
 }
 
 /** A foreign key as it appears in a field path: short, and quoted unless it is a plain name. */

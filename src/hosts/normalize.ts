@@ -4,6 +4,7 @@
 // (default ports dropped), path and query ignored, IPv6 literals bracketed.
 import { isIPv6 } from 'node:net';
 import { UserError } from '../errors.js';
+import { quoted } from '../foreign-text.js';
 import { DOCKER_HUB_KEY, dockerHubOAuthKey, isDockerHubHost } from './dockerhub.js';
 
 export interface ServerKey {
@@ -17,9 +18,7 @@ export interface ServerKey {
 const DEFAULT_PORTS: Record<string, string> = { https: '443', http: '80' };
 const LABEL = /^(?:[a-z0-9_*](?:[a-z0-9_*-]*[a-z0-9_*])?)$/;
 
-function show(input: string): string {
-  return JSON.stringify(input.length > 100 ? `${input.slice(0, 100)}…` : input);
-}
+const show = (input: string) => quoted(input);
 
 function splitScheme(input: string): { scheme: string | undefined; rest: string } {
   const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(input);

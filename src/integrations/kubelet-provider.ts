@@ -3,6 +3,7 @@
 // binary serves it as `docker-credential-lanyard kubelet` or under a provider name
 // (a symlink or copy whose name contains "credential-provider" or "kubelet").
 import { CredentialsNotFoundError, UserError } from '../errors.js';
+import { quoted } from '../foreign-text.js';
 import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { credentialFor, type Answer } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
@@ -38,7 +39,7 @@ export function parseRequest(input: string): { apiVersion: string; image: string
   const request = Field.root(REQUEST, parsed);
   const apiVersion = request.member('apiVersion').string();
   if (!API_VERSIONS.has(apiVersion)) {
-    const shown = JSON.stringify(apiVersion.slice(0, 80));
+    const shown = quoted(apiVersion, 80);
     throw request.member('apiVersion').invalid(`${shown} is not supported: expected ${V1}`);
   }
   request.member('kind').equal('CredentialProviderRequest');
