@@ -202,7 +202,8 @@ test('a damaged entry keeps its secret through later writes: it can be repaired'
   assertSilentOk(await store(env, creds(server, 'pw-repairable')), 'store');
   const mapping = JSON.parse(readFileSync(sb.mappingFile, 'utf8')) as { entries: Record<string, unknown>[] };
   const stored = mapping.entries.find((e) => e.server === server)!;
-  writeMapping(mapping.entries.map((e) => (e === stored ? { ...e, kind: 'no-such-kind' } : e))); // a hand-edit gone wrong
+  // A hand-edit gone wrong:
+  writeMapping(mapping.entries.map((e) => (e === stored ? { ...e, kind: 'no-such-kind' } : e)));
   // Writes sweep the secrets that no entry names; the damaged entry still names its own.
   assertSilentOk(await store(env, creds('another-write.test', 'pw-another')), 'a later store');
   assertSilentOk(await runHelper(['erase'], { env, stdin: 'another-write.test' }), 'a later erase');

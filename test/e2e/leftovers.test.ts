@@ -146,16 +146,15 @@ test('[env store] a get queued behind an in-flight exchange does not exchange ag
   // The secret stays in the environment after a logout, so only the mapping can tell the queued get it is gone.
   const env = { ...iamBox.env, LEFTOVERS_KEY: APIKEY };
   const server = 'queued.icr.io';
-  const r = await runHelper(['login', server, '-u', 'iamapikey', '--iam-endpoint', iam!.url, '--secret-env', 'LEFTOVERS_KEY'],
-    { env });
+  const loginArgs = ['login', server, '-u', 'iamapikey', '--iam-endpoint', iam!.url, '--secret-env', 'LEFTOVERS_KEY'];
+  const r = await runHelper(loginArgs, { env });
   assert.is(r.code, 0, describe(r));
   iam!.faults.latencyMs = 1500;
   try {
     // Several gets queue behind the exchange and race the erase for the entry's lock: each one that
     // takes it after the erase must not exchange again. Two rounds make missing that all but impossible.
     for (let round = 0; round < 2; round++) {
-      if (round > 0) assert.is((await runHelper(['login', server, '-u', 'iamapikey', '--iam-endpoint', iam!.url,
-        '--secret-env', 'LEFTOVERS_KEY'], { env })).code, 0, 'login again');
+      if (round > 0) assert.is((await runHelper(loginArgs, { env })).code, 0, 'login again');
       const { total, issued } = iam!.counts;
       const first = getWith(env, server);
       const deadline = Date.now() + 5000;

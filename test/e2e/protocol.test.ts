@@ -201,7 +201,8 @@ for (const mode of MODES) {
     const secret = unique('lower');
     const body = JSON.stringify({ serverurl: 'lowercase.example.test', username: 'lower', secret });
     assertSilentOk(await runHelper(['store'], { env, stdin: body }), 'store with lower-case keys');
-    assertCreds(await get(env, 'lowercase.example.test'), { ServerURL: 'lowercase.example.test', Username: 'lower', Secret: secret }, 'get');
+    const expected = { ServerURL: 'lowercase.example.test', Username: 'lower', Secret: secret };
+    assertCreds(await get(env, 'lowercase.example.test'), expected, 'get');
     assertSilentOk(await erase(env, 'lowercase.example.test'), 'erase');
   });
 
@@ -212,7 +213,9 @@ for (const mode of MODES) {
     const env = envOf(mode);
     const kept = { ServerURL: 'kept.example.test', Username: 'keeper', Secret: unique('kept') };
     assertSilentOk(await store(env, kept), 'store kept');
-    for (const attempt of ['first', 'second']) assertSilentOk(await erase(env, 'never-stored.example.test'), `${attempt} erase`);
+    for (const attempt of ['first', 'second']) {
+      assertSilentOk(await erase(env, 'never-stored.example.test'), `${attempt} erase`);
+    }
     assertCreds(await get(env, kept.ServerURL), kept, 'the other login stays');
     assertSilentOk(await erase(env, kept.ServerURL), 'erase kept');
     assertSilentOk(await erase(env, kept.ServerURL), 'erase kept again');

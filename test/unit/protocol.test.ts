@@ -9,11 +9,13 @@ test('store request: valid, extra fields ignored, ServerURL trimmed, empty Secre
 });
 
 test('store request: keys in any case, as Go helpers decode them; the exact-case key wins', () => {
-  assert.equal(parseStoreRequest('{"serverurl":"a","username":"u","secret":"s"}'), { ServerURL: 'a', Username: 'u', Secret: 's' });
-  assert.equal(parseStoreRequest('{"SERVERURL":"a","UserName":"u","SECRET":"s"}'), { ServerURL: 'a', Username: 'u', Secret: 's' });
+  const expected = { ServerURL: 'a', Username: 'u', Secret: 's' };
+  assert.equal(parseStoreRequest('{"serverurl":"a","username":"u","secret":"s"}'), expected);
+  assert.equal(parseStoreRequest('{"SERVERURL":"a","UserName":"u","SECRET":"s"}'), expected);
   assert.equal(parseStoreRequest('{"serverurl":"lower","ServerURL":"exact","Username":"u","secret":"s"}'),
     { ServerURL: 'exact', Username: 'u', Secret: 's' });
-  assert.throws(() => parseStoreRequest('{"serverurl":"a","username":"u","secret":7}'), (e: Error) => /Secret must be a string/.test(e.message));
+  assert.throws(() => parseStoreRequest('{"serverurl":"a","username":"u","secret":7}'),
+    (e: Error) => /Secret must be a string/.test(e.message));
 });
 
 test('store request: the exact texts clients match on', () => {

@@ -58,8 +58,8 @@ export async function startKeyring(sb: Sandbox, options: { abstract?: boolean } 
   try {
     const env = { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: address };
     const listening = async () => (options.abstract
-      ? (await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/', 'org.freedesktop.DBus.ListNames'],
-        { env, timeoutMs: 5000 })).code === 0
+      ? (await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/',
+        'org.freedesktop.DBus.ListNames'], { env, timeoutMs: 5000 })).code === 0
       : existsSync(socket));
     let up = false;
     for (let i = 0; i < 100 && !(up = await listening()); i++) await sleep(20);
