@@ -10,7 +10,7 @@ import { updateMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { sweepUnusedSecrets } from './owned-secrets.js';
 import { discardSecret } from './secret-placement.js';
-import { cacheFileFor, forgetCachedToken } from '../tokens/token-cache.js';
+import { cacheFileFor, cacheLockFor, forgetCachedToken } from '../tokens/token-cache.js';
 
 // An exchange is bounded by its request deadlines and retries; past this, forget the token anyway.
 const EXCHANGE_WAIT_MS = 30_000;
@@ -21,7 +21,7 @@ const EXCHANGE_WAIT_MS = 30_000;
  * Runs after the secret is gone: a get that resolved the entry earlier and exchanges later finds no secret.
  */
 async function forgetTokenAfterExchanges(server: string): Promise<void> {
-  const lock = `${cacheFileFor(server)}.lock`;
+  const lock = cacheLockFor(server);
   if (!existsSync(cacheFileFor(server)) && !existsSync(lock)) return; // nothing cached, nothing in flight
   try {
     await withLock(lock, () => forgetCachedToken(server), EXCHANGE_WAIT_MS);

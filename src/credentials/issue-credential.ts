@@ -14,7 +14,7 @@ import { asProviderError, withRetries, type RetryPolicy } from '../providers/ret
 import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { isUsable, needsRefresh, expiryMarginMs, PASS_THROUGH_HOLD_MS } from '../tokens/policy.js';
-import { cacheFileFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord, type CacheRecord } from '../tokens/token-cache.js';
+import { cacheLockFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord, type CacheRecord } from '../tokens/token-cache.js';
 import { readSecret } from './read-secret.js';
 
 export interface IssueOptions {
@@ -143,7 +143,7 @@ async function refreshUnderLock(entry: MappingEntry, fingerprint: string, starte
     if (!readMapping().entries.some((e) => e.server === entry.server)) throw new CredentialsNotFoundError();
     return exchange(entry, record, options.retry);
   };
-  return withLock(`${cacheFileFor(entry.server)}.lock`, decide, LOCK_WAIT_MS).catch((error: unknown) => {
+  return withLock(cacheLockFor(entry.server), decide, LOCK_WAIT_MS).catch((error: unknown) => {
     // The lock only spares the service duplicate exchanges: when it cannot be created at all
     // (full disk, read-only runtime dir), answer without it rather than fail the pull.
     if (!(error instanceof LockUnavailableError)) throw error;

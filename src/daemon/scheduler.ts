@@ -6,6 +6,7 @@ import { credentialFor } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
 import { describeError } from '../errors.js';
 import { withLock } from '../fsutil/lock.js';
+import { quoted } from '../foreign-text.js';
 import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS } from '../providers/index.js';
@@ -14,11 +15,20 @@ import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { needsRefresh, refreshDueAt } from '../tokens/policy.js';
 import { MappingWatcher } from './mapping-watcher.js';
-import { cacheFileFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord } from '../tokens/token-cache.js';
+import { cacheLockFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord } from '../tokens/token-cache.js';
 
 const BACKOFF = { baseMs: 5_000, capMs: 5 * 60_000 };
 const PERMANENT_RETRY_MS = 10 * 60_000;
-const hubCheckIntervalMs = () => Number(process.env.LANYARD_HUB_CHECK_INTERVAL_S ?? 6 * 3600) * 1000;
+const DEFAULT_HUB_CHECK_S = 6 * 3600;
+
+/** LANYARD_HUB_CHECK_INTERVAL_S, when it is a positive number of seconds: anything else would stop the checks (NaN). */
+export function hubCheckIntervalMs(setting = process.env.LANYARD_HUB_CHECK_INTERVAL_S): number {
+  const seconds = Number(setting);
+  if (setting === undefined || setting === '') return DEFAULT_HUB_CHECK_S * 1000;
+  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
+  log.warn(`LANYARD_HUB_CHECK_INTERVAL_S=${quoted(setting, 40)} is not a positive number of seconds; using ${DEFAULT_HUB_CHECK_S}`);
+  return DEFAULT_HUB_CHECK_S * 1000;
+}
 
 export interface EntryStatus {
   server: string;
@@ -194,7 +204,7 @@ export class RefreshScheduler {
       check = { at: Date.now(), ok: false, message: describeError(error) };
       log.warn(`Docker Hub token check for ${state.server}: ${check.message}`);
     }
-    await withLock(`${cacheFileFor(state.server)}.lock`, () => {
+    await withLock(cacheLockFor(state.server), () => {
       const record = readCacheRecord(state.server);
       const base = record?.fingerprint === state.fingerprint ? record : { version: 1 as const, server: state.server, fingerprint: state.fingerprint };
       writeCacheRecord({ ...base, check });

@@ -1,5 +1,6 @@
 // Serves DaemonRequests on the unix socket.
 import { createServer, type Server, type Socket } from 'node:net';
+import { describeError } from '../errors.js';
 import { MAX_REQUEST_BYTES, parseDaemonRequest, type DaemonRequest } from './socket-protocol.js';
 
 export function serveSocket(path: string, handle: (request: DaemonRequest) => Promise<unknown>): Promise<Server> {
@@ -10,7 +11,8 @@ export function serveSocket(path: string, handle: (request: DaemonRequest) => Pr
     const reply = (body: unknown) => socket.end(`${JSON.stringify(body)}\n`);
     socket.on('data', (chunk: string) => {
       buffered += chunk;
-      if (buffered.length > MAX_REQUEST_BYTES) { reply({ error: 'request too large' }); socket.destroy(); return; }
+      // end() flushes the answer and closes; destroy() right after would drop it unsent.
+      if (buffered.length > MAX_REQUEST_BYTES) { socket.removeAllListeners('data'); reply({ error: 'request too large' }); return; }
       const newline = buffered.indexOf('\n');
       if (newline < 0) return;
       socket.removeAllListeners('data');
@@ -19,10 +21,10 @@ export function serveSocket(path: string, handle: (request: DaemonRequest) => Pr
       try {
         request = parseDaemonRequest(buffered.slice(0, newline));
       } catch (error) {
-        reply({ error: (error as Error).message });
+        reply({ error: describeError(error) });
         return;
       }
-      handle(request).then(reply, (error: unknown) => reply({ error: String((error as Error)?.message ?? error) }));
+      handle(request).then(reply, (error: unknown) => reply({ error: describeError(error) })); // one line, sanitised
     });
     socket.on('error', () => socket.destroy());
   });

@@ -48,6 +48,9 @@ export function cacheFileFor(server: string): string {
   return join(tokensDir(), `${createHash('sha256').update(server).digest('hex').slice(0, 32)}.json`);
 }
 
+/** The entry's lock: held by the one process exchanging for it, and by a logout waiting for that exchange. */
+export const cacheLockFor = (server: string) => `${cacheFileFor(server)}.lock`;
+
 /** Creates the runtime dir owner-only; refuses one that is a symlink or not ours. */
 export function ensureRuntimeDir(): void {
   ensurePrivateDir(tokensDir());

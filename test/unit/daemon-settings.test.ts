@@ -1,0 +1,47 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hubCheckIntervalMs } from '../../src/daemon/scheduler.js';
+import { serveSocket } from '../../src/daemon/socket-server.js';
+import { MAX_REQUEST_BYTES } from '../../src/daemon/socket-protocol.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lanyard-daemon-settings-'));
+process.env.XDG_STATE_HOME = dir; // the warning goes to a log in here
+
+test('LANYARD_HUB_CHECK_INTERVAL_S: a positive number of seconds, else the 6 h default (NaN stopped the checks)', () => {
+  assert.is(hubCheckIntervalMs(undefined), 6 * 3600_000);
+  assert.is(hubCheckIntervalMs(''), 6 * 3600_000);
+  assert.is(hubCheckIntervalMs('90'), 90_000);
+  for (const bad of ['abc', '0', '-5', 'Infinity']) assert.is(hubCheckIntervalMs(bad), 6 * 3600_000, bad);
+});
+
+function ask(path: string, payload: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(payload));
+    socket.on('data', (chunk: string) => { answer += chunk; });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+test('the daemon socket answers an oversized or bad request with one sanitised error line', async () => {
+  const path = join(dir, 'd.sock');
+  const server = await serveSocket(path, async () => ({ ok: true }));
+  try {
+    assert.equal(JSON.parse(await ask(path, 'x'.repeat(MAX_REQUEST_BYTES + 10))), { error: 'request too large' });
+    const bad = JSON.parse(await ask(path, '{"op":"status\\u0085\\n"}\n')) as { error: string };
+    assert.not.match(bad.error, /[\u0000-\u001f\u007f-\u009f]/, 'no raw control character in the answer');
+    assert.equal(JSON.parse(await ask(path, '{"op":"status"}\n')), { ok: true });
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
