@@ -76,20 +76,35 @@ function tryCreate(lockPath: string, owner: Owner): boolean {
 // Never follows a symlink, never blocks on a FIFO put in the lock's place.
 const READ_LOCK_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-function readOwner(path: string): Owner | undefined {
+interface LockFile {
+  /** Undefined when the content is not "<pid> <token>" (being written by an old version, or debris). */
+  owner: Owner | undefined;
+  writtenAt: number;
+}
+
+/**
+ * The owner and write time of the lock file at `path`, both from one open file: a stat and a read by path
+ * can see two different locks when one is released and the next taken in between, and the old lock's age
+ * would then be held against the new owner (judged a reused PID, its live lock broken).
+ */
+function readLockFile(path: string): LockFile | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, READ_LOCK_FLAGS);
-    if (!fstatSync(fd).isFile()) return undefined;
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return undefined;
     const [pid, token] = readFileSync(fd, 'utf8').trim().split(' ');
     const parsed = Number.parseInt(pid ?? '', 10);
-    return parsed > 0 ? { pid: parsed, token: token ?? '' } : undefined; // a bare PID: a lock from before tokens
+    // A bare PID: a lock from before tokens.
+    return { owner: parsed > 0 ? { pid: parsed, token: token ?? '' } : undefined, writtenAt: stat.mtimeMs };
   } catch {
     return undefined;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
 }
+
+const readOwner = (path: string): Owner | undefined => readLockFile(path)?.owner;
 
 let bootTimeMs: number | undefined;
 
@@ -109,17 +124,17 @@ function processStartMs(pid: number): number | undefined {
 
 /** The owner of a stale lock, or undefined when the lock is held (or already gone). */
 function staleOwner(lockPath: string): Owner | { pid: 0; token: '' } | undefined {
-  let writtenAt: number;
   try {
     const stat = lstatSync(lockPath);
     if (stat.isDirectory()) throw new UserError(`the lock ${lockPath} is a directory, not a lock file: remove it`);
     if (!stat.isFile()) return { pid: 0, token: '' }; // never a lock that anyone holds
-    writtenAt = stat.mtimeMs;
   } catch (error) {
     if (error instanceof UserError) throw error;
     return undefined;
   }
-  const owner = readOwner(lockPath);
+  const lock = readLockFile(lockPath);
+  if (!lock) return undefined; // released meanwhile
+  const { owner, writtenAt } = lock;
   if (!owner) return Date.now() - writtenAt > UNREADABLE_GRACE_MS ? { pid: 0, token: '' } : undefined;
   if (!isAlive(owner.pid)) return owner;
   const started = processStartMs(owner.pid);
