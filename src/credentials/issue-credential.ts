@@ -14,7 +14,9 @@ import { asProviderError, withRetries, type RetryPolicy } from '../providers/ret
 import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { isUsable, needsRefresh, expiryMarginMs, PASS_THROUGH_HOLD_MS } from '../tokens/policy.js';
-import { cacheLockFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord, type CacheRecord } from '../tokens/token-cache.js';
+import {
+  cacheLockFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord, type CacheRecord,
+} from '../tokens/token-cache.js';
 import { readSecret } from './read-secret.js';
 
 export interface IssueOptions {

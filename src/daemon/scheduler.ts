@@ -26,7 +26,8 @@ export function hubCheckIntervalMs(setting = process.env.LANYARD_HUB_CHECK_INTER
   const seconds = Number(setting);
   if (setting === undefined || setting === '') return DEFAULT_HUB_CHECK_S * 1000;
   if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
-  log.warn(`LANYARD_HUB_CHECK_INTERVAL_S=${quoted(setting, 40)} is not a positive number of seconds; using ${DEFAULT_HUB_CHECK_S}`);
+  log.warn(`LANYARD_HUB_CHECK_INTERVAL_S=${quoted(setting, 40)} is not a positive number of seconds; `
+    + `using ${DEFAULT_HUB_CHECK_S}`);
   return DEFAULT_HUB_CHECK_S * 1000;
 }
 

@@ -12,7 +12,11 @@ export function serveSocket(path: string, handle: (request: DaemonRequest) => Pr
     socket.on('data', (chunk: string) => {
       buffered += chunk;
       // end() flushes the answer and closes; destroy() right after would drop it unsent.
-      if (buffered.length > MAX_REQUEST_BYTES) { socket.removeAllListeners('data'); reply({ error: 'request too large' }); return; }
+      if (buffered.length > MAX_REQUEST_BYTES) {
+        socket.removeAllListeners('data');
+        reply({ error: 'request too large' });
+        return;
+      }
       const newline = buffered.indexOf('\n');
       if (newline < 0) return;
       socket.removeAllListeners('data');

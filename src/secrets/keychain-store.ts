@@ -11,6 +11,7 @@
 // which waits for a person, is left to wait.
 import { Entry } from '@napi-rs/keyring';
 import { UserError } from '../errors.js';
+import { quoted } from '../foreign-text.js';
 import type { SecretStore } from './secret-store.js';
 import { checkSessionBus } from './session-bus.js';
 
@@ -27,10 +28,7 @@ const FILE_STORE_HINT = 'or use the file store (LANYARD_STORE=file)';
 const noSecretService = (seen: string) => new NoSecretServiceError(
   `no Secret Service is reachable (${seen}); start a keyring such as gnome-keyring, ${FILE_STORE_HINT}`);
 
-function busAddress(): string {
-  const address = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
-  return JSON.stringify(address.length > 200 ? `${address.slice(0, 200)}…` : address);
-}
+const busAddress = () => quoted(process.env.DBUS_SESSION_BUS_ADDRESS ?? '', 200);
 
 function busTimeoutMs(): number {
   const configured = Number(process.env.LANYARD_KEYCHAIN_TIMEOUT_MS);

@@ -11,7 +11,7 @@ import { MAX_REQUEST_BYTES } from '../../src/daemon/socket-protocol.js';
 const dir = mkdtempSync(join(tmpdir(), 'lanyard-daemon-settings-'));
 process.env.XDG_STATE_HOME = dir; // the warning goes to a log in here
 
-test('LANYARD_HUB_CHECK_INTERVAL_S: a positive number of seconds, else the 6 h default (NaN stopped the checks)', () => {
+test('LANYARD_HUB_CHECK_INTERVAL_S: positive seconds, else the 6 h default (NaN stopped the checks)', () => {
   assert.is(hubCheckIntervalMs(undefined), 6 * 3600_000);
   assert.is(hubCheckIntervalMs(''), 6 * 3600_000);
   assert.is(hubCheckIntervalMs('90'), 90_000);
