@@ -12,18 +12,28 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as iamFixture from '../test/fixtures/iam.js';
 
-const { values } = parseArgs({ options: {
-  concurrency: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' },
-  duration: { type: 'string', default: '300' }, lifetime: { type: 'string', default: '60' },
-} });
+const { values } = parseArgs({
+  options: {
+    concurrency: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '300' },
+    lifetime: { type: 'string', default: '60' },
+  },
+});
 const root = mkdtempSync(join(tmpdir(), 'lanyard-bench-'));
 // A private copy: a rebuild of dist-bin during the run would otherwise fail spawns with ETXTBSY.
 const binary = join(root, 'docker-credential-lanyard');
 copyFileSync(resolve('dist-bin/docker-credential-lanyard'), binary);
 chmodSync(binary, 0o755);
 const env = {
-  PATH: process.env.PATH, HOME: join(root, 'home'), XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data'),
-  XDG_STATE_HOME: join(root, 'state'), XDG_CACHE_HOME: join(root, 'cache'), XDG_RUNTIME_DIR: join(root, 'run'), LANYARD_STORE: 'file',
+  PATH: process.env.PATH,
+  HOME: join(root, 'home'),
+  XDG_CONFIG_HOME: join(root, 'config'),
+  XDG_DATA_HOME: join(root, 'data'),
+  XDG_STATE_HOME: join(root, 'state'),
+  XDG_CACHE_HOME: join(root, 'cache'),
+  XDG_RUNTIME_DIR: join(root, 'run'),
+  LANYARD_STORE: 'file',
 };
 mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
 const logFile = join(env.XDG_STATE_HOME, 'lanyard', 'lanyard.log');
@@ -33,33 +43,46 @@ function runBinary(args: string[], input = ''): Promise<{ code: number; ms: numb
   return new Promise((resolve) => {
     const child = spawn(binary, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
     let stdout = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
     child.on('close', (code) => resolve({ code: code ?? 1, ms: performance.now() - started, stdout }));
     child.stdin.end(input);
   });
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
-const exchangesBy = (role: string) => (readFileSync(logFile, 'utf8').match(new RegExp(`INFO \\[${role} \\d+\\] exchanged a token`, 'g')) ?? []).length;
+const exchangesBy = (role: string) =>
+  (readFileSync(logFile, 'utf8').match(new RegExp(`INFO \\[${role} \\d+\\] exchanged a token`, 'g')) ?? []).length;
 
 const apiKey = 'bench-key';
 const iam = await iamFixture.start({ apikeys: [apiKey], tokenLifetimeSeconds: Number(values.lifetime) });
 let daemon: ChildProcess | undefined;
 try {
-  const login = await runBinary(['login', 'bench.icr.io', '-u', 'iamapikey', '--iam-endpoint', iam.url, '--password-stdin'], apiKey);
+  const login = await runBinary(
+    ['login', 'bench.icr.io', '-u', 'iamapikey', '--iam-endpoint', iam.url, '--password-stdin'],
+    apiKey,
+  );
   if (login.code !== 0) throw new Error('login failed');
-  console.log(`machine: ${(await import('node:os')).cpus()[0]?.model}, ${(await import('node:os')).cpus().length} cores; binary ${binary}`);
+  console.log(
+    `machine: ${(await import('node:os')).cpus()[0]?.model}, ${(await import('node:os')).cpus().length} cores; binary ${binary}`,
+  );
 
   console.log(`\n1. stampede: ${values.concurrency} concurrent gets on an empty cache, ${values.rounds} rounds`);
   for (let round = 1; round <= Number(values.rounds); round += 1) {
     rmSync(join(env.XDG_RUNTIME_DIR, 'lanyard', 'tokens'), { recursive: true, force: true });
     const before = iam.counts.issued;
-    const results = await Promise.all(Array.from({ length: Number(values.concurrency) }, () => runBinary(['get'], 'bench.icr.io')));
+    const results = await Promise.all(
+      Array.from({ length: Number(values.concurrency) }, () => runBinary(['get'], 'bench.icr.io')),
+    );
     const secrets = new Set(results.map((r) => r.stdout));
     const failed = results.filter((r) => r.code !== 0).length;
     const ms = results.map((r) => r.ms);
-    console.log(`   round ${round}: IAM requests ${iam.counts.issued - before} (target 1), distinct answers ${secrets.size}, failures ${failed}, p50 ${fmt(percentile(ms, 50))}, p99 ${fmt(percentile(ms, 99))}, max ${fmt(Math.max(...ms))}`);
+    console.log(
+      `   round ${round}: IAM requests ${iam.counts.issued - before} (target 1), distinct answers ${secrets.size}, failures ${failed}, p50 ${fmt(percentile(ms, 50))}, p99 ${fmt(percentile(ms, 99))}, max ${fmt(Math.max(...ms))}`,
+    );
   }
 
   const seconds = Number(values.duration);
@@ -81,12 +104,21 @@ try {
   }
   const inline = exchangesBy('helper') - inlineBefore;
   const byDaemon = exchangesBy('daemon') - daemonBefore;
-  console.log(`   gets: ${latencies.length}, failures ${failures}, gets that exchanged inline (waited on the network): ${inline} (target 0)`);
+  console.log(
+    `   gets: ${latencies.length}, failures ${failures}, gets that exchanged inline (waited on the network): ${inline} (target 0)`,
+  );
   const expected = (fraction: number) => 1 + seconds / (Number(values.lifetime) * fraction);
-  console.log(`   daemon exchanges, first one included: ${byDaemon} (one per 0.80-0.85 x ${values.lifetime} s: expected ${Math.floor(expected(0.85))}-${Math.ceil(expected(0.8))})`);
-  console.log(`   get latency: p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, max ${fmt(Math.max(...latencies))}`);
+  console.log(
+    `   daemon exchanges, first one included: ${byDaemon} (one per 0.80-0.85 x ${values.lifetime} s: expected ${Math.floor(expected(0.85))}-${Math.ceil(expected(0.8))})`,
+  );
+  console.log(
+    `   get latency: p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, max ${fmt(Math.max(...latencies))}`,
+  );
 } finally {
-  if (daemon?.pid) { daemon.kill('SIGTERM'); await new Promise((r) => daemon!.once('close', r)); }
+  if (daemon?.pid) {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon!.once('close', r));
+  }
   await iam.stop();
   rmSync(root, { recursive: true, force: true });
 }

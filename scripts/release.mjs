@@ -29,8 +29,10 @@ const started = performance.now();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    targets: { type: 'string' }, strict: { type: 'boolean', default: false },
-    'no-install': { type: 'boolean', default: false }, out: { type: 'string' },
+    targets: { type: 'string' },
+    strict: { type: 'boolean', default: false },
+    'no-install': { type: 'boolean', default: false },
+    out: { type: 'string' },
   },
 });
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
@@ -41,7 +43,12 @@ const outDir = resolve(root, values.out ?? 'dist-release');
 const log = (line) => console.log(`release: ${line}`);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-const wanted = values.targets ? values.targets.split(',').map((s) => s.trim()).filter(Boolean) : TARGETS.map((t) => t.name);
+const wanted = values.targets
+  ? values.targets
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : TARGETS.map((t) => t.name);
 const unknown = wanted.filter((name) => !TARGETS.some((t) => t.name === name));
 if (unknown.length) {
   console.error(`release: unknown target ${unknown.join(', ')}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
@@ -63,7 +70,10 @@ const cleanup = () => {
   rmSync(work, { recursive: true, force: true });
   rmSync(staging, { recursive: true, force: true });
 };
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
   process.on(signal, () => {
     log(`${signal}: stopping, removing temporary files`);
     stopRunning();
@@ -72,7 +82,9 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
   });
 }
 
-log(`lanyard ${version}, bun ${bunVersion}, @napi-rs/keyring ${keyringVersion}; ${targets.length} target(s) into ${outDir}`);
+log(
+  `lanyard ${version}, bun ${bunVersion}, @napi-rs/keyring ${keyringVersion}; ${targets.length} target(s) into ${outDir}`,
+);
 let qemuSetup;
 const results = [];
 try {
@@ -87,18 +99,36 @@ async function releaseTarget(target) {
   const file = artifactName(target, version);
   const staged = join(staging, file);
   let phase = performance.now();
-  const lap = (name) => { const now = performance.now(); result.times[name] = now - phase; phase = now; };
+  const lap = (name) => {
+    const now = performance.now();
+    result.times[name] = now - phase;
+    phase = now;
+  };
   log(`${target.name}: fetching`);
   try {
     const installed = installedPackage(root, target.addonPackage, keyringVersion);
-    const addon = installed ? { dir: installed } : await fetchPackage({ root, name: target.addonPackage, version: keyringVersion, workDir: join(dir, 'packages') });
+    const addon = installed
+      ? { dir: installed }
+      : await fetchPackage({
+          root,
+          name: target.addonPackage,
+          version: keyringVersion,
+          workDir: join(dir, 'packages'),
+        });
     let runtimeExecutable;
     if (!isHostTarget(target)) {
-      const runtime = await fetchPackage({ root, name: target.runtimePackage, version: bunVersion, workDir: join(dir, 'packages') });
+      const runtime = await fetchPackage({
+        root,
+        name: target.runtimePackage,
+        version: bunVersion,
+        workDir: join(dir, 'packages'),
+      });
       runtimeExecutable = join(runtime.dir, 'bin', target.os === 'win32' ? 'bun.exe' : 'bun');
     }
     lap('fetch');
-    log(`${target.name}: addon from ${installed ? 'node_modules' : 'npm pack'}, runtime ${runtimeExecutable ? 'from npm pack' : 'is this bun'}`);
+    log(
+      `${target.name}: addon from ${installed ? 'node_modules' : 'npm pack'}, runtime ${runtimeExecutable ? 'from npm pack' : 'is this bun'}`,
+    );
 
     log(`${target.name}: building (${target.bunTarget})`);
     makeOverlay({ root, dir: join(dir, 'overlay'), addonPackage: target.addonPackage, addonDir: addon.dir });
@@ -126,7 +156,9 @@ async function releaseTarget(target) {
         if (!qemuSetup) {
           const setupStarted = performance.now();
           qemuSetup = await ensureQemu({ install: !values['no-install'], log });
-          log(`qemu-user ${qemuSetup.qemu ? 'ready' : 'unavailable'} after ${seconds(performance.now() - setupStarted)} (not counted in smoke time)`);
+          log(
+            `qemu-user ${qemuSetup.qemu ? 'ready' : 'unavailable'} after ${seconds(performance.now() - setupStarted)} (not counted in smoke time)`,
+          );
           phase += performance.now() - setupStarted;
         }
         qemu = qemuSetup.qemu;
@@ -190,7 +222,10 @@ const clip = (text) => (text.length > 110 ? `${text.slice(0, 109)}…` : text); 
 const rows = [['target', 'status', 'size', 'sha256', 'smoke', 'fetch', 'build', 'verify', 'smoke time']];
 for (const r of results) {
   rows.push([
-    r.target, r.status, r.size ? `${(r.size / 2 ** 20).toFixed(1)} MiB` : '-', r.sha256 ? r.sha256.slice(0, 12) : '-',
+    r.target,
+    r.status,
+    r.size ? `${(r.size / 2 ** 20).toFixed(1)} MiB` : '-',
+    r.sha256 ? r.sha256.slice(0, 12) : '-',
     clip(r.status === 'failed' && r.smoke === '-' ? `not reached: ${r.error}` : r.smoke),
     ...['fetch', 'build', 'verify', 'smoke'].map((k) => (k in r.times ? seconds(r.times[k]) : '-')),
   ]);
@@ -198,13 +233,25 @@ for (const r of results) {
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
 console.log('');
 for (const [i, row] of rows.entries()) {
-  console.log(row.map((cell, j) => cell.padEnd(widths[j])).join('  ').trimEnd());
+  console.log(
+    row
+      .map((cell, j) => cell.padEnd(widths[j]))
+      .join('  ')
+      .trimEnd(),
+  );
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }
 const total = performance.now() - started;
-console.log(`\n${shipped.length}/${results.length} artifact(s) in ${outDir}${shipped.length ? ' with SHA256SUMS' : ''}; total ${seconds(total)}`);
+console.log(
+  `\n${shipped.length}/${results.length} artifact(s) in ${outDir}${shipped.length ? ' with SHA256SUMS' : ''}; total ${seconds(total)}`,
+);
 
 const failed = results.filter((r) => r.status !== 'ok');
-const fatal = values.strict ? failed : failed.filter((r) => TARGETS.find((t) => t.name === r.target).required && r.status === 'failed');
-if (failed.length) console.log(`not ok: ${failed.map((r) => `${r.target} (${r.status})`).join(', ')}${fatal.length ? '' : ' (not fatal without --strict)'}`);
+const fatal = values.strict
+  ? failed
+  : failed.filter((r) => TARGETS.find((t) => t.name === r.target).required && r.status === 'failed');
+if (failed.length)
+  console.log(
+    `not ok: ${failed.map((r) => `${r.target} (${r.status})`).join(', ')}${fatal.length ? '' : ' (not fatal without --strict)'}`,
+  );
 process.exitCode = fatal.length ? 1 : 0;

@@ -12,7 +12,9 @@ const perFileTimeoutMs = Number(process.env.LANYARD_TEST_FILE_TIMEOUT_MS ?? 300_
 function testFiles(path) {
   if (statSync(path).isFile()) return [path];
   return readdirSync(path, { withFileTypes: true })
-    .flatMap((d) => (d.isDirectory() ? testFiles(join(path, d.name)) : d.name.endsWith('.test.ts') ? [join(path, d.name)] : []))
+    .flatMap((d) =>
+      d.isDirectory() ? testFiles(join(path, d.name)) : d.name.endsWith('.test.ts') ? [join(path, d.name)] : [],
+    )
     .sort();
 }
 
@@ -20,11 +22,20 @@ function runFile(file) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    const collect = (chunk) => { output += chunk; process.stdout.write(chunk); };
+    const collect = (chunk) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
-    const timer = setTimeout(() => { output += `\n[runner] ${file} timed out after ${perFileTimeoutMs} ms\n`; child.kill('SIGKILL'); }, perFileTimeoutMs);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, output }); });
+    const timer = setTimeout(() => {
+      output += `\n[runner] ${file} timed out after ${perFileTimeoutMs} ms\n`;
+      child.kill('SIGKILL');
+    }, perFileTimeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
   });
 }
 
@@ -35,7 +46,9 @@ for (const file of roots.flatMap(testFiles)) {
   process.stdout.write(`\n=== ${name}\n`);
   const { code, output } = await runFile(file);
   const count = (label) => Number(output.match(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm'))?.[1] ?? NaN);
-  const total = count('Total'), passed = count('Passed'), skipped = count('Skipped');
+  const total = count('Total'),
+    passed = count('Passed'),
+    skipped = count('Skipped');
   if (Number.isNaN(total)) {
     totals.failed += 1;
     process.stdout.write(`=== ${name}: no uvu summary (exit ${code}); counted as 1 failure\n`);
@@ -43,7 +56,9 @@ for (const file of roots.flatMap(testFiles)) {
   }
   let failed = total - passed; // uvu's Total leaves skipped tests out
   if (code !== 0 && failed === 0) failed = 1; // crashed after the summary, or a hook failed
-  totals.passed += passed; totals.failed += failed; totals.skipped += skipped;
+  totals.passed += passed;
+  totals.failed += failed;
+  totals.skipped += skipped;
   process.stdout.write(`=== ${name}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 }
 process.stdout.write(`\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);

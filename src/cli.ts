@@ -39,7 +39,10 @@ process.once('exit', () => {
 });
 
 main(process.argv.slice(2)).then(
-  (code) => { settled = true; process.exitCode = code; },
+  (code) => {
+    settled = true;
+    process.exitCode = code;
+  },
   (error: unknown) => {
     // Last resort: a bug must still be one line on stdout, never a stack trace.
     settled = true;

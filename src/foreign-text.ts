@@ -29,8 +29,8 @@ const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\
 const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 function escapeControls(text: string): string {
-  const escape = (c: string) => NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  return text.replace(UNSAFE_CHARACTERS, escape);
+  const escapeOne = (c: string) => NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return text.replace(UNSAFE_CHARACTERS, escapeOne);
 }
 
 /** Enough for any real error text from a service; one that sends more is cut short. */

@@ -24,7 +24,6 @@ export interface HttpOptions {
   ca?: string;
 }
 
-
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 function isLoopback(hostname: string): boolean {
@@ -66,7 +65,8 @@ export const userAgent = () => `lanyard/${VERSION} (${process.env.LANYARD_ROLE ?
 function describeTransportError(url: URL, error: Error, withCa: boolean): NetworkError {
   if (error instanceof NetworkError) return error;
   // Certificate problems usually mean a private CA: say how to trust it.
-  const hint = withCa ? 'the CA bundle given with --ca-file does not vouch for this server'
+  const hint = withCa
+    ? 'the CA bundle given with --ca-file does not vouch for this server'
     : 'for a private CA, log in again with --ca-file BUNDLE.pem';
   const certificate = /certificate|self.signed|unable to verify/i.test(error.message) ? ` (${hint})` : '';
   return new NetworkError(`cannot reach ${url.origin}: ${error.message}${certificate}`);
@@ -91,10 +91,17 @@ export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResp
     };
     const req = send(url, {
       method: options.method ?? 'GET',
-      headers: { 'User-Agent': userAgent(), ...options.headers, ...(options.body !== undefined ? { 'Content-Length': Buffer.byteLength(options.body) } : {}) },
+      headers: {
+        'User-Agent': userAgent(),
+        ...options.headers,
+        ...(options.body !== undefined ? { 'Content-Length': Buffer.byteLength(options.body) } : {}),
+      },
       ...(options.ca ? { ca: options.ca } : {}),
     });
-    const timer = setTimeout(() => fail(new NetworkError(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new NetworkError(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -103,10 +110,19 @@ export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResp
         if (size > MAX_RESPONSE_BYTES) fail(new NetworkError(`response from ${url.origin} is larger than 1 MiB`));
         else chunks.push(chunk);
       });
-      res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })));
-      res.on('aborted', () => fail(new NetworkError(`the connection to ${url.origin} dropped in the middle of the answer`)));
+      res.on('end', () =>
+        finish(() =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        ),
+      );
+      res.on('aborted', () =>
+        fail(new NetworkError(`the connection to ${url.origin} dropped in the middle of the answer`)),
+      );
       res.on('error', (error) => fail(error));
-      res.on('close', () => { if (!res.complete) fail(new NetworkError(`the connection to ${url.origin} dropped in the middle of the answer`)); });
+      res.on('close', () => {
+        if (!res.complete)
+          fail(new NetworkError(`the connection to ${url.origin} dropped in the middle of the answer`));
+      });
     });
     req.on('error', (error) => fail(error));
     req.end(options.body);

@@ -35,7 +35,9 @@ function write(level: string, message: string): void {
 
 export const log = {
   file: logFile,
-  debug: (message: string) => { if (debugEnabled) write('DEBUG', message); },
+  debug: (message: string) => {
+    if (debugEnabled) write('DEBUG', message);
+  },
   info: (message: string) => write('INFO', message),
   warn: (message: string) => write('WARN', message),
   error: (message: string) => write('ERROR', message),

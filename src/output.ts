@@ -12,7 +12,10 @@ function writeAll(fd: number, text: string): void {
       buffer = buffer.subarray(writeSync(fd, buffer));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') { Atomics.wait(sleepBuffer, 0, 0, 2); continue; } // non-blocking pipe is full
+      if (code === 'EAGAIN') {
+        Atomics.wait(sleepBuffer, 0, 0, 2);
+        continue;
+      } // non-blocking pipe is full
       if (code === 'EPIPE') return; // the reader went away: nothing left to tell it
       throw error;
     }

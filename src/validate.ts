@@ -54,7 +54,11 @@ function keyInPath(key: string): string {
 
 /** One value inside a document, with where it came from; the readers check its type or throw naming it. */
 export class Field {
-  private constructor(readonly source: string, readonly value: unknown, private readonly path: string) {}
+  private constructor(
+    readonly source: string,
+    readonly value: unknown,
+    private readonly path: string,
+  ) {}
 
   /** The whole document; `source` names it in messages (a file path, "the request on stdin"). */
   static root(source: string, value: unknown): Field {

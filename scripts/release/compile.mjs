@@ -24,7 +24,8 @@ export function makeOverlay({ root, dir, addonPackage, addonDir }) {
   for (const entry of readdirSync(join(modules, '@napi-rs'))) {
     // Other platforms' addons stay out, so only the target's one can be bundled.
     if (/^keyring-/.test(entry)) continue;
-    const from = join(modules, '@napi-rs', entry), to = join(dir, 'node_modules', '@napi-rs', entry);
+    const from = join(modules, '@napi-rs', entry),
+      to = join(dir, 'node_modules', '@napi-rs', entry);
     if (entry === 'keyring') cpSync(from, to, { recursive: true });
     else symlinkSync(from, to, 'junction');
   }
@@ -34,7 +35,15 @@ export function makeOverlay({ root, dir, addonPackage, addonDir }) {
 /** Runs bun build in the overlay; throws with Bun's own error lines on failure. */
 export async function compile({ root, overlay, target, outfile, runtimeExecutable }) {
   const bun = join(root, 'node_modules', '.bin', 'bun');
-  const args = ['build', ...BUILD_FLAGS, join(overlay, 'src', 'cli.ts'), '--outfile', outfile, '--target', target.bunTarget];
+  const args = [
+    'build',
+    ...BUILD_FLAGS,
+    join(overlay, 'src', 'cli.ts'),
+    '--outfile',
+    outfile,
+    '--target',
+    target.bunTarget,
+  ];
   if (runtimeExecutable) args.push('--compile-executable-path', runtimeExecutable);
   const build = await run(bun, args, { cwd: overlay, timeout: 600_000 });
   if (build.status !== 0) {

@@ -28,7 +28,8 @@ export function installedPackage(root, name, version) {
 function checkIntegrity(file, integrity) {
   const [algorithm, expected] = integrity.split(/-(.*)/s);
   const actual = createHash(algorithm).update(readFileSync(file)).digest('base64');
-  if (actual !== expected) throw new Error(`${file}: ${algorithm} ${actual} does not match package-lock.json (${expected})`);
+  if (actual !== expected)
+    throw new Error(`${file}: ${algorithm} ${actual} does not match package-lock.json (${expected})`);
 }
 
 /**
@@ -41,12 +42,22 @@ export async function fetchPackage({ root, name, version, workDir }) {
     throw new Error(`package-lock.json pins ${name}@${locked.version}, but ${version} is needed`);
   }
   mkdirSync(workDir, { recursive: true });
-  const npm = await run('npm', ['pack', `${name}@${version}`, '--pack-destination', workDir, '--json', '--prefer-offline', '--ignore-scripts'], {
-    cwd: root, timeout: 600_000,
-  });
+  const npm = await run(
+    'npm',
+    ['pack', `${name}@${version}`, '--pack-destination', workDir, '--json', '--prefer-offline', '--ignore-scripts'],
+    {
+      cwd: root,
+      timeout: 600_000,
+    },
+  );
   if (npm.status !== 0) {
-    const detail = `${npm.stderr}`.split('\n').filter((l) => /^npm (error|ERR!)/.test(l) && !/^npm \S+\s+at /.test(l))
-      .map((l) => l.replace(/^npm (error|ERR!)\s*/, '')).filter(Boolean).slice(0, 4).join('; ');
+    const detail = `${npm.stderr}`
+      .split('\n')
+      .filter((l) => /^npm (error|ERR!)/.test(l) && !/^npm \S+\s+at /.test(l))
+      .map((l) => l.replace(/^npm (error|ERR!)\s*/, ''))
+      .filter(Boolean)
+      .slice(0, 4)
+      .join('; ');
     throw new Error(`npm pack ${name}@${version}: ${exitText(npm)}: ${detail || npm.stderr.trim().slice(-400)}`);
   }
   const [packed] = JSON.parse(npm.stdout.slice(npm.stdout.indexOf('[')));

@@ -8,16 +8,24 @@
 // arm64 output and expects the same bytes back.
 import { createHash } from 'node:crypto';
 
-const LC_SEGMENT_64 = 0x19, LC_CODE_SIGNATURE = 0x1d, MH_EXECUTE = 2;
-const PAGE_BITS = 12, PAGE = 1 << PAGE_BITS, HASH = 32;
-const SUPERBLOB = 12, BLOB_INDEX = 8, CODE_DIRECTORY = 88;
+const LC_SEGMENT_64 = 0x19,
+  LC_CODE_SIGNATURE = 0x1d,
+  MH_EXECUTE = 2;
+const PAGE_BITS = 12,
+  PAGE = 1 << PAGE_BITS,
+  HASH = 32;
+const SUPERBLOB = 12,
+  BLOB_INDEX = 8,
+  CODE_DIRECTORY = 88;
 
 function loadCommands(binary) {
   if (binary.readUInt32LE(0) !== 0xfeedfacf) throw new Error('not a 64-bit little-endian Mach-O file');
   const commands = [];
   for (let i = 0, offset = 32, n = binary.readUInt32LE(16); i < n; i++) {
-    const cmd = binary.readUInt32LE(offset), size = binary.readUInt32LE(offset + 4);
-    const name = cmd === LC_SEGMENT_64 ? binary.toString('latin1', offset + 8, offset + 24).replace(/\0.*$/s, '') : undefined;
+    const cmd = binary.readUInt32LE(offset),
+      size = binary.readUInt32LE(offset + 4);
+    const name =
+      cmd === LC_SEGMENT_64 ? binary.toString('latin1', offset + 8, offset + 24).replace(/\0.*$/s, '') : undefined;
     commands.push({ cmd, offset, name });
     offset += size;
   }
@@ -30,10 +38,12 @@ export function adhocSign(binary, identifier) {
   const signature = commands.find((c) => c.cmd === LC_CODE_SIGNATURE);
   const linkedit = commands.find((c) => c.name === '__LINKEDIT');
   const text = commands.find((c) => c.name === '__TEXT');
-  if (!signature || !linkedit || !text) throw new Error('expected __TEXT, __LINKEDIT and LC_CODE_SIGNATURE load commands');
+  if (!signature || !linkedit || !text)
+    throw new Error('expected __TEXT, __LINKEDIT and LC_CODE_SIGNATURE load commands');
   const codeLimit = binary.readUInt32LE(signature.offset + 8);
   const linkeditOff = Number(binary.readBigUInt64LE(linkedit.offset + 40));
-  if (codeLimit % 16 !== 0 || codeLimit < linkeditOff) throw new Error(`code signature offset ${codeLimit} is not inside __LINKEDIT`);
+  if (codeLimit % 16 !== 0 || codeLimit < linkeditOff)
+    throw new Error(`code signature offset ${codeLimit} is not inside __LINKEDIT`);
 
   const slots = Math.ceil(codeLimit / PAGE);
   const ident = Buffer.from(`${identifier}\0`);
@@ -67,13 +77,17 @@ export function adhocSign(binary, identifier) {
   cd.writeUInt32BE(0, 24); // nSpecialSlots
   cd.writeUInt32BE(slots, 28);
   cd.writeUInt32BE(codeLimit, 32);
-  cd[36] = HASH; cd[37] = 2; /* SHA-256 */ cd[39] = PAGE_BITS;
+  cd[36] = HASH;
+  cd[37] = 2; /* SHA-256 */
+  cd[39] = PAGE_BITS;
   cd.writeBigUInt64BE(binary.readBigUInt64LE(text.offset + 40), 64); // execSegBase = __TEXT fileoff
   cd.writeBigUInt64BE(binary.readBigUInt64LE(text.offset + 48), 72); // execSegLimit = __TEXT filesize
   cd.writeBigUInt64BE(binary.readUInt32LE(12) === MH_EXECUTE ? 1n : 0n, 80); // CS_EXECSEG_MAIN_BINARY
   ident.copy(cd, CODE_DIRECTORY);
   for (let page = 0; page < slots; page++) {
-    createHash('sha256').update(out.subarray(page * PAGE, Math.min((page + 1) * PAGE, codeLimit))).digest()
+    createHash('sha256')
+      .update(out.subarray(page * PAGE, Math.min((page + 1) * PAGE, codeLimit)))
+      .digest()
       .copy(cd, CODE_DIRECTORY + ident.length + page * HASH);
   }
   return out;

@@ -10,11 +10,26 @@ export function run(command, args, { input = '', cwd, env, timeout } = {}) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     running.add(child);
-    let stdout = '', stderr = '', timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
-    const timer = timeout ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeout) : undefined;
-    const done = (result) => { clearTimeout(timer); running.delete(child); resolve({ stdout, stderr, timedOut, ...result }); };
+    let stdout = '',
+      stderr = '',
+      timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = timeout
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, timeout)
+      : undefined;
+    const done = (result) => {
+      clearTimeout(timer);
+      running.delete(child);
+      resolve({ stdout, stderr, timedOut, ...result });
+    };
     child.on('error', (error) => done({ error }));
     child.on('close', (status, signal) => done({ status, signal }));
     child.stdin.on('error', () => {}); // a child that exits without reading its input
@@ -23,7 +38,8 @@ export function run(command, args, { input = '', cwd, env, timeout } = {}) {
 }
 
 /** Describes how a finished command failed, for error messages. */
-export const exitText = (r) => (r.error ? r.error.message : r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`);
+export const exitText = (r) =>
+  r.error ? r.error.message : r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
 
 export function stopRunning(signal = 'SIGTERM') {
   for (const child of running) child.kill(signal);

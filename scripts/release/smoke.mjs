@@ -11,12 +11,17 @@ export const AARCH64_ROOT = '/usr/aarch64-linux-gnu';
 const APT_PACKAGES = ['qemu-user-static', 'libc6-arm64-cross', 'libgcc-s1-arm64-cross'];
 
 function onPath(command) {
-  return (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, command)).find((file) => existsSync(file));
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, command))
+    .find((file) => existsSync(file));
 }
 
 function aarch64Ready() {
   const qemu = onPath('qemu-aarch64-static');
-  const root = ['lib/ld-linux-aarch64.so.1', 'lib/libc.so.6', 'lib/libgcc_s.so.1'].every((f) => existsSync(join(AARCH64_ROOT, f)));
+  const root = ['lib/ld-linux-aarch64.so.1', 'lib/libc.so.6', 'lib/libgcc_s.so.1'].every((f) =>
+    existsSync(join(AARCH64_ROOT, f)),
+  );
   return qemu && root ? qemu : undefined;
 }
 
@@ -30,18 +35,32 @@ function apt(args) {
 export async function ensureQemu({ install, log }) {
   const ready = aarch64Ready();
   if (ready) return { qemu: ready };
-  if (!install) return { error: `qemu-aarch64-static or ${AARCH64_ROOT} missing (install: apt-get install ${APT_PACKAGES.join(' ')})` };
+  if (!install)
+    return {
+      error: `qemu-aarch64-static or ${AARCH64_ROOT} missing (install: apt-get install ${APT_PACKAGES.join(' ')})`,
+    };
   log(`installing ${APT_PACKAGES.join(' ')} with apt-get`);
   let result = await apt(['install', '-y', '--no-install-recommends', ...APT_PACKAGES]);
-  if (result.status !== 0 && /Unable to locate|has no installation candidate|404/i.test(`${result.stdout}${result.stderr}`)) {
+  if (
+    result.status !== 0 &&
+    /Unable to locate|has no installation candidate|404/i.test(`${result.stdout}${result.stderr}`)
+  ) {
     await apt(['update']);
     result = await apt(['install', '-y', '--no-install-recommends', ...APT_PACKAGES]);
   }
   if (result.status !== 0) {
-    const why = result.error?.message ?? `${result.stderr}`.trim().split('\n').filter((l) => /^E:|error/i.test(l)).join(' | ');
+    const why =
+      result.error?.message ??
+      `${result.stderr}`
+        .trim()
+        .split('\n')
+        .filter((l) => /^E:|error/i.test(l))
+        .join(' | ');
     return { error: `apt-get install ${APT_PACKAGES.join(' ')} failed: ${why || exitText(result)}` };
   }
-  return aarch64Ready() ? { qemu: aarch64Ready() } : { error: 'apt-get succeeded but qemu-aarch64-static or the aarch64 libc is still missing' };
+  return aarch64Ready()
+    ? { qemu: aarch64Ready() }
+    : { error: 'apt-get succeeded but qemu-aarch64-static or the aarch64 libc is still missing' };
 }
 
 /** Runs the smoke test; returns a short description of what passed, throws on the first failure. */
@@ -50,9 +69,15 @@ export async function smokeTest({ binary, version, workDir, qemu }) {
   for (const dir of ['home', 'config', 'data', 'cache', 'state']) mkdirSync(join(workDir, dir), { recursive: true });
   mkdirSync(join(workDir, 'run'), { recursive: true, mode: 0o700 });
   const env = {
-    PATH: process.env.PATH, HOME: home, TMPDIR: workDir, LANYARD_STORE: 'file',
-    XDG_CONFIG_HOME: join(workDir, 'config'), XDG_DATA_HOME: join(workDir, 'data'),
-    XDG_CACHE_HOME: join(workDir, 'cache'), XDG_STATE_HOME: join(workDir, 'state'), XDG_RUNTIME_DIR: join(workDir, 'run'),
+    PATH: process.env.PATH,
+    HOME: home,
+    TMPDIR: workDir,
+    LANYARD_STORE: 'file',
+    XDG_CONFIG_HOME: join(workDir, 'config'),
+    XDG_DATA_HOME: join(workDir, 'data'),
+    XDG_CACHE_HOME: join(workDir, 'cache'),
+    XDG_STATE_HOME: join(workDir, 'state'),
+    XDG_RUNTIME_DIR: join(workDir, 'run'),
   };
   const timeout = qemu ? 180_000 : 30_000;
   const helper = async (args, input = '', extraEnv = {}) => {
@@ -62,18 +87,26 @@ export async function smokeTest({ binary, version, workDir, qemu }) {
     return { code: r.status ?? r.signal, out: r.stdout, err: r.stderr };
   };
   const expect = (step, ok, r) => {
-    if (!ok) throw new Error(`${step}: exit ${r.code}, stdout ${JSON.stringify(r.out.trim().slice(0, 300))}${r.err.trim() ? `, stderr ${JSON.stringify(r.err.trim().slice(0, 300))}` : ''}`);
+    if (!ok)
+      throw new Error(
+        `${step}: exit ${r.code}, stdout ${JSON.stringify(r.out.trim().slice(0, 300))}${r.err.trim() ? `, stderr ${JSON.stringify(r.err.trim().slice(0, 300))}` : ''}`,
+      );
   };
 
   let r = await helper(['version']);
   expect('version', r.code === 0 && r.out === `docker-credential-lanyard (lanyard) ${version}\n`, r);
 
-  const server = 'https://registry.release-smoke.test', secret = `smoke-${process.pid}-${Date.now()}`;
+  const server = 'https://registry.release-smoke.test',
+    secret = `smoke-${process.pid}-${Date.now()}`;
   r = await helper(['store'], JSON.stringify({ ServerURL: server, Username: 'smoke', Secret: secret }));
   expect('store', r.code === 0, r);
   r = await helper(['get'], server);
   let answer;
-  try { answer = JSON.parse(r.out); } catch { answer = {}; }
+  try {
+    answer = JSON.parse(r.out);
+  } catch {
+    answer = {};
+  }
   expect('get', r.code === 0 && answer.Username === 'smoke' && answer.Secret === secret, r);
   r = await helper(['list']);
   expect('list', r.code === 0 && r.out.includes(server), r);
@@ -83,9 +116,14 @@ export async function smokeTest({ binary, version, workDir, qemu }) {
   expect('get after erase', r.code === 1 && r.out.trim() === 'credentials not found in native keychain', r);
 
   r = await helper(['store'], JSON.stringify({ ServerURL: server, Username: 'smoke', Secret: secret }), {
-    LANYARD_STORE: 'keychain', DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(workDir, 'no-bus')}`,
+    LANYARD_STORE: 'keychain',
+    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(workDir, 'no-bus')}`,
   });
-  expect('keyring addon (expected a DBus error from the addon)', r.code === 1 && /DBus error/i.test(r.out) && !/native binding|Cannot require/i.test(r.out), r);
+  expect(
+    'keyring addon (expected a DBus error from the addon)',
+    r.code === 1 && /DBus error/i.test(r.out) && !/native binding|Cannot require/i.test(r.out),
+    r,
+  );
 
   return `${qemu ? 'qemu: ' : ''}version, store/get/list/erase, addon`;
 }

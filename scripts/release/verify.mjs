@@ -27,7 +27,9 @@ function embeddedAddons(binary) {
 export function checkEmbeddedAddon(binary, target, addonDir) {
   const addon = readFileSync(join(addonDir, target.addonFile));
   if (binary.indexOf(addon) === -1) {
-    throw new Error(`${target.addonFile} (${addon.length} bytes) is not embedded: Bun could not resolve ${target.addonPackage}`);
+    throw new Error(
+      `${target.addonFile} (${addon.length} bytes) is not embedded: Bun could not resolve ${target.addonPackage}`,
+    );
   }
   const names = embeddedAddons(binary);
   const others = names.filter((n) => n !== target.addonFile);
@@ -39,9 +41,11 @@ export function checkEmbeddedAddon(binary, target, addonDir) {
 export function checkMachoSignature(binary, expectedCpu) {
   if (binary.readUInt32LE(0) !== 0xfeedfacf) throw new Error('not a 64-bit little-endian Mach-O file');
   const cpu = binary.readUInt32LE(4);
-  if (cpu !== expectedCpu) throw new Error(`Mach-O cputype 0x${cpu.toString(16)}, expected 0x${expectedCpu.toString(16)}`);
+  if (cpu !== expectedCpu)
+    throw new Error(`Mach-O cputype 0x${cpu.toString(16)}, expected 0x${expectedCpu.toString(16)}`);
   const ncmds = binary.readUInt32LE(16);
-  let offset = 32, signature;
+  let offset = 32,
+    signature;
   for (let i = 0; i < ncmds; i++) {
     const cmd = binary.readUInt32LE(offset);
     if (cmd === 0x1d) signature = { start: binary.readUInt32LE(offset + 8), size: binary.readUInt32LE(offset + 12) };
@@ -54,10 +58,16 @@ export function checkMachoSignature(binary, expectedCpu) {
     const at = blob.readUInt32BE(16 + i * 8);
     if (blob.readUInt32BE(at) !== 0xfade0c02) continue; // not a CodeDirectory
     const cd = blob.subarray(at);
-    const flags = cd.readUInt32BE(12), hashOffset = cd.readUInt32BE(16), slots = cd.readUInt32BE(28);
-    const codeLimit = cd.readUInt32BE(32), hashSize = cd[36], hashType = cd[37], pageSize = 2 ** cd[39];
+    const flags = cd.readUInt32BE(12),
+      hashOffset = cd.readUInt32BE(16),
+      slots = cd.readUInt32BE(28);
+    const codeLimit = cd.readUInt32BE(32),
+      hashSize = cd[36],
+      hashType = cd[37],
+      pageSize = 2 ** cd[39];
     if (hashType !== 2) throw new Error(`CodeDirectory hash type ${hashType}, expected SHA-256`);
-    if (codeLimit !== signature.start) throw new Error(`signature covers ${codeLimit} bytes, code ends at ${signature.start}`);
+    if (codeLimit !== signature.start)
+      throw new Error(`signature covers ${codeLimit} bytes, code ends at ${signature.start}`);
     for (let page = 0; page < slots; page++) {
       const bytes = binary.subarray(page * pageSize, Math.min((page + 1) * pageSize, codeLimit));
       const want = cd.subarray(hashOffset + page * hashSize, hashOffset + (page + 1) * hashSize);

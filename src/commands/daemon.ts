@@ -18,47 +18,77 @@ function printStatus(answer: DaemonAnswer): void {
   const now = Date.now();
   writeOut(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
   for (const e of answer.entries) {
-    writeOut(`${e.server} (${e.kind}): token expires ${formatWhen(e.expiresAt, now)}, last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}${e.lastError ? `, last error: ${e.lastError}` : ''}\n`);
+    writeOut(
+      `${e.server} (${e.kind}): token expires ${formatWhen(e.expiresAt, now)}, last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}${e.lastError ? `, last error: ${e.lastError}` : ''}\n`,
+    );
   }
   if (answer.entries.length === 0) writeOut('no entries that need refreshing\n');
   for (const p of answer.pullSecrets ?? []) {
-    writeOut(`pull secret ${p.secret} (${p.registries.join(', ')}): last sync ${formatWhen(p.lastSync, now)}${p.lastAction ? ` (${p.lastAction})` : ''}, next ${formatWhen(p.nextAt, now)}${p.lastError ? `, last error: ${p.lastError}` : ''}\n`);
+    writeOut(
+      `pull secret ${p.secret} (${p.registries.join(', ')}): last sync ${formatWhen(p.lastSync, now)}${p.lastAction ? ` (${p.lastAction})` : ''}, next ${formatWhen(p.nextAt, now)}${p.lastError ? `, last error: ${p.lastError}` : ''}\n`,
+    );
   }
 }
 
 async function ask(request: { op: 'status' } | { op: 'refresh'; server?: string }) {
   const { askDaemon } = await import('../daemon/socket-client.js');
   // A refresh waits for the token service (up to 15 s) and maybe for a lock (30 s).
-  const answer = await askDaemon(request, request.op === 'refresh' ? 90_000 : 10_000) as (DaemonAnswer & { error?: string }) | undefined;
-  if (!answer) throw new UserError('no lanyard daemon is running (start it with `docker-credential-lanyard daemon`, or `daemon install --enable`)');
+  const answer = (await askDaemon(request, request.op === 'refresh' ? 90_000 : 10_000)) as
+    | (DaemonAnswer & { error?: string })
+    | undefined;
+  if (!answer)
+    throw new UserError(
+      'no lanyard daemon is running (start it with `docker-credential-lanyard daemon`, or `daemon install --enable`)',
+    );
   if (answer.error) throw new UserError(`the daemon says: ${answer.error}`);
   return answer;
 }
 
 export function registerDaemon(cli: Argv): Argv {
-  return cli.command('daemon', 'the background refresher (runs in the foreground without a subcommand)', (y) => y
-    .option('verbose', { alias: 'V', type: 'boolean', default: false, describe: 'debug lines in the log' })
-    .command('status', 'token expiry, last refresh and last error per entry', {}, async () => printStatus(await ask({ op: 'status' })))
-    .command('refresh [server]', 'refresh now (one server or all) and wait for the result', (z) => z.positional('server', { type: 'string' }),
-      async (argv) => printStatus(await ask({ op: 'refresh', ...(argv.server ? { server: normalizeServer(argv.server).key } : {}) })))
-    .command('install', 'write a systemd user unit (Linux) or launchd agent (macOS)', (z) => z
-      .option('enable', { type: 'boolean', default: false, describe: 'also enable and start it' })
-      .option('binary', { type: 'string', describe: 'path of the installed binary (default: this one)' }),
+  return cli.command(
+    'daemon',
+    'the background refresher (runs in the foreground without a subcommand)',
+    (y) =>
+      y
+        .option('verbose', { alias: 'V', type: 'boolean', default: false, describe: 'debug lines in the log' })
+        .command('status', 'token expiry, last refresh and last error per entry', {}, async () =>
+          printStatus(await ask({ op: 'status' })),
+        )
+        .command(
+          'refresh [server]',
+          'refresh now (one server or all) and wait for the result',
+          (z) => z.positional('server', { type: 'string' }),
+          async (argv) =>
+            printStatus(
+              await ask({ op: 'refresh', ...(argv.server ? { server: normalizeServer(argv.server).key } : {}) }),
+            ),
+        )
+        .command(
+          'install',
+          'write a systemd user unit (Linux) or launchd agent (macOS)',
+          (z) =>
+            z
+              .option('enable', { type: 'boolean', default: false, describe: 'also enable and start it' })
+              .option('binary', { type: 'string', describe: 'path of the installed binary (default: this one)' }),
+          async (argv) => {
+            const { currentBinary, installService } = await import('../daemon/service-units.js');
+            const path = installService(currentBinary(argv.binary), argv.enable);
+            writeOut(
+              `wrote ${path}${argv.enable ? ' and started the service' : '; start it with --enable or your service manager'}\n`,
+            );
+          },
+        )
+        .command('uninstall', 'stop and remove the service', {}, async () => {
+          const { uninstallService } = await import('../daemon/service-units.js');
+          const path = uninstallService();
+          writeOut(path ? `removed ${path}\n` : 'no service was installed\n');
+        })
+        .example('$0 daemon', 'run the refresher in this terminal')
+        .example('$0 daemon install --enable', 'run it as a user service'),
     async (argv) => {
-      const { currentBinary, installService } = await import('../daemon/service-units.js');
-      const path = installService(currentBinary(argv.binary), argv.enable);
-      writeOut(`wrote ${path}${argv.enable ? ' and started the service' : '; start it with --enable or your service manager'}\n`);
-    })
-    .command('uninstall', 'stop and remove the service', {}, async () => {
-      const { uninstallService } = await import('../daemon/service-units.js');
-      const path = uninstallService();
-      writeOut(path ? `removed ${path}\n` : 'no service was installed\n');
-    })
-    .example('$0 daemon', 'run the refresher in this terminal')
-    .example('$0 daemon install --enable', 'run it as a user service'),
-  async (argv) => {
-    const { runDaemon } = await import('../daemon/run-daemon.js');
-    const code = await runDaemon({ verbose: argv.verbose as boolean });
-    if (code !== 0) throw new UserError('daemon exited with an error');
-  });
+      const { runDaemon } = await import('../daemon/run-daemon.js');
+      const code = await runDaemon({ verbose: argv.verbose as boolean });
+      if (code !== 0) throw new UserError('daemon exited with an error');
+    },
+  );
 }

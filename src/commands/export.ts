@@ -6,21 +6,42 @@ import { explicitRegistries, mappedRegistries } from '../integrations/mapped-reg
 import { writeOut, writeErr } from '../output.js';
 
 export function registerExport(cli: Argv): Argv {
-  return cli.command('export', 'print a dockerconfigjson or a Kubernetes pull secret with fresh short-lived tokens', (y) => y
-    .option('format', { type: 'string', choices: ['dockerconfigjson', 'k8s-secret'], default: 'dockerconfigjson' })
-    .option('registry', { type: 'string', array: true, describe: 'registries to include (default: every mapped one)' })
-    .option('name', { type: 'string', default: 'lanyard-pull-secret', describe: 'Secret name (k8s-secret)' })
-    .option('namespace', { type: 'string', default: 'default', describe: 'Secret namespace (k8s-secret)' })
-    .example('$0 export --format k8s-secret --registry us.icr.io --name icr --namespace apps | kubectl apply -f -', ''),
-  async (argv) => {
-    const { buildDockerConfig, pullSecretManifest } = await import('../integrations/pull-secret.js');
-    const registries = argv.registry?.length ? explicitRegistries(argv.registry) : mappedRegistries().registries;
-    if (registries.length === 0) throw new UserError('nothing to export: log in first, or name registries with --registry');
-    const built = await buildDockerConfig(registries);
-    for (const registry of built.skipped) writeErr(`note: ${registry} left out: its identity token cannot go into a pull secret\n`);
-    if (built.longLived.length) writeErr(`note: long-lived secrets included for ${built.longLived.join(', ')}: treat the output like a password\n`);
-    if (built.expiresAt) writeErr(`note: the tokens expire ${new Date(built.expiresAt).toISOString()}; re-export or use the daemon's pull-secret sync\n`);
-    const output = argv.format === 'k8s-secret' ? pullSecretManifest(built.config, argv.name, argv.namespace) : built.config;
-    writeOut(`${JSON.stringify(output, null, 2)}\n`);
-  });
+  return cli.command(
+    'export',
+    'print a dockerconfigjson or a Kubernetes pull secret with fresh short-lived tokens',
+    (y) =>
+      y
+        .option('format', { type: 'string', choices: ['dockerconfigjson', 'k8s-secret'], default: 'dockerconfigjson' })
+        .option('registry', {
+          type: 'string',
+          array: true,
+          describe: 'registries to include (default: every mapped one)',
+        })
+        .option('name', { type: 'string', default: 'lanyard-pull-secret', describe: 'Secret name (k8s-secret)' })
+        .option('namespace', { type: 'string', default: 'default', describe: 'Secret namespace (k8s-secret)' })
+        .example(
+          '$0 export --format k8s-secret --registry us.icr.io --name icr --namespace apps | kubectl apply -f -',
+          '',
+        ),
+    async (argv) => {
+      const { buildDockerConfig, pullSecretManifest } = await import('../integrations/pull-secret.js');
+      const registries = argv.registry?.length ? explicitRegistries(argv.registry) : mappedRegistries().registries;
+      if (registries.length === 0)
+        throw new UserError('nothing to export: log in first, or name registries with --registry');
+      const built = await buildDockerConfig(registries);
+      for (const registry of built.skipped)
+        writeErr(`note: ${registry} left out: its identity token cannot go into a pull secret\n`);
+      if (built.longLived.length)
+        writeErr(
+          `note: long-lived secrets included for ${built.longLived.join(', ')}: treat the output like a password\n`,
+        );
+      if (built.expiresAt)
+        writeErr(
+          `note: the tokens expire ${new Date(built.expiresAt).toISOString()}; re-export or use the daemon's pull-secret sync\n`,
+        );
+      const output =
+        argv.format === 'k8s-secret' ? pullSecretManifest(built.config, argv.name, argv.namespace) : built.config;
+      writeOut(`${JSON.stringify(output, null, 2)}\n`);
+    },
+  );
 }

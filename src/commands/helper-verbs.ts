@@ -30,8 +30,9 @@ async function run(verb: string): Promise<void> {
     case 'get': {
       const serverURL = parseServerURL(readStdin());
       const { resolveCredential } = await import('../credentials/resolve-credential.js');
-      const { username, secret } = await resolveCredential(serverURL)
-        .catch((error: unknown) => reportGetFailure(serverURL, error));
+      const { username, secret } = await resolveCredential(serverURL).catch((error: unknown) =>
+        reportGetFailure(serverURL, error),
+      );
       writeOut(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
       return;
     }

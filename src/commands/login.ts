@@ -30,7 +30,9 @@ function providerOptions(argv: Record<string, unknown>): Record<string, string> 
   }
   if (options.caFile) readCaBundle(options.caFile); // a typo is told now, not at the first pull
   if (options.expirationSeconds !== undefined && !/^\d+$/.test(options.expirationSeconds)) {
-    throw new UserError(`--expiration-seconds needs a whole number of seconds, not ${JSON.stringify(options.expirationSeconds)}`);
+    throw new UserError(
+      `--expiration-seconds needs a whole number of seconds, not ${JSON.stringify(options.expirationSeconds)}`,
+    );
   }
   if ((options.apiServer === undefined) !== (options.serviceAccount === undefined)) {
     throw new UserError('--api-server and --service-account go together (with --namespace)');
@@ -42,29 +44,62 @@ export function registerLogin(cli: Argv): Argv {
   return cli.command(
     'login <server>',
     'store a login for a registry or host pattern',
-    (y) => y
-      .positional('server', { type: 'string', describe: 'registry host (us.icr.io, docker.io, host:port) or pattern (*.icr.io)' })
-      .option('username', { alias: 'u', type: 'string', describe: 'username (iamapikey for an IBM Cloud API key)' })
-      .option('kind', { type: 'string', choices: KINDS, describe: 'what the secret is (inferred when omitted)' })
-      .option('store', { type: 'string', choices: STORE_NAMES, describe: 'where the secret lives (default: keychain, or LANYARD_STORE)' })
-      .option('secret-env', { type: 'string', describe: 'read the secret from this environment variable at use time (CI)' })
-      .option('iam-endpoint', { type: 'string', describe: 'IBM Cloud IAM endpoint (default https://iam.cloud.ibm.com, or LANYARD_IAM_ENDPOINT)' })
-      .option('api-server', { type: 'string', describe: 'OpenShift/Kubernetes API server that mints service-account tokens' })
-      .option('namespace', { type: 'string', describe: 'namespace of the service account (with --api-server)' })
-      .option('service-account', { type: 'string', describe: 'service account to mint bound tokens for (with --api-server)' })
-      .option('ca-file', { type: 'string', describe: 'PEM CA bundle for the IAM endpoint or the API server' })
-      .option('expiration-seconds', { type: 'string', describe: 'lifetime to request for minted service-account tokens (default 3600, at least 600)' })
-      .option('hub-endpoint', { type: 'string', describe: 'Docker Hub API used to check the access token (default https://hub.docker.com)' })
-      .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })
-      .example("echo \"$IBMCLOUD_API_KEY\" | $0 login us.icr.io -u iamapikey --password-stdin", 'an IBM Cloud API key for one region')
-      .example("$0 login '*.icr.io' -u iamapikey --password-stdin < key.txt", 'one key for every ICR region')
-      .example('$0 login ghcr.io -u me --secret-env GHCR_TOKEN', 'CI: the secret comes from the environment')
-      .example('oc whoami -t | $0 login registry.lpg.appuio.cloud -u robot --kind openshift --api-server https://api.lpg.appuio.cloud:6443 --namespace ci --service-account pusher --password-stdin', 'mint 1-hour bound service-account tokens'),
+    (y) =>
+      y
+        .positional('server', {
+          type: 'string',
+          describe: 'registry host (us.icr.io, docker.io, host:port) or pattern (*.icr.io)',
+        })
+        .option('username', { alias: 'u', type: 'string', describe: 'username (iamapikey for an IBM Cloud API key)' })
+        .option('kind', { type: 'string', choices: KINDS, describe: 'what the secret is (inferred when omitted)' })
+        .option('store', {
+          type: 'string',
+          choices: STORE_NAMES,
+          describe: 'where the secret lives (default: keychain, or LANYARD_STORE)',
+        })
+        .option('secret-env', {
+          type: 'string',
+          describe: 'read the secret from this environment variable at use time (CI)',
+        })
+        .option('iam-endpoint', {
+          type: 'string',
+          describe: 'IBM Cloud IAM endpoint (default https://iam.cloud.ibm.com, or LANYARD_IAM_ENDPOINT)',
+        })
+        .option('api-server', {
+          type: 'string',
+          describe: 'OpenShift/Kubernetes API server that mints service-account tokens',
+        })
+        .option('namespace', { type: 'string', describe: 'namespace of the service account (with --api-server)' })
+        .option('service-account', {
+          type: 'string',
+          describe: 'service account to mint bound tokens for (with --api-server)',
+        })
+        .option('ca-file', { type: 'string', describe: 'PEM CA bundle for the IAM endpoint or the API server' })
+        .option('expiration-seconds', {
+          type: 'string',
+          describe: 'lifetime to request for minted service-account tokens (default 3600, at least 600)',
+        })
+        .option('hub-endpoint', {
+          type: 'string',
+          describe: 'Docker Hub API used to check the access token (default https://hub.docker.com)',
+        })
+        .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })
+        .example(
+          'echo "$IBMCLOUD_API_KEY" | $0 login us.icr.io -u iamapikey --password-stdin',
+          'an IBM Cloud API key for one region',
+        )
+        .example("$0 login '*.icr.io' -u iamapikey --password-stdin < key.txt", 'one key for every ICR region')
+        .example('$0 login ghcr.io -u me --secret-env GHCR_TOKEN', 'CI: the secret comes from the environment')
+        .example(
+          'oc whoami -t | $0 login registry.lpg.appuio.cloud -u robot --kind openshift --api-server https://api.lpg.appuio.cloud:6443 --namespace ci --service-account pusher --password-stdin',
+          'mint 1-hour bound service-account tokens',
+        ),
     async (argv) => {
       const username = argv.username ?? (argv.kind === 'ibm-iam' ? 'iamapikey' : undefined);
       if (!username) throw new UserError('login needs a username: -u USER');
       const secretEnv = argv['secret-env'];
-      if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) throw new UserError(`--secret-env needs a variable name, not ${JSON.stringify(secretEnv)}`);
+      if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
+        throw new UserError(`--secret-env needs a variable name, not ${JSON.stringify(secretEnv)}`);
       const secret = secretEnv !== undefined ? '' : await readPassword(argv['password-stdin']);
       if (secretEnv === undefined && secret === '') throw new UserError('the secret is empty');
       const { storeCredential } = await import('../credentials/store-credential.js');
@@ -77,7 +112,9 @@ export function registerLogin(cli: Argv): Argv {
         secretEnv,
         options: providerOptions(argv),
       });
-      writeErr(`Stored ${entry.kind} login for ${entry.server} (user ${entry.username}) in the ${entry.store} store.\n`);
+      writeErr(
+        `Stored ${entry.kind} login for ${entry.server} (user ${entry.username}) in the ${entry.store} store.\n`,
+      );
     },
   );
 }

@@ -7,9 +7,7 @@ export function registerLogout(cli: Argv): Argv {
   return cli.command(
     'logout <server>',
     'remove the login for a registry or host pattern',
-    (y) => y
-      .positional('server', { type: 'string', describe: 'as given to login' })
-      .example('$0 logout us.icr.io', ''),
+    (y) => y.positional('server', { type: 'string', describe: 'as given to login' }).example('$0 logout us.icr.io', ''),
     async (argv) => {
       const { eraseCredential } = await import('../credentials/erase-credential.js');
       const entry = await eraseCredential(argv.server!);

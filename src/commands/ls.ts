@@ -12,7 +12,14 @@ import { writeErr, writeOut } from '../output.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 interface TokenState {
@@ -27,11 +34,18 @@ function tokenState(entry: MappingEntry, now: number): TokenState {
   if (!record || record.fingerprint !== secretFingerprint(entry)) return { state: 'none' };
   const base = { ...(record.lastRefresh ? { lastRefresh: record.lastRefresh } : {}) };
   if (record.check && !record.check.ok) return { ...base, state: 'revoked', error: record.check.message };
-  const failure = record.failure && (!record.lastRefresh || record.failure.at > record.lastRefresh) ? record.failure : undefined;
+  const failure =
+    record.failure && (!record.lastRefresh || record.failure.at > record.lastRefresh) ? record.failure : undefined;
   const token = record.token;
-  if (token?.expiresAt !== undefined && token.expiresAt > now) return { ...base, state: 'valid', expiresAt: token.expiresAt, ...(failure ? { error: failure.message } : {}) };
+  if (token?.expiresAt !== undefined && token.expiresAt > now)
+    return { ...base, state: 'valid', expiresAt: token.expiresAt, ...(failure ? { error: failure.message } : {}) };
   if (failure) return { ...base, state: 'error', error: failure.message };
-  if (token) return { ...base, state: token.expiresAt === undefined ? 'valid' : 'expired', ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}) };
+  if (token)
+    return {
+      ...base,
+      state: token.expiresAt === undefined ? 'valid' : 'expired',
+      ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}),
+    };
   if (record.passThroughUntil) return { ...base, state: 'pass-through' };
   if (record.check?.ok) return { state: 'checked', lastRefresh: record.check.at };
   return { state: 'none' };
@@ -39,13 +53,22 @@ function tokenState(entry: MappingEntry, now: number): TokenState {
 
 function describeState(token: TokenState, now: number): string {
   switch (token.state) {
-    case 'valid': return token.expiresAt ? `valid, expires ${formatWhen(token.expiresAt, now)}${token.error ? ' (last refresh failed)' : ''}` : 'valid';
-    case 'expired': return `expired ${formatWhen(token.expiresAt, now)}`;
-    case 'pass-through': return 'stored secret used as is';
-    case 'checked': return `checked ${formatWhen(token.lastRefresh, now)}`;
-    case 'revoked': return 'REJECTED by the registry service: log in again';
-    case 'error': return `error: ${token.error}`;
-    case 'none': return '-';
+    case 'valid':
+      return token.expiresAt
+        ? `valid, expires ${formatWhen(token.expiresAt, now)}${token.error ? ' (last refresh failed)' : ''}`
+        : 'valid';
+    case 'expired':
+      return `expired ${formatWhen(token.expiresAt, now)}`;
+    case 'pass-through':
+      return 'stored secret used as is';
+    case 'checked':
+      return `checked ${formatWhen(token.lastRefresh, now)}`;
+    case 'revoked':
+      return 'REJECTED by the registry service: log in again';
+    case 'error':
+      return `error: ${token.error}`;
+    case 'none':
+      return '-';
   }
 }
 
@@ -53,14 +76,21 @@ export function registerLs(cli: Argv): Argv {
   return cli.command(
     'ls',
     'list mapped registries: server, kind, username, store, token state',
-    (y) => y.option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }).example('$0 ls --json', ''),
+    (y) =>
+      y
+        .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
+        .example('$0 ls --json', ''),
     (argv) => {
       const now = Date.now();
       const { mapping, unreadable } = readMappingView();
       // Entries that cannot be read are named (on stderr, which keeps --json parseable), never skipped silently.
       for (const item of unreadable) writeErr(`warning: ${item.problem}; that entry is ignored\n`);
       const entries = mapping.entries.map((entry) => ({
-        server: entry.server, serverURL: entry.serverURL, kind: entry.kind, username: entry.username, store: entry.store,
+        server: entry.server,
+        serverURL: entry.serverURL,
+        kind: entry.kind,
+        username: entry.username,
+        store: entry.store,
         token: tokenState(entry, now),
       }));
       const daemonPid = runningDaemonPid();
@@ -74,7 +104,11 @@ export function registerLs(cli: Argv): Argv {
       }
       const rows = entries.map((e) => [e.server, e.kind, e.username, e.store, describeState(e.token, now)]);
       writeOut(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE', 'TOKEN'], ...rows])}\n`);
-      writeOut(daemonPid ? `refresher: running (PID ${daemonPid})\n` : 'refresher: not running (tokens are exchanged on demand; start one with `docker-credential-lanyard daemon install --enable`)\n');
+      writeOut(
+        daemonPid
+          ? `refresher: running (PID ${daemonPid})\n`
+          : 'refresher: not running (tokens are exchanged on demand; start one with `docker-credential-lanyard daemon install --enable`)\n',
+      );
       for (const e of entries.filter((x) => x.token.error)) writeOut(`${e.server}: ${e.token.error}\n`);
     },
   );

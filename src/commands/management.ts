@@ -13,7 +13,19 @@ import { registerPullSecret } from './pull-secret.js';
 import { registerDoctor } from './doctor.js';
 import { writeOut, writeErr } from '../output.js';
 
-const COMMANDS = new Set(['login', 'logout', 'ls', 'daemon', 'configure', 'unconfigure', 'export', 'pull-secret', 'doctor', 'completion', 'help']);
+const COMMANDS = new Set([
+  'login',
+  'logout',
+  'ls',
+  'daemon',
+  'configure',
+  'unconfigure',
+  'export',
+  'pull-secret',
+  'doctor',
+  'completion',
+  'help',
+]);
 
 export async function runManagement(args: string[]): Promise<number> {
   const [first] = args;
@@ -24,8 +36,10 @@ export async function runManagement(args: string[]): Promise<number> {
   }
   const cli = yargs(args)
     .scriptName(HELPER_NAME)
-    .usage(`${HELPER_NAME}: a Docker credential helper that keeps registry secrets in the OS keychain.\n\n`
-      + `Protocol verbs (used by docker, podman, skopeo; input on stdin):\n  ${HELPER_NAME} store|get|erase|list|version\n\nManagement:`)
+    .usage(
+      `${HELPER_NAME}: a Docker credential helper that keeps registry secrets in the OS keychain.\n\n` +
+        `Protocol verbs (used by docker, podman, skopeo; input on stdin):\n  ${HELPER_NAME} store|get|erase|list|version\n\nManagement:`,
+    )
     .version(VERSION)
     .alias('version', 'v')
     .help()
@@ -36,7 +50,9 @@ export async function runManagement(args: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     // Throwing here stops yargs before it runs the command's handler.
-    .fail((message, error) => { throw error ?? new UserError(message); });
+    .fail((message, error) => {
+      throw error ?? new UserError(message);
+    });
   registerLogin(cli);
   registerLogout(cli);
   registerLs(cli);

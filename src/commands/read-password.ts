@@ -18,7 +18,8 @@ function promptHidden(question: string): Promise<string> {
       input.pause();
       input.off('data', onData);
       writeErr('\n');
-      if (error) reject(error); else resolve(typed);
+      if (error) reject(error);
+      else resolve(typed);
     };
     const onData = (chunk: Buffer) => {
       for (const char of chunk.toString('utf8')) {

@@ -15,7 +15,11 @@ import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { isUsable, needsRefresh, expiryMarginMs, PASS_THROUGH_HOLD_MS } from '../tokens/policy.js';
 import {
-  cacheLockFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord, type CacheRecord,
+  cacheLockFor,
+  ensureRuntimeDir,
+  readCacheRecord,
+  writeCacheRecord,
+  type CacheRecord,
 } from '../tokens/token-cache.js';
 import { readSecret } from './read-secret.js';
 
@@ -45,10 +49,15 @@ function currentRecord(entry: MappingEntry, fingerprint: string): CacheRecord {
 }
 
 /** A usable cached answer; for pass-through entries, a marker to read the stored secret. */
-function fromCache(record: CacheRecord, now: number, acceptDue: boolean): Answer | { passThroughUntil: number } | undefined {
+function fromCache(
+  record: CacheRecord,
+  now: number,
+  acceptDue: boolean,
+): Answer | { passThroughUntil: number } | undefined {
   const token = record.token;
   if (token && isUsable(token, now) && (acceptDue || !needsRefresh(token, now))) return token;
-  if (record.passThroughUntil !== undefined && now < record.passThroughUntil) return { passThroughUntil: record.passThroughUntil };
+  if (record.passThroughUntil !== undefined && now < record.passThroughUntil)
+    return { passThroughUntil: record.passThroughUntil };
   return undefined;
 }
 
@@ -91,8 +100,19 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
     if (!failure) throw error;
     const retryAt = failure.retryAfterMs !== undefined ? Date.now() + failure.retryAfterMs : undefined;
     const serveCachedUntil = holdWhileUsable(record, failure.permanent);
-    writeCacheRecord({ ...record, failure: { at: Date.now(), message: failure.message, permanent: failure.permanent, ...(retryAt ? { retryAt } : {}), ...(serveCachedUntil ? { serveCachedUntil } : {}) } });
-    log.warn(`exchange for ${entry.server} failed (${failure.permanent ? 'permanent' : 'transient'}): ${failure.message}`);
+    writeCacheRecord({
+      ...record,
+      failure: {
+        at: Date.now(),
+        message: failure.message,
+        permanent: failure.permanent,
+        ...(retryAt ? { retryAt } : {}),
+        ...(serveCachedUntil ? { serveCachedUntil } : {}),
+      },
+    });
+    log.warn(
+      `exchange for ${entry.server} failed (${failure.permanent ? 'permanent' : 'transient'}): ${failure.message}`,
+    );
     if (record.token && isUsable(record.token)) return record.token; // still valid: serve it
     throw failureToError(entry, failure.message);
   }
@@ -102,18 +122,39 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
   const { failure: _cleared, token: _old, passThroughUntil: _pt, ...rest } = record;
   if (issued.secret === secret) {
     // Nothing to exchange: never copy the long-lived secret into the cache.
-    const until = issued.expiresAt !== undefined ? Math.min(now + PASS_THROUGH_HOLD_MS, issued.expiresAt - expiryMarginMs(issued)) : now + PASS_THROUGH_HOLD_MS;
+    const until =
+      issued.expiresAt !== undefined
+        ? Math.min(now + PASS_THROUGH_HOLD_MS, issued.expiresAt - expiryMarginMs(issued))
+        : now + PASS_THROUGH_HOLD_MS;
     writeCacheRecord({ ...rest, passThroughUntil: until, lastRefresh: now });
   } else {
-    writeCacheRecord({ ...rest, token: { username: issued.username, secret: issued.secret, issuedAt: issued.issuedAt, ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}) }, lastRefresh: now });
+    writeCacheRecord({
+      ...rest,
+      token: {
+        username: issued.username,
+        secret: issued.secret,
+        issuedAt: issued.issuedAt,
+        ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}),
+      },
+      lastRefresh: now,
+    });
     const validity = issued.expiresAt ? `, valid until ${isoTime(issued.expiresAt)}` : '';
     log.info(`exchanged a token for ${entry.server}${validity}`);
   }
-  return { username: issued.username, secret: issued.secret, ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}) };
+  return {
+    username: issued.username,
+    secret: issued.secret,
+    ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}),
+  };
 }
 
 /** Under the entry's lock: re-check what others did while we waited, then exchange if still needed. */
-async function refreshUnderLock(entry: MappingEntry, fingerprint: string, startedAt: number, options: IssueOptions): Promise<Answer> {
+async function refreshUnderLock(
+  entry: MappingEntry,
+  fingerprint: string,
+  startedAt: number,
+  options: IssueOptions,
+): Promise<Answer> {
   ensureRuntimeDir();
   const decide = async (): Promise<Answer> => {
     const record = currentRecord(entry, fingerprint);
@@ -129,9 +170,10 @@ async function refreshUnderLock(entry: MappingEntry, fingerprint: string, starte
         log.debug(`${entry.server}: recent failure, cached token served until ${isoTime(failure.serveCachedUntil)}`);
         return usableToken;
       }
-      const heldBack = failure.at >= startedAt // failed while we waited: share that answer
-        || (failure.permanent && now - failure.at < PERMANENT_FAILURE_HOLD_MS)
-        || (failure.retryAt !== undefined && now < failure.retryAt);
+      const heldBack =
+        failure.at >= startedAt || // failed while we waited: share that answer
+        (failure.permanent && now - failure.at < PERMANENT_FAILURE_HOLD_MS) ||
+        (failure.retryAt !== undefined && now < failure.retryAt);
       if (heldBack) {
         const until = failure.retryAt !== undefined ? `, not before ${isoTime(failure.retryAt)}` : '';
         const answer = usableToken ? 'serving the cached token' : 'not asking again';
@@ -169,4 +211,3 @@ export async function credentialFor(entry: MappingEntry, options: IssueOptions):
   }
   return refreshUnderLock(entry, fingerprint, startedAt, options);
 }
-

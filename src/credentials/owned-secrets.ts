@@ -32,8 +32,13 @@ function named(mapping: Mapping): SecretPlacement[] {
 
 function isPlacement(value: unknown): value is SecretPlacement {
   const p = value as SecretPlacement;
-  return typeof p === 'object' && p !== null && typeof p.secretRef === 'string'
-    && typeof p.store === 'string' && isStoreName(p.store);
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.secretRef === 'string' &&
+    typeof p.store === 'string' &&
+    isStoreName(p.store)
+  );
 }
 
 /** The list; without one (first run, or a damaged file), what the mapping names is ours for sure. */

@@ -27,6 +27,7 @@ export async function readSecret(entry: MappingEntry): Promise<string> {
   if (first.secret !== undefined) return first.secret;
   // A login that replaced this entry after we read the mapping has removed its old secret: use the new one.
   const current = readMapping().entries.find((e) => e.server === entry.server);
-  if (current && current.secretRef !== entry.secretRef) return readStoredSecret(current, `the login for ${current.serverURL}`);
+  if (current && current.secretRef !== entry.secretRef)
+    return readStoredSecret(current, `the login for ${current.serverURL}`);
   throw missing(`the login for ${entry.serverURL}`, first.where);
 }

@@ -21,10 +21,18 @@ export interface SecretChoice {
 }
 
 /** Under the mapping lock, before `mapping` is changed (secrets it does not name are swept: see owned-secrets). */
-export async function placeSecret(mapping: Mapping, idPrefix: string, secret: string, choice: SecretChoice): Promise<SecretPlacement> {
+export async function placeSecret(
+  mapping: Mapping,
+  idPrefix: string,
+  secret: string,
+  choice: SecretChoice,
+): Promise<SecretPlacement> {
   if (choice.secretEnv !== undefined) return { store: 'env', secretRef: choice.secretEnv };
   const target = await storeForNewSecret(mapping, choice.store);
-  if (target.name === 'env') throw new UserError('the env store is read-only: map the variable that holds the secret with `login SERVER -u USER --secret-env VAR`');
+  if (target.name === 'env')
+    throw new UserError(
+      'the env store is read-only: map the variable that holds the secret with `login SERVER -u USER --secret-env VAR`',
+    );
   const placement: SecretPlacement = { store: target.name, secretRef: `${idPrefix}/${randomBytes(6).toString('hex')}` };
   await claimNewSecret(mapping, placement); // listed first: a kill -9 mid-write leaves it known
   await target.write(placement.secretRef, secret);

@@ -22,11 +22,17 @@ const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
 /** Refuses what no store can keep faithfully, before any store is touched. */
 export function assertStorable(login: Pick<NewLogin, 'serverURL' | 'username' | 'secret'>): void {
-  const fields = [['server URL', login.serverURL], ['username', login.username], ['secret', login.secret]];
+  const fields = [
+    ['server URL', login.serverURL],
+    ['username', login.username],
+    ['secret', login.secret],
+  ];
   for (const [what, value] of fields) {
     if (LONE_SURROGATE.test(value)) {
-      throw new UserError(`the ${what} contains an unpaired UTF-16 surrogate (a lone \\uD800-\\uDFFF escape), `
-        + 'which no store keeps intact; nothing was stored');
+      throw new UserError(
+        `the ${what} contains an unpaired UTF-16 surrogate (a lone \\uD800-\\uDFFF escape), ` +
+          'which no store keeps intact; nothing was stored',
+      );
     }
   }
 }
@@ -39,7 +45,8 @@ export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
     const index = mapping.entries.findIndex((e) => e.server === server.key);
     // `docker login` again with the same user (a rotated key) keeps what only `login` can set:
     // the kind and the provider options (a private IAM endpoint, an API server to mint tokens with).
-    const previous = index >= 0 && mapping.entries[index].username === login.username ? mapping.entries[index] : undefined;
+    const previous =
+      index >= 0 && mapping.entries[index].username === login.username ? mapping.entries[index] : undefined;
     const options = login.options && Object.keys(login.options).length ? login.options : previous?.options;
     const placement = await placeSecret(mapping, server.key, login.secret, login);
     const next: MappingEntry = {

@@ -42,7 +42,14 @@ export class PullSecretSyncer {
   }
 
   status(): PullSecretStatus[] {
-    return [...this.states.values()].map(({ secret, registries, lastSync, lastAction, nextAt, lastError }) => ({ secret, registries, lastSync, lastAction, nextAt, lastError }));
+    return [...this.states.values()].map(({ secret, registries, lastSync, lastAction, nextAt, lastError }) => ({
+      secret,
+      registries,
+      lastSync,
+      lastAction,
+      nextAt,
+      lastError,
+    }));
   }
 
   private tick(): void {
@@ -52,14 +59,21 @@ export class PullSecretSyncer {
       for (const target of mapping.pullSecrets ?? []) {
         const id = targetId(target);
         const previous = this.states.get(id);
-        next.set(id, previous?.target.updatedAt === target.updatedAt ? previous
-          : { target, secret: id, registries: target.registries, failures: 0, nextAt: Date.now() });
+        next.set(
+          id,
+          previous?.target.updatedAt === target.updatedAt
+            ? previous
+            : { target, secret: id, registries: target.registries, failures: 0, nextAt: Date.now() },
+        );
       }
       this.states = next;
     }
     const now = Date.now();
     for (const state of this.states.values()) {
-      if (!state.running && state.nextAt !== undefined && now >= state.nextAt) state.running = this.sync(state).finally(() => { state.running = undefined; });
+      if (!state.running && state.nextAt !== undefined && now >= state.nextAt)
+        state.running = this.sync(state).finally(() => {
+          state.running = undefined;
+        });
     }
   }
 

@@ -15,7 +15,11 @@ import { serveSocket } from './socket-server.js';
 import { writeErr } from '../output.js';
 
 function removeQuietly(path: string): void {
-  try { unlinkSync(path); } catch { /* already gone */ }
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }
 
 export async function runDaemon(options: { verbose: boolean }): Promise<number> {
@@ -23,7 +27,11 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   if (options.verbose) enableDebug();
   ensureRuntimeDir();
   const other = runningDaemonPid();
-  if (other !== undefined && other !== process.pid && (await askDaemon({ op: 'status' }, 2000).catch(() => 'hung')) !== undefined) {
+  if (
+    other !== undefined &&
+    other !== process.pid &&
+    (await askDaemon({ op: 'status' }, 2000).catch(() => 'hung')) !== undefined
+  ) {
     throw new UserError(`a lanyard daemon is already running (PID ${other})`);
   }
   removeQuietly(daemonSocketPath()); // left by a daemon that was killed
@@ -32,9 +40,11 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   const syncer = new PullSecretSyncer();
   const startedAt = Date.now();
   const server: Server = await serveSocket(daemonSocketPath(), async (request) => {
-    if (request.op === 'status') return { pid: process.pid, startedAt, entries: scheduler.status(), pullSecrets: syncer.status() };
+    if (request.op === 'status')
+      return { pid: process.pid, startedAt, entries: scheduler.status(), pullSecrets: syncer.status() };
     const entries = await scheduler.refreshNow(request.server);
-    if (!entries) return { error: `no login for ${request.server} that the daemon refreshes (see docker-credential-lanyard ls)` };
+    if (!entries)
+      return { error: `no login for ${request.server} that the daemon refreshes (see docker-credential-lanyard ls)` };
     return { pid: process.pid, startedAt, entries, pullSecrets: syncer.status() };
   });
   writeFileAtomic(daemonPidFile(), `${process.pid}\n`, 0o600);

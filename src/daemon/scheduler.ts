@@ -26,8 +26,10 @@ export function hubCheckIntervalMs(setting = process.env.LANYARD_HUB_CHECK_INTER
   const seconds = Number(setting);
   if (setting === undefined || setting === '') return DEFAULT_HUB_CHECK_S * 1000;
   if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
-  log.warn(`LANYARD_HUB_CHECK_INTERVAL_S=${quoted(setting, 40)} is not a positive number of seconds; `
-    + `using ${DEFAULT_HUB_CHECK_S}`);
+  log.warn(
+    `LANYARD_HUB_CHECK_INTERVAL_S=${quoted(setting, 40)} is not a positive number of seconds; ` +
+      `using ${DEFAULT_HUB_CHECK_S}`,
+  );
   return DEFAULT_HUB_CHECK_S * 1000;
 }
 
@@ -75,7 +77,13 @@ export class RefreshScheduler {
 
   status(): EntryStatus[] {
     return [...this.states.values()].map(({ server, kind, nextAt, lastRefresh, expiresAt, lastError, failures }) => ({
-      server, kind, ...(Number.isFinite(nextAt) ? { nextAt } : {}), lastRefresh, expiresAt, lastError, failures,
+      server,
+      kind,
+      ...(Number.isFinite(nextAt) ? { nextAt } : {}),
+      lastRefresh,
+      expiresAt,
+      lastError,
+      failures,
     }));
   }
 
@@ -115,11 +123,20 @@ export class RefreshScheduler {
         previous.entry = entry;
         next.set(entry.server, previous);
       } else {
-        next.set(entry.server, { entry, fingerprint, server: entry.server, kind: entry.kind, nextAt: Date.now(), failures: 0 });
+        next.set(entry.server, {
+          entry,
+          fingerprint,
+          server: entry.server,
+          kind: entry.kind,
+          nextAt: Date.now(),
+          failures: 0,
+        });
       }
     }
     if (next.size !== this.states.size || [...next.keys()].some((k) => !this.states.has(k))) {
-      log.info(`watching ${next.size} entr${next.size === 1 ? 'y' : 'ies'}: ${[...next.keys()].join(', ') || '(none)'}`);
+      log.info(
+        `watching ${next.size} entr${next.size === 1 ? 'y' : 'ies'}: ${[...next.keys()].join(', ') || '(none)'}`,
+      );
     }
     this.states = next;
   }
@@ -165,13 +182,23 @@ export class RefreshScheduler {
     const record = readCacheRecord(state.server);
     const now = Date.now();
     const token = record?.token;
-    const refreshed = state.kind === 'dockerhub'
-      ? record?.check !== undefined && record.check.at >= attemptAt && record.check.ok
-      : (token !== undefined && !needsRefresh(token, now)) || (record?.passThroughUntil ?? 0) > now;
+    const refreshed =
+      state.kind === 'dockerhub'
+        ? record?.check !== undefined && record.check.at >= attemptAt && record.check.ok
+        : (token !== undefined && !needsRefresh(token, now)) || (record?.passThroughUntil ?? 0) > now;
     const failure = record?.failure;
     if (!refreshed || (failure && failure.at >= attemptAt)) {
-      const reason = failure ?? (record?.check ? { message: record.check.message ?? 'check failed', permanent: true, retryAt: undefined } : undefined);
-      this.afterFailure(state, reason?.message ?? 'the refresh did not happen', reason?.permanent ?? false, reason?.retryAt);
+      const reason =
+        failure ??
+        (record?.check
+          ? { message: record.check.message ?? 'check failed', permanent: true, retryAt: undefined }
+          : undefined);
+      this.afterFailure(
+        state,
+        reason?.message ?? 'the refresh did not happen',
+        reason?.permanent ?? false,
+        reason?.retryAt,
+      );
       return;
     }
     state.failures = 0;
@@ -179,7 +206,8 @@ export class RefreshScheduler {
     state.lastRefresh = state.kind === 'dockerhub' ? record?.check?.at : record?.lastRefresh;
     state.expiresAt = token?.expiresAt;
     if (state.kind === 'dockerhub') state.nextAt = now + hubCheckIntervalMs();
-    else if (token?.expiresAt !== undefined) state.nextAt = refreshDueAt(token) + jitter((token.expiresAt - token.issuedAt) * 0.05);
+    else if (token?.expiresAt !== undefined)
+      state.nextAt = refreshDueAt(token) + jitter((token.expiresAt - token.issuedAt) * 0.05);
     else state.nextAt = record?.passThroughUntil; // nothing expires: wait for a mapping change
     const next = state.nextAt === undefined ? 'on a mapping change' : isoTime(state.nextAt);
     log.debug(`${state.server}: refreshed; next refresh ${next}`);
@@ -207,7 +235,10 @@ export class RefreshScheduler {
     }
     await withLock(cacheLockFor(state.server), () => {
       const record = readCacheRecord(state.server);
-      const base = record?.fingerprint === state.fingerprint ? record : { version: 1 as const, server: state.server, fingerprint: state.fingerprint };
+      const base =
+        record?.fingerprint === state.fingerprint
+          ? record
+          : { version: 1 as const, server: state.server, fingerprint: state.fingerprint };
       writeCacheRecord({ ...base, check });
     });
   }

@@ -74,14 +74,19 @@ function target(): ServiceTarget {
     };
   }
   if (process.platform !== 'linux') {
-    throw new UserError('daemon install supports systemd (Linux) and launchd (macOS); '
-      + 'run `docker-credential-lanyard daemon` from your own service manager elsewhere');
+    throw new UserError(
+      'daemon install supports systemd (Linux) and launchd (macOS); ' +
+        'run `docker-credential-lanyard daemon` from your own service manager elsewhere',
+    );
   }
   const path = join(systemdDir(), SYSTEMD_UNIT);
   return {
     path,
     contents: systemdUnit,
-    enable: [['systemctl', '--user', 'daemon-reload'], ['systemctl', '--user', 'enable', '--now', SYSTEMD_UNIT]],
+    enable: [
+      ['systemctl', '--user', 'daemon-reload'],
+      ['systemctl', '--user', 'enable', '--now', SYSTEMD_UNIT],
+    ],
     disable: [['systemctl', '--user', 'disable', '--now', SYSTEMD_UNIT]],
   };
 }
@@ -98,7 +103,9 @@ function runAll(commands: string[][]): void {
     try {
       execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (error) {
-      const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0];
+      const stderr = String((error as { stderr?: Buffer }).stderr ?? '')
+        .trim()
+        .split('\n')[0];
       throw new UserError(`\`${[command, ...args].join(' ')}\` failed: ${stderr || (error as Error).message}`);
     }
   }
@@ -119,7 +126,11 @@ export function installService(binary: string, enable: boolean): string {
 export function uninstallService(): string | undefined {
   const service = target();
   if (!existsSync(service.path)) return undefined;
-  try { runAll(service.disable); } catch { /* not loaded: removing the file is what matters */ }
+  try {
+    runAll(service.disable);
+  } catch {
+    /* not loaded: removing the file is what matters */
+  }
   unlinkSync(service.path);
   return service.path;
 }

@@ -15,7 +15,9 @@ export function askDaemon(request: DaemonRequest, timeoutMs: number): Promise<un
       reject(new UserError(`the lanyard daemon did not answer within ${timeoutMs / 1000} s (see its log)`));
     });
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
-    socket.on('data', (chunk: string) => { answer += chunk; });
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
     socket.on('error', () => resolve(undefined));
     socket.on('close', () => {
       try {

@@ -34,6 +34,9 @@ export function serveSocket(path: string, handle: (request: DaemonRequest) => Pr
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => { server.off('error', reject); resolve(server); });
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }

@@ -9,6 +9,21 @@ export interface Finding {
   ms?: number;
 }
 
-export const ok = (check: string, message: string, ms?: number): Finding => ({ check, status: 'ok', message, ...(ms !== undefined ? { ms } : {}) });
-export const warn = (check: string, message: string, fix?: string): Finding => ({ check, status: 'warn', message, ...(fix ? { fix } : {}) });
-export const fail = (check: string, message: string, fix?: string): Finding => ({ check, status: 'fail', message, ...(fix ? { fix } : {}) });
+export const ok = (check: string, message: string, ms?: number): Finding => ({
+  check,
+  status: 'ok',
+  message,
+  ...(ms !== undefined ? { ms } : {}),
+});
+export const warn = (check: string, message: string, fix?: string): Finding => ({
+  check,
+  status: 'warn',
+  message,
+  ...(fix ? { fix } : {}),
+});
+export const fail = (check: string, message: string, fix?: string): Finding => ({
+  check,
+  status: 'fail',
+  message,
+  ...(fix ? { fix } : {}),
+});

@@ -13,14 +13,35 @@ const SKEW_TOLERANCE_MS = 30_000;
 
 export async function checkDaemon(): Promise<Finding[]> {
   const pid = runningDaemonPid();
-  if (pid === undefined) return [warn('refresher', 'the daemon is not running: tokens are exchanged inline on the first pull after expiry', 'docker-credential-lanyard daemon install --enable')];
+  if (pid === undefined)
+    return [
+      warn(
+        'refresher',
+        'the daemon is not running: tokens are exchanged inline on the first pull after expiry',
+        'docker-credential-lanyard daemon install --enable',
+      ),
+    ];
   const { askDaemon } = await import('../daemon/socket-client.js');
-  const answer = await askDaemon({ op: 'status' }, 5000).catch(() => undefined) as { entries?: { server: string; lastError?: string }[] } | undefined;
-  if (!answer?.entries) return [fail('refresher', `the daemon (PID ${pid}) does not answer on its socket`, 'restart it: systemctl --user restart lanyard')];
+  const answer = (await askDaemon({ op: 'status' }, 5000).catch(() => undefined)) as
+    | { entries?: { server: string; lastError?: string }[] }
+    | undefined;
+  if (!answer?.entries)
+    return [
+      fail(
+        'refresher',
+        `the daemon (PID ${pid}) does not answer on its socket`,
+        'restart it: systemctl --user restart lanyard',
+      ),
+    ];
   const failing = answer.entries.filter((e) => e.lastError);
   return failing.length
     ? failing.map((e) => warn('refresher', `the daemon's last refresh of ${e.server} failed: ${e.lastError}`))
-    : [ok('refresher', `the daemon (PID ${pid}) is running; ${answer.entries.length} entr${answer.entries.length === 1 ? 'y' : 'ies'} refreshed without errors`)];
+    : [
+        ok(
+          'refresher',
+          `the daemon (PID ${pid}) is running; ${answer.entries.length} entr${answer.entries.length === 1 ? 'y' : 'ies'} refreshed without errors`,
+        ),
+      ];
 }
 
 function skewFinding(entry: MappingEntry, token: string, requestedAt: number, answeredAt: number): Finding | undefined {
@@ -28,8 +49,13 @@ function skewFinding(entry: MappingEntry, token: string, requestedAt: number, an
   if (issuedAt === undefined) return undefined;
   // iat has one-second resolution; compare with the middle of our request.
   const skew = issuedAt - (requestedAt + answeredAt) / 2;
-  if (Math.abs(skew) < SKEW_TOLERANCE_MS) return ok('clock', `${entry.server}: clock agrees with the token issuer (${Math.round(skew / 1000)} s)`);
-  return warn('clock', `${entry.server}: this machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'behind' : 'ahead of'} the token issuer; tokens may be refused or refreshed late`, 'enable time sync (systemctl enable --now systemd-timesyncd)');
+  if (Math.abs(skew) < SKEW_TOLERANCE_MS)
+    return ok('clock', `${entry.server}: clock agrees with the token issuer (${Math.round(skew / 1000)} s)`);
+  return warn(
+    'clock',
+    `${entry.server}: this machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'behind' : 'ahead of'} the token issuer; tokens may be refused or refreshed late`,
+    'enable time sync (systemctl enable --now systemd-timesyncd)',
+  );
 }
 
 export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
@@ -38,7 +64,9 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
   let secret: string;
   try {
     secret = await readSecret(entry);
-    findings.push(ok('secret', `${entry.server}: secret readable from the ${entry.store} store`, Date.now() - readStarted));
+    findings.push(
+      ok('secret', `${entry.server}: secret readable from the ${entry.store} store`, Date.now() - readStarted),
+    );
   } catch (error) {
     return [fail('secret', `${entry.server}: ${describeError(error)}`)];
   }
@@ -47,7 +75,13 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
     try {
       const { checkHubToken } = await import('../providers/dockerhub.js');
       await checkHubToken(entry, secret);
-      findings.push(ok('exchange', `${entry.server}: Docker Hub accepts the access token of ${entry.username}`, Date.now() - started));
+      findings.push(
+        ok(
+          'exchange',
+          `${entry.server}: Docker Hub accepts the access token of ${entry.username}`,
+          Date.now() - started,
+        ),
+      );
     } catch (error) {
       findings.push(fail('exchange', `${entry.server}: ${describeError(error)}`, exchangeFix(entry, error)));
     }
@@ -58,8 +92,15 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
   try {
     const issued = await (await loadProvider(entry.kind)).issue(entry, secret);
     const answeredAt = Date.now();
-    const lifetime = issued.expiresAt !== undefined ? `, valid ${Math.round((issued.expiresAt - issued.issuedAt) / 60_000)} min` : '';
-    findings.push(ok('exchange', `${entry.server}: ${issued.secret === secret ? 'stored secret is used as is' : `exchange succeeded (${issued.username}${lifetime})`}`, answeredAt - started));
+    const lifetime =
+      issued.expiresAt !== undefined ? `, valid ${Math.round((issued.expiresAt - issued.issuedAt) / 60_000)} min` : '';
+    findings.push(
+      ok(
+        'exchange',
+        `${entry.server}: ${issued.secret === secret ? 'stored secret is used as is' : `exchange succeeded (${issued.username}${lifetime})`}`,
+        answeredAt - started,
+      ),
+    );
     const skew = issued.secret === secret ? undefined : skewFinding(entry, issued.secret, started, answeredAt);
     if (skew) findings.push(skew);
   } catch (error) {
@@ -69,6 +110,7 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
 }
 
 function exchangeFix(entry: MappingEntry, error: unknown): string {
-  if ((error as { permanent?: boolean }).permanent) return `log in again with a valid secret: docker-credential-lanyard login ${entry.server} -u ${entry.username} --password-stdin`;
+  if ((error as { permanent?: boolean }).permanent)
+    return `log in again with a valid secret: docker-credential-lanyard login ${entry.server} -u ${entry.username} --password-stdin`;
   return 'check the network path to the token service (proxy, firewall, endpoint option), then run doctor again';
 }

@@ -21,17 +21,29 @@ export function checkOnPath(): Finding {
       try {
         accessSync(candidate, constants.X_OK);
         return ok('binary on PATH', `clients will run ${candidate}`);
-      } catch { /* keep looking */ }
+      } catch {
+        /* keep looking */
+      }
     }
   }
-  return fail('binary on PATH', `no ${HELPER_NAME} on PATH: docker and podman look the helper up by that name`, `install it, e.g. sudo install -m 0755 ${process.execPath} /usr/local/bin/${HELPER_NAME}`);
+  return fail(
+    'binary on PATH',
+    `no ${HELPER_NAME} on PATH: docker and podman look the helper up by that name`,
+    `install it, e.g. sudo install -m 0755 ${process.execPath} /usr/local/bin/${HELPER_NAME}`,
+  );
 }
 
 export function checkClientConfigs(registries: string[]): Finding[] {
   try {
     return clientConfigFindings(registries);
   } catch (error) {
-    return [fail('client configs', describeError(error), 'repair or remove that file; docker and podman cannot read it either')];
+    return [
+      fail(
+        'client configs',
+        describeError(error),
+        'repair or remove that file; docker and podman cannot read it either',
+      ),
+    ];
   }
 }
 
@@ -39,19 +51,35 @@ function clientConfigFindings(registries: string[]): Finding[] {
   if (registries.length === 0) return [];
   const findings: Finding[] = [];
   const docker = loadClientConfig(dockerConfigPath()).data;
-  const missing = registries.filter((r) => !helperKeys(r, 'docker').every((k) => docker.credHelpers?.[k] === HELPER_SUFFIX) && docker.credsStore !== HELPER_SUFFIX);
-  findings.push(missing.length
-    ? warn('docker config', `${dockerConfigPath()} does not send ${missing.join(', ')} to lanyard`, 'docker-credential-lanyard configure')
-    : ok('docker config', `${dockerConfigPath()} sends every mapped registry to lanyard`));
+  const missing = registries.filter(
+    (r) =>
+      !helperKeys(r, 'docker').every((k) => docker.credHelpers?.[k] === HELPER_SUFFIX) &&
+      docker.credsStore !== HELPER_SUFFIX,
+  );
+  findings.push(
+    missing.length
+      ? warn(
+          'docker config',
+          `${dockerConfigPath()} does not send ${missing.join(', ')} to lanyard`,
+          'docker-credential-lanyard configure',
+        )
+      : ok('docker config', `${dockerConfigPath()} sends every mapped registry to lanyard`),
+  );
   for (const shadow of inspectClientConfigs(registries)) {
-    findings.push(warn('shadowing login', `${shadow.file} has auths["${shadow.authKey}"]${shadow.reason === 'shadows' ? `, used by podman instead of lanyard for ${shadow.registry}` : ', a plaintext secret'}`, 'docker-credential-lanyard configure --fix'));
+    findings.push(
+      warn(
+        'shadowing login',
+        `${shadow.file} has auths["${shadow.authKey}"]${shadow.reason === 'shadows' ? `, used by podman instead of lanyard for ${shadow.registry}` : ', a plaintext secret'}`,
+        'docker-credential-lanyard configure --fix',
+      ),
+    );
   }
   return findings;
 }
 
 /** Whether someone else could change `file` or its folder; undefined also when there is no file. */
 function ownerProblem(file: string): OwnerProblem | undefined {
-  let stats;
+  let stats: ReturnType<typeof statSync>;
   try {
     stats = statSync(file);
   } catch {
@@ -71,7 +99,8 @@ export function checkMapping(): { mapping: Mapping; findings: Finding[] } {
   try {
     const { mapping, unreadable } = readMappingView();
     const findings = unreadable.map((item) =>
-      fail('mapping file', `${item.problem}; that entry is ignored`, `correct or remove it in ${paths.mappingFile}`));
+      fail('mapping file', `${item.problem}; that entry is ignored`, `correct or remove it in ${paths.mappingFile}`),
+    );
     const state = existsSync(paths.mappingFile) ? 'can be changed only by you' : 'does not exist yet';
     if (findings.length === 0) findings.push(ok('mapping file', `${paths.mappingFile} ${state}`));
     return { mapping, findings };
@@ -101,16 +130,25 @@ export async function checkStores(mapping: Mapping): Promise<Finding[]> {
     const started = Date.now();
     try {
       const { keychainReachable } = await import('../secrets/keychain-store.js');
-      findings.push(await keychainReachable()
-        ? ok('keychain', 'the OS keychain answers and is unlocked', Date.now() - started)
-        : fail('keychain', 'entries live in the keychain but no Secret Service is reachable', 'start your keyring (gnome-keyring, KeePassXC) or log in to the desktop session'));
+      findings.push(
+        (await keychainReachable())
+          ? ok('keychain', 'the OS keychain answers and is unlocked', Date.now() - started)
+          : fail(
+              'keychain',
+              'entries live in the keychain but no Secret Service is reachable',
+              'start your keyring (gnome-keyring, KeePassXC) or log in to the desktop session',
+            ),
+      );
     } catch (error) {
       findings.push(fail('keychain', describeError(error)));
     }
   }
   if (used.has('file') || existsSync(paths.secretsFile)) findings.push(secretsFileFinding());
   for (const entry of mapping.entries.filter((e) => e.store === 'env')) {
-    if (!process.env[entry.secretRef]) findings.push(warn('env store', `${entry.server} reads its secret from $${entry.secretRef}, which is not set here`));
+    if (!process.env[entry.secretRef])
+      findings.push(
+        warn('env store', `${entry.server} reads its secret from $${entry.secretRef}, which is not set here`),
+      );
   }
   return findings;
 }

@@ -9,8 +9,12 @@ import { sweepAbandonedTempFiles } from './temp-files.js';
 
 // What the file system said, as a person reads it, with the place it said it about.
 const WRITE_FAILURES: Record<string, string> = {
-  ENOSPC: 'no space left on', EDQUOT: 'disk quota exceeded on', EROFS: 'read-only file system at',
-  EIO: 'input/output error on', EACCES: 'permission denied on', EPERM: 'permission denied on',
+  ENOSPC: 'no space left on',
+  EDQUOT: 'disk quota exceeded on',
+  EROFS: 'read-only file system at',
+  EIO: 'input/output error on',
+  EACCES: 'permission denied on',
+  EPERM: 'permission denied on',
 };
 
 /**
@@ -19,9 +23,11 @@ const WRITE_FAILURES: Record<string, string> = {
  */
 export function cannotWrite(path: string, error: unknown): UserError {
   const failure = WRITE_FAILURES[(error as NodeJS.ErrnoException).code ?? ''];
-  return new UserError(failure
-    ? `${failure} ${dirname(path)} (writing ${basename(path)}); nothing changed`
-    : `cannot write ${path}: ${(error as Error).message}; nothing changed`);
+  return new UserError(
+    failure
+      ? `${failure} ${dirname(path)} (writing ${basename(path)}); nothing changed`
+      : `cannot write ${path}: ${(error as Error).message}; nothing changed`,
+  );
 }
 
 export function ensurePrivateDir(dir: string): void {
@@ -48,7 +54,11 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
     renameSync(temp, path);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
-    try { unlinkSync(temp); } catch { /* never created */ }
+    try {
+      unlinkSync(temp);
+    } catch {
+      /* never created */
+    }
     throw cannotWrite(path, error);
   }
 }

@@ -7,7 +7,16 @@
 // Only regular files are locks: anything else at the path (a dangling symlink, a FIFO)
 // is debris, removed at once without following or opening it; a directory is reported.
 import {
-  constants, fstatSync, linkSync, lstatSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeFileSync,
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -43,7 +52,11 @@ function tryCreateInPlace(lockPath: string, owner: Owner): boolean {
     writeSync(fd, `${owner.pid} ${owner.token}\n`);
   } catch (error) {
     // A full disk can take the file but not its content: leave no ownerless lock behind.
-    try { unlinkSync(lockPath); } catch { /* already gone */ }
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      /* already gone */
+    }
     throw new LockUnavailableError(cannotWrite(lockPath, error).message);
   } finally {
     closeSync(fd);
@@ -69,7 +82,11 @@ function tryCreate(lockPath: string, owner: Owner): boolean {
     if (NO_HARD_LINKS.has(code)) return tryCreateInPlace(lockPath, owner);
     throw new LockUnavailableError(cannotWrite(lockPath, error).message);
   } finally {
-    try { unlinkSync(content); } catch { /* never written */ }
+    try {
+      unlinkSync(content);
+    } catch {
+      /* never written */
+    }
   }
 }
 
@@ -116,7 +133,9 @@ function processStartMs(pid: number): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces
     const ticks = Number(fields[19]); // field 22 of the whole line: starttime
-    return Number.isFinite(bootTimeMs) && Number.isFinite(ticks) ? bootTimeMs + (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+    return Number.isFinite(bootTimeMs) && Number.isFinite(ticks)
+      ? bootTimeMs + (ticks * 1000) / CLOCK_TICKS_PER_SECOND
+      : undefined;
   } catch {
     return undefined;
   }
@@ -152,15 +171,27 @@ function breakStaleLock(lockPath: string, stale: Owner | { pid: 0; token: '' }):
   const moved = readOwner(aside);
   const same = stale.pid === 0 ? moved === undefined : moved?.token === stale.token;
   if (!same) {
-    try { linkSync(aside, lockPath); } catch { /* a newer lock exists; it wins */ }
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      /* a newer lock exists; it wins */
+    }
   }
-  try { unlinkSync(aside); } catch { /* already gone */ }
+  try {
+    unlinkSync(aside);
+  } catch {
+    /* already gone */
+  }
   return same;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function withLock<T>(lockPath: string, action: () => Promise<T> | T, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+export async function withLock<T>(
+  lockPath: string,
+  action: () => Promise<T> | T,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<T> {
   try {
     ensurePrivateDir(dirname(lockPath));
   } catch (error) {
@@ -173,7 +204,9 @@ export async function withLock<T>(lockPath: string, action: () => Promise<T> | T
     const stale = staleOwner(lockPath);
     if (stale && breakStaleLock(lockPath, stale)) continue;
     if (Date.now() > deadline) {
-      throw new UserError(`timed out after ${timeoutMs / 1000} s waiting for the lock ${lockPath} (held by PID ${readOwner(lockPath)?.pid ?? 'unknown'})`);
+      throw new UserError(
+        `timed out after ${timeoutMs / 1000} s waiting for the lock ${lockPath} (held by PID ${readOwner(lockPath)?.pid ?? 'unknown'})`,
+      );
     }
     await sleep(5 + Math.random() * 20);
   }
@@ -182,7 +215,11 @@ export async function withLock<T>(lockPath: string, action: () => Promise<T> | T
   } finally {
     // Release only our own lock (never one that replaced it after being judged stale).
     if (readOwner(lockPath)?.token === me.token) {
-      try { unlinkSync(lockPath); } catch { /* already gone */ }
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        /* already gone */
+      }
     }
   }
 }

@@ -32,6 +32,10 @@ export function sweepAbandonedTempFiles(target: string): void {
     if (!match) continue;
     const path = join(dirname(target), name);
     if (!isAbandoned(path, Number(match[1]))) continue;
-    try { unlinkSync(path); } catch { /* another writer swept it first */ }
+    try {
+      unlinkSync(path);
+    } catch {
+      /* another writer swept it first */
+    }
   }
 }

@@ -30,7 +30,10 @@ export function patternMatches(pattern: ServerKey, target: ServerKey): boolean {
   if (pattern.port !== target.port || target.isPattern || target.host.startsWith('[')) return false;
   const patternLabels = pattern.host.split('.');
   const targetLabels = target.host.split('.');
-  return patternLabels.length === targetLabels.length && patternLabels.every((label, i) => labelMatches(label, targetLabels[i]));
+  return (
+    patternLabels.length === targetLabels.length &&
+    patternLabels.every((label, i) => labelMatches(label, targetLabels[i]))
+  );
 }
 
 /** Larger is more specific. */
@@ -45,7 +48,9 @@ function specificity(pattern: ServerKey): [number, number] {
  * to undefined for an entry to skip.
  */
 export function findBestMatch<T>(
-  entries: readonly T[], target: ServerKey, keyOf: (entry: T) => ServerKey | undefined,
+  entries: readonly T[],
+  target: ServerKey,
+  keyOf: (entry: T) => ServerKey | undefined,
 ): T | undefined {
   let best: { entry: T; rank: [number, number] } | undefined;
   for (const entry of entries) {

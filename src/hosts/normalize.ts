@@ -49,7 +49,10 @@ function splitHostPort(authority: string, input: string): { host: string; port: 
     if (close < 0 || address.includes('%') || !isIPv6(address) || (tail !== '' && !tail.startsWith(':'))) {
       throw new UserError(`invalid IPv6 address in server URL ${show(input)}`);
     }
-    return { host: `[${new URL(`http://[${address}]`).hostname.slice(1, -1)}]`, port: tail ? tail.slice(1) : undefined };
+    return {
+      host: `[${new URL(`http://[${address}]`).hostname.slice(1, -1)}]`,
+      port: tail ? tail.slice(1) : undefined,
+    };
   }
   const colons = authority.split(':').length - 1;
   if (colons > 1) {

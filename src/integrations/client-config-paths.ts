@@ -12,9 +12,11 @@ export function containersAuthPaths(): string[] {
   if (process.env.REGISTRY_AUTH_FILE) return [process.env.REGISTRY_AUTH_FILE];
   const paths: string[] = [];
   if (process.platform === 'linux') {
-    paths.push(process.env.XDG_RUNTIME_DIR
-      ? join(process.env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
-      : join('/run/containers', String(process.getuid?.() ?? 0), 'auth.json'));
+    paths.push(
+      process.env.XDG_RUNTIME_DIR
+        ? join(process.env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
+        : join('/run/containers', String(process.getuid?.() ?? 0), 'auth.json'),
+    );
   }
   paths.push(join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'containers', 'auth.json'));
   return paths;

@@ -11,7 +11,12 @@ import type { AuthEntry, ClientConfig, LoadedConfig } from './json-config-file.j
 
 export const HELPER_SUFFIX = 'lanyard';
 
-const DOCKER_HUB_DOCKER_KEYS = ['https://index.docker.io/v1/', 'docker.io', 'https://index.docker.io/v1/access-token', 'https://index.docker.io/v1/refresh-token'];
+const DOCKER_HUB_DOCKER_KEYS = [
+  'https://index.docker.io/v1/',
+  'docker.io',
+  'https://index.docker.io/v1/access-token',
+  'https://index.docker.io/v1/refresh-token',
+];
 
 export interface PlannedFile {
   loaded: LoadedConfig;
@@ -69,7 +74,12 @@ export interface Plan {
 /** Every file whose `auths` can hold a login for a registry: podman's search order, and docker's own file. */
 const inspectedFiles = () => [...new Set([...containersSearchOrder(), dockerConfigPath()])];
 
-function plan(targets: string[], registries: string[], edit: (data: ClientConfig, path: string) => void, fix: boolean): Plan {
+function plan(
+  targets: string[],
+  registries: string[],
+  edit: (data: ClientConfig, path: string) => void,
+  fix: boolean,
+): Plan {
   const planned = new Map<string, PlannedFile>();
   for (const path of new Set([...targets, ...inspectedFiles()])) {
     const loaded = loadClientConfig(path);
@@ -99,14 +109,19 @@ function plan(targets: string[], registries: string[], edit: (data: ClientConfig
  */
 function findShadows(planned: Map<string, PlannedFile>, registries: string[]): ShadowingLogin[] {
   const found: ShadowingLogin[] = [];
-  const authKeysFor = (data: ClientConfig, registry: string) => Object.keys(data.auths ?? {}).filter((key) => registryOfAuthKey(key) === registry);
+  const authKeysFor = (data: ClientConfig, registry: string) =>
+    Object.keys(data.auths ?? {}).filter((key) => registryOfAuthKey(key) === registry);
   const podmanOrder = containersSearchOrder();
   for (const registry of registries) {
     let helperSeen = false;
     for (const path of inspectedFiles()) {
       const data = planned.get(path)!.data;
       const client = path === dockerConfigPath() ? 'docker' : 'containers';
-      if (podmanOrder.includes(path) && helperKeys(registry, client).some((key) => data.credHelpers?.[key] === HELPER_SUFFIX)) helperSeen = true;
+      if (
+        podmanOrder.includes(path) &&
+        helperKeys(registry, client).some((key) => data.credHelpers?.[key] === HELPER_SUFFIX)
+      )
+        helperSeen = true;
       for (const authKey of authKeysFor(data, registry)) {
         const login = decodeLogin(data.auths![authKey]);
         const reason = helperSeen || !podmanOrder.includes(path) ? 'plaintext' : 'shadows';
@@ -131,23 +146,34 @@ export function containersTargets(force: boolean): string[] {
 export function planConfigure(registries: string[], options: { containers: boolean; fix: boolean }): Plan {
   const docker = dockerConfigPath();
   const targets = [docker, ...containersTargets(options.containers)];
-  return plan(targets, registries, (data, path) => {
-    data.credHelpers ??= emptyRecord();
-    for (const registry of registries) {
-      for (const key of helperKeys(registry, path === docker ? 'docker' : 'containers')) data.credHelpers[key] = HELPER_SUFFIX;
-    }
-  }, options.fix);
+  return plan(
+    targets,
+    registries,
+    (data, path) => {
+      data.credHelpers ??= emptyRecord();
+      for (const registry of registries) {
+        for (const key of helperKeys(registry, path === docker ? 'docker' : 'containers'))
+          data.credHelpers[key] = HELPER_SUFFIX;
+      }
+    },
+    options.fix,
+  );
 }
 
 export function planUnconfigure(registries: string[] | undefined): Plan {
   const docker = dockerConfigPath();
   const targets = [docker, ...containersTargets(false)];
-  return plan(targets, [], (data, path) => {
-    const keys = registries?.flatMap((r) => helperKeys(r, path === docker ? 'docker' : 'containers'));
-    for (const [key, helper] of Object.entries(data.credHelpers ?? {})) {
-      if (helper === HELPER_SUFFIX && (!keys || keys.includes(key))) delete data.credHelpers![key];
-    }
-    if (data.credHelpers && Object.keys(data.credHelpers).length === 0) delete data.credHelpers;
-    if (data.credsStore === HELPER_SUFFIX && !registries) delete data.credsStore;
-  }, false);
+  return plan(
+    targets,
+    [],
+    (data, path) => {
+      const keys = registries?.flatMap((r) => helperKeys(r, path === docker ? 'docker' : 'containers'));
+      for (const [key, helper] of Object.entries(data.credHelpers ?? {})) {
+        if (helper === HELPER_SUFFIX && (!keys || keys.includes(key))) delete data.credHelpers![key];
+      }
+      if (data.credHelpers && Object.keys(data.credHelpers).length === 0) delete data.credHelpers;
+      if (data.credsStore === HELPER_SUFFIX && !registries) delete data.credsStore;
+    },
+    false,
+  );
 }

@@ -66,7 +66,10 @@ function cacheSeconds(answer: Answer, now: number): number {
 export async function answerKubelet(input: string): Promise<ProviderResponse> {
   const request = parseRequest(input);
   const response: ProviderResponse = {
-    apiVersion: request.apiVersion, kind: 'CredentialProviderResponse', cacheKeyType: 'Registry', cacheDuration: '0s',
+    apiVersion: request.apiVersion,
+    kind: 'CredentialProviderResponse',
+    cacheKeyType: 'Registry',
+    cacheDuration: '0s',
     auth: emptyRecord(), // keyed by registry names, which are user text
   };
   let entry: MappingEntry;

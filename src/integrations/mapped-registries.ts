@@ -14,7 +14,10 @@ export function mappedRegistries(mapping: Mapping = readMapping()): { registries
   for (const entry of mapping.entries) {
     const key = normalizeServer(entry.server);
     if (key.key.startsWith('https://')) continue; // docker's OAuth items ride along with docker.io
-    if (!key.isPattern) { registries.add(key.key); continue; }
+    if (!key.isPattern) {
+      registries.add(key.key);
+      continue;
+    }
     const hosts = ICR_DOMAINS.filter((host) => patternMatches(key, normalizeServer(host)));
     if (hosts.length === 0) unexpanded.push(entry.server);
     for (const host of hosts) registries.add(host);
@@ -25,7 +28,10 @@ export function mappedRegistries(mapping: Mapping = readMapping()): { registries
 export function explicitRegistries(values: string[]): string[] {
   return values.map((value) => {
     const key = normalizeServer(value);
-    if (key.isPattern) throw new UserError(`a pattern like ${value} cannot be written into a client config or pull secret: name the hosts (e.g. us.icr.io)`);
+    if (key.isPattern)
+      throw new UserError(
+        `a pattern like ${value} cannot be written into a client config or pull secret: name the hosts (e.g. us.icr.io)`,
+      );
     return key.key;
   });
 }

@@ -25,13 +25,20 @@ interface SecretObject {
 
 export async function syncPullSecret(target: PullSecretTarget, retry: RetryPolicy): Promise<SyncResult> {
   const built = await buildDockerConfig(target.registries, retry);
-  const manifest = pullSecretManifest(built.config, target.name, target.namespace) as { data: Record<string, string>; metadata: Record<string, unknown> };
+  const manifest = pullSecretManifest(built.config, target.name, target.namespace) as {
+    data: Record<string, string>;
+    metadata: Record<string, unknown>;
+  };
   const contentHash = createHash('sha256').update(manifest.data['.dockerconfigjson']).digest('hex');
-  const api = { apiServer: target.apiServer, caFile: target.caFile, token: await readStoredSecret(target, `the API token for pull secret ${targetId(target)}`) };
+  const api = {
+    apiServer: target.apiServer,
+    caFile: target.caFile,
+    token: await readStoredSecret(target, `the API token for pull secret ${targetId(target)}`),
+  };
   const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/secrets`;
   let existing: SecretObject | undefined;
   try {
-    existing = await kubeRequest(api, 'GET', `${path}/${encodeURIComponent(target.name)}`) as SecretObject;
+    existing = (await kubeRequest(api, 'GET', `${path}/${encodeURIComponent(target.name)}`)) as SecretObject;
   } catch (error) {
     if (!(error instanceof ProviderError) || (error as ProviderError & { status?: number }).status !== 404) throw error;
   }
@@ -40,7 +47,8 @@ export async function syncPullSecret(target: PullSecretTarget, retry: RetryPolic
     await kubeRequest(api, 'POST', path, manifest);
     return { action: 'created', ...result };
   }
-  if (existing.data?.['.dockerconfigjson'] === manifest.data['.dockerconfigjson']) return { action: 'unchanged', ...result };
+  if (existing.data?.['.dockerconfigjson'] === manifest.data['.dockerconfigjson'])
+    return { action: 'unchanged', ...result };
   // resourceVersion makes the replace fail rather than overwrite a concurrent change.
   manifest.metadata.resourceVersion = existing.metadata?.resourceVersion;
   await kubeRequest(api, 'PUT', `${path}/${encodeURIComponent(target.name)}`, manifest);

@@ -21,8 +21,13 @@ export async function addPullSecret(request: NewPullSecret): Promise<PullSecretT
   const target = await updateMapping(async (mapping) => {
     const placement = await placeSecret(mapping, `pull-secret:${targetId(request)}`, request.apiToken, request);
     const next: PullSecretTarget = {
-      namespace: request.namespace, name: request.name, registries: request.registries, apiServer: request.apiServer,
-      ...(request.caFile ? { caFile: request.caFile } : {}), ...placement, updatedAt: new Date().toISOString(),
+      namespace: request.namespace,
+      name: request.name,
+      registries: request.registries,
+      apiServer: request.apiServer,
+      ...(request.caFile ? { caFile: request.caFile } : {}),
+      ...placement,
+      updatedAt: new Date().toISOString(),
     };
     mapping.pullSecrets ??= [];
     const index = mapping.pullSecrets.findIndex((t) => targetId(t) === targetId(next));

@@ -31,7 +31,8 @@ export function entryFor(registry: string): MappingEntry {
   try {
     return findEntry(registry);
   } catch (error) {
-    if (error instanceof CredentialsNotFoundError) throw new UserError(`lanyard has no login for ${registry} (see docker-credential-lanyard ls)`);
+    if (error instanceof CredentialsNotFoundError)
+      throw new UserError(`lanyard has no login for ${registry} (see docker-credential-lanyard ls)`);
     throw error;
   }
 }
@@ -44,7 +45,10 @@ export async function buildDockerConfig(registries: string[], retry: RetryPolicy
     const entry = entryFor(registry);
     let answer = await credentialFor(entry, { retry, acceptDueTokens });
     if (answer.username === '<token>') {
-      if (entry.kind !== 'oauth2') { built.skipped.push(registry); continue; }
+      if (entry.kind !== 'oauth2') {
+        built.skipped.push(registry);
+        continue;
+      }
       answer = { username: entry.username, secret: await readSecret(entry) }; // kubelet takes only username/password
     }
     if (!EXCHANGING_KINDS.has(entry.kind) || answer.expiresAt === undefined) built.longLived.push(registry);

@@ -12,9 +12,17 @@ export function lineDiff(before: string, after: string): string[] {
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) { out.push(`  ${a[i]}`); i += 1; j += 1; }
-    else if (j < b.length && (i >= a.length || lcs[i][j + 1] >= lcs[i + 1][j])) { out.push(`+ ${b[j]}`); j += 1; }
-    else { out.push(`- ${a[i]}`); i += 1; }
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      out.push(`  ${a[i]}`);
+      i += 1;
+      j += 1;
+    } else if (j < b.length && (i >= a.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
+      out.push(`+ ${b[j]}`);
+      j += 1;
+    } else {
+      out.push(`- ${a[i]}`);
+      i += 1;
+    }
   }
   return out;
 }

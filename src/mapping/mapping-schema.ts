@@ -87,7 +87,9 @@ function sortItems<T>(list: Field, read: (item: Field) => T): Sorted<T> {
       const server = readableServer(item.value);
       const secretRef = (item.value as { secretRef?: unknown } | null)?.secretRef;
       sorted.unreadable.push({
-        problem: error.message, ...(server ? { server } : {}), ...(typeof secretRef === 'string' ? { secretRef } : {}),
+        problem: error.message,
+        ...(server ? { server } : {}),
+        ...(typeof secretRef === 'string' ? { secretRef } : {}),
       });
       sorted.kept.push(item.value);
     }
@@ -122,4 +124,3 @@ export function parseMapping(text: string, source: string): ParsedMapping {
     throw error instanceof InvalidInputError ? damaged(error.message) : error;
   }
 }
-

@@ -1,7 +1,15 @@
 // The non-secret mapping: which server (or host pattern) is answered from which
 // secret, of which kind. Secrets themselves live in a SecretStore, referenced by id.
 
-export const KINDS = ['ibm-iam', 'iam-refresh', 'dockerhub', 'openshift', 'oauth2', 'identity-token', 'static'] as const;
+export const KINDS = [
+  'ibm-iam',
+  'iam-refresh',
+  'dockerhub',
+  'openshift',
+  'oauth2',
+  'identity-token',
+  'static',
+] as const;
 export type Kind = (typeof KINDS)[number];
 
 export const STORE_NAMES = ['keychain', 'file', 'env'] as const;

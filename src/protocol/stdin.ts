@@ -17,7 +17,10 @@ function readChunk(buffer: Buffer): number {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EOF') return 0;
       // A non-blocking stdin (some pipes, terminals) has no data yet: wait briefly, retry.
-      if (code === 'EAGAIN') { Atomics.wait(sleepBuffer, 0, 0, 5); continue; }
+      if (code === 'EAGAIN') {
+        Atomics.wait(sleepBuffer, 0, 0, 5);
+        continue;
+      }
       if (code === 'EBADF' || code === 'EINVAL') return 0; // stdin closed or absent
       throw error;
     }
@@ -26,7 +29,10 @@ function readChunk(buffer: Buffer): number {
 
 export function readStdin(limit = MAX_INPUT_BYTES): string {
   // A person typing the verb by hand would otherwise face a silent wait.
-  if (isatty(0)) throw new UserError('this reads its input on stdin; pipe it in, e.g. echo us.icr.io | docker-credential-lanyard get');
+  if (isatty(0))
+    throw new UserError(
+      'this reads its input on stdin; pipe it in, e.g. echo us.icr.io | docker-credential-lanyard get',
+    );
   const chunks: Buffer[] = [];
   let total = 0;
   const buffer = Buffer.allocUnsafe(64 * 1024);

@@ -28,11 +28,16 @@ export async function checkHubToken(entry: MappingEntry, token: string): Promise
   });
   if (response.status === 200) return;
   if (response.status === 401 || response.status === 403) {
-    throw new ProviderError(`Docker Hub rejects the access token of ${entry.username} (${response.status}): it was revoked or has expired; create a new one and docker login again`, true);
+    throw new ProviderError(
+      `Docker Hub rejects the access token of ${entry.username} (${response.status}): it was revoked or has expired; create a new one and docker login again`,
+      true,
+    );
   }
   // Hub sends X-Retry-After as a unix time (reference §5.2); ProviderError caps the wait.
   const retryAt = Number(header(response, 'x-retry-after'));
-  const retryAfterMs = Number.isFinite(retryAt) && retryAt > 0
-    ? retryAt * 1000 - Date.now() : parseRetryAfter(header(response, 'retry-after'));
+  const retryAfterMs =
+    Number.isFinite(retryAt) && retryAt > 0
+      ? retryAt * 1000 - Date.now()
+      : parseRetryAfter(header(response, 'retry-after'));
   throw new ProviderError(`Docker Hub answered ${response.status} to the token check`, false, retryAfterMs);
 }

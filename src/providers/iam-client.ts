@@ -28,7 +28,9 @@ function describeIamError(body: string): string {
     if (typeof errorMessage === 'string' && errorMessage) {
       return foreignText(typeof errorCode === 'string' ? `${errorCode}: ${errorMessage}` : errorMessage);
     }
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return bodyExcerpt(body);
 }
 
@@ -44,7 +46,12 @@ function announcedExpiry(service: string, body: { expires_in?: unknown; expirati
   return issuedAt + 3600_000;
 }
 
-export async function requestIamToken(entry: MappingEntry, form: Record<string, string>, basicAuth?: string, timeoutMs?: number): Promise<IamTokens> {
+export async function requestIamToken(
+  entry: MappingEntry,
+  form: Record<string, string>,
+  basicAuth?: string,
+  timeoutMs?: number,
+): Promise<IamTokens> {
   registerSecret(form.apikey ?? form.refresh_token); // IAM may echo it in an error
   const endpoint = iamEndpoint(entry);
   const url = assertSafeEndpoint(`${endpoint.replace(/\/+$/, '')}/identity/token`, 'the IAM endpoint');
@@ -62,11 +69,18 @@ export async function requestIamToken(entry: MappingEntry, form: Record<string, 
   });
   if (response.status === 429 || response.status >= 500) {
     const retryAfterMs = parseRetryAfter(header(response, 'retry-after'));
-    throw new ProviderError(`IBM Cloud IAM at ${url.origin} answered ${response.status} (${describeIamError(response.body)})`, false, retryAfterMs);
+    throw new ProviderError(
+      `IBM Cloud IAM at ${url.origin} answered ${response.status} (${describeIamError(response.body)})`,
+      false,
+      retryAfterMs,
+    );
   }
   if (response.status !== 200) {
-    throw new ProviderError(`IBM Cloud IAM at ${url.origin} refused the exchange with ${response.status} (${describeIamError(response.body)}); `
-      + `if the key was deleted or revoked, create a new one and log in again: docker login -u ${entry.username} ${entry.server}`, true);
+    throw new ProviderError(
+      `IBM Cloud IAM at ${url.origin} refused the exchange with ${response.status} (${describeIamError(response.body)}); ` +
+        `if the key was deleted or revoked, create a new one and log in again: docker login -u ${entry.username} ${entry.server}`,
+      true,
+    );
   }
   let body: { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; expiration?: unknown };
   try {

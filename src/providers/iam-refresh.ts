@@ -13,8 +13,18 @@ export const iamRefreshProvider: Provider = {
   async issue(entry, refreshToken, context) {
     const client = entry.options?.iamClient ?? 'bx:bx';
     try {
-      const tokens = await requestIamToken(entry, { grant_type: 'refresh_token', refresh_token: refreshToken }, client, context?.timeoutMs);
-      return { username: 'iambearer', secret: tokens.accessToken, issuedAt: tokens.issuedAt, expiresAt: tokens.expiresAt };
+      const tokens = await requestIamToken(
+        entry,
+        { grant_type: 'refresh_token', refresh_token: refreshToken },
+        client,
+        context?.timeoutMs,
+      );
+      return {
+        username: 'iambearer',
+        secret: tokens.accessToken,
+        issuedAt: tokens.issuedAt,
+        expiresAt: tokens.expiresAt,
+      };
     } catch (error) {
       if (!(error instanceof ProviderError) || !error.permanent) throw error;
       return passThrough(entry, refreshToken, Date.now() + PASS_THROUGH_RECHECK_MS);

@@ -5,7 +5,17 @@ import type { Provider } from './provider.js';
 
 export const ibmIamProvider: Provider = {
   async issue(entry, apiKey, context) {
-    const tokens = await requestIamToken(entry, { grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: apiKey }, undefined, context?.timeoutMs);
-    return { username: 'iambearer', secret: tokens.accessToken, issuedAt: tokens.issuedAt, expiresAt: tokens.expiresAt };
+    const tokens = await requestIamToken(
+      entry,
+      { grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: apiKey },
+      undefined,
+      context?.timeoutMs,
+    );
+    return {
+      username: 'iambearer',
+      secret: tokens.accessToken,
+      issuedAt: tokens.issuedAt,
+      expiresAt: tokens.expiresAt,
+    };
   },
 };

@@ -17,16 +17,27 @@ function statusMessage(response: HttpResponse): string {
   try {
     const status = JSON.parse(response.body) as { message?: unknown };
     if (typeof status.message === 'string' && status.message) return foreignText(status.message);
-  } catch { /* not a Status */ }
+  } catch {
+    /* not a Status */
+  }
   return bodyExcerpt(response.body);
 }
 
-export async function kubeRequest(target: KubeTarget, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+export async function kubeRequest(
+  target: KubeTarget,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   const url = assertSafeEndpoint(`${target.apiServer.replace(/\/+$/, '')}${path}`, 'the Kubernetes API server');
   registerSecret(target.token); // a Status message may echo it
   const response = await httpFetch(url, {
     method,
-    headers: { Authorization: `Bearer ${target.token}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    headers: {
+      Authorization: `Bearer ${target.token}`,
+      Accept: 'application/json',
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     ...(target.caFile ? { ca: readCaBundle(target.caFile) } : {}),
     ...(target.timeoutMs ? { timeoutMs: target.timeoutMs } : {}),
@@ -35,12 +46,18 @@ export async function kubeRequest(target: KubeTarget, method: 'GET' | 'POST' | '
     try {
       return JSON.parse(response.body);
     } catch {
-      throw new ProviderError(`the Kubernetes API at ${url.origin} answered ${response.status} with a body that is not JSON`, false);
+      throw new ProviderError(
+        `the Kubernetes API at ${url.origin} answered ${response.status} with a body that is not JSON`,
+        false,
+      );
     }
   }
   const retryable = response.status === 429 || response.status >= 500;
-  const error = new ProviderError(`the Kubernetes API at ${url.origin} answered ${response.status} for ${method} ${path}: ${statusMessage(response)}`,
-    !retryable, retryable ? parseRetryAfter(header(response, 'retry-after')) : undefined);
+  const error = new ProviderError(
+    `the Kubernetes API at ${url.origin} answered ${response.status} for ${method} ${path}: ${statusMessage(response)}`,
+    !retryable,
+    retryable ? parseRetryAfter(header(response, 'retry-after')) : undefined,
+  );
   Object.assign(error, { status: response.status });
   throw error;
 }

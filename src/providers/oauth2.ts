@@ -39,20 +39,34 @@ export const oauth2Provider: Provider = {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
       body: new URLSearchParams({
-        grant_type: 'password', username: entry.username, password, service: challenge.service ?? '',
-        client_id: CLIENT_ID, access_type: 'offline',
+        grant_type: 'password',
+        username: entry.username,
+        password,
+        service: challenge.service ?? '',
+        client_id: CLIENT_ID,
+        access_type: 'offline',
       }).toString(),
       ...timeout,
     });
     if (response.status === 404 || response.status === 405) return passThrough(entry, password); // no OAuth2 on this realm
     if (response.status === 429 || response.status >= 500) {
-      throw new ProviderError(`the token realm ${realm.origin} answered ${response.status}`, false, parseRetryAfter(header(response, 'retry-after')));
+      throw new ProviderError(
+        `the token realm ${realm.origin} answered ${response.status}`,
+        false,
+        parseRetryAfter(header(response, 'retry-after')),
+      );
     }
-    if (response.status !== 200) throw new ProviderError(`the token realm ${realm.origin} refused the username/password (${response.status})`, true);
+    if (response.status !== 200)
+      throw new ProviderError(
+        `the token realm ${realm.origin} refused the username/password (${response.status})`,
+        true,
+      );
     let refreshToken: unknown;
     try {
       refreshToken = (JSON.parse(response.body) as { refresh_token?: unknown }).refresh_token;
-    } catch { /* handled below */ }
+    } catch {
+      /* handled below */
+    }
     if (typeof refreshToken !== 'string' || !refreshToken) return passThrough(entry, password);
     return { username: '<token>', secret: refreshToken, issuedAt: Date.now() };
   },

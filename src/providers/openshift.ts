@@ -10,7 +10,12 @@ import { isoTime } from '../service-limits.js';
 import { jwtExpiry } from './jwt.js';
 import { kubeRequest } from './kube-api.js';
 import {
-  checkedExpiry, passThrough, ProviderError, type IssueContext, type IssuedCredential, type Provider,
+  checkedExpiry,
+  passThrough,
+  ProviderError,
+  type IssueContext,
+  type IssuedCredential,
+  type Provider,
 } from './provider.js';
 
 const MIN_EXPIRATION_SECONDS = 600; // the API server refuses shorter requests
@@ -21,16 +26,24 @@ interface TokenRequestStatus {
 
 async function mintBoundToken(entry: MappingEntry, token: string, context?: IssueContext): Promise<IssuedCredential> {
   const { apiServer, namespace, serviceAccount, caFile, audience } = entry.options ?? {};
-  if (!namespace) throw new UserError(`the OpenShift login for ${entry.server} names a service account but no namespace (--namespace)`);
+  if (!namespace)
+    throw new UserError(
+      `the OpenShift login for ${entry.server} names a service account but no namespace (--namespace)`,
+    );
   const expirationSeconds = Math.max(MIN_EXPIRATION_SECONDS, Number(entry.options?.expirationSeconds ?? 3600));
   const issuedAt = Date.now();
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount!)}/token`;
-  const response = await kubeRequest({ apiServer: apiServer!, token, caFile, timeoutMs: context?.timeoutMs }, 'POST', path, {
-    apiVersion: 'authentication.k8s.io/v1',
-    kind: 'TokenRequest',
-    // No audience by default: the registry validates by calling the API server as the token's user.
-    spec: { audiences: audience ? [audience] : [], expirationSeconds },
-  }) as TokenRequestStatus;
+  const response = (await kubeRequest(
+    { apiServer: apiServer!, token, caFile, timeoutMs: context?.timeoutMs },
+    'POST',
+    path,
+    {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      // No audience by default: the registry validates by calling the API server as the token's user.
+      spec: { audiences: audience ? [audience] : [], expirationSeconds },
+    },
+  )) as TokenRequestStatus;
   const minted = response.status?.token;
   const expiration = response.status?.expirationTimestamp;
   if (typeof minted !== 'string' || !minted || typeof expiration !== 'string') {
@@ -47,8 +60,11 @@ export const openshiftProvider: Provider = {
     if (entry.options?.apiServer && entry.options?.serviceAccount) return mintBoundToken(entry, token, context);
     const expiresAt = jwtExpiry(token);
     if (expiresAt !== undefined && expiresAt <= Date.now()) {
-      throw new ProviderError(`the stored OpenShift token for ${entry.server} expired at ${isoTime(expiresAt)}; `
-        + `log in again (oc login, then docker login ${entry.server})`, true);
+      throw new ProviderError(
+        `the stored OpenShift token for ${entry.server} expired at ${isoTime(expiresAt)}; ` +
+          `log in again (oc login, then docker login ${entry.server})`,
+        true,
+      );
     }
     return passThrough(entry, token, expiresAt);
   },

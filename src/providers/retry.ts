@@ -14,10 +14,22 @@ export interface RetryPolicy {
   requestTimeoutMs: number;
 }
 
-export const INLINE_RETRY: RetryPolicy = { attempts: 3, baseMs: 300, capMs: 2_000, budgetMs: 8_000, requestTimeoutMs: 4_000 };
+export const INLINE_RETRY: RetryPolicy = {
+  attempts: 3,
+  baseMs: 300,
+  capMs: 2_000,
+  budgetMs: 8_000,
+  requestTimeoutMs: 4_000,
+};
 
 /** The daemon tries once per round; its scheduler's own backoff spaces the rounds. */
-export const BACKGROUND_ATTEMPT: RetryPolicy = { attempts: 1, baseMs: 0, capMs: 0, budgetMs: 0, requestTimeoutMs: 15_000 };
+export const BACKGROUND_ATTEMPT: RetryPolicy = {
+  attempts: 1,
+  baseMs: 0,
+  capMs: 0,
+  budgetMs: 0,
+  requestTimeoutMs: 15_000,
+};
 
 /** Network trouble is transient; anything unclassified is a bug and not retried. */
 export function asProviderError(error: unknown): ProviderError | undefined {
@@ -26,13 +38,20 @@ export function asProviderError(error: unknown): ProviderError | undefined {
   return undefined;
 }
 
-export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, retryAfterMs?: number): number {
+export function backoffDelay(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>,
+  retryAfterMs?: number,
+): number {
   const exponential = Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
   const jittered = exponential / 2 + Math.random() * (exponential / 2);
   return Math.max(jittered, retryAfterMs ?? 0);
 }
 
-export async function withRetries<T>(action: () => Promise<T>, policy: Omit<RetryPolicy, 'requestTimeoutMs'>): Promise<T> {
+export async function withRetries<T>(
+  action: () => Promise<T>,
+  policy: Omit<RetryPolicy, 'requestTimeoutMs'>,
+): Promise<T> {
   const started = Date.now();
   for (let attempt = 0; ; attempt += 1) {
     try {

@@ -10,7 +10,9 @@ export const envStore: SecretStore = {
     return value === undefined || value === '' ? undefined : value;
   },
   async write() {
-    throw new UserError('the env store is read-only: set the secret in the environment and map it with `docker-credential-lanyard login SERVER -u USER --secret-env VAR`');
+    throw new UserError(
+      'the env store is read-only: set the secret in the environment and map it with `docker-credential-lanyard login SERVER -u USER --secret-env VAR`',
+    );
   },
   async delete() {
     // The variable belongs to the environment; forgetting the mapping entry is all there is to do.

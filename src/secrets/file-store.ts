@@ -19,7 +19,10 @@ function load(): SecretsFile {
   try {
     // Like ssh with a private key: refuse a file others can read rather than use it quietly.
     const mode = statSync(file).mode & 0o777;
-    if (mode & 0o077) throw new UserError(`the secrets file ${file} is readable by others (mode ${mode.toString(8)}); run: chmod 600 ${file}`);
+    if (mode & 0o077)
+      throw new UserError(
+        `the secrets file ${file} is readable by others (mode ${mode.toString(8)}); run: chmod 600 ${file}`,
+      );
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: emptyRecord() };
@@ -54,11 +57,15 @@ export const fileStore: SecretStore = {
     return Object.hasOwn(secrets, ref) ? secrets[ref] : undefined;
   },
   async write(ref, secret) {
-    await update((file) => { file.secrets[ref] = secret; });
+    await update((file) => {
+      file.secrets[ref] = secret;
+    });
   },
   async delete(ref) {
     if (!Object.hasOwn(load().secrets, ref)) return;
-    await update((file) => { delete file.secrets[ref]; });
+    await update((file) => {
+      delete file.secrets[ref];
+    });
   },
   describe(ref) {
     return `the file store ${paths.secretsFile} (key "${ref}")`;

@@ -25,8 +25,10 @@ export class NoSecretServiceError extends UserError {}
 
 const FILE_STORE_HINT = 'or use the file store (LANYARD_STORE=file)';
 
-const noSecretService = (seen: string) => new NoSecretServiceError(
-  `no Secret Service is reachable (${seen}); start a keyring such as gnome-keyring, ${FILE_STORE_HINT}`);
+const noSecretService = (seen: string) =>
+  new NoSecretServiceError(
+    `no Secret Service is reachable (${seen}); start a keyring such as gnome-keyring, ${FILE_STORE_HINT}`,
+  );
 
 const busAddress = () => quoted(process.env.DBUS_SESSION_BUS_ADDRESS ?? '', 200);
 
@@ -39,14 +41,18 @@ function busTimeoutMs(): number {
 export function explainKeychainError(error: unknown, doing: string, elapsedMs: number): UserError {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   if (/prompt was dismissed|\blocked\b|IsLocked/i.test(message)) {
-    return new UserError('the keychain is locked: unlock it (log in to the desktop session, or run `gnome-keyring-daemon --unlock` and type its password), then retry');
+    return new UserError(
+      'the keychain is locked: unlock it (log in to the desktop session, or run `gnome-keyring-daemon --unlock` and type its password), then retry',
+    );
   }
   if (/did not receive a reply/i.test(message)) {
     // libdbus says this both when its reply timeout expired and when the connection broke (at once).
     return elapsedMs >= (SECRET_SERVICE_REPLY_S * 1000) / 2
-      ? new UserError(`the Secret Service on the session bus ${busAddress()} did not answer within `
-        + `${SECRET_SERVICE_REPLY_S} s (${doing}); the keyring daemon may be frozen: restart it `
-        + `(e.g. gnome-keyring-daemon --replace), ${FILE_STORE_HINT}`)
+      ? new UserError(
+          `the Secret Service on the session bus ${busAddress()} did not answer within ` +
+            `${SECRET_SERVICE_REPLY_S} s (${doing}); the keyring daemon may be frozen: restart it ` +
+            `(e.g. gnome-keyring-daemon --replace), ${FILE_STORE_HINT}`,
+        )
       : noSecretService(`the session bus ${busAddress()} dropped the connection while ${doing}`);
   }
   if (/dbus|d-bus|secret service|org\.freedesktop\.secrets|autolaunch/i.test(message)) {
@@ -64,9 +70,11 @@ function ensureBusAnswers(doing: string): Promise<void> {
     const timeoutMs = busTimeoutMs();
     const check = await checkSessionBus(process.env.DBUS_SESSION_BUS_ADDRESS, timeoutMs);
     if (check.state === 'silent') {
-      throw new UserError(`the session bus ${busAddress()} did not answer within ${timeoutMs / 1000} s `
-        + `(at ${check.stage}, while ${doing}); restart the desktop session or fix DBUS_SESSION_BUS_ADDRESS, `
-        + FILE_STORE_HINT);
+      throw new UserError(
+        `the session bus ${busAddress()} did not answer within ${timeoutMs / 1000} s ` +
+          `(at ${check.stage}, while ${doing}); restart the desktop session or fix DBUS_SESSION_BUS_ADDRESS, ` +
+          FILE_STORE_HINT,
+      );
     }
     if (check.state === 'unreachable') {
       throw noSecretService(`the session bus ${busAddress()}: ${check.seen}`);

@@ -10,16 +10,20 @@ import { writeErr } from '../output.js';
 
 export async function openStore(name: StoreName): Promise<SecretStore> {
   switch (name) {
-    case 'keychain': return (await import('./keychain-store.js')).keychainStore;
-    case 'file': return (await import('./file-store.js')).fileStore;
-    case 'env': return (await import('./env-store.js')).envStore;
+    case 'keychain':
+      return (await import('./keychain-store.js')).keychainStore;
+    case 'file':
+      return (await import('./file-store.js')).fileStore;
+    case 'env':
+      return (await import('./env-store.js')).envStore;
   }
 }
 
 export function configuredStoreName(mapping: Mapping): StoreName | undefined {
   const fromEnv = process.env.LANYARD_STORE;
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (!isStoreName(fromEnv)) throw new UserError(`LANYARD_STORE must be keychain, file or env, not ${JSON.stringify(fromEnv)}`);
+    if (!isStoreName(fromEnv))
+      throw new UserError(`LANYARD_STORE must be keychain, file or env, not ${JSON.stringify(fromEnv)}`);
     return fromEnv;
   }
   return mapping.defaultStore;
@@ -31,6 +35,8 @@ export async function storeForNewSecret(mapping: Mapping, requested?: StoreName)
   if (process.platform !== 'linux') return openStore('keychain');
   const { keychainReachable } = await import('./keychain-store.js');
   if (await keychainReachable()) return openStore('keychain');
-  writeErr(`lanyard: no Secret Service is reachable; keeping this secret in the file store ${paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`);
+  writeErr(
+    `lanyard: no Secret Service is reachable; keeping this secret in the file store ${paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`,
+  );
   return openStore('file');
 }

@@ -33,15 +33,19 @@ export function unixSocketOf(address: string): string | undefined {
 function helloMessage(): Buffer {
   const bytes: number[] = [];
   const u32 = (value: number) => bytes.push(value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24);
-  const align = (to: number) => { while (bytes.length % to) bytes.push(0); };
+  const align = (to: number) => {
+    while (bytes.length % to) bytes.push(0);
+  };
   bytes.push(0x6c, 1, 0, 1); // 'l'ittle-endian, METHOD_CALL, no flags, protocol 1
   u32(0); // body length
   u32(1); // serial
   const fieldsLengthAt = bytes.length;
   u32(0);
   const fields: [number, string, string][] = [
-    [1, 'o', '/org/freedesktop/DBus'], [2, 's', 'org.freedesktop.DBus'],
-    [3, 's', 'Hello'], [6, 's', 'org.freedesktop.DBus'],
+    [1, 'o', '/org/freedesktop/DBus'],
+    [2, 's', 'org.freedesktop.DBus'],
+    [3, 's', 'Hello'],
+    [6, 's', 'org.freedesktop.DBus'],
   ];
   for (const [code, type, value] of fields) {
     align(8);
@@ -55,8 +59,11 @@ function helloMessage(): Buffer {
 }
 
 const SOCKET_ERRORS: Record<string, string> = {
-  ENOENT: 'no such socket', ECONNREFUSED: 'connection refused', ECONNRESET: 'connection reset',
-  EACCES: 'permission denied', ENOTSOCK: 'not a socket',
+  ENOENT: 'no such socket',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EACCES: 'permission denied',
+  ENOTSOCK: 'not a socket',
 };
 
 /** Authenticates (EXTERNAL, as libdbus does) and says Hello; resolves at the first reply, or at the deadline. */
@@ -92,8 +99,12 @@ export function checkSessionBus(address: string | undefined, timeoutMs: number):
         socket?.write(Buffer.concat([Buffer.from('BEGIN\r\n', 'latin1'), helloMessage()]));
       },
       // Where our connect may fail though libdbus's would not, libdbus decides (without a deadline).
-      error: (code, message) => finish(unreliableTarget(socketPath) ? { state: 'unchecked' }
-        : { state: 'unreachable', seen: SOCKET_ERRORS[code ?? ''] ?? message }),
+      error: (code, message) =>
+        finish(
+          unreliableTarget(socketPath)
+            ? { state: 'unchecked' }
+            : { state: 'unreachable', seen: SOCKET_ERRORS[code ?? ''] ?? message },
+        ),
       close: () => finish({ state: 'unreachable', seen: `connection closed during ${stage}` }),
     }).then((opened) => {
       socket = opened;

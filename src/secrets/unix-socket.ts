@@ -18,7 +18,11 @@ export interface UnixSocket {
   destroy(): void;
 }
 
-interface BunSocket { write(data: Buffer | string): number; end(): void; terminate?(): void }
+interface BunSocket {
+  write(data: Buffer | string): number;
+  end(): void;
+  terminate?(): void;
+}
 interface BunRuntime {
   connect(options: {
     unix: string;
@@ -41,26 +45,44 @@ function connectWithBun(bun: BunRuntime, path: string, events: SocketEvents): Un
   let destroyed = false;
   const fail = (error: Error) => events.error(errorCode(error), error.message);
   const wrapper: UnixSocket = {
-    write: (data) => { live?.write(data); },
-    destroy: () => { destroyed = true; live?.end(); },
-  };
-  bun.connect({
-    unix: path,
-    socket: {
-      open: (socket) => { live = socket; if (destroyed) socket.end(); else events.open(wrapper); },
-      data: (_socket, chunk) => events.data(Buffer.from(chunk)),
-      close: () => events.close(),
-      error: (_socket, error) => fail(error),
-      connectError: (_socket, error) => fail(error),
+    write: (data) => {
+      live?.write(data);
     },
-  }).catch(fail);
+    destroy: () => {
+      destroyed = true;
+      live?.end();
+    },
+  };
+  bun
+    .connect({
+      unix: path,
+      socket: {
+        open: (socket) => {
+          live = socket;
+          if (destroyed) socket.end();
+          else events.open(wrapper);
+        },
+        data: (_socket, chunk) => events.data(Buffer.from(chunk)),
+        close: () => events.close(),
+        error: (_socket, error) => fail(error),
+        connectError: (_socket, error) => fail(error),
+      },
+    })
+    .catch(fail);
   return wrapper;
 }
 
 async function connectWithNode(path: string, events: SocketEvents): Promise<UnixSocket> {
   const { createConnection } = await import('node:net');
   const socket = createConnection({ path });
-  const wrapper: UnixSocket = { write: (data) => { socket.write(data); }, destroy: () => { socket.destroy(); } };
+  const wrapper: UnixSocket = {
+    write: (data) => {
+      socket.write(data);
+    },
+    destroy: () => {
+      socket.destroy();
+    },
+  };
   socket.on('connect', () => events.open(wrapper));
   socket.on('data', (chunk: Buffer) => events.data(chunk));
   socket.on('error', (error: NodeJS.ErrnoException) => events.error(error.code, error.message));

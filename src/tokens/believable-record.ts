@@ -18,8 +18,10 @@ function believableToken(token: CachedToken | undefined, now: number): CachedTok
   if (!token || typeof token.username !== 'string' || typeof token.secret !== 'string') return undefined;
   if (!notAfter(token.issuedAt, now + CLOCK_STEP_TOLERANCE_MS)) return undefined;
   if (token.expiresAt === undefined) return token;
-  const believable = isTime(token.expiresAt) && token.expiresAt > token.issuedAt
-    && token.expiresAt <= token.issuedAt + MAX_TOKEN_LIFETIME_MS;
+  const believable =
+    isTime(token.expiresAt) &&
+    token.expiresAt > token.issuedAt &&
+    token.expiresAt <= token.issuedAt + MAX_TOKEN_LIFETIME_MS;
   return believable ? token : undefined;
 }
 

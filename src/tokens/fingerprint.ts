@@ -7,7 +7,9 @@ import type { MappingEntry } from '../mapping/types.js';
 
 export function secretFingerprint(entry: MappingEntry): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([entry.kind, entry.username, entry.store, entry.secretRef, entry.updatedAt, entry.options ?? {}]));
+  hash.update(
+    JSON.stringify([entry.kind, entry.username, entry.store, entry.secretRef, entry.updatedAt, entry.options ?? {}]),
+  );
   if (entry.store === 'env') hash.update(`\0${process.env[entry.secretRef] ?? ''}`);
   return hash.digest('hex').slice(0, 32);
 }

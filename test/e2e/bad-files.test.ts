@@ -32,13 +32,24 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await keyring?.stop(); } catch (error) { console.error('[bad-files] keyring stop:', error); }
+  try {
+    await keyring?.stop();
+  } catch (error) {
+    console.error('[bad-files] keyring stop:', error);
+  }
   sb?.cleanup();
 });
 
 const UPDATED = '2025-01-01T00:00:00.000Z';
-const entry = (server: string, secretRef: string, store = 'file') =>
-  ({ server, serverURL: server, kind: 'static', username: `user-${server}`, store, secretRef, updatedAt: UPDATED });
+const entry = (server: string, secretRef: string, store = 'file') => ({
+  server,
+  serverURL: server,
+  kind: 'static',
+  username: `user-${server}`,
+  store,
+  secretRef,
+  updatedAt: UPDATED,
+});
 
 function writeMapping(entries: unknown[]): void {
   mkdirSync(dirname(sb.mappingFile), { recursive: true, mode: 0o700 });
@@ -50,8 +61,11 @@ function writeSecrets(secrets: Record<string, string>): void {
   writeFileSync(sb.secretsFile, JSON.stringify({ version: 1, secrets }), { mode: 0o600 });
 }
 
-const creds = (server: string, secret: string): Creds =>
-  ({ ServerURL: server, Username: `user-${server}`, Secret: secret });
+const creds = (server: string, secret: string): Creds => ({
+  ServerURL: server,
+  Username: `user-${server}`,
+  Secret: secret,
+});
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function noInternalError(r: RunResult, what: string): void {
@@ -59,7 +73,12 @@ function noInternalError(r: RunResult, what: string): void {
   assert.not.match(output, /internal error|TypeError|\n\s+at /, `${what}: no internal error\n${describe(r)}`);
 }
 
-interface Finding { check: string; status: string; message: string; fix?: string }
+interface Finding {
+  check: string;
+  status: string;
+  message: string;
+  fix?: string;
+}
 
 async function doctorFindings(): Promise<Finding[]> {
   const r = await runHelper(['doctor', '--offline', '--json'], { env, timeoutMs: 30_000 });
@@ -69,7 +88,10 @@ async function doctorFindings(): Promise<Finding[]> {
 
 function hasFinding(findings: Finding[], check: string, match: (f: Finding) => boolean, what: string): void {
   const shown = findings.map((f) => `${f.status} [${f.check}] ${f.message} (fix: ${f.fix})`).join('\n');
-  assert.ok(findings.some((f) => f.check === check && f.status === 'fail' && match(f)), `${what}:\n${shown}`);
+  assert.ok(
+    findings.some((f) => f.check === check && f.status === 'fail' && match(f)),
+    `${what}:\n${shown}`,
+  );
 }
 
 test('one damaged mapping entry: the others answer get and list; its own get is an error naming it', async () => {
@@ -89,9 +111,12 @@ test('ls lists the readable entries and names the damaged one; doctor fails on i
   const ls = await runHelper(['ls'], { env });
   assert.is(ls.code, 0, describe(ls));
   assert.match(ls.stdout, /good\.test/);
-  assert.match(ls.stderr, new RegExp(`entries\\[1\\]\\.secretRef must be a string.*ignored`), describe(ls));
+  assert.match(ls.stderr, /entries\[1\]\.secretRef must be a string.*ignored/, describe(ls));
   const json = await runHelper(['ls', '--json'], { env });
-  assert.equal((JSON.parse(json.stdout) as { server: string }[]).map((e) => e.server), ['good.test', 'other.test']);
+  assert.equal(
+    (JSON.parse(json.stdout) as { server: string }[]).map((e) => e.server),
+    ['good.test', 'other.test'],
+  );
   const findings = await doctorFindings();
   hasFinding(findings, 'mapping file', (f) => /entries\[1\]\.secretRef must be a string/.test(f.message), 'doctor');
 });
@@ -162,12 +187,21 @@ test('doctor checks the folder of secrets.json too', async () => {
 
 const BAD_CONFIGS: [string, unknown, RegExp][] = [
   ['credHelpers a string', { credHelpers: 'x' }, /credHelpers must be an object, not a string/],
-  ['a number for auth', { auths: { 'proto.test': { auth: 12 } } },
-    /auths\["proto\.test"\]\.auth must be a string, not a number/],
-  ['an auths entry that is a string', { auths: { 'proto.test': 'dTpw' } },
-    /auths\["proto\.test"\] must be an object, not a string/],
-  ['a credHelpers value that is a number', { credHelpers: { 'proto.test': 1 } },
-    /credHelpers\["proto\.test"\] must be a string/],
+  [
+    'a number for auth',
+    { auths: { 'proto.test': { auth: 12 } } },
+    /auths\["proto\.test"\]\.auth must be a string, not a number/,
+  ],
+  [
+    'an auths entry that is a string',
+    { auths: { 'proto.test': 'dTpw' } },
+    /auths\["proto\.test"\] must be an object, not a string/,
+  ],
+  [
+    'a credHelpers value that is a number',
+    { credHelpers: { 'proto.test': 1 } },
+    /credHelpers\["proto\.test"\] must be a string/,
+  ],
 ];
 
 test('config files with wrongly typed fields: configure and doctor name file and field, change nothing', async () => {
@@ -189,7 +223,10 @@ test('config files with wrongly typed fields: configure and doctor name file and
 test('auths entries that are null (docker reads them as empty): doctor and configure --fix work', async () => {
   writeFileSync(dockerConfig, '{"auths": {"proto.test": null, "__proto__": null}}');
   const findings = await doctorFindings();
-  assert.not.ok(findings.some((f) => f.check === 'client configs'), JSON.stringify(findings));
+  assert.not.ok(
+    findings.some((f) => f.check === 'client configs'),
+    JSON.stringify(findings),
+  );
   const configure = await runHelper(['configure', '--fix'], { env });
   assert.is(configure.code, 0, describe(configure));
   const text = readFileSync(dockerConfig, 'utf8');

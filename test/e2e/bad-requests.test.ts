@@ -29,7 +29,11 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await keyring?.stop(); } catch (error) { console.error('[bad-requests] keyring stop:', error); }
+  try {
+    await keyring?.stop();
+  } catch (error) {
+    console.error('[bad-requests] keyring stop:', error);
+  }
   sb?.cleanup();
 });
 

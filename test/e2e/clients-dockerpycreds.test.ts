@@ -40,16 +40,29 @@ except errors.StoreError as e:
     print(json.dumps({'ok': False, 'error': type(e).__name__, 'message': str(e)}))
 `;
 
-interface PyAnswer { ok: boolean; result?: unknown; error?: string; message?: string }
+interface PyAnswer {
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+  message?: string;
+}
 
-const importable = existsSync(PYTHON) ? await run(PYTHON, ['-W', 'ignore', '-c', 'import dockerpycreds'], { env: process.env, timeoutMs: 15_000 }) : undefined;
-const problem = !importable ? `${PYTHON} does not exist`
-  : importable.code !== 0 ? `python3-dockerpycreds is not importable (apt-get install python3-dockerpycreds): ${importable.stderr.trim().split('\n').pop()}` : undefined;
+const importable = existsSync(PYTHON)
+  ? await run(PYTHON, ['-W', 'ignore', '-c', 'import dockerpycreds'], { env: process.env, timeoutMs: 15_000 })
+  : undefined;
+const problem = !importable
+  ? `${PYTHON} does not exist`
+  : importable.code !== 0
+    ? `python3-dockerpycreds is not importable (apt-get install python3-dockerpycreds): ${importable.stderr.trim().split('\n').pop()}`
+    : undefined;
 if (problem) console.log(`[clients-dockerpycreds] skipped: ${problem}`);
-const pyTest = (name: string, fn: () => Promise<void>) => (problem ? test.skip(`${name} — ${problem}`, fn) : test(name, fn));
+const pyTest = (name: string, fn: () => Promise<void>) =>
+  problem ? test.skip(`${name} — ${problem}`, fn) : test(name, fn);
 
 let sb: Sandbox;
-test.before(() => { sb = fileStoreSandbox('dockerpycreds'); });
+test.before(() => {
+  sb = fileStoreSandbox('dockerpycreds');
+});
 test.after(() => sb?.cleanup());
 
 async function py(op: string, args: string[], stdin = '', env: NodeJS.ProcessEnv = sb.env): Promise<PyAnswer> {
@@ -67,7 +80,11 @@ const SERVER = 'https://registry.example.com/v1/';
 pyTest('store / get / list / erase round trip through dockerpycreds.Store("lanyard")', async () => {
   assert.equal(await py('store', [SERVER, 'foo'], 'bar'), { ok: true, result: '' }, 'store answers nothing');
   assert.equal(await py('get', [SERVER]), { ok: true, result: { ServerURL: SERVER, Username: 'foo', Secret: 'bar' } });
-  assert.equal(await py('get', ['registry.example.com']), { ok: true, result: { ServerURL: 'registry.example.com', Username: 'foo', Secret: 'bar' } }, 'the same entry by host');
+  assert.equal(
+    await py('get', ['registry.example.com']),
+    { ok: true, result: { ServerURL: 'registry.example.com', Username: 'foo', Secret: 'bar' } },
+    'the same entry by host',
+  );
   const listed = await py('list', []);
   assert.ok(listed.ok, JSON.stringify(listed));
   assert.equal(listed.result, { [SERVER]: 'foo' }, 'list answers the URL as stored');
@@ -76,36 +93,58 @@ pyTest('store / get / list / erase round trip through dockerpycreds.Store("lanya
   assert.equal((await py('list', [])).result, {}, 'list is empty');
 });
 
-pyTest('a missing server raises CredentialsNotFound (lanyard says exactly `credentials not found in native keychain`)', async () => {
-  assert.equal(await py('get', ['never-stored.example.com']), {
-    ok: false, error: 'CredentialsNotFound', message: 'No matching credentials in docker-credential-lanyard',
-  });
-  // Erasing what is not there succeeds, as docker-credential-secretservice and wincred answer: a not-found
-  // from erase makes skopeo/podman logout crash (containers/image cannot recognise the wrapped error).
-  assert.equal(await py('erase', ['never-stored.example.com']), { ok: true, result: null },
-    'erase of a missing server succeeds quietly');
-});
+pyTest(
+  'a missing server raises CredentialsNotFound (lanyard says exactly `credentials not found in native keychain`)',
+  async () => {
+    assert.equal(await py('get', ['never-stored.example.com']), {
+      ok: false,
+      error: 'CredentialsNotFound',
+      message: 'No matching credentials in docker-credential-lanyard',
+    });
+    // Erasing what is not there succeeds, as docker-credential-secretservice and wincred answer: a not-found
+    // from erase makes skopeo/podman logout crash (containers/image cannot recognise the wrapped error).
+    assert.equal(
+      await py('erase', ['never-stored.example.com']),
+      { ok: true, result: null },
+      'erase of a missing server succeeds quietly',
+    );
+  },
+);
 
-pyTest('a helper error is a StoreError carrying lanyard\'s one line', async () => {
+pyTest("a helper error is a StoreError carrying lanyard's one line", async () => {
   assert.equal(await py('get', ['ftp://registry.example.com']), {
-    ok: false, error: 'StoreError', message: 'Credentials store docker-credential-lanyard exited with "unsupported scheme: ftp".',
+    ok: false,
+    error: 'StoreError',
+    message: 'Credentials store docker-credential-lanyard exited with "unsupported scheme: ftp".',
   });
   assert.equal(await py('store', [SERVER, ''], 'secret'), {
-    ok: false, error: 'StoreError', message: 'Credentials store docker-credential-lanyard exited with "no credentials username".',
+    ok: false,
+    error: 'StoreError',
+    message: 'Credentials store docker-credential-lanyard exited with "no credentials username".',
   });
 });
 
 pyTest('identity tokens (username <token>) round-trip as docker-py stores them', async () => {
   assert.equal(await py('store', ['registry.example.org', '<token>'], 'refresh-token-xyz'), { ok: true, result: '' });
-  assert.equal(await py('get', ['registry.example.org']), { ok: true, result: { ServerURL: 'registry.example.org', Username: '<token>', Secret: 'refresh-token-xyz' } });
+  assert.equal(await py('get', ['registry.example.org']), {
+    ok: true,
+    result: { ServerURL: 'registry.example.org', Username: '<token>', Secret: 'refresh-token-xyz' },
+  });
   await py('erase', ['registry.example.org']);
 });
 
-pyTest('without docker-credential-lanyard on PATH, Store("lanyard") says so (the binary is found by that name)', async () => {
-  const env = { ...sb.env, PATH: '/usr/bin:/bin' };
-  const r = await run(PYTHON, ['-W', 'ignore', '-c', DRIVER, 'get', SERVER], { env, timeoutMs: 20_000 });
-  assert.is(r.code, 0, describe(r));
-  assert.equal(JSON.parse(r.stdout), { ok: false, error: 'InitializationError', message: 'docker-credential-lanyard not installed or not available in PATH' });
-});
+pyTest(
+  'without docker-credential-lanyard on PATH, Store("lanyard") says so (the binary is found by that name)',
+  async () => {
+    const env = { ...sb.env, PATH: '/usr/bin:/bin' };
+    const r = await run(PYTHON, ['-W', 'ignore', '-c', DRIVER, 'get', SERVER], { env, timeoutMs: 20_000 });
+    assert.is(r.code, 0, describe(r));
+    assert.equal(JSON.parse(r.stdout), {
+      ok: false,
+      error: 'InitializationError',
+      message: 'docker-credential-lanyard not installed or not available in PATH',
+    });
+  },
+);
 
 test.run();

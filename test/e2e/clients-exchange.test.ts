@@ -16,7 +16,11 @@ import { describe } from './support/run.js';
 import { assertNoSecretOnDisk, fileStoreSandbox, loginIam } from './support/exchange-env.js';
 import { filesContaining } from './support/asserts.js';
 import {
-  AUTH_FAILURE, containersClients, pushAndPullBack, toolTests, type ContainersClients,
+  AUTH_FAILURE,
+  containersClients,
+  pushAndPullBack,
+  toolTests,
+  type ContainersClients,
 } from './support/clients-containers.js';
 
 const APIKEY = `iam-clients-key-${randomBytes(16).toString('hex')}`;
@@ -36,7 +40,14 @@ test.before(async () => {
     sb = fileStoreSandbox('clients-exchange');
     sb.env.DOCKER_CONFIG = sb.dir('docker-config');
     iam = await iamFixture.start({ apikeys: [APIKEY] });
-    registry = await registryFixture.start({ iam: { validateToken: (token: string) => { presented.push(token); return iam!.validateToken(token); } } });
+    registry = await registryFixture.start({
+      iam: {
+        validateToken: (token: string) => {
+          presented.push(token);
+          return iam!.validateToken(token);
+        },
+      },
+    });
     image = await buildImage(sb);
     tools = containersClients(sb);
     await loginIam(sb.env, registry.host, APIKEY, iam.url);
@@ -49,12 +60,19 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await registry?.stop(); } catch (error) { console.error('[clients-exchange] registry stop:', error); }
-  try { await iam?.stop(); } catch (error) { console.error('[clients-exchange] iam stop:', error); }
+  try {
+    await registry?.stop();
+  } catch (error) {
+    console.error('[clients-exchange] registry stop:', error);
+  }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[clients-exchange] iam stop:', error);
+  }
   tools?.cleanup();
   sb?.cleanup();
 });
-
 
 test('configure routed the registry to lanyard; the config holds no API key', () => {
   const config = readFileSync(join(sb.env.DOCKER_CONFIG!, 'config.json'), 'utf8');
@@ -75,29 +93,59 @@ toolTest('buildah', 'buildah pushes and pulls with the same IAM token', async ()
 test('the registry saw only iambearer + valid IAM tokens of our key, never the key; one IAM exchange served everything', () => {
   const withUser = registry!.requests.filter((r) => r.username !== null);
   const ran = runnableTools.length;
-  assert.ok(withUser.length >= 2 * ran, `the token server was asked with credentials for every push and pull (${withUser.length})`);
+  assert.ok(
+    withUser.length >= 2 * ran,
+    `the token server was asked with credentials for every push and pull (${withUser.length})`,
+  );
   assert.equal([...new Set(withUser.map((r) => r.username))], ran ? ['iambearer'] : [], 'only iambearer logins');
-  assert.ok(withUser.every((r) => r.granted), 'every login was granted');
-  assert.not.ok(presented.some((p) => p.includes(APIKEY)), 'the API key reached the registry');
+  assert.ok(
+    withUser.every((r) => r.granted),
+    'every login was granted',
+  );
+  assert.not.ok(
+    presented.some((p) => p.includes(APIKEY)),
+    'the API key reached the registry',
+  );
   if (ran) {
     assert.is(new Set(presented).size, 1, 'one IAM token for every operation');
     const check = iam!.validateToken(presented[0]!);
-    assert.ok(check.ok && check.apikeyId === iam!.apikeyId(APIKEY), `a valid token of our key: ${JSON.stringify(check)}`);
+    assert.ok(
+      check.ok && check.apikeyId === iam!.apikeyId(APIKEY),
+      `a valid token of our key: ${JSON.stringify(check)}`,
+    );
     assert.equal(iam!.counts.byApikey, { [APIKEY]: 1 }, `one API-key exchange: ${JSON.stringify(iam!.counts)}`);
   }
   assert.equal(filesContaining(sb.env.DOCKER_CONFIG!, APIKEY), [], 'no API key in the docker config');
   assertNoSecretOnDisk(sb, { 'API key': APIKEY });
 });
 
-toolTest('podman', 'with the API key revoked and the cached token gone, podman fails with lanyard\'s error, not anonymously', async () => {
-  iam!.revokeKey(APIKEY);
-  // a new login with the (now revoked) key drops the cached token: the next get must exchange
-  await loginIam(sb.env, registry!.host, APIKEY, iam!.url);
-  const r = await tools.podman(tools.storage('podman-revoked'), ['pull', '--tls-verify=false', '--signature-policy', tools.policy, `${registry!.host}/team/podman:1`]);
-  assert.is.not(r.code, 0, `pull with a revoked key must fail\n${describe(r)}`);
-  assert.match(r.stderr, /docker-credential-lanyard|getting username and password|looking up credentials/, `podman reports the helper's failure\n${describe(r)}`);
-  assert.match(r.stderr, /BXNIM0415E|revoked|could not be found|API key/i, `lanyard's message says what is wrong with the key\n${describe(r)}`);
-  assert.not.match(r.stderr, AUTH_FAILURE, `podman must not fall back to an anonymous pull\n${describe(r)}`);
-});
+toolTest(
+  'podman',
+  "with the API key revoked and the cached token gone, podman fails with lanyard's error, not anonymously",
+  async () => {
+    iam!.revokeKey(APIKEY);
+    // a new login with the (now revoked) key drops the cached token: the next get must exchange
+    await loginIam(sb.env, registry!.host, APIKEY, iam!.url);
+    const r = await tools.podman(tools.storage('podman-revoked'), [
+      'pull',
+      '--tls-verify=false',
+      '--signature-policy',
+      tools.policy,
+      `${registry!.host}/team/podman:1`,
+    ]);
+    assert.is.not(r.code, 0, `pull with a revoked key must fail\n${describe(r)}`);
+    assert.match(
+      r.stderr,
+      /docker-credential-lanyard|getting username and password|looking up credentials/,
+      `podman reports the helper's failure\n${describe(r)}`,
+    );
+    assert.match(
+      r.stderr,
+      /BXNIM0415E|revoked|could not be found|API key/i,
+      `lanyard's message says what is wrong with the key\n${describe(r)}`,
+    );
+    assert.not.match(r.stderr, AUTH_FAILURE, `podman must not fall back to an anonymous pull\n${describe(r)}`);
+  },
+);
 
 test.run();

@@ -19,7 +19,10 @@ import type { Sandbox } from './support/sandbox.js';
 import { fileStoreSandbox } from './support/exchange-env.js';
 import { credHelpersConfig } from './support/client-config.js';
 import {
-  containersClients, containersToolProblem, clientOk, type ContainersClients,
+  containersClients,
+  containersToolProblem,
+  clientOk,
+  type ContainersClients,
 } from './support/clients-containers.js';
 import { get, runHelper, store } from './support/helper.js';
 import { assertCreds, assertNotFound, assertSilentOk } from './support/asserts.js';
@@ -27,12 +30,19 @@ import { run, describe, type RunResult } from './support/run.js';
 import { STORE_MODES, storeModeSandboxes, type StoreMode, type StoreModeSandboxes } from './support/store-modes.js';
 
 type Tool = 'skopeo' | 'podman';
-interface AuthFile { credHelpers?: Record<string, string>; auths?: Record<string, unknown> }
+interface AuthFile {
+  credHelpers?: Record<string, string>;
+  auths?: Record<string, unknown>;
+}
 const TOOLS: Tool[] = ['skopeo', 'podman'];
 
 const probe = fileStoreSandbox('clients-logout-probe');
-const versionOf = (cmd: string) => run(cmd, ['--version'], { env: process.env, timeoutMs: 15_000 })
-  .catch((error: Error) => ({ code: 127, stdout: '', stderr: error.message }));
+const versionOf = (cmd: string) =>
+  run(cmd, ['--version'], { env: process.env, timeoutMs: 15_000 }).catch((error: Error) => ({
+    code: 127,
+    stdout: '',
+    stderr: error.message,
+  }));
 const skopeoVersion = await versionOf('skopeo');
 const problems: Record<Tool, string | undefined> = {
   skopeo: skopeoVersion.code === 0 ? undefined : `skopeo --version fails: ${skopeoVersion.stderr.trim()}`,
@@ -167,11 +177,12 @@ for (const mode of STORE_MODES) {
     const HOST = `docker${i}.logout.test`;
     const label = `[${mode}] ${cli.version}`;
     const configDir = (name: string) => box(mode).dir(`docker${i}-${name}`);
-    const docker = (dir: string, args: string[]) => run(cli.path, args, {
-      // never talk to a real engine, even if one appears on this machine
-      env: { ...box(mode).env, DOCKER_CONFIG: dir, DOCKER_HOST: `unix://${join(box(mode).root, 'no-docker.sock')}` },
-      timeoutMs: 30_000,
-    });
+    const docker = (dir: string, args: string[]) =>
+      run(cli.path, args, {
+        // never talk to a real engine, even if one appears on this machine
+        env: { ...box(mode).env, DOCKER_CONFIG: dir, DOCKER_HOST: `unix://${join(box(mode).root, 'no-docker.sock')}` },
+        timeoutMs: 30_000,
+      });
     /** `docker logout [server]` twice: the first erases `erased`, the second finds nothing; neither warns. */
     async function logoutTwice(dir: string, args: string[], erased: string): Promise<void> {
       const shown = args[0] === undefined ? HUB : HOST;

@@ -21,7 +21,8 @@ const envOf = (mode: Mode) => ({ ...boxes[mode].env, LANYARD_STORE: mode });
 const rand = () => randomBytes(6).toString('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // 75 processes at once on a small machine: allow more than the usual 10 s each
-const helper = (verb: string, env: NodeJS.ProcessEnv, stdin: string) => runHelper([verb], { env, stdin, timeoutMs: BURST_TIMEOUT_MS });
+const helper = (verb: string, env: NodeJS.ProcessEnv, stdin: string) =>
+  runHelper([verb], { env, stdin, timeoutMs: BURST_TIMEOUT_MS });
 
 test.before(async () => {
   try {
@@ -34,7 +35,11 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await keyring?.stop(); } catch (err) { console.error('[concurrency] keyring stop:', err); }
+  try {
+    await keyring?.stop();
+  } catch (err) {
+    console.error('[concurrency] keyring stop:', err);
+  }
   for (const sb of Object.values(boxes)) sb.cleanup();
 });
 
@@ -42,7 +47,11 @@ function assertMappingParses(mode: Mode, what: string): void {
   const file = boxes[mode].mappingFile;
   if (!existsSync(file)) return;
   const text = readFileSync(file, 'utf8');
-  try { JSON.parse(text); } catch { assert.unreachable(`${what}: mapping.json is not valid JSON:\n${text.slice(0, 2000)}`); }
+  try {
+    JSON.parse(text);
+  } catch {
+    assert.unreachable(`${what}: mapping.json is not valid JSON:\n${text.slice(0, 2000)}`);
+  }
 }
 
 /** `get` answered one of `candidates`, as a consistent pair (never one writer's user with another's secret). */
@@ -64,7 +73,11 @@ for (const mode of MODES) {
     const keep: Creds = { ServerURL: 'keep.conc.test', Username: 'keeper', Secret: `keep-${rand()}` };
     assertSilentOk(await store(env, keep), 'store keep');
     const erased = Array.from({ length: 10 }, (_, i) => `erase-${i}.conc.test`);
-    await Promise.all(erased.map(async (s) => assertSilentOk(await store(env, { ServerURL: s, Username: 'gone', Secret: `gone-${rand()}` }), `store ${s}`)));
+    await Promise.all(
+      erased.map(async (s) =>
+        assertSilentOk(await store(env, { ServerURL: s, Username: 'gone', Secret: `gone-${rand()}` }), `store ${s}`),
+      ),
+    );
 
     // 30 servers once each, then 20 more writes spread over srv-0..srv-4: 50 stores
     const written = new Map<string, Creds[]>();
@@ -78,8 +91,14 @@ for (const mode of MODES) {
     }
     type Op = () => Promise<[string, RunResult]>;
     const ops: Op[] = [
-      ...stores.map((c): Op => async () => [`store ${c.ServerURL} ${c.Username}`, await helper('store', env, JSON.stringify(c))]),
-      ...erased.map((s): Op => async () => [`erase ${s}`, await helper('erase', env, s)]),
+      ...stores.map(
+        (c): Op =>
+          async () => [`store ${c.ServerURL} ${c.Username}`, await helper('store', env, JSON.stringify(c))],
+      ),
+      ...erased.map(
+        (s): Op =>
+          async () => [`erase ${s}`, await helper('erase', env, s)],
+      ),
       ...Array.from({ length: 15 }, (): Op => async () => ['get keep', await helper('get', env, keep.ServerURL)]),
     ];
     ops.sort(() => Math.random() - 0.5);
@@ -94,7 +113,11 @@ for (const mode of MODES) {
 
     const listed = await listParsed(env);
     const expected = [keep.ServerURL, ...written.keys()].sort();
-    assert.equal(Object.keys(listed).sort(), expected, 'list holds exactly the stored servers, none of the erased ones');
+    assert.equal(
+      Object.keys(listed).sort(),
+      expected,
+      'list holds exactly the stored servers, none of the erased ones',
+    );
     assertCreds(await get(env, keep.ServerURL), keep, 'untouched entry');
     for (const [server, candidates] of written) {
       const got = assertOneOf(await get(env, server), server, candidates, `get ${server}`);
@@ -117,7 +140,11 @@ for (const mode of MODES) {
     if (mode === 'file') {
       const text = readFileSync(boxes.file.secretsFile, 'utf8');
       const left = stale.filter((c) => text.includes(c.Secret));
-      assert.equal(left.map((c) => `${c.ServerURL} ${c.Username}`), [], 'overwritten secrets still in secrets.json');
+      assert.equal(
+        left.map((c) => `${c.ServerURL} ${c.Username}`),
+        [],
+        'overwritten secrets still in secrets.json',
+      );
     } else {
       const items = await keyring!.items();
       const perServer = (s: string) => items.filter((i) => i.attributes.username?.startsWith(`${s}/`)).length;
@@ -164,7 +191,8 @@ for (const mode of MODES) {
       const sample = others.sort(() => Math.random() - 0.5).slice(0, 4);
       for (const c of sample) assertCreds(await get(env, c.ServerURL), c, `kill ${i}: ${c.ServerURL}`);
       const listed = await listParsed(env);
-      for (const c of committed.values()) assert.is(listed[c.ServerURL], c.Username, `kill ${i}: list entry for ${c.ServerURL}`);
+      for (const c of committed.values())
+        assert.is(listed[c.ServerURL], c.Username, `kill ${i}: list entry for ${c.ServerURL}`);
     }
 
     // everything still readable, and no lock left behind blocks the next writer
@@ -174,7 +202,9 @@ for (const mode of MODES) {
     assertSilentOk(s, 'store after the kills (a stale lock must not block it)');
     assertCreds(await get(env, after.ServerURL), after, 'get after the kills');
     assertSilentOk(await erase(env, 'base-0.kill.test'), 'erase after the kills');
-    console.log(`  [${mode}] kill -9: ${killedMidway}/20 stores killed mid-run (store takes ~${Math.round(storeMs)} ms)`);
+    console.log(
+      `  [${mode}] kill -9: ${killedMidway}/20 stores killed mid-run (store takes ~${Math.round(storeMs)} ms)`,
+    );
   });
 }
 

@@ -5,7 +5,16 @@
 // --dry-run writes nothing; bad JSON refused in one line. No clients here (clients-*.test.ts use them).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Sandbox } from './support/sandbox.js';
@@ -20,7 +29,9 @@ const REG = 'registry.example.test:5000';
 const REG_PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 
 const boxes: Sandbox[] = [];
-test.after(() => { for (const sb of boxes) sb.cleanup(); });
+test.after(() => {
+  for (const sb of boxes) sb.cleanup();
+});
 
 /** A file-store sandbox whose DOCKER_CONFIG is a directory outside HOME. */
 function box(label: string): Sandbox {
@@ -34,7 +45,8 @@ const runtimeAuth = (sb: Sandbox) => join(sb.runtimeDir, 'containers', 'auth.jso
 const userAuth = (sb: Sandbox) => join(sb.configHome, 'containers', 'auth.json');
 const backup = (path: string) => `${path}.lanyard-backup`;
 
-const lanyard = (sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = sb.env) => runHelper(args, { env, timeoutMs: 15_000 });
+const lanyard = (sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = sb.env) =>
+  runHelper(args, { env, timeoutMs: 15_000 });
 
 async function loginOk(sb: Sandbox, server: string, user: string, secret: string, extra: string[] = []): Promise<void> {
   const r = await login(sb.env, server, user, secret, extra);
@@ -42,7 +54,10 @@ async function loginOk(sb: Sandbox, server: string, user: string, secret: string
 }
 /** The mapping most tests use: a *.icr.io API key, Docker Hub, and a plain registry with a port. */
 async function loginUsual(sb: Sandbox): Promise<void> {
-  await loginOk(sb, '*.icr.io', 'iamapikey', `key-${randomBytes(8).toString('hex')}`, ['--iam-endpoint', 'http://127.0.0.1:9']);
+  await loginOk(sb, '*.icr.io', 'iamapikey', `key-${randomBytes(8).toString('hex')}`, [
+    '--iam-endpoint',
+    'http://127.0.0.1:9',
+  ]);
   await loginOk(sb, 'docker.io', 'hubuser', `dckr_pat_${randomBytes(8).toString('hex')}`);
   await loginOk(sb, REG, 'bob', REG_PASSWORD);
 }
@@ -67,7 +82,10 @@ function oneLineError(r: RunResult, what: string, pattern: RegExp): void {
   assert.match(r.stderr, pattern, `${what}: error text\n${describe(r)}`);
 }
 const lanyardKeys = (helpers: Record<string, string> | undefined) =>
-  Object.entries(helpers ?? {}).filter(([, h]) => h === 'lanyard').map(([k]) => k).sort();
+  Object.entries(helpers ?? {})
+    .filter(([, h]) => h === 'lanyard')
+    .map(([k]) => k)
+    .sort();
 
 // docker's own formatting: tabs, as `docker login` writes the file
 const DOCKER_STYLE = (data: unknown) => `${JSON.stringify(data, null, '\t')}\n`;
@@ -102,15 +120,29 @@ test('config.json: every mapped registry, *.icr.io expanded, both Hub keys; othe
   assert.is(after.credHelpers['gcr.io'], 'gcloud', 'another helper kept');
   assert.is(after.credHelpers['us-docker.pkg.dev'], 'gcloud', 'another helper kept');
   const keys = lanyardKeys(after.credHelpers);
-  for (const host of [...ICR_REGIONAL, ...HUB_DOCKER_KEYS, REG]) assert.ok(keys.includes(host), `credHelpers has ${host}: ${keys.join(', ')}`);
-  assert.not.ok(keys.includes('icr.io'), '*.icr.io is exactly one label: icr.io itself is not lanyard\'s');
+  for (const host of [...ICR_REGIONAL, ...HUB_DOCKER_KEYS, REG])
+    assert.ok(keys.includes(host), `credHelpers has ${host}: ${keys.join(', ')}`);
+  assert.not.ok(keys.includes('icr.io'), "*.icr.io is exactly one label: icr.io itself is not lanyard's");
   assert.not.ok(keys.includes('*.icr.io'), 'no pattern is written (docker cannot use it)');
-  assert.not.ok(keys.some((k) => k.startsWith('private.') && k.split('.').length > 3), `no two-label hosts: ${keys.join(', ')}`);
+  assert.not.ok(
+    keys.some((k) => k.startsWith('private.') && k.split('.').length > 3),
+    `no two-label hosts: ${keys.join(', ')}`,
+  );
   // tab indentation, as docker writes it
-  assert.ok(text.split('\n').slice(1, -2).every((line) => /^\t+"/.test(line) || /^\t+[}\]]/.test(line)), `tab-indented:\n${text}`);
+  assert.ok(
+    text
+      .split('\n')
+      .slice(1, -2)
+      .every((line) => /^\t+"/.test(line) || /^\t+[}\]]/.test(line)),
+    `tab-indented:\n${text}`,
+  );
   assert.ok(text.endsWith('}\n'), 'ends with a newline');
   // the helper really answers for what was routed to it
-  assertCreds(await get(sb.env, REG), { ServerURL: REG, Username: 'bob', Secret: REG_PASSWORD }, 'get for a configured host');
+  assertCreds(
+    await get(sb.env, REG),
+    { ServerURL: REG, Username: 'bob', Secret: REG_PASSWORD },
+    'get for a configured host',
+  );
 });
 
 test('the default DOCKER_CONFIG is ~/.docker: configure creates ~/.docker/config.json (0600) when there is none', async () => {
@@ -128,18 +160,27 @@ test('the default DOCKER_CONFIG is ~/.docker: configure creates ~/.docker/config
 test("containers' auth.json: updated where it exists (indentation kept, Hub as docker.io only), created only with --containers", async () => {
   const sb = box('containers');
   await loginUsual(sb);
-  const existing = { auths: { 'quay.io': { auth: b64('q:quay-secret') } }, credHelpers: { 'registry.redhat.io': 'secretservice' } };
+  const existing = {
+    auths: { 'quay.io': { auth: b64('q:quay-secret') } },
+    credHelpers: { 'registry.redhat.io': 'secretservice' },
+  };
   write(userAuth(sb), `${JSON.stringify(existing, null, 2)}\n`);
   ok(await lanyard(sb, ['configure']), 'configure');
-  assert.not.ok(existsSync(runtimeAuth(sb)), '$XDG_RUNTIME_DIR/containers/auth.json is not created without --containers');
+  assert.not.ok(
+    existsSync(runtimeAuth(sb)),
+    '$XDG_RUNTIME_DIR/containers/auth.json is not created without --containers',
+  );
   const text = read(userAuth(sb));
   const after = JSON.parse(text);
   assert.equal(after.auths, existing.auths, 'auths kept');
   assert.is(after.credHelpers['registry.redhat.io'], 'secretservice', 'other helper kept');
   const keys = lanyardKeys(after.credHelpers);
   assert.ok(keys.includes('docker.io') && keys.includes(REG) && keys.includes('us.icr.io'), `keys: ${keys.join(', ')}`);
-  assert.not.ok(keys.some((k) => k.startsWith('https://')), `podman never asks for https://index.docker.io/v1/: ${keys.join(', ')}`);
-  assert.match(text, /^\{\n  "auths"/, `two-space indentation kept:\n${text}`);
+  assert.not.ok(
+    keys.some((k) => k.startsWith('https://')),
+    `podman never asks for https://index.docker.io/v1/: ${keys.join(', ')}`,
+  );
+  assert.match(text, /^\{\n {2}"auths"/, `two-space indentation kept:\n${text}`);
 
   const r = await lanyard(sb, ['configure', '--containers']);
   ok(r, 'configure --containers');
@@ -192,7 +233,11 @@ test('atomic with a backup: previous bytes in <file>.lanyard-backup, mode kept, 
   assert.is(read(backup(dockerConfig(sb))), original, 'backup holds the previous bytes');
   assert.is(statSync(dockerConfig(sb)).mode & 0o777, 0o640, 'mode kept');
   assert.is.not(statSync(dockerConfig(sb)).ino, inode, 'replaced by rename (a new inode), not rewritten in place');
-  assert.equal(readdirSync(dirname(dockerConfig(sb))).sort(), ['config.json', 'config.json.lanyard-backup'], 'no temp files left');
+  assert.equal(
+    readdirSync(dirname(dockerConfig(sb))).sort(),
+    ['config.json', 'config.json.lanyard-backup'],
+    'no temp files left',
+  );
 });
 
 test('--dry-run prints a diff for every file and writes nothing', async () => {
@@ -205,33 +250,59 @@ test('--dry-run prints a diff for every file and writes nothing', async () => {
   const lines = r.stdout.split('\n');
   assert.ok(lines.includes(`--- ${dockerConfig(sb)}`), `diff header for config.json\n${r.stdout}`);
   assert.ok(lines.includes(`+ \t\t"${REG}": "lanyard"`), `added line in the diff\n${r.stdout}`);
-  assert.ok(lines.some((l) => l.startsWith('- ') && l.includes('"gcr.io": "gcloud"')), `changed line shown as removed…\n${r.stdout}`);
-  assert.ok(lines.some((l) => l.startsWith('+ ') && l.includes('"gcr.io": "gcloud",')), `…and added\n${r.stdout}`);
+  assert.ok(
+    lines.some((l) => l.startsWith('- ') && l.includes('"gcr.io": "gcloud"')),
+    `changed line shown as removed…\n${r.stdout}`,
+  );
+  assert.ok(
+    lines.some((l) => l.startsWith('+ ') && l.includes('"gcr.io": "gcloud",')),
+    `…and added\n${r.stdout}`,
+  );
   assert.ok(lines.includes(`--- ${runtimeAuth(sb)} (new file)`), `new containers file announced\n${r.stdout}`);
   assert.is(read(dockerConfig(sb)), original, 'config.json untouched');
-  for (const p of [backup(dockerConfig(sb)), runtimeAuth(sb), userAuth(sb)]) assert.not.ok(existsSync(p), `${p} written by a dry run`);
+  for (const p of [backup(dockerConfig(sb)), runtimeAuth(sb), userAuth(sb)])
+    assert.not.ok(existsSync(p), `${p} written by a dry run`);
 });
 
 test('--dry-run shows the files without the secrets in them (auth values are not printed)', async () => {
   const sb = box('dry-run-redact');
   await loginOk(sb, REG, 'bob', 'pw');
   const secret = `quay-${randomBytes(12).toString('hex')}`;
-  write(dockerConfig(sb), DOCKER_STYLE({ auths: { 'quay.io': { auth: b64(`robot:${secret}`) }, 'ghcr.io': { identitytoken: `${secret}-idt` } } }));
+  write(
+    dockerConfig(sb),
+    DOCKER_STYLE({
+      auths: { 'quay.io': { auth: b64(`robot:${secret}`) }, 'ghcr.io': { identitytoken: `${secret}-idt` } },
+    }),
+  );
   const r = await lanyard(sb, ['configure', '--dry-run']);
   ok(r, 'configure --dry-run');
   assert.ok(r.stdout.includes(`+ \t\t"${REG}": "lanyard"`), `the diff is there\n${r.stdout}`);
   const out = `${r.stdout}${r.stderr}`;
-  assert.not.ok(out.includes(b64(`robot:${secret}`)) || out.includes(secret), `configure --dry-run printed a secret from ${dockerConfig(sb)} (e.g. into CI logs):\n${r.stdout}`);
+  assert.not.ok(
+    out.includes(b64(`robot:${secret}`)) || out.includes(secret),
+    `configure --dry-run printed a secret from ${dockerConfig(sb)} (e.g. into CI logs):\n${r.stdout}`,
+  );
 });
 
 test('--registry configures only the named hosts; a pattern is refused in one line', async () => {
   const sb = box('registry');
   await loginUsual(sb);
-  ok(await lanyard(sb, ['configure', '--registry', 'ghcr.io', '--registry', 'https://Quay.IO/']), 'configure --registry');
-  assert.equal(json(dockerConfig(sb)), { credHelpers: { 'ghcr.io': 'lanyard', 'quay.io': 'lanyard' } }, 'only those, normalised');
+  ok(
+    await lanyard(sb, ['configure', '--registry', 'ghcr.io', '--registry', 'https://Quay.IO/']),
+    'configure --registry',
+  );
+  assert.equal(
+    json(dockerConfig(sb)),
+    { credHelpers: { 'ghcr.io': 'lanyard', 'quay.io': 'lanyard' } },
+    'only those, normalised',
+  );
   const r = await lanyard(sb, ['configure', '--registry', '*.icr.io']);
   oneLineError(r, 'configure --registry *.icr.io', /pattern/);
-  assert.equal(json(dockerConfig(sb)), { credHelpers: { 'ghcr.io': 'lanyard', 'quay.io': 'lanyard' } }, 'unchanged after the refusal');
+  assert.equal(
+    json(dockerConfig(sb)),
+    { credHelpers: { 'ghcr.io': 'lanyard', 'quay.io': 'lanyard' } },
+    'unchanged after the refusal',
+  );
 });
 
 test('a plaintext login in config.json: a warning without the secret; --fix moves it into lanyard and removes it', async () => {
@@ -239,31 +310,55 @@ test('a plaintext login in config.json: a warning without the secret; --fix move
   await loginOk(sb, REG, 'bob', 'pw');
   const ghSecret = `ghp_${randomBytes(12).toString('hex')}`;
   const hubSecret = `dckr_pat_${randomBytes(12).toString('hex')}`;
-  write(dockerConfig(sb), DOCKER_STYLE({
-    auths: {
-      'ghcr.io': { auth: b64(`octocat:${ghSecret}`) },
-      'https://index.docker.io/v1/': { auth: b64(`hubber:${hubSecret}`) },
-      'quay.io': { auth: b64('q:not-lanyards-business') },
-    },
-  }));
+  write(
+    dockerConfig(sb),
+    DOCKER_STYLE({
+      auths: {
+        'ghcr.io': { auth: b64(`octocat:${ghSecret}`) },
+        'https://index.docker.io/v1/': { auth: b64(`hubber:${hubSecret}`) },
+        'quay.io': { auth: b64('q:not-lanyards-business') },
+      },
+    }),
+  );
   const warned = await lanyard(sb, ['configure', '--registry', 'ghcr.io', '--registry', 'docker.io']);
   ok(warned, 'configure without --fix');
   for (const key of ['ghcr.io', 'https://index.docker.io/v1/']) {
-    assert.ok(warned.stderr.includes(`auths["${key}"]`) && warned.stderr.includes(dockerConfig(sb)), `warning names ${key} and the file\n${describe(warned)}`);
+    assert.ok(
+      warned.stderr.includes(`auths["${key}"]`) && warned.stderr.includes(dockerConfig(sb)),
+      `warning names ${key} and the file\n${describe(warned)}`,
+    );
   }
   assert.match(warned.stderr, /--fix/);
-  assert.not.ok(`${warned.stdout}${warned.stderr}`.includes(ghSecret) || `${warned.stdout}${warned.stderr}`.includes(hubSecret), 'a secret was printed');
+  assert.not.ok(
+    `${warned.stdout}${warned.stderr}`.includes(ghSecret) || `${warned.stdout}${warned.stderr}`.includes(hubSecret),
+    'a secret was printed',
+  );
   assert.not.ok(warned.stderr.includes('quay.io'), `quay.io is not configured: no warning\n${warned.stderr}`);
   assert.ok(json(dockerConfig(sb)).auths['ghcr.io'].auth, 'without --fix the entry stays');
 
   const fixed = await lanyard(sb, ['configure', '--registry', 'ghcr.io', '--registry', 'docker.io', '--fix']);
   ok(fixed, 'configure --fix');
   assert.match(fixed.stdout, /moved the login for ghcr\.io/);
-  assertCreds(await get(sb.env, 'ghcr.io'), { ServerURL: 'ghcr.io', Username: 'octocat', Secret: ghSecret }, 'get answers the moved ghcr.io login');
-  assertCreds(await get(sb.env, 'https://index.docker.io/v1/'), { ServerURL: 'https://index.docker.io/v1/', Username: 'hubber', Secret: hubSecret }, 'get answers the moved Hub login');
+  assertCreds(
+    await get(sb.env, 'ghcr.io'),
+    { ServerURL: 'ghcr.io', Username: 'octocat', Secret: ghSecret },
+    'get answers the moved ghcr.io login',
+  );
+  assertCreds(
+    await get(sb.env, 'https://index.docker.io/v1/'),
+    { ServerURL: 'https://index.docker.io/v1/', Username: 'hubber', Secret: hubSecret },
+    'get answers the moved Hub login',
+  );
   const after = json(dockerConfig(sb));
-  assert.not.ok('ghcr.io' in (after.auths ?? {}) || 'https://index.docker.io/v1/' in (after.auths ?? {}), `moved entries removed: ${JSON.stringify(after.auths)}`);
-  assert.equal(after.auths['quay.io'], { auth: b64('q:not-lanyards-business') }, 'an unconfigured registry\'s login is left alone');
+  assert.not.ok(
+    'ghcr.io' in (after.auths ?? {}) || 'https://index.docker.io/v1/' in (after.auths ?? {}),
+    `moved entries removed: ${JSON.stringify(after.auths)}`,
+  );
+  assert.equal(
+    after.auths['quay.io'],
+    { auth: b64('q:not-lanyards-business') },
+    "an unconfigured registry's login is left alone",
+  );
   assert.not.ok(read(dockerConfig(sb)).includes(b64(`octocat:${ghSecret}`)), 'secret gone from config.json');
   const again = await lanyard(sb, ['configure', '--registry', 'ghcr.io', '--registry', 'docker.io', '--fix']);
   ok(again, 'second --fix');
@@ -281,7 +376,11 @@ test('--fix leaves no plaintext copy of a moved secret behind, not even in the .
     const text = readFileSync(join(dir, name), 'utf8');
     return text.includes(secret) || text.includes(b64(`octocat:${secret}`));
   });
-  assert.equal(holding, [], `the secret --fix moved into lanyard is still in plain files: ${holding.map((n) => join(dir, n)).join(', ')}`);
+  assert.equal(
+    holding,
+    [],
+    `the secret --fix moved into lanyard is still in plain files: ${holding.map((n) => join(dir, n)).join(', ')}`,
+  );
 });
 
 test('--fix when lanyard already has a login for that registry: the plaintext one (another user) is not dropped silently', async () => {
@@ -293,13 +392,19 @@ test('--fix when lanyard already has a login for that registry: the plaintext on
   assert.match(warned.stderr, /plaintext login for alice/);
   const fixed = await lanyard(sb, ['configure', '--fix']);
   ok(fixed, 'configure --fix');
-  assertCreds(await get(sb.env, REG), { ServerURL: REG, Username: 'bob', Secret: REG_PASSWORD }, "lanyard's own login wins");
+  assertCreds(
+    await get(sb.env, REG),
+    { ServerURL: REG, Username: 'bob', Secret: REG_PASSWORD },
+    "lanyard's own login wins",
+  );
   const said = `${fixed.stdout}${fixed.stderr}`.split('\n').filter((line) => line.includes(REG));
-  assert.ok(said.length > 0,
-    `the warning promised to "move it into lanyard", but --fix removed alice's login for ${REG} from ${dockerConfig(sb)} without a word\n${describe(fixed)}`);
+  assert.ok(
+    said.length > 0,
+    `the warning promised to "move it into lanyard", but --fix removed alice's login for ${REG} from ${dockerConfig(sb)} without a word\n${describe(fixed)}`,
+  );
 });
 
-test("a plaintext login in an existing containers auth.json is flagged, and --fix moves it into lanyard", async () => {
+test('a plaintext login in an existing containers auth.json is flagged, and --fix moves it into lanyard', async () => {
   const sb = box('fix-containers');
   await loginOk(sb, REG, 'bob', 'pw');
   const secret = `quay-${randomBytes(12).toString('hex')}`;
@@ -307,45 +412,79 @@ test("a plaintext login in an existing containers auth.json is flagged, and --fi
   write(userAuth(sb), `${JSON.stringify({ auths: { 'quay.io': { auth: b64(`robot:${secret}`) } } }, null, '\t')}\n`);
   const warned = await lanyard(sb, ['configure', '--registry', 'quay.io', '--dry-run']);
   ok(warned, 'configure --dry-run');
-  assert.ok(warned.stderr.includes(`auths["quay.io"]`) && warned.stderr.includes(userAuth(sb)),
-    `configure says nothing about the plaintext quay.io login in ${userAuth(sb)}\n${describe(warned)}`);
+  assert.ok(
+    warned.stderr.includes(`auths["quay.io"]`) && warned.stderr.includes(userAuth(sb)),
+    `configure says nothing about the plaintext quay.io login in ${userAuth(sb)}\n${describe(warned)}`,
+  );
   const fixed = await lanyard(sb, ['configure', '--registry', 'quay.io', '--fix']);
   ok(fixed, 'configure --fix');
-  assertCreds(await get(sb.env, 'quay.io'), { ServerURL: 'quay.io', Username: 'robot', Secret: secret }, 'get answers the moved quay.io login');
-  assert.not.ok(read(userAuth(sb)).includes(b64(`robot:${secret}`)), `the plaintext login is still in ${userAuth(sb)}:\n${read(userAuth(sb))}`);
+  assertCreds(
+    await get(sb.env, 'quay.io'),
+    { ServerURL: 'quay.io', Username: 'robot', Secret: secret },
+    'get answers the moved quay.io login',
+  );
+  assert.not.ok(
+    read(userAuth(sb)).includes(b64(`robot:${secret}`)),
+    `the plaintext login is still in ${userAuth(sb)}:\n${read(userAuth(sb))}`,
+  );
 });
 
-test('unconfigure removes only lanyard\'s entries, from every file; a second run changes nothing', async () => {
+test("unconfigure removes only lanyard's entries, from every file; a second run changes nothing", async () => {
   const sb = box('unconfigure');
   await loginUsual(sb);
-  write(dockerConfig(sb), DOCKER_STYLE({ auths: { 'quay.io': { auth: b64('q:x') } }, credHelpers: { 'gcr.io': 'gcloud' }, credsStore: 'lanyard', psFormat: 'x' }));
+  write(
+    dockerConfig(sb),
+    DOCKER_STYLE({
+      auths: { 'quay.io': { auth: b64('q:x') } },
+      credHelpers: { 'gcr.io': 'gcloud' },
+      credsStore: 'lanyard',
+      psFormat: 'x',
+    }),
+  );
   write(userAuth(sb), `${JSON.stringify({ credHelpers: { 'registry.redhat.io': 'secretservice' } }, null, 2)}\n`);
   ok(await lanyard(sb, ['configure', '--containers']), 'configure --containers');
   assert.ok(lanyardKeys(json(runtimeAuth(sb)).credHelpers).length > 0);
 
   const one = await lanyard(sb, ['unconfigure', '--registry', 'docker.io']);
   ok(one, 'unconfigure --registry docker.io');
-  for (const key of HUB_DOCKER_KEYS) assert.not.ok(key in json(dockerConfig(sb)).credHelpers, `${key} removed from config.json`);
+  for (const key of HUB_DOCKER_KEYS)
+    assert.not.ok(key in json(dockerConfig(sb)).credHelpers, `${key} removed from config.json`);
   assert.not.ok('docker.io' in json(userAuth(sb)).credHelpers, 'docker.io removed from auth.json');
   assert.is(json(dockerConfig(sb)).credHelpers[REG], 'lanyard', 'others stay');
   assert.is(json(dockerConfig(sb)).credsStore, 'lanyard', 'credsStore stays when only some registries are named');
 
   const all = await lanyard(sb, ['unconfigure']);
   ok(all, 'unconfigure');
-  assert.equal(json(dockerConfig(sb)), { auths: { 'quay.io': { auth: b64('q:x') } }, credHelpers: { 'gcr.io': 'gcloud' }, psFormat: 'x' }, 'config.json: only lanyard removed');
-  assert.equal(json(userAuth(sb)), { credHelpers: { 'registry.redhat.io': 'secretservice' } }, 'auth.json: only lanyard removed');
+  assert.equal(
+    json(dockerConfig(sb)),
+    { auths: { 'quay.io': { auth: b64('q:x') } }, credHelpers: { 'gcr.io': 'gcloud' }, psFormat: 'x' },
+    'config.json: only lanyard removed',
+  );
+  assert.equal(
+    json(userAuth(sb)),
+    { credHelpers: { 'registry.redhat.io': 'secretservice' } },
+    'auth.json: only lanyard removed',
+  );
   assert.equal(json(runtimeAuth(sb)), {}, 'the runtime auth.json has no lanyard entry left');
   const bytes = [dockerConfig(sb), userAuth(sb), runtimeAuth(sb)].map((f) => read(f));
   const again = await lanyard(sb, ['unconfigure']);
   ok(again, 'second unconfigure');
   assert.match(again.stdout, /^nothing to change/);
-  assert.equal([dockerConfig(sb), userAuth(sb), runtimeAuth(sb)].map((f) => read(f)), bytes, 'bytes unchanged');
+  assert.equal(
+    [dockerConfig(sb), userAuth(sb), runtimeAuth(sb)].map((f) => read(f)),
+    bytes,
+    'bytes unchanged',
+  );
 });
 
 test('configure then unconfigure gives back the original bytes of a docker-written config.json', async () => {
   const sb = box('round-trip');
   await loginUsual(sb);
-  const original = DOCKER_STYLE({ auths: { 'quay.io': { auth: b64('q:x') } }, credHelpers: { 'gcr.io': 'gcloud' }, currentContext: 'colima' });
+  const original = DOCKER_STYLE({
+    auths: { 'quay.io': { auth: b64('q:x') } },
+    credHelpers: { 'gcr.io': 'gcloud' },
+    currentContext: 'colima',
+  });
   write(dockerConfig(sb), original);
   ok(await lanyard(sb, ['configure']), 'configure');
   assert.is.not(read(dockerConfig(sb)), original);
@@ -360,7 +499,11 @@ test('bad JSON in config.json or auth.json: one clear line, exit 1, every file u
   write(dockerConfig(sb), broken);
   for (const args of [['configure'], ['configure', '--dry-run'], ['configure', '--fix'], ['unconfigure']]) {
     const r = await lanyard(sb, args);
-    oneLineError(r, args.join(' '), new RegExp(`${dockerConfig(sb).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*not valid JSON`));
+    oneLineError(
+      r,
+      args.join(' '),
+      new RegExp(`${dockerConfig(sb).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*not valid JSON`),
+    );
     assert.is(read(dockerConfig(sb)), broken, `${args.join(' ')}: file untouched`);
     assert.not.ok(existsSync(backup(dockerConfig(sb))), `${args.join(' ')}: no backup written`);
   }
@@ -380,7 +523,10 @@ test('a symlinked config.json (dotfiles) stays a symlink; its target gets the cr
   mkdirSync(dirname(dockerConfig(sb)), { recursive: true });
   symlinkSync(target, dockerConfig(sb));
   ok(await lanyard(sb, ['configure']), 'configure');
-  assert.ok(lstatSync(dockerConfig(sb)).isSymbolicLink(), `${dockerConfig(sb)} was replaced by a regular file (docker's own config writer resolves the link)`);
+  assert.ok(
+    lstatSync(dockerConfig(sb)).isSymbolicLink(),
+    `${dockerConfig(sb)} was replaced by a regular file (docker's own config writer resolves the link)`,
+  );
   assert.equal(json(target), { psFormat: 'x', credHelpers: { [REG]: 'lanyard' } }, 'the link target is updated');
 });
 

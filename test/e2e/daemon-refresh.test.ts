@@ -14,9 +14,25 @@ import { runHelper } from './support/helper.js';
 import { describe } from './support/run.js';
 import { startRecordingProxy, type RecordingProxy } from './support/exchange-proxy.js';
 import {
-  assertMappingParses, assertNoSecretOnDisk, cacheRecord, cacheRecords, daemonCommand, daemonPidFile, daemonSocket,
-  expireCachedToken, fileStoreSandbox, getWith, loginIam, logText, makeCachedTokenDue, parseCreds, sleep,
-  startDaemon, tokensDir, waitFor, type Daemon,
+  assertMappingParses,
+  assertNoSecretOnDisk,
+  cacheRecord,
+  cacheRecords,
+  daemonCommand,
+  daemonPidFile,
+  daemonSocket,
+  expireCachedToken,
+  fileStoreSandbox,
+  getWith,
+  loginIam,
+  logText,
+  makeCachedTokenDue,
+  parseCreds,
+  sleep,
+  startDaemon,
+  tokensDir,
+  waitFor,
+  type Daemon,
 } from './support/exchange-env.js';
 
 const LIFETIME_S = 20; // refresh due at 16 s (+ up to 1 s jitter), served until 18 s (10 % margin)
@@ -39,9 +55,23 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  for (const d of daemons) { try { if (d.running()) await d.stop(3000); } catch (error) { console.error('[daemon-refresh] daemon stop:', error); } }
-  try { await proxy?.stop(); } catch (error) { console.error('[daemon-refresh] proxy stop:', error); }
-  try { await iam?.stop(); } catch (error) { console.error('[daemon-refresh] iam stop:', error); }
+  for (const d of daemons) {
+    try {
+      if (d.running()) await d.stop(3000);
+    } catch (error) {
+      console.error('[daemon-refresh] daemon stop:', error);
+    }
+  }
+  try {
+    await proxy?.stop();
+  } catch (error) {
+    console.error('[daemon-refresh] proxy stop:', error);
+  }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[daemon-refresh] iam stop:', error);
+  }
   sb?.cleanup();
 });
 
@@ -56,10 +86,16 @@ const daemonRequests = () => proxy!.byRole('daemon').length;
 
 test('the daemon starts (PID file, socket) and exchanges at once with the daemon User-Agent', async () => {
   daemon = await launch();
-  const record = await waitFor('the daemon to cache a token for A', () => cacheRecord(sb, A)?.token && cacheRecord(sb, A));
+  const record = await waitFor(
+    'the daemon to cache a token for A',
+    () => cacheRecord(sb, A)?.token && cacheRecord(sb, A),
+  );
   assert.is(daemonRequests(), 1, 'one exchange by the daemon');
   assert.is(helperRequests(), 0, 'none inline');
-  assert.ok(proxy!.requests.every((r) => /^lanyard\/\S+ \((daemon|helper)\)$/.test(r.userAgent)), 'lanyard User-Agent on every request');
+  assert.ok(
+    proxy!.requests.every((r) => /^lanyard\/\S+ \((daemon|helper)\)$/.test(r.userAgent)),
+    'lanyard User-Agent on every request',
+  );
   assert.is(record.token!.username, 'iambearer');
   assert.ok(iam!.validateToken(record.token!.secret).ok);
   assert.match(logText(sb), `daemon started (PID ${daemon.pid})`);
@@ -72,10 +108,18 @@ test('daemon status lists the entry with token expiry, last refresh and next ref
   assert.match(r.stdout, new RegExp(`^daemon PID ${daemon!.pid}, up `));
   const line = r.stdout.split('\n').find((l) => l.startsWith(`${A} `));
   assert.ok(line, `a line for ${A}\n${r.stdout}`);
-  assert.match(line!, /\(ibm-iam\): token expires in 1\ds, last refresh [1-9]\d*s ago, next in 1\ds$/, `status line: ${line}`);
+  assert.match(
+    line!,
+    /\(ibm-iam\): token expires in 1\ds, last refresh [1-9]\d*s ago, next in 1\ds$/,
+    `status line: ${line}`,
+  );
   assert.not.match(line!, /last error/);
   const ls = await runHelper(['ls'], { env: sb.env });
-  assert.match(ls.stdout, new RegExp(`^${A.replace(/\./g, '\\.')} +ibm-iam +iamapikey +file +valid, expires in 1\\ds$`, 'm'), `ls token state\n${ls.stdout}`);
+  assert.match(
+    ls.stdout,
+    new RegExp(`^${A.replace(/\./g, '\\.')} +ibm-iam +iamapikey +file +valid, expires in 1\\ds$`, 'm'),
+    `ls token state\n${ls.stdout}`,
+  );
   assert.match(ls.stdout, `refresher: running (PID ${daemon!.pid})`);
 });
 
@@ -85,7 +129,7 @@ test('a second daemon refuses to start while one is running; the first keeps run
   assert.is(r.code, 1, describe(r));
   assert.match(r.stderr, `a lanyard daemon is already running (PID ${daemon!.pid})`);
   assert.ok(daemon!.running());
-  assert.ok(existsSync(daemonSocket(sb)), 'the first daemon\'s socket is still there');
+  assert.ok(existsSync(daemonSocket(sb)), "the first daemon's socket is still there");
   assert.is((await daemonCommand(sb.env, ['status'])).code, 0, 'the first daemon still answers');
 });
 
@@ -111,19 +155,29 @@ test(`refreshes ahead of expiry: gets over 1.5 lifetimes (${LIFETIME_S * 1.5} s)
   // The first refresh happened ahead of expiry, at about 80 % of the lifetime (plus up to 5 % jitter and a 1 s tick).
   const at = (refreshes[0]!.at - first.issuedAt) / (first.expiresAt! - first.issuedAt);
   assert.ok(at >= 0.78 && at < 0.92, `first refresh at ${(at * 100).toFixed(1)} % of the token's lifetime`);
-  console.log(`[daemon-refresh] ${gets} gets, ${refreshes.length} daemon refresh(es), first at ${(at * 100).toFixed(1)} % of the lifetime`);
+  console.log(
+    `[daemon-refresh] ${gets} gets, ${refreshes.length} daemon refresh(es), first at ${(at * 100).toFixed(1)} % of the lifetime`,
+  );
 });
 
 test('a new login is picked up without a restart: the daemon exchanges for it, get does not', async () => {
   const helperBefore = helperRequests();
   await loginIam(sb.env, B, KEY_B, proxy!.url);
-  const record = await waitFor('the daemon to cache a token for B', () => cacheRecord(sb, B)?.token && cacheRecord(sb, B), 5000);
+  const record = await waitFor(
+    'the daemon to cache a token for B',
+    () => cacheRecord(sb, B)?.token && cacheRecord(sb, B),
+    5000,
+  );
   assert.is(iam!.counts.byApikey[KEY_B], 1, 'one exchange for the new key');
   const creds = parseCreds(await getWith(sb.env, B), 'get B');
-  assert.is(creds.Secret, record.token!.secret, 'get answers the daemon\'s token');
+  assert.is(creds.Secret, record.token!.secret, "get answers the daemon's token");
   assert.is(helperRequests(), helperBefore, 'no inline exchange for the new login');
   const status = await daemonCommand(sb.env, ['status']);
-  assert.match(status.stdout, new RegExp(`^${B.replace(/\./g, '\\.')} \\(ibm-iam\\): token expires in`, 'm'), status.stdout);
+  assert.match(
+    status.stdout,
+    new RegExp(`^${B.replace(/\./g, '\\.')} \\(ibm-iam\\): token expires in`, 'm'),
+    status.stdout,
+  );
 });
 
 test('daemon refresh refreshes all; daemon refresh SERVER refreshes that entry only', async () => {
@@ -169,7 +223,11 @@ test('daemon refresh takes the server as login and get do (scheme, case), and sa
   const requests = daemonRequests();
   const r = await daemonCommand(sb.env, ['refresh', `https://${A.toUpperCase()}/`]);
   assert.is(r.code, 0, describe(r));
-  assert.match(r.stdout, new RegExp(`^${A.replace(/\./g, '\\.')} \\(ibm-iam\\)`, 'm'), `refresh https://${A.toUpperCase()}/ should refresh ${A}:\n${r.stdout}`);
+  assert.match(
+    r.stdout,
+    new RegExp(`^${A.replace(/\./g, '\\.')} \\(ibm-iam\\)`, 'm'),
+    `refresh https://${A.toUpperCase()}/ should refresh ${A}:\n${r.stdout}`,
+  );
   assert.is(daemonRequests() - requests, 1, 'one exchange');
   assert.is.not(cacheRecord(sb, A)!.token!.secret, before);
   const unknown = await daemonCommand(sb.env, ['refresh', 'nosuch.registry.test']);
@@ -186,7 +244,11 @@ test('a failing refresh shows as last error in daemon status; get keeps serving 
     assert.match(r.stdout, /last error: .*IBM Cloud IAM at http:\/\/127\.0\.0\.1:\d+ answered 503/, r.stdout);
     const status = await daemonCommand(sb.env, ['status']);
     assert.match(status.stdout, /last error: .*answered 503/, status.stdout);
-    assert.is(parseCreds(await getWith(sb.env, A), 'get during the IAM outage').Secret, before, 'the still-valid token');
+    assert.is(
+      parseCreds(await getWith(sb.env, A), 'get during the IAM outage').Secret,
+      before,
+      'the still-valid token',
+    );
     assert.match(logText(sb), new RegExp(`refresh of ${A.replace(/\./g, '\\.')} failed \\(1x\\)`));
   } finally {
     iam!.faults.reset();
@@ -216,7 +278,7 @@ test('SIGKILL mid-refresh: cache and mapping intact, get still works, the daemon
   iam!.faults.latencyMs = 3000;
   const requests = daemonRequests();
   const victim = await launch();
-  await waitFor('the daemon\'s IAM request to be in flight', () => daemonRequests() > requests, 5000, 10);
+  await waitFor("the daemon's IAM request to be in flight", () => daemonRequests() > requests, 5000, 10);
   await sleep(200);
   const killed = await victim.kill();
   assert.is(killed.signal, 'SIGKILL');

@@ -12,8 +12,18 @@ import type { Sandbox } from './support/sandbox.js';
 import { startHelper } from './support/helper.js';
 import { describe } from './support/run.js';
 import {
-  assertNoSecretOnDisk, cacheRecord, daemonCommand, daemonPidFile, daemonSocket, fileStoreSandbox, loginIam, logText,
-  sleep, startDaemon, waitFor, type Daemon,
+  assertNoSecretOnDisk,
+  cacheRecord,
+  daemonCommand,
+  daemonPidFile,
+  daemonSocket,
+  fileStoreSandbox,
+  loginIam,
+  logText,
+  sleep,
+  startDaemon,
+  waitFor,
+  type Daemon,
 } from './support/exchange-env.js';
 
 const LIFETIME_S = 12; // the good entry is refreshed every ~10 s
@@ -43,9 +53,15 @@ test.before(async () => {
 test.after(async () => {
   try {
     if (daemon?.running()) await daemon.stop(3000);
-  } catch (error) { console.error('[daemon-untrusted] daemon stop:', error); }
+  } catch (error) {
+    console.error('[daemon-untrusted] daemon stop:', error);
+  }
   for (const fixture of Object.values(iams)) {
-    try { await fixture?.stop(); } catch (error) { console.error('[daemon-untrusted] iam stop:', error); }
+    try {
+      await fixture?.stop();
+    } catch (error) {
+      console.error('[daemon-untrusted] iam stop:', error);
+    }
   }
   sb?.cleanup();
 });
@@ -83,8 +99,14 @@ test('a 900 KB multi-line error echoing the API key: one short redacted line in 
   assert.ok(line.length < 1200, `one short line: ${line.length} characters`);
   assert.ok(status.stdout.split('\n').length <= 6, `one line per entry\n${status.stdout.slice(0, 3000)}`);
   const log = logText(sb).split('\n');
-  assert.not.ok(log.some((l) => l.startsWith(FORGED)), 'no forged line in the log');
-  assert.ok(log.every((l) => l.length < 2200), `log lines are bounded: ${Math.max(...log.map((l) => l.length))}`);
+  assert.not.ok(
+    log.some((l) => l.startsWith(FORGED)),
+    'no forged line in the log',
+  );
+  assert.ok(
+    log.every((l) => l.length < 2200),
+    `log lines are bounded: ${Math.max(...log.map((l) => l.length))}`,
+  );
 });
 
 test('SIGTERM: exit 0, PID file and socket removed', async () => {
@@ -96,13 +118,17 @@ test('SIGTERM: exit 0, PID file and socket removed', async () => {
 test('daemon --verbose logs its decisions: entries, exchanges with their time, holds, the next refresh', async () => {
   const start = logText(sb).length;
   const { child, done } = startHelper(['daemon', '--verbose'], { env: sb.env, timeoutMs: 60_000 });
-  const debugText = () => logText(sb).slice(start).split('\n').filter((l) => / DEBUG \[daemon \d+\] /.test(l))
-    .join('\n');
+  const debugText = () =>
+    logText(sb)
+      .slice(start)
+      .split('\n')
+      .filter((l) => / DEBUG \[daemon \d+\] /.test(l))
+      .join('\n');
   try {
     await waitFor('debug lines about the held entry', () => debugText().includes(`${THROTTLED}: held back`));
     // The cached token is served at start; its scheduled refresh comes within a lifetime.
     const exchanged = `${GOOD}: exchange answered in`;
-    await waitFor('the good entry\'s exchange', () => debugText().includes(exchanged), 20_000, 200);
+    await waitFor("the good entry's exchange", () => debugText().includes(exchanged), 20_000, 200);
   } finally {
     process.kill(child.pid!, 'SIGTERM');
     assert.is((await done).code, 0);

@@ -62,8 +62,16 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await registry?.stop(); } catch (err) { console.error('[docker-cli] registry stop:', err); }
-  try { await keyring?.stop(); } catch (err) { console.error('[docker-cli] keyring stop:', err); }
+  try {
+    await registry?.stop();
+  } catch (err) {
+    console.error('[docker-cli] registry stop:', err);
+  }
+  try {
+    await keyring?.stop();
+  } catch (err) {
+    console.error('[docker-cli] keyring stop:', err);
+  }
   for (const sb of Object.values(boxes)) sb.cleanup();
 });
 
@@ -73,11 +81,20 @@ const docker = (mode: Mode, args: string[], stdin?: string): Promise<RunResult> 
 function assertConfigHoldsNoPassword(mode: Mode): void {
   const text = readFileSync(clients[mode].config, 'utf8');
   assert.not.ok(text.includes(PASSWORD), `config.json holds the password:\n${text}`);
-  assert.not.ok(text.includes(Buffer.from(`${USER}:${PASSWORD}`).toString('base64')), `config.json holds a base64 auth:\n${text}`);
-  const cfg = JSON.parse(text) as { credHelpers?: Record<string, string>; auths?: Record<string, Record<string, unknown>> };
+  assert.not.ok(
+    text.includes(Buffer.from(`${USER}:${PASSWORD}`).toString('base64')),
+    `config.json holds a base64 auth:\n${text}`,
+  );
+  const cfg = JSON.parse(text) as {
+    credHelpers?: Record<string, string>;
+    auths?: Record<string, Record<string, unknown>>;
+  };
   assert.is(cfg.credHelpers?.[registry!.host], 'lanyard', 'credHelpers kept');
   const entry = cfg.auths?.[registry!.host] ?? {};
-  assert.not.ok('auth' in entry || 'password' in entry || 'identitytoken' in entry, `auths entry holds a credential: ${JSON.stringify(entry)}`);
+  assert.not.ok(
+    'auth' in entry || 'password' in entry || 'identitytoken' in entry,
+    `auths entry holds a credential: ${JSON.stringify(entry)}`,
+  );
 }
 
 for (const mode of MODES) {
@@ -85,7 +102,11 @@ for (const mode of MODES) {
     const r = await docker(mode, ['login', registry!.host, '-u', USER, '--password-stdin'], PASSWORD);
     assert.is(r.code, 0, `docker login failed\n${describe(r)}`);
     assert.ok(r.stdout.includes('Login Succeeded'), describe(r));
-    assertCreds(await get(clients[mode].env, registry!.host), { ServerURL: registry!.host, Username: USER, Secret: PASSWORD }, 'lanyard get');
+    assertCreds(
+      await get(clients[mode].env, registry!.host),
+      { ServerURL: registry!.host, Username: USER, Secret: PASSWORD },
+      'lanyard get',
+    );
     assert.is((await listParsed(clients[mode].env))[registry!.host], USER, 'lanyard list');
     assertConfigHoldsNoPassword(mode);
   });
@@ -94,15 +115,26 @@ for (const mode of MODES) {
     const r = await docker(mode, ['login', registry!.host, '-u', 'mallory', '--password-stdin'], 'wrong-password');
     assert.is(r.code, 1, `docker login with a wrong password must fail\n${describe(r)}`);
     assert.ok(/401|unauthorized/i.test(r.stderr), describe(r));
-    assertCreds(await get(clients[mode].env, registry!.host), { ServerURL: registry!.host, Username: USER, Secret: PASSWORD }, 'lanyard get');
+    assertCreds(
+      await get(clients[mode].env, registry!.host),
+      { ServerURL: registry!.host, Username: USER, Secret: PASSWORD },
+      'lanyard get',
+    );
   });
 
   test(`[${mode}] docker reads the saved login through lanyard get`, async () => {
     const r = await docker(mode, ['login', registry!.host]);
     // exits 1: validating stored credentials needs the daemon (see the comment at the top)
-    assert.ok(r.stderr.includes(`Authenticating with existing credentials... [Username: ${USER}]`), `docker did not find the saved login\n${describe(r)}`);
+    assert.ok(
+      r.stderr.includes(`Authenticating with existing credentials... [Username: ${USER}]`),
+      `docker did not find the saved login\n${describe(r)}`,
+    );
     assert.not.ok(r.stdout.includes(PASSWORD) || r.stderr.includes(PASSWORD), 'password shown');
-    assertCreds(await get(clients[mode].env, registry!.host), { ServerURL: registry!.host, Username: USER, Secret: PASSWORD }, 'login still saved');
+    assertCreds(
+      await get(clients[mode].env, registry!.host),
+      { ServerURL: registry!.host, Username: USER, Secret: PASSWORD },
+      'login still saved',
+    );
   });
 
   test(`[${mode}] docker logout erases through lanyard`, async () => {
@@ -116,13 +148,20 @@ for (const mode of MODES) {
       assert.equal(left, [], 'logout leaves no keychain item behind');
     }
     const again = await docker(mode, ['login', registry!.host]);
-    assert.not.ok(again.stderr.includes('Authenticating with existing credentials'), `docker still finds a login\n${describe(again)}`);
+    assert.not.ok(
+      again.stderr.includes('Authenticating with existing credentials'),
+      `docker still finds a login\n${describe(again)}`,
+    );
   });
 
   test(`[${mode}] docker login with a URL form saves under the host`, async () => {
     const r = await docker(mode, ['login', `http://${registry!.host}/v2/`, '-u', USER, '--password-stdin'], PASSWORD);
     assert.is(r.code, 0, `docker login failed\n${describe(r)}`);
-    assertCreds(await get(clients[mode].env, registry!.host), { ServerURL: registry!.host, Username: USER, Secret: PASSWORD }, 'lanyard get');
+    assertCreds(
+      await get(clients[mode].env, registry!.host),
+      { ServerURL: registry!.host, Username: USER, Secret: PASSWORD },
+      'lanyard get',
+    );
     assertConfigHoldsNoPassword(mode);
     const out = await docker(mode, ['logout', registry!.host]);
     assert.is(out.code, 0, describe(out));

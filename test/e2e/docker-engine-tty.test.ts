@@ -17,7 +17,11 @@ import { get } from './support/helper.js';
 import { run, describe, type RunResult } from './support/run.js';
 import { clientOk } from './support/clients-containers.js';
 import {
-  dockerCli, dockerClientEnv, importTinyImage, startDockerEngine, type DockerEngine,
+  dockerCli,
+  dockerClientEnv,
+  importTinyImage,
+  startDockerEngine,
+  type DockerEngine,
 } from './support/docker-engine.js';
 
 const APIKEY = `tty-key-${randomBytes(16).toString('hex')}`;
@@ -51,17 +55,30 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await engine?.stop(); } catch (error) { console.error('[docker-engine-tty] engine stop:', error); }
-  try { await registry?.stop(); } catch (error) { console.error('[docker-engine-tty] registry stop:', error); }
-  try { await iam?.stop(); } catch (error) { console.error('[docker-engine-tty] iam stop:', error); }
+  try {
+    await engine?.stop();
+  } catch (error) {
+    console.error('[docker-engine-tty] engine stop:', error);
+  }
+  try {
+    await registry?.stop();
+  } catch (error) {
+    console.error('[docker-engine-tty] registry stop:', error);
+  }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[docker-engine-tty] iam stop:', error);
+  }
   sb?.cleanup();
 });
 
 /** `docker pull` under a fresh pseudo-terminal (its controlling terminal); stdout is the terminal transcript. */
-const pullOnTerminal = (extra: NodeJS.ProcessEnv = {}): Promise<RunResult> => run(
-  'script', ['--quiet', '--return', '--command', `docker pull ${ref}`, '/dev/null'],
-  { env: { ...env, ...extra }, timeoutMs: 60_000 },
-);
+const pullOnTerminal = (extra: NodeJS.ProcessEnv = {}): Promise<RunResult> =>
+  run('script', ['--quiet', '--return', '--command', `docker pull ${ref}`, '/dev/null'], {
+    env: { ...env, ...extra },
+    timeoutMs: 60_000,
+  });
 
 const NOTICE = () => `lanyard: cannot get a token for ${registry!.host}: `;
 const DOCKER_REFUSAL = /Error response from daemon: .*unauthorized/;
@@ -79,7 +96,7 @@ test('get itself fails with the revoked key (the reason the terminal must hear o
   assert.ok(r.stdout.startsWith(`cannot get a token for ${registry!.host}: `), describe(r));
 });
 
-test('under a terminal, docker pull shows lanyard\'s reason above docker\'s bare unauthorized', async () => {
+test("under a terminal, docker pull shows lanyard's reason above docker's bare unauthorized", async () => {
   const r = await pullOnTerminal();
   refused(r, r.stdout, 'docker pull on a terminal');
   const lines = r.stdout.split(/\r?\n/);

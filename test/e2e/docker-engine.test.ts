@@ -25,7 +25,13 @@ import { parseCreds } from './support/exchange-env.js';
 import { describe, type RunResult } from './support/run.js';
 import { clientOk } from './support/clients-containers.js';
 import {
-  dockerCli, dockerClientEnv, dockerVersions, imageId, importTinyImage, startDockerEngine, type DockerEngine,
+  dockerCli,
+  dockerClientEnv,
+  dockerVersions,
+  imageId,
+  importTinyImage,
+  startDockerEngine,
+  type DockerEngine,
 } from './support/docker-engine.js';
 
 type Mode = 'file' | 'keychain';
@@ -55,13 +61,20 @@ test.before(async () => {
     registry = await startRegistry(boxes.file, { [USER]: PASSWORD });
     iam = await iamFixture.start({ apikeys: [APIKEY] });
     tokenRegistry = await registryFixture.start({
-      iam: { validateToken: (token: string) => { presented.push(token); return iam!.validateToken(token); } },
+      iam: {
+        validateToken: (token: string) => {
+          presented.push(token);
+          return iam!.validateToken(token);
+        },
+      },
       accounts: [['iamapikey', APIKEY]],
     });
     for (const mode of MODES) {
       const hosts = [registry.host, tokenRegistry.host];
       ({ env: envs[mode], config: configs[mode] } = dockerClientEnv(boxes[mode], engine, hosts, {
-        DBUS_SESSION_BUS_ADDRESS: keyring.address, LANYARD_STORE: mode, LANYARD_IAM_ENDPOINT: iam.url,
+        DBUS_SESSION_BUS_ADDRESS: keyring.address,
+        LANYARD_STORE: mode,
+        LANYARD_IAM_ENDPOINT: iam.url,
       }));
     }
     console.log(`[docker-engine] docker ${await dockerVersions(envs.file)}`);
@@ -72,20 +85,50 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await engine?.stop(); } catch (error) { console.error('[docker-engine] engine stop:', error); }
-  try { await tokenRegistry?.stop(); } catch (error) { console.error('[docker-engine] token registry stop:', error); }
-  try { await iam?.stop(); } catch (error) { console.error('[docker-engine] iam stop:', error); }
-  try { await registry?.stop(); } catch (error) { console.error('[docker-engine] registry stop:', error); }
-  try { await keyring?.stop(); } catch (error) { console.error('[docker-engine] keyring stop:', error); }
+  try {
+    await engine?.stop();
+  } catch (error) {
+    console.error('[docker-engine] engine stop:', error);
+  }
+  try {
+    await tokenRegistry?.stop();
+  } catch (error) {
+    console.error('[docker-engine] token registry stop:', error);
+  }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[docker-engine] iam stop:', error);
+  }
+  try {
+    await registry?.stop();
+  } catch (error) {
+    console.error('[docker-engine] registry stop:', error);
+  }
+  try {
+    await keyring?.stop();
+  } catch (error) {
+    console.error('[docker-engine] keyring stop:', error);
+  }
   for (const sb of Object.values(boxes)) sb.cleanup();
 });
 
 /** The first `command` on this process's PATH (the one the sandboxed CLI runs too), or `command`. */
 function onPath(command: string): string {
   const executable = (path: string) => {
-    try { accessSync(path, constants.X_OK); return true; } catch { return false; }
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
   };
-  return (process.env.PATH ?? '').split(':').map((dir) => join(dir, command)).find(executable) ?? command;
+  return (
+    (process.env.PATH ?? '')
+      .split(':')
+      .map((dir) => join(dir, command))
+      .find(executable) ?? command
+  );
 }
 
 const docker = (mode: Mode, args: string[], stdin?: string, cli?: string): Promise<RunResult> =>
@@ -204,7 +247,10 @@ for (const mode of MODES) {
     const after = logins.slice(1);
     assert.ok(after.length >= 2, `the push and the pull presented credentials (${after.length})`);
     assert.equal([...new Set(after.map((r) => r.username))], ['iambearer'], 'then the registry saw only iambearer');
-    assert.ok(after.every((r) => r.granted), 'every iambearer login was granted');
+    assert.ok(
+      after.every((r) => r.granted),
+      'every iambearer login was granted',
+    );
     const tokens = presented.slice(presentedBefore);
     const onlyTokens = tokens.length > 0 && tokens.every((t) => t !== APIKEY && iam!.validateToken(t).ok);
     assert.ok(onlyTokens, 'only IAM tokens, never the key');

@@ -18,7 +18,13 @@ const APIKEY = `doctor-key-${randomBytes(16).toString('hex')}`;
 const ICR = 'us.icr.io';
 const STATIC = 'registry.example.test:5000';
 
-interface Finding { check: string; status: 'ok' | 'warn' | 'fail'; message: string; fix?: string; ms?: number }
+interface Finding {
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+  ms?: number;
+}
 
 let sb: Sandbox;
 let iam: iamFixture.IamHandle | undefined;
@@ -41,47 +47,85 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await iam?.stop(); } catch (error) { console.error('[doctor] iam stop:', error); }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[doctor] iam stop:', error);
+  }
   sb?.cleanup();
 });
 
-const doctor = (args: string[] = [], env: NodeJS.ProcessEnv = sb.env) => runHelper(['doctor', ...args], { env, timeoutMs: 30_000 });
+const doctor = (args: string[] = [], env: NodeJS.ProcessEnv = sb.env) =>
+  runHelper(['doctor', ...args], { env, timeoutMs: 30_000 });
 
 function findings(r: RunResult, what: string): Finding[] {
   assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
   let parsed: Finding[] | undefined;
-  try { parsed = JSON.parse(r.stdout) as Finding[]; } catch { assert.unreachable(`${what}: doctor --json stdout is not JSON\n${describe(r)}`); }
+  try {
+    parsed = JSON.parse(r.stdout) as Finding[];
+  } catch {
+    assert.unreachable(`${what}: doctor --json stdout is not JSON\n${describe(r)}`);
+  }
   assert.ok(Array.isArray(parsed), `${what}: an array of findings`);
   for (const f of parsed!) {
-    assert.ok(typeof f.check === 'string' && ['ok', 'warn', 'fail'].includes(f.status) && typeof f.message === 'string', `${what}: finding shape ${JSON.stringify(f)}`);
+    assert.ok(
+      typeof f.check === 'string' && ['ok', 'warn', 'fail'].includes(f.status) && typeof f.message === 'string',
+      `${what}: finding shape ${JSON.stringify(f)}`,
+    );
   }
   return parsed!;
 }
-const show = (fs: Finding[]) => fs.map((f) => `${f.status} [${f.check}] ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}`).join('\n');
+const show = (fs: Finding[]) =>
+  fs.map((f) => `${f.status} [${f.check}] ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}`).join('\n');
 function exitsFor(r: RunResult, fs: Finding[], what: string): void {
   const failed = fs.filter((f) => f.status === 'fail').length;
-  assert.is(r.code, failed ? 1 : 0, `${what}: exit ${failed ? 1 : 0} with ${failed} failures\n${show(fs)}\n${describe(r)}`);
+  assert.is(
+    r.code,
+    failed ? 1 : 0,
+    `${what}: exit ${failed ? 1 : 0} with ${failed} failures\n${show(fs)}\n${describe(r)}`,
+  );
 }
 /** The one finding (of `status`) that matches; asserts it has a fix. */
-function brokenFinding(fs: Finding[], status: 'warn' | 'fail', check: string, message: RegExp, fix: RegExp, what: string): Finding {
+function brokenFinding(
+  fs: Finding[],
+  status: 'warn' | 'fail',
+  check: string,
+  message: RegExp,
+  fix: RegExp,
+  what: string,
+): Finding {
   const found = fs.find((f) => f.status === status && f.check === check && message.test(f.message));
   assert.ok(found, `${what}: expected a ${status} finding [${check}] matching ${message}\n${show(fs)}`);
-  assert.ok(found!.fix && fix.test(found!.fix),
-    `${what}: the finding needs a \`fix\` matching ${fix} (doctor prints it as "fix:", --json as .fix), got ${JSON.stringify(found!.fix)}${found!.fix ? '' : ' (any remedy is only inside .message)'}\n${show(fs)}`);
+  assert.ok(
+    found!.fix && fix.test(found!.fix),
+    `${what}: the finding needs a \`fix\` matching ${fix} (doctor prints it as "fix:", --json as .fix), got ${JSON.stringify(found!.fix)}${found!.fix ? '' : ' (any remedy is only inside .message)'}\n${show(fs)}`,
+  );
   return found!;
 }
 function noFailures(fs: Finding[], what: string): void {
-  assert.equal(fs.filter((f) => f.status === 'fail'), [], `${what}: no check may fail\n${show(fs)}`);
+  assert.equal(
+    fs.filter((f) => f.status === 'fail'),
+    [],
+    `${what}: no check may fail\n${show(fs)}`,
+  );
 }
 
 test('healthy setup: doctor prints one line per check, no FAIL, exit 0', async () => {
   const r = await doctor();
   assert.is(r.code, 0, `doctor exit 0\n${describe(r)}`);
   assert.not.match(r.stdout, /^FAIL/m, r.stdout);
-  assert.match(r.stdout, new RegExp(`^ok +clients will run ${DIST_BIN.replace(/[.]/g, '\\.')}/docker-credential-lanyard$`, 'm'), r.stdout);
+  assert.match(
+    r.stdout,
+    new RegExp(`^ok +clients will run ${DIST_BIN.replace(/[.]/g, '\\.')}/docker-credential-lanyard$`, 'm'),
+    r.stdout,
+  );
   assert.match(r.stdout, /^ok +.*sends every mapped registry to lanyard/m);
   assert.match(r.stdout, /^ok +.*secrets\.json \(0600\)/m);
-  assert.match(r.stdout, new RegExp(`^ok +${ICR.replace(/\./g, '\\.')}: exchange succeeded \\(iambearer, valid 60 min\\)`, 'm'), r.stdout);
+  assert.match(
+    r.stdout,
+    new RegExp(`^ok +${ICR.replace(/\./g, '\\.')}: exchange succeeded \\(iambearer, valid 60 min\\)`, 'm'),
+    r.stdout,
+  );
   assert.not.ok(r.stdout.includes(APIKEY) || r.stderr.includes(APIKEY), 'the API key is printed');
 });
 
@@ -91,8 +135,12 @@ test('healthy setup: doctor --json has the same checks, none failed, exit 0', as
   noFailures(fs, 'healthy');
   exitsFor(r, fs, 'healthy');
   const checks = new Set(fs.filter((f) => f.status === 'ok').map((f) => f.check));
-  for (const check of ['binary on PATH', 'docker config', 'file store', 'secret', 'exchange']) assert.ok(checks.has(check), `an ok [${check}] finding\n${show(fs)}`);
-  assert.ok(fs.some((f) => f.check === 'clock' && f.status === 'ok'), `the clock is compared with the IAM token\n${show(fs)}`);
+  for (const check of ['binary on PATH', 'docker config', 'file store', 'secret', 'exchange'])
+    assert.ok(checks.has(check), `an ok [${check}] finding\n${show(fs)}`);
+  assert.ok(
+    fs.some((f) => f.check === 'clock' && f.status === 'ok'),
+    `the clock is compared with the IAM token\n${show(fs)}`,
+  );
   assert.is(r.stderr, '');
 });
 
@@ -101,7 +149,14 @@ test('revoked IAM key: a failed exchange finding that says what to do; exit 1', 
   try {
     const r = await doctor(['--json']);
     const fs = findings(r, 'revoked');
-    const f = brokenFinding(fs, 'fail', 'exchange', new RegExp(`^${ICR.replace(/\./g, '\\.')}: .*(BXNIM0415E|revoked|could not be found)`), /log in|login|API key/i, 'revoked key');
+    const f = brokenFinding(
+      fs,
+      'fail',
+      'exchange',
+      new RegExp(`^${ICR.replace(/\./g, '\\.')}: .*(BXNIM0415E|revoked|could not be found)`),
+      /log in|login|API key/i,
+      'revoked key',
+    );
     assert.not.ok(JSON.stringify(f).includes(APIKEY), 'the key is not printed');
     exitsFor(r, fs, 'revoked');
     const text = await doctor();
@@ -119,7 +174,14 @@ test('missing credHelpers: a docker config finding with `configure` as the fix (
   try {
     const r = await doctor(['--json']);
     const fs = findings(r, 'missing credHelpers');
-    const f = brokenFinding(fs, 'warn', 'docker config', /does not send/, /docker-credential-lanyard configure/, 'missing credHelpers');
+    const f = brokenFinding(
+      fs,
+      'warn',
+      'docker config',
+      /does not send/,
+      /docker-credential-lanyard configure/,
+      'missing credHelpers',
+    );
     assert.ok(f.message.includes(ICR) && f.message.includes(STATIC), `names the registries: ${f.message}`);
     noFailures(fs, 'missing credHelpers');
     exitsFor(r, fs, 'missing credHelpers');
@@ -128,15 +190,26 @@ test('missing credHelpers: a docker config finding with `configure` as the fix (
   }
 });
 
-test("a shadowing auths entry in $XDG_RUNTIME_DIR/containers/auth.json: a finding with `configure --fix`", async () => {
+test('a shadowing auths entry in $XDG_RUNTIME_DIR/containers/auth.json: a finding with `configure --fix`', async () => {
   // podman reads this file before docker's config.json: its auths entry wins over lanyard's credHelpers
   const authFile = join(sb.runtimeDir, 'containers', 'auth.json');
   mkdirSync(dirname(authFile), { recursive: true });
-  writeFileSync(authFile, JSON.stringify({ auths: { [STATIC]: { auth: Buffer.from('old:stale-password').toString('base64') } } }), { mode: 0o600 });
+  writeFileSync(
+    authFile,
+    JSON.stringify({ auths: { [STATIC]: { auth: Buffer.from('old:stale-password').toString('base64') } } }),
+    { mode: 0o600 },
+  );
   try {
     const r = await doctor(['--json']);
     const fs = findings(r, 'shadowing');
-    const f = brokenFinding(fs, 'warn', 'shadowing login', new RegExp(`${authFile.replace(/[.]/g, '\\.')}.*${STATIC.replace(/[.]/g, '\\.')}`), /configure --fix/, 'shadowing auths entry');
+    const f = brokenFinding(
+      fs,
+      'warn',
+      'shadowing login',
+      new RegExp(`${authFile.replace(/[.]/g, '\\.')}.*${STATIC.replace(/[.]/g, '\\.')}`),
+      /configure --fix/,
+      'shadowing auths entry',
+    );
     assert.not.ok(f.message.includes('stale-password'), 'the secret is not printed');
     exitsFor(r, fs, 'shadowing');
   } finally {
@@ -149,7 +222,14 @@ test('secrets.json chmod 644: a failed file store finding with `chmod 600`; exit
   try {
     const r = await doctor(['--json']);
     const fs = findings(r, 'chmod 644');
-    brokenFinding(fs, 'fail', 'file store', /mode 644/, new RegExp(`chmod 600 ${sb.secretsFile.replace(/[.]/g, '\\.')}`), 'file store mode');
+    brokenFinding(
+      fs,
+      'fail',
+      'file store',
+      /mode 644/,
+      new RegExp(`chmod 600 ${sb.secretsFile.replace(/[.]/g, '\\.')}`),
+      'file store mode',
+    );
     exitsFor(r, fs, 'chmod 644');
   } finally {
     chmodSync(sb.secretsFile, 0o600);
@@ -160,7 +240,14 @@ test('binary not on PATH: a failed finding with an install command; exit 1', asy
   const env = { ...sb.env, PATH: '/usr/local/bin:/usr/bin:/bin' };
   const r = await doctor(['--json'], env);
   const fs = findings(r, 'not on PATH');
-  brokenFinding(fs, 'fail', 'binary on PATH', /no docker-credential-lanyard on PATH/, /install .*docker-credential-lanyard/, 'not on PATH');
+  brokenFinding(
+    fs,
+    'fail',
+    'binary on PATH',
+    /no docker-credential-lanyard on PATH/,
+    /install .*docker-credential-lanyard/,
+    'not on PATH',
+  );
   exitsFor(r, fs, 'not on PATH');
 });
 
@@ -168,7 +255,10 @@ test('everything repaired: healthy again', async () => {
   const r = await doctor(['--json']);
   const fs = findings(r, 'repaired');
   noFailures(fs, 'repaired');
-  assert.not.ok(fs.some((f) => f.check === 'shadowing login'), show(fs));
+  assert.not.ok(
+    fs.some((f) => f.check === 'shadowing login'),
+    show(fs),
+  );
   exitsFor(r, fs, 'repaired');
 });
 

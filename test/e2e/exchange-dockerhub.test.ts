@@ -10,8 +10,17 @@ import type { Sandbox } from './support/sandbox.js';
 import { runHelper, NOT_FOUND } from './support/helper.js';
 import { describe } from './support/run.js';
 import {
-  assertNoSecretOnDisk, cacheRecord, daemonCommand, fileStoreSandbox, getWith, loginOk, logText, parseCreds,
-  startDaemon, waitFor, type Daemon,
+  assertNoSecretOnDisk,
+  cacheRecord,
+  daemonCommand,
+  fileStoreSandbox,
+  getWith,
+  loginOk,
+  logText,
+  parseCreds,
+  startDaemon,
+  waitFor,
+  type Daemon,
 } from './support/exchange-env.js';
 
 const USER = 'lanyarde2e';
@@ -26,13 +35,26 @@ let daemonEnv: NodeJS.ProcessEnv;
 
 test.before(async () => {
   sb = fileStoreSandbox('exchange-dockerhub');
-  hub = await hubFixture.start({ accounts: [[USER, PAT], [USER, NEW_PAT]] });
+  hub = await hubFixture.start({
+    accounts: [
+      [USER, PAT],
+      [USER, NEW_PAT],
+    ],
+  });
   daemonEnv = { ...sb.env, LANYARD_HUB_CHECK_INTERVAL_S: '1' };
 });
 
 test.after(async () => {
-  try { if (daemon?.running()) await daemon.stop(3000); } catch (error) { console.error('[exchange-dockerhub] daemon stop:', error); }
-  try { await hub?.stop(); } catch (error) { console.error('[exchange-dockerhub] hub stop:', error); }
+  try {
+    if (daemon?.running()) await daemon.stop(3000);
+  } catch (error) {
+    console.error('[exchange-dockerhub] daemon stop:', error);
+  }
+  try {
+    await hub?.stop();
+  } catch (error) {
+    console.error('[exchange-dockerhub] hub stop:', error);
+  }
   sb?.cleanup();
 });
 
@@ -41,9 +63,16 @@ const hubLine = (text: string) => text.split('\n').find((l) => l.startsWith('doc
 test('login docker.io with a PAT: get answers username + PAT for every Hub alias, without calling Hub', async () => {
   await loginOk(sb.env, 'docker.io', USER, PAT, ['--hub-endpoint', hub!.url]);
   const ls = await runHelper(['ls', '--json'], { env: sb.env });
-  assert.equal((JSON.parse(ls.stdout) as Array<Record<string, string>>).map((e) => [e.server, e.kind, e.username]), [['docker.io', 'dockerhub', USER]]);
+  assert.equal(
+    (JSON.parse(ls.stdout) as Array<Record<string, string>>).map((e) => [e.server, e.kind, e.username]),
+    [['docker.io', 'dockerhub', USER]],
+  );
   for (const alias of ALIASES) {
-    assert.equal(parseCreds(await getWith(sb.env, alias), `get ${alias}`), { ServerURL: alias, Username: USER, Secret: PAT });
+    assert.equal(parseCreds(await getWith(sb.env, alias), `get ${alias}`), {
+      ServerURL: alias,
+      Username: USER,
+      Secret: PAT,
+    });
   }
   assert.is(hub!.counts.total, 0, 'get never calls Hub');
 });
@@ -65,40 +94,75 @@ test('the daemon checks the PAT with Hub (as the stored username) and records su
 
 test('a revoked PAT is flagged by the next check: daemon status and the log say so', async () => {
   hub!.revoke(PAT);
-  const record = await waitFor('a failed Hub check', () => {
-    const check = cacheRecord(sb, 'docker.io')?.check;
-    return check && !check.ok ? check : undefined;
-  }, 5000);
+  const record = await waitFor(
+    'a failed Hub check',
+    () => {
+      const check = cacheRecord(sb, 'docker.io')?.check;
+      return check && !check.ok ? check : undefined;
+    },
+    5000,
+  );
   assert.match(record.message ?? '', /Docker Hub rejects the access token of lanyarde2e \(401\).*revoked/);
   const status = await daemonCommand(sb.env, ['status']);
   const line = hubLine(status.stdout);
-  assert.match(line ?? '', /last error: .*Docker Hub rejects the access token of lanyarde2e \(401\): it was revoked or has expired; create a new one and docker login again/, status.stdout);
-  assert.match(logText(sb), /WARN \[daemon \d+\] Docker Hub token check for docker\.io: .*Docker Hub rejects the access token/);
+  assert.match(
+    line ?? '',
+    /last error: .*Docker Hub rejects the access token of lanyarde2e \(401\): it was revoked or has expired; create a new one and docker login again/,
+    status.stdout,
+  );
+  assert.match(
+    logText(sb),
+    /WARN \[daemon \d+\] Docker Hub token check for docker\.io: .*Docker Hub rejects the access token/,
+  );
   const rejected = hub!.counts.rejected;
   await new Promise((resolve) => setTimeout(resolve, 2500));
-  assert.is(hub!.counts.rejected, rejected, 'a rejected PAT is not re-checked every interval (permanent failure backs off)');
+  assert.is(
+    hub!.counts.rejected,
+    rejected,
+    'a rejected PAT is not re-checked every interval (permanent failure backs off)',
+  );
 
   const get = await getWith(sb.env, 'docker.io');
   assert.is.not(get.stdout.trim(), NOT_FOUND, 'never disguised as not-found');
-  console.log(`[exchange-dockerhub] get after revocation: exit ${get.code}, ${get.code === 0 ? 'answers the stored PAT' : get.stdout.trim()}`);
+  console.log(
+    `[exchange-dockerhub] get after revocation: exit ${get.code}, ${get.code === 0 ? 'answers the stored PAT' : get.stdout.trim()}`,
+  );
 });
 
 test('ls shows that the PAT was rejected (table and --json)', async () => {
   const table = await runHelper(['ls'], { env: sb.env });
   assert.is(table.code, 0, describe(table));
   console.log(`[exchange-dockerhub] ls after revocation:\n${table.stdout}`);
-  assert.match(hubLine(table.stdout) ?? '', /REJECTED|revoked/i, `ls says nothing about the revoked PAT:\n${table.stdout}`);
+  assert.match(
+    hubLine(table.stdout) ?? '',
+    /REJECTED|revoked/i,
+    `ls says nothing about the revoked PAT:\n${table.stdout}`,
+  );
   assert.match(table.stdout, /^docker\.io: .*Docker Hub rejects the access token of lanyarde2e \(401\)/m, table.stdout);
-  const json = JSON.parse((await runHelper(['ls', '--json'], { env: sb.env })).stdout) as Array<{ server: string; token?: { state?: string } }>;
+  const json = JSON.parse((await runHelper(['ls', '--json'], { env: sb.env })).stdout) as Array<{
+    server: string;
+    token?: { state?: string };
+  }>;
   assert.is(json.find((e) => e.server === 'docker.io')?.token?.state, 'revoked', JSON.stringify(json));
 });
 
 test('the revoked-PAT message is a plain user message, not labelled an internal error (status, ls, log)', async () => {
   const status = await daemonCommand(sb.env, ['status']);
   const table = await runHelper(['ls'], { env: sb.env });
-  const logLine = logText(sb).split('\n').find((l) => l.includes('Docker Hub token check for docker.io')) ?? '';
-  for (const [where, text] of [['daemon status', hubLine(status.stdout) ?? ''], ['ls', table.stdout], ['log', logLine]] as const) {
-    assert.not.match(text, /internal error|ProviderError/, `${where} presents a classified Hub refusal as an internal error (a bug):\n${text}`);
+  const logLine =
+    logText(sb)
+      .split('\n')
+      .find((l) => l.includes('Docker Hub token check for docker.io')) ?? '';
+  for (const [where, text] of [
+    ['daemon status', hubLine(status.stdout) ?? ''],
+    ['ls', table.stdout],
+    ['log', logLine],
+  ] as const) {
+    assert.not.match(
+      text,
+      /internal error|ProviderError/,
+      `${where} presents a classified Hub refusal as an internal error (a bug):\n${text}`,
+    );
   }
   assert.match(hubLine(status.stdout) ?? '', /, last error: Docker Hub rejects the access token of lanyarde2e \(401\)/);
 });

@@ -13,8 +13,15 @@ import { NOT_FOUND, runHelper } from './support/helper.js';
 import { describe, type RunResult } from './support/run.js';
 import { startRecordingProxy, type RecordingProxy } from './support/exchange-proxy.js';
 import {
-  assertNoSecretOnDisk, cacheRecord, expireCachedToken, fileStoreSandbox, getWith, loginIam, logText,
-  makeCachedTokenDue, parseCreds,
+  assertNoSecretOnDisk,
+  cacheRecord,
+  expireCachedToken,
+  fileStoreSandbox,
+  getWith,
+  loginIam,
+  logText,
+  makeCachedTokenDue,
+  parseCreds,
 } from './support/exchange-env.js';
 
 const GOOD_KEY = `faults-good-${randomBytes(16).toString('hex')}`;
@@ -33,9 +40,23 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  for (const other of extraIams) { try { await other.stop(); } catch { /* already stopped */ } }
-  try { await proxy?.stop(); } catch (error) { console.error('[exchange-faults] proxy stop:', error); }
-  try { await iam?.stop(); } catch (error) { console.error('[exchange-faults] iam stop:', error); }
+  for (const other of extraIams) {
+    try {
+      await other.stop();
+    } catch {
+      /* already stopped */
+    }
+  }
+  try {
+    await proxy?.stop();
+  } catch (error) {
+    console.error('[exchange-faults] proxy stop:', error);
+  }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[exchange-faults] iam stop:', error);
+  }
   sb?.cleanup();
 });
 
@@ -88,14 +109,24 @@ test('IAM stopped while the cached token is valid: get answers the cached token 
   // Past its refresh time (80 %) but still usable: the refresh fails, the old token is still served.
   makeCachedTokenDue(sb, server);
   const [due, dueMs] = await timed(() => getWith(sb.env, server));
-  assert.equal(parseCreds(due, 'get of a due token with IAM down'), first, 'a still-valid token is served when the refresh fails');
+  assert.equal(
+    parseCreds(due, 'get of a due token with IAM down'),
+    first,
+    'a still-valid token is served when the refresh fails',
+  );
   console.log(`[exchange-faults] due token, IAM down: get took ${dueMs} ms (inline retries)`);
   assert.match(logText(sb), new RegExp(`exchange for ${server.replace(/\./g, '\\.')} failed \\(transient\\)`));
 
   // Expired: nothing left to serve. A clear error, not "not found".
   expireCachedToken(sb, server);
   const [gone, goneMs] = await timed(() => getWith(sb.env, server));
-  assertRealError(gone, 'get after expiry with IAM down', new RegExp(`cannot get a token for ${server.replace(/\./g, '\\.')}: .*cannot reach http://127\\.0\\.0\\.1:${own.port}`));
+  assertRealError(
+    gone,
+    'get after expiry with IAM down',
+    new RegExp(
+      `cannot get a token for ${server.replace(/\./g, '\\.')}: .*cannot reach http://127\\.0\\.0\\.1:${own.port}`,
+    ),
+  );
   assert.ok(goneMs < 10_000, `gave up within the inline budget (${goneMs} ms)`);
 });
 
@@ -116,13 +147,22 @@ test('IAM answering 5xx: a valid cached token is still served; after expiry a cl
   expireCachedToken(sb, server);
   const afterDue = iam!.counts.total;
   const r = await getWith(sb.env, server);
-  assertRealError(r, 'expired token, IAM 503', /cannot get a token for fivexx\.faults\.test: IBM Cloud IAM at http:\/\/127\.0\.0\.1:\d+ answered 503/);
+  assertRealError(
+    r,
+    'expired token, IAM 503',
+    /cannot get a token for fivexx\.faults\.test: IBM Cloud IAM at http:\/\/127\.0\.0\.1:\d+ answered 503/,
+  );
   const expiredAttempts = iam!.counts.total - afterDue;
   assert.ok(expiredAttempts >= 1 && expiredAttempts <= 3, `bounded retries after expiry: ${expiredAttempts}`);
-  console.log(`[exchange-faults] IAM 503: ${dueAttempts} requests for a due token, ${expiredAttempts} for an expired one`);
+  console.log(
+    `[exchange-faults] IAM 503: ${dueAttempts} requests for a due token, ${expiredAttempts} for an expired one`,
+  );
 
   iam!.faults.reset();
-  assert.ok(iam!.validateToken(parseCreds(await getWith(sb.env, server), 'IAM back').Secret).ok, 'recovers once IAM answers again');
+  assert.ok(
+    iam!.validateToken(parseCreds(await getWith(sb.env, server), 'IAM back').Secret).ok,
+    'recovers once IAM answers again',
+  );
 });
 
 test('a dropped connection is retried: the get succeeds with 2 IAM requests', async () => {
@@ -132,7 +172,11 @@ test('a dropped connection is retried: the get succeeds with 2 IAM requests', as
   iam!.faults.drop(1);
   const creds = parseCreds(await getWith(sb.env, server), 'get with one dropped connection');
   assert.ok(iam!.validateToken(creds.Secret).ok);
-  assert.equal([iam!.counts.total - before.total, iam!.counts.issued - before.issued], [2, 1], 'one dropped, one answered');
+  assert.equal(
+    [iam!.counts.total - before.total, iam!.counts.issued - before.issued],
+    [2, 1],
+    'one dropped, one answered',
+  );
 });
 
 test('429 with Retry-After: lanyard waits as told, then succeeds (2 requests)', async () => {
@@ -156,11 +200,15 @@ test('429 with a Retry-After beyond the inline budget: fail fast, and later gets
   iam!.faults.throttle(1, 60);
   const before = iam!.counts.total;
   const [r, ms] = await timed(() => getWith(sb.env, server));
-  assertRealError(r, 'get answered 429 Retry-After 60', /cannot get a token for throttle-long\.faults\.test: IBM Cloud IAM .* answered 429/);
+  assertRealError(
+    r,
+    'get answered 429 Retry-After 60',
+    /cannot get a token for throttle-long\.faults\.test: IBM Cloud IAM .* answered 429/,
+  );
   assert.ok(ms < 3000, `did not sleep 60 s inside a pull (${ms} ms)`);
   assert.is(iam!.counts.total - before, 1, 'one request');
   const rs = await Promise.all(Array.from({ length: 5 }, () => getWith(sb.env, server)));
-  rs.forEach((x, i) => assertRealError(x, `get ${i} during Retry-After`, /answered 429/));
+  for (const [i, x] of rs.entries()) assertRealError(x, `get ${i} during Retry-After`, /answered 429/);
   assert.is(iam!.counts.total - before, 1, 'no IAM request before Retry-After has passed');
   // A new login is a new secret: the held-back failure does not apply to it.
   await loginIam(sb.env, server, GOOD_KEY, proxy!.url);
@@ -171,14 +219,24 @@ test('invalid API key: a permanent error naming the key and IAM; 20 concurrent g
   const server = 'badkey.faults.test';
   await loginIam(sb.env, server, BAD_KEY, proxy!.url);
   const rs = await Promise.all(Array.from({ length: 20 }, () => getWith(sb.env, server, 60_000)));
-  rs.forEach((r, i) => assertRealError(r, `concurrent get ${i}`, /IBM Cloud IAM .*refused the exchange with 400 \(BXNIM0415E.*API key.*log in again/));
+  for (const [i, r] of rs.entries()) {
+    assertRealError(
+      r,
+      `concurrent get ${i}`,
+      /IBM Cloud IAM .*refused the exchange with 400 \(BXNIM0415E.*API key.*log in again/,
+    );
+  }
   assert.is(iam!.counts.byApikey[BAD_KEY], 1, `one IAM request for 20 gets, got ${iam!.counts.byApikey[BAD_KEY]}`);
   const again = await getWith(sb.env, server);
   assertRealError(again, 'get right after', /BXNIM0415E/);
   assert.is(iam!.counts.byApikey[BAD_KEY], 1, 'a permanent refusal is not re-asked at once');
   assert.match(logText(sb), /exchange for badkey\.faults\.test failed \(permanent\)/);
   const ls = await runHelper(['ls'], { env: sb.env });
-  assert.match(ls.stdout, /^badkey\.faults\.test +ibm-iam .*error: IBM Cloud IAM .*BXNIM0415E/m, `ls shows the failure\n${ls.stdout}`);
+  assert.match(
+    ls.stdout,
+    /^badkey\.faults\.test +ibm-iam .*error: IBM Cloud IAM .*BXNIM0415E/m,
+    `ls shows the failure\n${ls.stdout}`,
+  );
 
   await loginIam(sb.env, server, GOOD_KEY, proxy!.url);
   const fixed = parseCreds(await getWith(sb.env, server), 'get after logging in with a good key');
@@ -194,7 +252,9 @@ test(`${BURST} concurrent gets on an empty cache, then on an expired one: exactl
     if (phase === 'expired') expireCachedToken(sb, server);
     const before = iam!.counts.byApikey[GOOD_KEY] ?? 0;
     const started = Date.now();
-    const rs = await Promise.all(Array.from({ length: BURST }, () => runHelper(['get'], { env: sb.env, stdin: server, timeoutMs: 90_000 })));
+    const rs = await Promise.all(
+      Array.from({ length: BURST }, () => runHelper(['get'], { env: sb.env, stdin: server, timeoutMs: 90_000 })),
+    );
     const ms = Date.now() - started;
     const answers = rs.map((r, i) => parseCreds(r, `${phase} burst get ${i}`));
     const distinct = [...new Set(answers.map((a) => `${a.Username}:${a.Secret}`))];

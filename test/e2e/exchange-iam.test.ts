@@ -16,7 +16,14 @@ import { writeAuthFile } from './support/client-config.js';
 import { runHelper } from './support/helper.js';
 import { run, describe, type RunResult } from './support/run.js';
 import {
-  assertNoSecretOnDisk, cacheFiles, cacheRecord, fileStoreSandbox, getWith, loginIam, logText, parseCreds,
+  assertNoSecretOnDisk,
+  cacheFiles,
+  cacheRecord,
+  fileStoreSandbox,
+  getWith,
+  loginIam,
+  logText,
+  parseCreds,
 } from './support/exchange-env.js';
 
 const APIKEY = `iam-e2e-key-${randomBytes(16).toString('hex')}`;
@@ -39,7 +46,12 @@ test.before(async () => {
     sb = fileStoreSandbox('exchange-iam');
     kcBox = fileStoreSandbox('exchange-iam-keychain');
     iam = await iamFixture.start({ apikeys: [APIKEY, KEYCHAIN_APIKEY] });
-    const recordingIam = { validateToken: (token: string) => { presented.push(token); return iam!.validateToken(token); } };
+    const recordingIam = {
+      validateToken: (token: string) => {
+        presented.push(token);
+        return iam!.validateToken(token);
+      },
+    };
     registry = await registryFixture.start({ iam: recordingIam });
     image = await buildImage(sb);
     policy = join(sb.root, 'policy.json');
@@ -56,9 +68,21 @@ test.before(async () => {
 
 test.after(async () => {
   const pid = registry?.registryPid;
-  try { await registry?.stop(); } catch (error) { console.error('[exchange-iam] registry stop:', error); }
-  try { await iam?.stop(); } catch (error) { console.error('[exchange-iam] iam stop:', error); }
-  try { await keyring?.stop(); } catch (error) { console.error('[exchange-iam] keyring stop:', error); }
+  try {
+    await registry?.stop();
+  } catch (error) {
+    console.error('[exchange-iam] registry stop:', error);
+  }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[exchange-iam] iam stop:', error);
+  }
+  try {
+    await keyring?.stop();
+  } catch (error) {
+    console.error('[exchange-iam] keyring stop:', error);
+  }
   if (pid !== undefined) assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the registry process is gone');
   sb?.cleanup();
   kcBox?.cleanup();
@@ -78,39 +102,88 @@ test('login stores the API key (kind ibm-iam) without asking IAM yet', async () 
   const ls = await runHelper(['ls', '--json'], { env: sb.env });
   assert.is(ls.code, 0, describe(ls));
   const entries = JSON.parse(ls.stdout) as Array<Record<string, string>>;
-  assert.equal(entries.map((e) => [e.server, e.kind, e.username, e.store]), [[registry!.host, 'ibm-iam', 'iamapikey', 'file']]);
+  assert.equal(
+    entries.map((e) => [e.server, e.kind, e.username, e.store]),
+    [[registry!.host, 'ibm-iam', 'iamapikey', 'file']],
+  );
   assert.is(iam!.counts.total, 0, 'login itself makes no IAM request');
 });
 
 test('skopeo pushes and pulls through lanyard: 5 operations, 1 IAM exchange, registry sees only iambearer', async () => {
   const host = registry!.host;
   const started = Date.now();
-  skopeoOk(await skopeo(['copy', '--authfile', authFile, '--dest-tls-verify=false', image.ref, `docker://${host}/team/app:1`]), 'push 1');
-  skopeoOk(await skopeo(['copy', '--authfile', authFile, '--dest-tls-verify=false', image.ref, `docker://${host}/team/app:2`]), 'push 2');
-  const inspect = await skopeo(['inspect', '--authfile', authFile, '--tls-verify=false', `docker://${host}/team/app:1`]);
+  skopeoOk(
+    await skopeo(['copy', '--authfile', authFile, '--dest-tls-verify=false', image.ref, `docker://${host}/team/app:1`]),
+    'push 1',
+  );
+  skopeoOk(
+    await skopeo(['copy', '--authfile', authFile, '--dest-tls-verify=false', image.ref, `docker://${host}/team/app:2`]),
+    'push 2',
+  );
+  const inspect = await skopeo([
+    'inspect',
+    '--authfile',
+    authFile,
+    '--tls-verify=false',
+    `docker://${host}/team/app:1`,
+  ]);
   skopeoOk(inspect, 'inspect');
-  assert.is((JSON.parse(inspect.stdout) as { Digest: string }).Digest, image.digest, 'the registry serves the pushed manifest');
+  assert.is(
+    (JSON.parse(inspect.stdout) as { Digest: string }).Digest,
+    image.digest,
+    'the registry serves the pushed manifest',
+  );
   const tags = await skopeo(['list-tags', '--authfile', authFile, '--tls-verify=false', `docker://${host}/team/app`]);
   skopeoOk(tags, 'list-tags');
   assert.equal((JSON.parse(tags.stdout) as { Tags: string[] }).Tags.sort(), ['1', '2']);
   const back = sb.dir('pulled');
-  skopeoOk(await skopeo(['copy', '--authfile', authFile, '--src-tls-verify=false', `docker://${host}/team/app:2`, `oci:${back}:back`]), 'pull');
+  skopeoOk(
+    await skopeo([
+      'copy',
+      '--authfile',
+      authFile,
+      '--src-tls-verify=false',
+      `docker://${host}/team/app:2`,
+      `oci:${back}:back`,
+    ]),
+    'pull',
+  );
   assert.is(ociDigest(back, 'back'), image.digest, 'pulled digest equals the pushed image');
   console.log(`[exchange-iam] 5 skopeo operations in ${Date.now() - started} ms`);
 
-  assert.is(iam!.counts.byGrant.apikey, 1, `one API-key exchange served all five operations; IAM counts ${JSON.stringify(iam!.counts)}`);
+  assert.is(
+    iam!.counts.byGrant.apikey,
+    1,
+    `one API-key exchange served all five operations; IAM counts ${JSON.stringify(iam!.counts)}`,
+  );
   assert.is(iam!.counts.total, 1, 'no other IAM request');
   assert.equal(iam!.counts.byApikey, { [APIKEY]: 1 });
 
   const withUser = registry!.requests.filter((r) => r.username !== null);
-  assert.ok(withUser.length >= 5, `the token server was asked with credentials at least once per operation (${withUser.length})`);
-  assert.equal([...new Set(withUser.map((r) => r.username))], ['iambearer'], 'only iambearer logins reached the token server');
-  assert.ok(withUser.every((r) => r.granted), 'every iambearer login was granted');
+  assert.ok(
+    withUser.length >= 5,
+    `the token server was asked with credentials at least once per operation (${withUser.length})`,
+  );
+  assert.equal(
+    [...new Set(withUser.map((r) => r.username))],
+    ['iambearer'],
+    'only iambearer logins reached the token server',
+  );
+  assert.ok(
+    withUser.every((r) => r.granted),
+    'every iambearer login was granted',
+  );
   assert.ok(presented.length >= withUser.length, 'the token server checked every password with IAM');
-  assert.not.ok(presented.some((p) => p.includes(APIKEY)), 'the API key reached the registry');
+  assert.not.ok(
+    presented.some((p) => p.includes(APIKEY)),
+    'the API key reached the registry',
+  );
   assert.equal([...new Set(presented)].length, 1, 'one IAM token for all operations');
   const check = iam!.validateToken(presented[0]!);
-  assert.ok(check.ok && check.apikeyId === iam!.apikeyId(APIKEY), `the registry got a valid IAM token of our key: ${JSON.stringify(check)}`);
+  assert.ok(
+    check.ok && check.apikeyId === iam!.apikeyId(APIKEY),
+    `the registry got a valid IAM token of our key: ${JSON.stringify(check)}`,
+  );
 });
 
 test('get answers iambearer + the cached IAM token; the cache holds the token, never the key', async () => {
@@ -127,7 +200,11 @@ test('get answers iambearer + the cached IAM token; the cache holds the token, n
   assert.ok(Math.abs(lifetimeS - 3600) < 5, `cached expiry follows expires_in (3600 s), got ${lifetimeS} s`);
   assert.match(logText(sb), `exchanged a token for ${registry!.host}`);
   const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
-  assert.equal([mode(join(sb.runtimeDir, 'lanyard')), mode(join(sb.runtimeDir, 'lanyard', 'tokens'))], ['700', '700'], 'runtime and token dirs owner-only');
+  assert.equal(
+    [mode(join(sb.runtimeDir, 'lanyard')), mode(join(sb.runtimeDir, 'lanyard', 'tokens'))],
+    ['700', '700'],
+    'runtime and token dirs owner-only',
+  );
   assert.equal(cacheFiles(sb).map(mode), ['600'], 'the cache file is owner-only');
   assert.is(mode(sb.logFile), '600', 'the log is owner-only');
 });
@@ -141,13 +218,19 @@ test('[keychain] API key in the Secret Service: 5 gets and a skopeo push cost 1 
   assert.is(await keyring.secret(items[0]!.attributes), KEYCHAIN_APIKEY, 'the keychain holds the API key');
   const answers = [];
   for (let i = 0; i < 5; i++) answers.push(parseCreds(await getWith(env, registry!.host), `keychain get ${i}`));
-  assert.equal([...new Set(answers.map((a) => `${a.Username}:${a.Secret}`))].length, 1, 'all gets answer the same token');
+  assert.equal(
+    [...new Set(answers.map((a) => `${a.Username}:${a.Secret}`))].length,
+    1,
+    'all gets answer the same token',
+  );
   assert.is(answers[0]!.Username, 'iambearer');
   const check = iam!.validateToken(answers[0]!.Secret);
   assert.ok(check.ok && check.apikeyId === iam!.apikeyId(KEYCHAIN_APIKEY), 'a valid token of the keychain key');
   const kcAuth = writeAuthFile(join(kcBox.root, 'auth.json'), [registry!.host]);
-  const push = await skopeo(['copy', '--authfile', kcAuth, '--dest-tls-verify=false', image.ref, `docker://${registry!.host}/team/keychain:1`],
-    { ...clientEnv, ...env });
+  const push = await skopeo(
+    ['copy', '--authfile', kcAuth, '--dest-tls-verify=false', image.ref, `docker://${registry!.host}/team/keychain:1`],
+    { ...clientEnv, ...env },
+  );
   skopeoOk(push, 'push with the keychain login');
   assert.is(iam!.counts.byApikey[KEYCHAIN_APIKEY], 1, 'one exchange for the keychain key');
   const cached = cacheRecord(kcBox, registry!.host);

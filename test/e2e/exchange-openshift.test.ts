@@ -12,14 +12,20 @@ import { assertOneLineError, assertNoLeak } from './support/asserts.js';
 import { NOT_FOUND } from './support/helper.js';
 import { describe, type RunResult } from './support/run.js';
 import {
-  assertNoSecretOnDisk, cacheRecord, fileStoreSandbox, getWith, loginOk, parseCreds,
+  assertNoSecretOnDisk,
+  cacheRecord,
+  fileStoreSandbox,
+  getWith,
+  loginOk,
+  parseCreds,
 } from './support/exchange-env.js';
 
 const CALLER = `sha256~caller-${randomBytes(24).toString('base64url')}`;
 const OPAQUE = `sha256~whoami-${randomBytes(24).toString('base64url')}`;
 const UNKNOWN_CALLER = `sha256~unknown-${randomBytes(24).toString('base64url')}`;
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const jwt = (exp: number) => `${b64({ alg: 'RS256', kid: 'x' })}.${b64({ sub: 'system:serviceaccount:ns:user', exp, nonce: randomBytes(8).toString('hex') })}.${randomBytes(32).toString('base64url')}`;
+const jwt = (exp: number) =>
+  `${b64({ alg: 'RS256', kid: 'x' })}.${b64({ sub: 'system:serviceaccount:ns:user', exp, nonce: randomBytes(8).toString('hex') })}.${randomBytes(32).toString('base64url')}`;
 const EXPIRED_JWT = jwt(Math.floor(Date.now() / 1000) - 600);
 const VALID_JWT = jwt(Math.floor(Date.now() / 1000) + 3600);
 
@@ -38,13 +44,26 @@ test.before(async () => {
 
 test.after(async () => {
   for (const handle of [kube, capped, tls]) {
-    try { await handle?.stop(); } catch (error) { console.error('[exchange-openshift] kube stop:', error); }
+    try {
+      await handle?.stop();
+    } catch (error) {
+      console.error('[exchange-openshift] kube stop:', error);
+    }
   }
   sb?.cleanup();
 });
 
-const mintFlags = (apiServer: string, extra: string[] = []) =>
-  ['--kind', 'openshift', '--api-server', apiServer, '--namespace', 'ns', '--service-account', 'sa', ...extra];
+const mintFlags = (apiServer: string, extra: string[] = []) => [
+  '--kind',
+  'openshift',
+  '--api-server',
+  apiServer,
+  '--namespace',
+  'ns',
+  '--service-account',
+  'sa',
+  ...extra,
+];
 
 function assertRealError(r: RunResult, what: string, pattern: RegExp): void {
   assertOneLineError(r, what);
@@ -72,7 +91,10 @@ test('mints a bound service-account token: get answers it; one TokenRequest serv
     assert.ok(Math.abs(secondsLeft(check.exp) - 3600) < 10, `default 1 h validity, got ${secondsLeft(check.exp)} s`);
     const cached = cacheRecord(sb, server)?.token;
     assert.is(cached?.secret, Secret);
-    assert.ok(Math.abs(cached!.expiresAt! - check.exp * 1000) < 1000, 'the cache expires with the token (expirationTimestamp)');
+    assert.ok(
+      Math.abs(cached!.expiresAt! - check.exp * 1000) < 1000,
+      'the cache expires with the token (expirationTimestamp)',
+    );
   }
   assert.is(kube!.counts.tokenRequests, 1, `one TokenRequest for 10 gets: ${JSON.stringify(kube!.counts)}`);
   assert.equal(kube!.counts.byServiceAccount, { 'ns/sa': 1 });
@@ -84,10 +106,14 @@ test('an API server that shortens expirationSeconds: lanyard trusts expirationTi
   const { Secret } = parseCreds(await getWith(sb.env, server), 'get');
   const check = capped!.validateToken(Secret);
   assert.ok(check.ok, JSON.stringify(check));
-  if (check.ok) assert.ok(Math.abs(secondsLeft(check.exp) - 1200) < 10, `capped to 1200 s: ${secondsLeft(check.exp)} s`);
+  if (check.ok)
+    assert.ok(Math.abs(secondsLeft(check.exp) - 1200) < 10, `capped to 1200 s: ${secondsLeft(check.exp)} s`);
   const token = cacheRecord(sb, server)!.token!;
   const lifetime = (token.expiresAt! - token.issuedAt) / 1000;
-  assert.ok(Math.abs(lifetime - 1200) < 10, `the cache uses the granted 1200 s, not the requested 3600 s: ${lifetime} s`);
+  assert.ok(
+    Math.abs(lifetime - 1200) < 10,
+    `the cache uses the granted 1200 s, not the requested 3600 s: ${lifetime} s`,
+  );
 });
 
 test('expirationSeconds of the mapping entry is requested, and raised to the API minimum of 600 s', async () => {
@@ -100,14 +126,21 @@ test('expirationSeconds of the mapping entry is requested, and raised to the API
     entry.options.expirationSeconds = value;
     writeFileSync(sb.mappingFile, JSON.stringify(mapping, null, 2));
   };
-  for (const [requested, granted] of [['900', 900], ['60', 600]] as const) {
+  for (const [requested, granted] of [
+    ['900', 900],
+    ['60', 600],
+  ] as const) {
     setExpiration(requested);
     const before = kube!.counts.tokenRequests;
     const { Secret } = parseCreds(await getWith(sb.env, server), `get with expirationSeconds ${requested}`);
     assert.is(kube!.counts.tokenRequests - before, 1, 'a changed entry mints a new token');
     const check = kube!.validateToken(Secret);
     assert.ok(check.ok, JSON.stringify(check));
-    if (check.ok) assert.ok(Math.abs(secondsLeft(check.exp) - granted) < 10, `expirationSeconds ${requested} -> ${granted} s, got ${secondsLeft(check.exp)} s`);
+    if (check.ok)
+      assert.ok(
+        Math.abs(secondsLeft(check.exp) - granted) < 10,
+        `expirationSeconds ${requested} -> ${granted} s, got ${secondsLeft(check.exp)} s`,
+      );
   }
 });
 
@@ -142,7 +175,9 @@ test('an unknown caller token: a permanent 401 error; 5 concurrent gets cause 1 
   await loginOk(sb.env, server, 'robot', UNKNOWN_CALLER, mintFlags(kube!.url));
   const before = kube!.counts.unauthorized;
   const rs = await Promise.all(Array.from({ length: 5 }, () => getWith(sb.env, server, 30_000)));
-  rs.forEach((r, i) => assertRealError(r, `get ${i}`, /Kubernetes API at http:\/\/127\.0\.0\.1:\d+ answered 401/));
+  for (const [i, r] of rs.entries()) {
+    assertRealError(r, `get ${i}`, /Kubernetes API at http:\/\/127\.0\.0\.1:\d+ answered 401/);
+  }
   assert.is(kube!.counts.unauthorized - before, 1, 'one refused request, not one per get');
 });
 
@@ -155,15 +190,22 @@ test('HTTPS API server: --ca-file makes it work; without the CA a clear certific
   await loginOk(sb.env, 'notrust.openshift.test', 'robot', CALLER, mintFlags(tls!.url));
   const before = tls!.counts.total;
   const r = await getWith(sb.env, 'notrust.openshift.test');
-  assertRealError(r, 'get over HTTPS without the CA', /cannot get a token for notrust\.openshift\.test: .*(certificate|issuer|self.signed|CERT)/i);
+  assertRealError(
+    r,
+    'get over HTTPS without the CA',
+    /cannot get a token for notrust\.openshift\.test: .*(certificate|issuer|self.signed|CERT)/i,
+  );
   console.log(`[exchange-openshift] without the CA: ${r.stdout.trim()}`);
   assert.is(tls!.counts.total, before, 'no HTTP request got through the TLS handshake');
 });
 
 test('secrets never on disk outside the store: no caller or pass-through token in log, mapping or cache', async () => {
   assertNoSecretOnDisk(sb, {
-    'caller token': CALLER, 'oc whoami token': OPAQUE, 'unknown caller token': UNKNOWN_CALLER,
-    'valid JWT': VALID_JWT, 'expired JWT': EXPIRED_JWT,
+    'caller token': CALLER,
+    'oc whoami token': OPAQUE,
+    'unknown caller token': UNKNOWN_CALLER,
+    'valid JWT': VALID_JWT,
+    'expired JWT': EXPIRED_JWT,
   });
 });
 

@@ -11,8 +11,17 @@ import type { Sandbox } from './support/sandbox.js';
 import { runHelper } from './support/helper.js';
 import { describe, type RunResult } from './support/run.js';
 import {
-  assertNoSecretOnDisk, daemonCommand, expireCachedToken, fileStoreSandbox, getWith, loginIam, loginOk, parseCreds, startDaemon,
-  waitFor, type Daemon,
+  assertNoSecretOnDisk,
+  daemonCommand,
+  expireCachedToken,
+  fileStoreSandbox,
+  getWith,
+  loginIam,
+  loginOk,
+  parseCreds,
+  startDaemon,
+  waitFor,
+  type Daemon,
 } from './support/exchange-env.js';
 
 const APIKEY = `export-key-${randomBytes(16).toString('hex')}`;
@@ -48,19 +57,48 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { if (daemon?.running()) await daemon.stop(5000); } catch (error) { console.error('[export] daemon stop:', error); }
-  try { await kube?.stop(); } catch (error) { console.error('[export] kube stop:', error); }
-  try { await iam?.stop(); } catch (error) { console.error('[export] iam stop:', error); }
-  try { await shortIam?.stop(); } catch (error) { console.error('[export] iam stop:', error); }
+  try {
+    if (daemon?.running()) await daemon.stop(5000);
+  } catch (error) {
+    console.error('[export] daemon stop:', error);
+  }
+  try {
+    await kube?.stop();
+  } catch (error) {
+    console.error('[export] kube stop:', error);
+  }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[export] iam stop:', error);
+  }
+  try {
+    await shortIam?.stop();
+  } catch (error) {
+    console.error('[export] iam stop:', error);
+  }
   sb?.cleanup();
   daemonBox?.cleanup();
 });
 
-interface Auth { username: string; password: string; auth: string }
-interface DockerConfigJson { auths: Record<string, Auth> }
-interface SecretManifest { apiVersion: string; kind: string; type: string; metadata: { name: string; namespace: string; labels?: Record<string, string> }; data: Record<string, string> }
+interface Auth {
+  username: string;
+  password: string;
+  auth: string;
+}
+interface DockerConfigJson {
+  auths: Record<string, Auth>;
+}
+interface SecretManifest {
+  apiVersion: string;
+  kind: string;
+  type: string;
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  data: Record<string, string>;
+}
 
-const lanyard = (args: string[], env: NodeJS.ProcessEnv = sb.env, stdin?: string) => runHelper(args, { env, stdin, timeoutMs: 20_000 });
+const lanyard = (args: string[], env: NodeJS.ProcessEnv = sb.env, stdin?: string) =>
+  runHelper(args, { env, stdin, timeoutMs: 20_000 });
 function ok(r: RunResult, what: string): void {
   assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
   assert.is(r.code, 0, `${what}: expected exit 0\n${describe(r)}`);
@@ -78,7 +116,10 @@ function assertIamAuth(entry: Auth | undefined, what: string, apikey = APIKEY, f
   assert.ok(entry, `${what}: no entry`);
   assert.is(entry!.username, 'iambearer', `${what}: username`);
   const check = fixture.validateToken(entry!.password);
-  assert.ok(check.ok && check.apikeyId === fixture.apikeyId(apikey), `${what}: a valid IAM token of our key: ${JSON.stringify(check)}`);
+  assert.ok(
+    check.ok && check.apikeyId === fixture.apikeyId(apikey),
+    `${what}: a valid IAM token of our key: ${JSON.stringify(check)}`,
+  );
   assert.is(decode(entry!.auth), `iambearer:${entry!.password}`, `${what}: auth is base64(username:password)`);
   return entry!.password;
 }
@@ -91,19 +132,34 @@ test('export (default dockerconfigjson): every mapped registry, the fresh iambea
   const r = await lanyard(['export']);
   const config = parse<DockerConfigJson>(r, 'export');
   assert.equal(Object.keys(config).sort(), ['auths']);
-  assert.equal(Object.keys(config.auths).sort(), ['https://index.docker.io/v1/', STATIC, ICR].sort(), 'Hub under its legacy key');
+  assert.equal(
+    Object.keys(config.auths).sort(),
+    ['https://index.docker.io/v1/', STATIC, ICR].sort(),
+    'Hub under its legacy key',
+  );
   const token = assertIamAuth(config.auths[ICR], ICR);
   assert.is(token, await currentToken(sb.env, ICR), 'the token get answers');
-  assert.equal(config.auths[STATIC], { username: 'bob', password: STATIC_PW, auth: Buffer.from(`bob:${STATIC_PW}`).toString('base64') });
+  assert.equal(config.auths[STATIC], {
+    username: 'bob',
+    password: STATIC_PW,
+    auth: Buffer.from(`bob:${STATIC_PW}`).toString('base64'),
+  });
   assert.equal(config.auths['https://index.docker.io/v1/']!.password, HUB_PAT);
   assert.not.ok(r.stdout.includes(APIKEY) || r.stderr.includes(APIKEY), 'the API key is not exported');
-  assert.match(r.stderr, /long-lived secrets included for .*registry\.example\.test:5000/, 'a warning about long-lived secrets');
+  assert.match(
+    r.stderr,
+    /long-lived secrets included for .*registry\.example\.test:5000/,
+    'a warning about long-lived secrets',
+  );
   assert.match(r.stderr, /expire \d{4}-\d\d-\d\dT/, 'when the tokens expire');
   assert.is(iam!.counts.byApikey[APIKEY], 1, 'one exchange');
 });
 
 test('export --registry limits the output; a pattern or an unknown registry is refused in one line naming it', async () => {
-  const config = parse<DockerConfigJson>(await lanyard(['export', '--format', 'dockerconfigjson', '--registry', ICR]), 'export --registry');
+  const config = parse<DockerConfigJson>(
+    await lanyard(['export', '--format', 'dockerconfigjson', '--registry', ICR]),
+    'export --registry',
+  );
   assert.equal(Object.keys(config.auths), [ICR]);
   const pattern = await lanyard(['export', '--registry', '*.icr.io']);
   assert.is(pattern.code, 1, describe(pattern));
@@ -115,7 +171,17 @@ test('export --registry limits the output; a pattern or an unknown registry is r
 });
 
 test('export --format k8s-secret: a kubernetes.io/dockerconfigjson Secret the Kubernetes API accepts', async () => {
-  const r = await lanyard(['export', '--format', 'k8s-secret', '--registry', ICR, '--name', 'icr-pull', '--namespace', 'apps']);
+  const r = await lanyard([
+    'export',
+    '--format',
+    'k8s-secret',
+    '--registry',
+    ICR,
+    '--name',
+    'icr-pull',
+    '--namespace',
+    'apps',
+  ]);
   const manifest = parse<SecretManifest>(r, 'export k8s-secret');
   assert.is(manifest.apiVersion, 'v1');
   assert.is(manifest.kind, 'Secret');
@@ -128,7 +194,9 @@ test('export --format k8s-secret: a kubernetes.io/dockerconfigjson Secret the Ku
   const token = assertIamAuth(inner.auths[ICR], 'decoded .dockerconfigjson');
   // what `kubectl apply -f -` would send
   const res = await fetch(`${kube!.url}/api/v1/namespaces/apps/secrets`, {
-    method: 'POST', headers: { Authorization: `Bearer ${KUBE_TOKEN}`, 'Content-Type': 'application/json' }, body: r.stdout,
+    method: 'POST',
+    headers: { Authorization: `Bearer ${KUBE_TOKEN}`, 'Content-Type': 'application/json' },
+    body: r.stdout,
   });
   assert.is(res.status, 201, `the API server accepts it: ${await res.clone().text()}`);
   const stored = kube!.secrets.dockerConfig('apps', 'icr-pull') as DockerConfigJson;
@@ -136,15 +204,40 @@ test('export --format k8s-secret: a kubernetes.io/dockerconfigjson Secret the Ku
 });
 
 test('pull-secret add stores the API token in the secret store (not the mapping); ls shows the target', async () => {
-  const r = await lanyard(['pull-secret', 'add', 'icr', '--namespace', 'apps', '--registry', ICR, '--registry', STATIC, '--api-server', kube!.url, '--password-stdin'], sb.env, KUBE_TOKEN);
+  const r = await lanyard(
+    [
+      'pull-secret',
+      'add',
+      'icr',
+      '--namespace',
+      'apps',
+      '--registry',
+      ICR,
+      '--registry',
+      STATIC,
+      '--api-server',
+      kube!.url,
+      '--password-stdin',
+    ],
+    sb.env,
+    KUBE_TOKEN,
+  );
   ok(r, 'pull-secret add');
   assert.match(r.stdout, 'apps/icr');
   assert.not.ok(r.stdout.includes(KUBE_TOKEN) || r.stderr.includes(KUBE_TOKEN), 'token echoed');
   const ls = await lanyard(['pull-secret', 'ls']);
   ok(ls, 'pull-secret ls');
-  assert.match(ls.stdout, new RegExp(`^apps/icr +${ICR},${STATIC} +${kube!.url.replace(/[.]/g, '\\.')} +\\(token in file\\)$`, 'm'), ls.stdout);
+  assert.match(
+    ls.stdout,
+    new RegExp(`^apps/icr +${ICR},${STATIC} +${kube!.url.replace(/[.]/g, '\\.')} +\\(token in file\\)$`, 'm'),
+    ls.stdout,
+  );
   assertNoSecretOnDisk(sb, { 'Kubernetes API token': KUBE_TOKEN, 'API key': APIKEY });
-  assert.equal(kube!.counts.secretRequests, { POST: 1 }, 'adding does not touch the cluster (only the earlier export POST)');
+  assert.equal(
+    kube!.counts.secretRequests,
+    { POST: 1 },
+    'adding does not touch the cluster (only the earlier export POST)',
+  );
 });
 
 test('pull-secret sync creates the Secret with the fresh token; a second sync leaves it unchanged', async () => {
@@ -154,7 +247,10 @@ test('pull-secret sync creates the Secret with the fresh token; a second sync le
   const secret = kube!.secrets.items.get('apps/icr');
   assert.ok(secret, 'the Secret exists in the cluster');
   assert.is(secret!.type, 'kubernetes.io/dockerconfigjson');
-  assert.is((secret!.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/managed-by'], 'lanyard');
+  assert.is(
+    (secret!.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/managed-by'],
+    'lanyard',
+  );
   const stored = kube!.secrets.dockerConfig('apps', 'icr') as DockerConfigJson;
   assert.equal(Object.keys(stored.auths).sort(), [ICR, STATIC].sort());
   assert.is(assertIamAuth(stored.auths[ICR], 'synced'), await currentToken(sb.env, ICR), 'the token get answers');
@@ -181,7 +277,25 @@ test('after the IAM token changes, pull-secret sync replaces the Secret with the
 });
 
 test('a refused API token fails the sync in one line (exit 1) and creates nothing; remove stops maintaining it', async () => {
-  ok(await lanyard(['pull-secret', 'add', 'other', '--namespace', 'apps', '--registry', ICR, '--api-server', kube!.url, '--password-stdin'], sb.env, 'not-a-valid-token'), 'add');
+  ok(
+    await lanyard(
+      [
+        'pull-secret',
+        'add',
+        'other',
+        '--namespace',
+        'apps',
+        '--registry',
+        ICR,
+        '--api-server',
+        kube!.url,
+        '--password-stdin',
+      ],
+      sb.env,
+      'not-a-valid-token',
+    ),
+    'add',
+  );
   const r = await lanyard(['pull-secret', 'sync']);
   assert.is(r.code, 1, describe(r));
   assert.match(r.stderr, /401|Unauthorized/, describe(r));
@@ -196,14 +310,42 @@ test('a refused API token fails the sync in one line (exit 1) and creates nothin
 test('the daemon syncs on its own: creates the Secret, then replaces it when the short-lived token is refreshed', async () => {
   const env = daemonBox.env;
   await loginIam(env, ICR, DAEMON_APIKEY, shortIam!.url);
-  ok(await lanyard(['pull-secret', 'add', 'icr-daemon', '--namespace', 'ci', '--registry', ICR, '--api-server', kube!.url, '--password-stdin'], env, KUBE_TOKEN), 'add');
+  ok(
+    await lanyard(
+      [
+        'pull-secret',
+        'add',
+        'icr-daemon',
+        '--namespace',
+        'ci',
+        '--registry',
+        ICR,
+        '--api-server',
+        kube!.url,
+        '--password-stdin',
+      ],
+      env,
+      KUBE_TOKEN,
+    ),
+    'add',
+  );
   daemon = await startDaemon(daemonBox, env, 90_000);
-  const first = await waitFor('the daemon to create ci/icr-daemon', () => kube!.secrets.dockerConfig('ci', 'icr-daemon') as DockerConfigJson | undefined, 10_000, 100);
+  const first = await waitFor(
+    'the daemon to create ci/icr-daemon',
+    () => kube!.secrets.dockerConfig('ci', 'icr-daemon') as DockerConfigJson | undefined,
+    10_000,
+    100,
+  );
   const t1 = assertIamAuth(first.auths[ICR], 'created by the daemon', DAEMON_APIKEY, shortIam!);
-  const replaced = await waitFor('the daemon to put a refreshed token into ci/icr-daemon', () => {
-    const cfg = kube!.secrets.dockerConfig('ci', 'icr-daemon') as DockerConfigJson | undefined;
-    return cfg && cfg.auths[ICR]!.password !== t1 ? cfg : undefined;
-  }, 3 * SHORT_LIFETIME_S * 1000, 200);
+  const replaced = await waitFor(
+    'the daemon to put a refreshed token into ci/icr-daemon',
+    () => {
+      const cfg = kube!.secrets.dockerConfig('ci', 'icr-daemon') as DockerConfigJson | undefined;
+      return cfg && cfg.auths[ICR]!.password !== t1 ? cfg : undefined;
+    },
+    3 * SHORT_LIFETIME_S * 1000,
+    200,
+  );
   assertIamAuth(replaced.auths[ICR], 'replaced by the daemon', DAEMON_APIKEY, shortIam!);
   const status = await daemonCommand(env, ['status']);
   ok(status, 'daemon status');

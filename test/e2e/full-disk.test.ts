@@ -16,10 +16,13 @@ import { fileStoreSandbox, getWith, loginIam, parseCreds } from './support/excha
 
 const sb = fileStoreSandbox('full-disk');
 const disk = sb.dir('disk');
-const mounted = process.getuid?.() === 0
-  && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', disk]).status === 0;
+const mounted =
+  process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', disk]).status === 0;
 const dirs = {
-  config: join(disk, 'config'), data: join(disk, 'data'), state: join(disk, 'state'), runtime: join(disk, 'run'),
+  config: join(disk, 'config'),
+  data: join(disk, 'data'),
+  state: join(disk, 'state'),
+  runtime: join(disk, 'run'),
 };
 const mappingFile = join(dirs.config, 'lanyard', 'mapping.json');
 const secretsFile = join(dirs.data, 'lanyard', 'secrets.json');
@@ -35,7 +38,10 @@ test.before(async () => {
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   chmodSync(dirs.runtime, 0o700);
   Object.assign(sb.env, {
-    XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, XDG_STATE_HOME: dirs.state, XDG_RUNTIME_DIR: dirs.runtime,
+    XDG_CONFIG_HOME: dirs.config,
+    XDG_DATA_HOME: dirs.data,
+    XDG_STATE_HOME: dirs.state,
+    XDG_RUNTIME_DIR: dirs.runtime,
   });
   iam = await iamFixture.start({ apikeys: [APIKEY] });
   assertSilentOk(await store(sb.env, creds), 'store before the disk fills');
@@ -43,7 +49,11 @@ test.before(async () => {
   parseCreds(await getWith(sb.env, 'iam.example.test'), 'get before the disk fills'); // creates the runtime dirs
   for (const name of readdirSync(tokensDir)) rmSync(join(tokensDir, name));
   before = { mapping: readFileSync(mappingFile, 'utf8'), secrets: readFileSync(secretsFile, 'utf8') };
-  try { writeFileSync(join(disk, 'filler'), Buffer.alloc(1024 * 1024)); } catch { /* ENOSPC: the disk is full now */ }
+  try {
+    writeFileSync(join(disk, 'filler'), Buffer.alloc(1024 * 1024));
+  } catch {
+    /* ENOSPC: the disk is full now */
+  }
 });
 
 test.after(async () => {

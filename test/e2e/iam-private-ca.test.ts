@@ -35,7 +35,11 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await iam?.stop(); } catch (error) { console.error('[iam-private-ca] iam stop:', error); }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[iam-private-ca] iam stop:', error);
+  }
   for (const sb of boxes) sb.cleanup();
   if (certDir) removeDir(certDir);
 });
@@ -77,8 +81,10 @@ test('a --ca-file that is missing or holds no certificate is refused at login, i
     [join(certDir, 'nope.pem'), /cannot read the CA bundle .*nope\.pem/],
     [ca.keyFile, /the CA bundle .*private-ca\.key holds no PEM certificate/],
   ] as const) {
-    const r = await runHelper(['login', 'us.icr.io', '-u', 'iamapikey', '--iam-endpoint', iam!.url, '--ca-file', file,
-      '--password-stdin'], { env: sb.env, stdin: APIKEY });
+    const r = await runHelper(
+      ['login', 'us.icr.io', '-u', 'iamapikey', '--iam-endpoint', iam!.url, '--ca-file', file, '--password-stdin'],
+      { env: sb.env, stdin: APIKEY },
+    );
     assert.is(r.code, 1, describe(r));
     assert.match(r.stderr, pattern, describe(r));
     assert.not.match(`${r.stdout}${r.stderr}`, /\n\s+at |internal error/, describe(r));

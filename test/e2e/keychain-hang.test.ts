@@ -27,7 +27,11 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { process.kill(keyring.daemonPid, 'SIGCONT'); } catch { /* gone */ }
+  try {
+    process.kill(keyring.daemonPid, 'SIGCONT');
+  } catch {
+    /* gone */
+  }
   await keyring?.stop();
   sb?.cleanup();
 });

@@ -31,8 +31,21 @@ test('a stored login reads back while the keychain is unlocked', async () => {
 });
 
 test('locked: get fails with one line that says how to unlock, not "not found"', async () => {
-  await runOk('gdbus', ['call', '--session', '--dest', 'org.freedesktop.secrets', '--object-path', '/org/freedesktop/secrets',
-    '--method', 'org.freedesktop.Secret.Service.Lock', "['/org/freedesktop/secrets/collection/login']"], { env: sb.env });
+  await runOk(
+    'gdbus',
+    [
+      'call',
+      '--session',
+      '--dest',
+      'org.freedesktop.secrets',
+      '--object-path',
+      '/org/freedesktop/secrets',
+      '--method',
+      'org.freedesktop.Secret.Service.Lock',
+      "['/org/freedesktop/secrets/collection/login']",
+    ],
+    { env: sb.env },
+  );
   const r = await get(sb.env, SERVER);
   assertOneLineError(r, 'get from a locked keychain');
   assert.is.not(r.stdout.trim(), NOT_FOUND);

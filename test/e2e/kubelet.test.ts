@@ -47,7 +47,11 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await iam?.stop(); } catch (error) { console.error('[kubelet] iam stop:', error); }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[kubelet] iam stop:', error);
+  }
   sb?.cleanup();
 });
 
@@ -59,7 +63,8 @@ interface ProviderResponse {
   auth: Record<string, { username: string; password: string }>;
 }
 
-const request = (image: string, apiVersion = V1) => JSON.stringify({ apiVersion, kind: 'CredentialProviderRequest', image });
+const request = (image: string, apiVersion = V1) =>
+  JSON.stringify({ apiVersion, kind: 'CredentialProviderRequest', image });
 const viaVerb = (stdin: string) => runHelper(['kubelet'], { env: sb.env, stdin, timeoutMs: 20_000 });
 const viaSymlink = (stdin: string) => run(provider, [], { env: sb.env, stdin, timeoutMs: 20_000 });
 
@@ -68,7 +73,11 @@ function response(r: RunResult, what: string, apiVersion = V1): ProviderResponse
   assert.is(r.code, 0, `${what}: expected exit 0\n${describe(r)}`);
   assert.ok(/^[^\n]+\n$/.test(r.stdout), `${what}: one JSON line on stdout\n${describe(r)}`);
   let parsed: ProviderResponse | undefined;
-  try { parsed = JSON.parse(r.stdout) as ProviderResponse; } catch { assert.unreachable(`${what}: stdout is not JSON\n${describe(r)}`); }
+  try {
+    parsed = JSON.parse(r.stdout) as ProviderResponse;
+  } catch {
+    assert.unreachable(`${what}: stdout is not JSON\n${describe(r)}`);
+  }
   assert.is(parsed!.apiVersion, apiVersion, `${what}: apiVersion (the request's)`);
   assert.is(parsed!.kind, 'CredentialProviderResponse', `${what}: kind`);
   assert.is(parsed!.cacheKeyType, 'Registry', `${what}: cacheKeyType`);
@@ -86,7 +95,7 @@ function tokenOf(res: ProviderResponse, key: string, apikey: string): number {
   assert.is(auth!.username, 'iambearer');
   const check = iam!.validateToken(auth!.password);
   assert.ok(check.ok, `a valid IAM token: ${JSON.stringify(check)}`);
-  assert.is(check.ok && check.apikeyId, iam!.apikeyId(apikey), 'the token of the entry\'s own key');
+  assert.is(check.ok && check.apikeyId, iam!.apikeyId(apikey), "the token of the entry's own key");
   return check.ok ? check.exp : 0;
 }
 
@@ -98,15 +107,21 @@ test('`kubelet` verb: a pattern entry answers under its pattern key with a fresh
   const cache = goDurationSeconds(res.cacheDuration);
   const remaining = exp - Date.now() / 1000;
   assert.ok(cache > 0, `a positive cacheDuration (${res.cacheDuration})`);
-  assert.ok(cache < remaining, `cacheDuration ${res.cacheDuration} is shorter than the token's remaining life (${Math.floor(remaining)} s)`);
-  assert.ok(cache > LIFETIME_S / 2, `cacheDuration ${res.cacheDuration} is not needlessly short for a fresh ${LIFETIME_S} s token`);
+  assert.ok(
+    cache < remaining,
+    `cacheDuration ${res.cacheDuration} is shorter than the token's remaining life (${Math.floor(remaining)} s)`,
+  );
+  assert.ok(
+    cache > LIFETIME_S / 2,
+    `cacheDuration ${res.cacheDuration} is not needlessly short for a fresh ${LIFETIME_S} s token`,
+  );
   assert.is(r.stderr, '', 'nothing on stderr');
   assert.not.ok(r.stdout.includes(PATTERN_KEY), 'the API key never leaves');
 });
 
 test('a symlink named lanyard-credential-provider speaks the same protocol (no arguments, as kubelet runs it)', async () => {
   const before = iam!.counts.issued;
-  const res = response(await viaSymlink(request('de.icr.io/team/app@sha256:' + 'a'.repeat(64))), 'provider symlink');
+  const res = response(await viaSymlink(request(`de.icr.io/team/app@sha256:${'a'.repeat(64)}`)), 'provider symlink');
   assert.equal(Object.keys(res.auth), ['*.icr.io']);
   tokenOf(res, '*.icr.io', PATTERN_KEY);
   assert.is(iam!.counts.issued, before, 'the cached token is reused: no second exchange');
@@ -122,11 +137,21 @@ test('an exact entry beats the pattern and is keyed by its host', async () => {
 });
 
 test('Docker Hub images (`ubuntu`, `library/ubuntu`, `docker.io/…`, `index.docker.io/…`) answer under docker.io keys', async () => {
-  for (const image of ['ubuntu', 'ubuntu:24.04', 'library/ubuntu', 'myorg/app:1', 'docker.io/library/ubuntu:24.04', 'index.docker.io/myorg/app']) {
+  for (const image of [
+    'ubuntu',
+    'ubuntu:24.04',
+    'library/ubuntu',
+    'myorg/app:1',
+    'docker.io/library/ubuntu:24.04',
+    'index.docker.io/myorg/app',
+  ]) {
     const res = response(await viaSymlink(request(image)), `image ${image}`);
     assert.ok(res.auth['docker.io'], `${image}: auth has docker.io: ${JSON.stringify(Object.keys(res.auth))}`);
     for (const [key, auth] of Object.entries(res.auth)) {
-      assert.ok(['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(key), `${image}: unexpected key ${key}`);
+      assert.ok(
+        ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(key),
+        `${image}: unexpected key ${key}`,
+      );
       assert.equal(auth, { username: 'hubuser', password: HUB_PAT }, `${image}: ${key}`);
     }
     assert.ok(goDurationSeconds(res.cacheDuration) > 0, `${image}: cacheDuration ${res.cacheDuration}`);
@@ -150,13 +175,24 @@ test('malformed requests: exit 1, nothing on stdout, one message on stderr', asy
   const cases: Array<[string, string, RegExp]> = [
     ['not JSON', 'image: ubuntu', /not JSON/i],
     ['empty stdin', '', /CredentialProviderRequest|JSON/i],
-    ['wrong apiVersion', JSON.stringify({ apiVersion: 'credentialprovider.kubelet.k8s.io/v2', kind: 'CredentialProviderRequest', image: 'ubuntu' }), /apiVersion/],
+    [
+      'wrong apiVersion',
+      JSON.stringify({
+        apiVersion: 'credentialprovider.kubelet.k8s.io/v2',
+        kind: 'CredentialProviderRequest',
+        image: 'ubuntu',
+      }),
+      /apiVersion/,
+    ],
     ['wrong kind', JSON.stringify({ apiVersion: V1, kind: 'CredentialProviderResponse', image: 'ubuntu' }), /kind/],
     ['no image', JSON.stringify({ apiVersion: V1, kind: 'CredentialProviderRequest' }), /image/],
     ['image not a string', JSON.stringify({ apiVersion: V1, kind: 'CredentialProviderRequest', image: 42 }), /image/],
   ];
   for (const [what, stdin, pattern] of cases) {
-    for (const [how, r] of [['verb', await viaVerb(stdin)], ['symlink', await viaSymlink(stdin)]] as const) {
+    for (const [how, r] of [
+      ['verb', await viaVerb(stdin)],
+      ['symlink', await viaSymlink(stdin)],
+    ] as const) {
       assert.is(r.code, 1, `${what} (${how}): exit 1\n${describe(r)}`);
       assert.is(r.stdout, '', `${what} (${how}): nothing on stdout (kubelet would parse it)\n${describe(r)}`);
       assert.ok(/^[^\n]+\n$/.test(r.stderr), `${what} (${how}): one line on stderr\n${describe(r)}`);

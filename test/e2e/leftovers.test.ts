@@ -42,8 +42,16 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await iam?.stop(); } catch (error) { console.error('[leftovers] iam stop:', error); }
-  try { await keyring?.stop(); } catch (error) { console.error('[leftovers] keyring stop:', error); }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[leftovers] iam stop:', error);
+  }
+  try {
+    await keyring?.stop();
+  } catch (error) {
+    console.error('[leftovers] keyring stop:', error);
+  }
   for (const sb of [...Object.values(boxes), iamBox]) sb?.cleanup();
 });
 
@@ -98,7 +106,7 @@ for (const mode of MODES) {
   });
 }
 
-test('[file] the next write removes temp files of dead or long-gone writers, never a live writer\'s', async () => {
+test("[file] the next write removes temp files of dead or long-gone writers, never a live writer's", async () => {
   const env = envOf('file');
   const sb = boxes.file;
   assertSilentOk(await store(env, login('temp.leftovers.test')), 'store');
@@ -116,7 +124,7 @@ test('[file] the next write removes temp files of dead or long-gone writers, nev
 
   assertSilentOk(await store(env, login('temp.leftovers.test')), 'next store');
   for (const path of [...dead, reused]) assert.not.ok(existsSync(path), `${path} was left behind`);
-  assert.ok(existsSync(live), 'a live writer\'s fresh temp file was removed');
+  assert.ok(existsSync(live), "a live writer's fresh temp file was removed");
 });
 
 test('logout during an in-flight token exchange leaves no live token in the cache', async () => {

@@ -25,16 +25,28 @@ const LIBRARY = join(GOPATH, 'src/github.com/docker/docker-credential-helpers/cl
 const X_SYS = join(GOPATH, 'src/golang.org/x/sys/execabs');
 const SOURCE = join(REPO_ROOT, 'test/peers/credential-client');
 
-const goVersion = await run('go', ['version'], { env: process.env, timeoutMs: 15_000 })
-  .catch((error: Error) => ({ code: 127, stdout: '', stderr: error.message }));
-const problem = goVersion.code !== 0 ? `no Go toolchain (apt-get install golang-go): ${goVersion.stderr.trim()}`
-  : !existsSync(LIBRARY) ? `${LIBRARY} is missing: apt-get install golang-github-docker-docker-credential-helpers-dev`
-    : !existsSync(X_SYS) ? `${X_SYS} is missing: apt-get install golang-golang-x-sys-dev` : undefined;
+const goVersion = await run('go', ['version'], { env: process.env, timeoutMs: 15_000 }).catch((error: Error) => ({
+  code: 127,
+  stdout: '',
+  stderr: error.message,
+}));
+const problem =
+  goVersion.code !== 0
+    ? `no Go toolchain (apt-get install golang-go): ${goVersion.stderr.trim()}`
+    : !existsSync(LIBRARY)
+      ? `${LIBRARY} is missing: apt-get install golang-github-docker-docker-credential-helpers-dev`
+      : !existsSync(X_SYS)
+        ? `${X_SYS} is missing: apt-get install golang-golang-x-sys-dev`
+        : undefined;
 const goTest = (name: string, fn: () => Promise<void>) =>
-  (problem ? test.skip(`${name} — ${problem}`, fn) : test(name, fn));
+  problem ? test.skip(`${name} — ${problem}`, fn) : test(name, fn);
 if (problem) console.log(`[peer-go-client] skipped: ${problem}`);
 
-interface GoCreds { ServerURL: string; Username: string; Secret: string }
+interface GoCreds {
+  ServerURL: string;
+  Username: string;
+  Secret: string;
+}
 interface GoAnswer {
   ok: boolean;
   credentials?: GoCreds;
@@ -53,8 +65,14 @@ test.before(async () => {
   program = join(buildDir, 'credential-client');
   // offline: GOPATH mode finds the library and x/sys in Debian's tree; the cache lives and dies with this run
   const env = {
-    PATH: process.env.PATH, HOME: buildDir, GO111MODULE: 'off', GOPATH, GOFLAGS: '', GOPROXY: 'off',
-    GOCACHE: join(buildDir, 'cache'), CGO_ENABLED: '0',
+    PATH: process.env.PATH,
+    HOME: buildDir,
+    GO111MODULE: 'off',
+    GOPATH,
+    GOFLAGS: '',
+    GOPROXY: 'off',
+    GOCACHE: join(buildDir, 'cache'),
+    CGO_ENABLED: '0',
   };
   await runOk('go', ['build', '-o', program, '.'], { env, cwd: SOURCE, timeoutMs: 180_000 });
   const version = await runOk(program, ['version'], { env, timeoutMs: 10_000 });
@@ -86,8 +104,10 @@ const keychainItemsFor = async (server: string) =>
   (await stores.keyring.items()).filter((i) => i.attributes.username?.startsWith(`${server}/`));
 
 const OK = { ok: true, notFound: false };
-const found = (ServerURL: string, Username: string, Secret: string) =>
-  ({ ...OK, credentials: { ServerURL, Username, Secret } });
+const found = (ServerURL: string, Username: string, Secret: string) => ({
+  ...OK,
+  credentials: { ServerURL, Username, Secret },
+});
 const failure = (error: string) => ({ ok: false, error, notFound: false });
 const MISSING = { ok: false, error: NOT_FOUND, notFound: true };
 const SERVER = 'registry.peers.test';

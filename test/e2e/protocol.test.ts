@@ -7,7 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { createSandbox, type Sandbox } from './support/sandbox.js';
 import { startKeyring, type Keyring } from './support/keyring.js';
 import { runHelper, store, get, erase, listParsed, NOT_FOUND, type Creds } from './support/helper.js';
-import { assertOk, assertSilentOk, assertCreds, assertOneLineError, assertNotFound, assertNoLeak, filesContaining } from './support/asserts.js';
+import {
+  assertOk,
+  assertSilentOk,
+  assertCreds,
+  assertOneLineError,
+  assertNotFound,
+  assertNoLeak,
+  filesContaining,
+} from './support/asserts.js';
 import { describe } from './support/run.js';
 import { REPO_ROOT } from './support/paths.js';
 
@@ -34,7 +42,11 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await keyring?.stop(); } catch (err) { console.error('[protocol] keyring stop:', err); }
+  try {
+    await keyring?.stop();
+  } catch (err) {
+    console.error('[protocol] keyring stop:', err);
+  }
   for (const sb of [...Object.values(boxes), ...extraBoxes]) sb.cleanup();
 });
 
@@ -86,7 +98,11 @@ for (const mode of MODES) {
     assert.not.ok(g1.stderr.includes(secret1), `get: the secret appears on stderr\n${describe(g1)}`);
     // trimmed input is echoed; scheme optional, host case-insensitive, path/query ignored
     const fancy = 'https://ROUNDTRIP.Example.TEST:5000/v2/some/path?x=1';
-    assertCreds(await get(env, `  ${fancy} \n`), { ServerURL: fancy, Username: 'alice', Secret: secret1 }, 'get with scheme/case/path');
+    assertCreds(
+      await get(env, `  ${fancy} \n`),
+      { ServerURL: fancy, Username: 'alice', Secret: secret1 },
+      'get with scheme/case/path',
+    );
     // port is significant
     assertNotFound(await get(env, 'roundtrip.example.test'), 'get without the port');
     assertNotFound(await get(env, 'roundtrip.example.test:5001'), 'get with another port');
@@ -97,7 +113,11 @@ for (const mode of MODES) {
 
     // overwrite
     assertSilentOk(await store(env, { ServerURL: server, Username: 'alice2', Secret: secret2 }), 'store again');
-    assertCreds(await get(env, server), { ServerURL: server, Username: 'alice2', Secret: secret2 }, 'get after overwrite');
+    assertCreds(
+      await get(env, server),
+      { ServerURL: server, Username: 'alice2', Secret: secret2 },
+      'get after overwrite',
+    );
     assert.is((await listParsed(env))[server], 'alice2', 'list after overwrite');
 
     // where the secret lives
@@ -125,7 +145,10 @@ for (const mode of MODES) {
     assert.is((await listParsed(env))[server], undefined, 'list after erase');
     if (mode === 'file') {
       const content = readFileSync(sb.secretsFile, 'utf8');
-      assert.not.ok(content.includes(secret2) || content.includes(secret1), 'erase must remove the secret from secrets.json');
+      assert.not.ok(
+        content.includes(secret2) || content.includes(secret1),
+        'erase must remove the secret from secrets.json',
+      );
     } else {
       assert.equal(await itemsFor('roundtrip.example.test:5000'), [], 'erase must delete the keychain item');
     }
@@ -138,7 +161,10 @@ for (const mode of MODES) {
     const hub1 = unique('hub-secret-1');
     const hub2 = unique('hub-secret-2');
 
-    assertSilentOk(await store(env, { ServerURL: 'https://index.docker.io/v1/', Username: 'hubuser', Secret: hub1 }), 'store hub');
+    assertSilentOk(
+      await store(env, { ServerURL: 'https://index.docker.io/v1/', Username: 'hubuser', Secret: hub1 }),
+      'store hub',
+    );
     for (const alias of aliases) {
       assertCreds(await get(env, alias), { ServerURL: alias, Username: 'hubuser', Secret: hub1 }, `get ${alias}`);
     }
@@ -146,9 +172,16 @@ for (const mode of MODES) {
     assert.is(Object.keys(listed).filter(isHubAlias).length, 1, `list has one Hub entry: ${JSON.stringify(listed)}`);
 
     // storing through another alias replaces the same entry
-    assertSilentOk(await store(env, { ServerURL: 'docker.io', Username: 'hubuser2', Secret: hub2 }), 'store via docker.io');
+    assertSilentOk(
+      await store(env, { ServerURL: 'docker.io', Username: 'hubuser2', Secret: hub2 }),
+      'store via docker.io',
+    );
     for (const alias of aliases) {
-      assertCreds(await get(env, alias), { ServerURL: alias, Username: 'hubuser2', Secret: hub2 }, `get ${alias} after re-store`);
+      assertCreds(
+        await get(env, alias),
+        { ServerURL: alias, Username: 'hubuser2', Secret: hub2 },
+        `get ${alias} after re-store`,
+      );
     }
     listed = await listParsed(env);
     const hubKeys = Object.keys(listed).filter(isHubAlias);
@@ -156,13 +189,25 @@ for (const mode of MODES) {
     assert.is(listed[hubKeys[0]!], 'hubuser2');
 
     // docker's OAuth login keys: verbatim, separate from the Hub entry and from each other
-    const access = { ServerURL: 'https://index.docker.io/v1/access-token', Username: 'hubuser2', Secret: `eyJhbGciOiJSUzI1NiJ9.${unique('access')}.sig` };
-    const refresh = { ServerURL: 'https://index.docker.io/v1/refresh-token', Username: 'hubuser2', Secret: unique('refresh') };
+    const access = {
+      ServerURL: 'https://index.docker.io/v1/access-token',
+      Username: 'hubuser2',
+      Secret: `eyJhbGciOiJSUzI1NiJ9.${unique('access')}.sig`,
+    };
+    const refresh = {
+      ServerURL: 'https://index.docker.io/v1/refresh-token',
+      Username: 'hubuser2',
+      Secret: unique('refresh'),
+    };
     assertSilentOk(await store(env, access), 'store access-token');
     assertSilentOk(await store(env, refresh), 'store refresh-token');
     assertCreds(await get(env, access.ServerURL), access, 'get access-token');
     assertCreds(await get(env, refresh.ServerURL), refresh, 'get refresh-token');
-    assertCreds(await get(env, 'https://index.docker.io/v1/'), { ServerURL: 'https://index.docker.io/v1/', Username: 'hubuser2', Secret: hub2 }, 'Hub entry untouched by token keys');
+    assertCreds(
+      await get(env, 'https://index.docker.io/v1/'),
+      { ServerURL: 'https://index.docker.io/v1/', Username: 'hubuser2', Secret: hub2 },
+      'Hub entry untouched by token keys',
+    );
     listed = await listParsed(env);
     assert.is(listed[access.ServerURL], 'hubuser2', `list shows the access-token key: ${JSON.stringify(listed)}`);
     assert.is(listed[refresh.ServerURL], 'hubuser2', 'list shows the refresh-token key');
@@ -180,9 +225,17 @@ for (const mode of MODES) {
 
   test(`[${mode}] <token> username and unusual secrets come back verbatim`, async () => {
     const env = envOf(mode);
-    const idToken = { ServerURL: 'https://idtoken.example.test', Username: '<token>', Secret: `${unique('refresh')}/+==` };
+    const idToken = {
+      ServerURL: 'https://idtoken.example.test',
+      Username: '<token>',
+      Secret: `${unique('refresh')}/+==`,
+    };
     assertSilentOk(await store(env, idToken), 'store <token>');
-    assertCreds(await get(env, 'idtoken.example.test'), { ...idToken, ServerURL: 'idtoken.example.test' }, 'get <token>');
+    assertCreds(
+      await get(env, 'idtoken.example.test'),
+      { ...idToken, ServerURL: 'idtoken.example.test' },
+      'get <token>',
+    );
     assert.is((await listParsed(env))[idToken.ServerURL], '<token>', 'list shows <token>');
 
     const odd = { ServerURL: 'odd.example.test', Username: 'ü ser"\\', Secret: `p"a\\s\ns\tü 🔑 <>&' ${unique('x')}` };
@@ -193,7 +246,8 @@ for (const mode of MODES) {
     assertSilentOk(await store(env, empty), 'store with empty Secret (allowed by the protocol)');
     assertCreds(await get(env, empty.ServerURL), empty, 'get empty secret');
 
-    for (const s of [idToken.ServerURL, odd.ServerURL, empty.ServerURL]) assertSilentOk(await erase(env, s), `erase ${s}`);
+    for (const s of [idToken.ServerURL, odd.ServerURL, empty.ServerURL])
+      assertSilentOk(await erase(env, s), `erase ${s}`);
   });
 
   test(`[${mode}] store with lower-case JSON keys (Go helpers decode case-insensitively)`, async () => {
@@ -236,7 +290,11 @@ interface BadCase {
 }
 
 const LEAK = `leak-${randomBytes(8).toString('hex')}`;
-const SENTINEL: Creds = { ServerURL: 'sentinel.example.test', Username: 'keeper', Secret: `sentinel-${randomBytes(8).toString('hex')}` };
+const SENTINEL: Creds = {
+  ServerURL: 'sentinel.example.test',
+  Username: 'keeper',
+  Secret: `sentinel-${randomBytes(8).toString('hex')}`,
+};
 const json = (o: unknown) => JSON.stringify(o);
 const pad = (s: string, total: number) => ' '.repeat(total - Buffer.byteLength(s)) + s;
 
@@ -244,31 +302,105 @@ const BAD: BadCase[] = [
   { name: 'get with empty stdin', args: ['get'], stdin: '', exact: 'no credentials server URL' },
   { name: 'get with whitespace-only stdin', args: ['get'], stdin: '  \n\t ', exact: 'no credentials server URL' },
   { name: 'erase with empty stdin', args: ['erase'], stdin: '', exact: 'no credentials server URL' },
-  { name: 'store with empty ServerURL', args: ['store'], stdin: json({ ServerURL: '', Username: 'u', Secret: LEAK }), exact: 'no credentials server URL' },
-  { name: 'store without ServerURL', args: ['store'], stdin: json({ Username: 'u', Secret: LEAK }), exact: 'no credentials server URL' },
-  { name: 'store with empty Username', args: ['store'], stdin: json({ ServerURL: 'nouser.example.test', Username: '', Secret: LEAK }), exact: 'no credentials username', notStored: 'nouser.example.test' },
-  { name: 'store without Username', args: ['store'], stdin: json({ ServerURL: 'nouser2.example.test', Secret: LEAK }), exact: 'no credentials username', notStored: 'nouser2.example.test' },
-  { name: 'store with stdin over 1 MiB', args: ['store'], stdin: json({ ServerURL: 'big.example.test', Username: 'u', Secret: LEAK + 'a'.repeat(MiB) }), notStored: 'big.example.test' },
+  {
+    name: 'store with empty ServerURL',
+    args: ['store'],
+    stdin: json({ ServerURL: '', Username: 'u', Secret: LEAK }),
+    exact: 'no credentials server URL',
+  },
+  {
+    name: 'store without ServerURL',
+    args: ['store'],
+    stdin: json({ Username: 'u', Secret: LEAK }),
+    exact: 'no credentials server URL',
+  },
+  {
+    name: 'store with empty Username',
+    args: ['store'],
+    stdin: json({ ServerURL: 'nouser.example.test', Username: '', Secret: LEAK }),
+    exact: 'no credentials username',
+    notStored: 'nouser.example.test',
+  },
+  {
+    name: 'store without Username',
+    args: ['store'],
+    stdin: json({ ServerURL: 'nouser2.example.test', Secret: LEAK }),
+    exact: 'no credentials username',
+    notStored: 'nouser2.example.test',
+  },
+  {
+    name: 'store with stdin over 1 MiB',
+    args: ['store'],
+    stdin: json({ ServerURL: 'big.example.test', Username: 'u', Secret: LEAK + 'a'.repeat(MiB) }),
+    notStored: 'big.example.test',
+  },
   { name: 'get with stdin over 1 MiB (1 MiB + 1 byte)', args: ['get'], stdin: pad(SENTINEL.ServerURL, MiB + 1) },
-  { name: 'store with malformed JSON (truncated)', args: ['store'], stdin: `{"ServerURL":"malformed.example.test","Username":"u","Secret":"${LEAK}"`, notStored: 'malformed.example.test' },
-  { name: 'store with malformed JSON (not JSON at all)', args: ['store'], stdin: `malformed.example.test u ${LEAK}`, notStored: 'malformed.example.test' },
-  { name: 'store with a JSON array', args: ['store'], stdin: json([{ ServerURL: 'array.example.test', Username: 'u', Secret: LEAK }]), notStored: 'array.example.test' },
-  { name: 'store with a non-string Secret', args: ['store'], stdin: `{"ServerURL":"typed.example.test","Username":"u","Secret":{"v":"${LEAK}"}}`, notStored: 'typed.example.test' },
+  {
+    name: 'store with malformed JSON (truncated)',
+    args: ['store'],
+    stdin: `{"ServerURL":"malformed.example.test","Username":"u","Secret":"${LEAK}"`,
+    notStored: 'malformed.example.test',
+  },
+  {
+    name: 'store with malformed JSON (not JSON at all)',
+    args: ['store'],
+    stdin: `malformed.example.test u ${LEAK}`,
+    notStored: 'malformed.example.test',
+  },
+  {
+    name: 'store with a JSON array',
+    args: ['store'],
+    stdin: json([{ ServerURL: 'array.example.test', Username: 'u', Secret: LEAK }]),
+    notStored: 'array.example.test',
+  },
+  {
+    name: 'store with a non-string Secret',
+    args: ['store'],
+    stdin: `{"ServerURL":"typed.example.test","Username":"u","Secret":{"v":"${LEAK}"}}`,
+    notStored: 'typed.example.test',
+  },
   {
     name: 'store with non-UTF-8 bytes',
     args: ['store'],
-    stdin: Buffer.concat([Buffer.from(`{"ServerURL":"nonutf8.example.test","Username":"u","Secret":"${LEAK}`), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]),
+    stdin: Buffer.concat([
+      Buffer.from(`{"ServerURL":"nonutf8.example.test","Username":"u","Secret":"${LEAK}`),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}'),
+    ]),
     notStored: 'nonutf8.example.test',
   },
-  { name: 'get with non-UTF-8 bytes', args: ['get'], stdin: Buffer.concat([Buffer.from(SENTINEL.ServerURL), Buffer.from([0xff])]) },
+  {
+    name: 'get with non-UTF-8 bytes',
+    args: ['get'],
+    stdin: Buffer.concat([Buffer.from(SENTINEL.ServerURL), Buffer.from([0xff])]),
+  },
   { name: 'get with an extra argument', args: ['get', 'extra'], stdin: SENTINEL.ServerURL },
-  { name: 'store with an extra argument', args: ['store', 'extra'], stdin: json({ ServerURL: 'extra.example.test', Username: 'u', Secret: LEAK }), notStored: 'extra.example.test' },
-  { name: 'erase with an extra argument (must not erase)', args: ['erase', SENTINEL.ServerURL], stdin: SENTINEL.ServerURL },
-  { name: 'unknown verb', args: ['frobnicate'], stdin: SENTINEL.ServerURL, exact: 'docker-credential-lanyard: unknown action: frobnicate' },
+  {
+    name: 'store with an extra argument',
+    args: ['store', 'extra'],
+    stdin: json({ ServerURL: 'extra.example.test', Username: 'u', Secret: LEAK }),
+    notStored: 'extra.example.test',
+  },
+  {
+    name: 'erase with an extra argument (must not erase)',
+    args: ['erase', SENTINEL.ServerURL],
+    stdin: SENTINEL.ServerURL,
+  },
+  {
+    name: 'unknown verb',
+    args: ['frobnicate'],
+    stdin: SENTINEL.ServerURL,
+    exact: 'docker-credential-lanyard: unknown action: frobnicate',
+  },
   { name: 'no arguments', args: [], stdin: SENTINEL.ServerURL },
   { name: 'get with an ftp:// URL', args: ['get'], stdin: `ftp://${SENTINEL.ServerURL}` },
   { name: 'erase with an ftp:// URL (must not erase)', args: ['erase'], stdin: `ftp://${SENTINEL.ServerURL}` },
-  { name: 'store with an ftp:// URL', args: ['store'], stdin: json({ ServerURL: 'ftp://ftp.example.test', Username: 'u', Secret: LEAK }), notStored: 'ftp.example.test' },
+  {
+    name: 'store with an ftp:// URL',
+    args: ['store'],
+    stdin: json({ ServerURL: 'ftp://ftp.example.test', Username: 'u', Secret: LEAK }),
+    notStored: 'ftp.example.test',
+  },
 ];
 
 for (const mode of MODES) {
@@ -295,11 +427,18 @@ for (const mode of MODES) {
       assert.equal(await listParsed(env), before, `${c.name}: list changed`);
       if (c.notStored) assertNotFound(await get(env, c.notStored), `${c.name}: must store nothing`);
       if (mode === 'file' && existsSync(boxes.file.secretsFile)) {
-        assert.not.ok(readFileSync(boxes.file.secretsFile).includes(LEAK), `${c.name}: rejected secret written to secrets.json`);
+        assert.not.ok(
+          readFileSync(boxes.file.secretsFile).includes(LEAK),
+          `${c.name}: rejected secret written to secrets.json`,
+        );
       }
       if (mode === 'keychain') {
         for (const item of await keyring!.items()) {
-          assert.is.not(await keyring!.secret(item.attributes), LEAK, `${c.name}: rejected secret written to the keychain`);
+          assert.is.not(
+            await keyring!.secret(item.attributes),
+            LEAK,
+            `${c.name}: rejected secret written to the keychain`,
+          );
         }
       }
     });

@@ -8,7 +8,15 @@ import type { Sandbox } from './support/sandbox.js';
 import { runHelper, store } from './support/helper.js';
 import { assertOneLineError, assertSilentOk } from './support/asserts.js';
 import { describe } from './support/run.js';
-import { daemonCommand, fileStoreSandbox, loginIam, loginOk, sleep, startDaemon, type Daemon } from './support/exchange-env.js';
+import {
+  daemonCommand,
+  fileStoreSandbox,
+  loginIam,
+  loginOk,
+  sleep,
+  startDaemon,
+  type Daemon,
+} from './support/exchange-env.js';
 
 const KEY = `review-key-${randomBytes(16).toString('hex')}`;
 let sb: Sandbox;
@@ -21,23 +29,48 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { if (daemon?.running()) await daemon.stop(3000); } catch (error) { console.error('[review-fixes] daemon stop:', error); }
-  try { await iam?.stop(); } catch (error) { console.error('[review-fixes] iam stop:', error); }
+  try {
+    if (daemon?.running()) await daemon.stop(3000);
+  } catch (error) {
+    console.error('[review-fixes] daemon stop:', error);
+  }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[review-fixes] iam stop:', error);
+  }
   sb?.cleanup();
 });
 
 type MappingEntry = { server: string; kind: string; username: string; options?: Record<string, string> };
-const mappingEntry = (server: string) => (JSON.parse(readFileSync(sb.mappingFile, 'utf8')).entries as MappingEntry[]).find((e) => e.server === server);
+const mappingEntry = (server: string) =>
+  (JSON.parse(readFileSync(sb.mappingFile, 'utf8')).entries as MappingEntry[]).find((e) => e.server === server);
 
 test('docker login again with the same user keeps the kind and the provider options set by login', async () => {
-  await loginOk(sb.env, 'private.us.icr.io', 'iamapikey', 'key-1', ['--iam-endpoint', 'https://private.iam.cloud.ibm.com']);
+  await loginOk(sb.env, 'private.us.icr.io', 'iamapikey', 'key-1', [
+    '--iam-endpoint',
+    'https://private.iam.cloud.ibm.com',
+  ]);
   await loginOk(sb.env, 'registry.example.test', 'me', 'pw-1', ['--kind', 'oauth2']);
-  assertSilentOk(await store(sb.env, { ServerURL: 'private.us.icr.io', Username: 'iamapikey', Secret: 'key-2' }), 'store (rotated key)');
-  assertSilentOk(await store(sb.env, { ServerURL: 'registry.example.test', Username: 'me', Secret: 'pw-2' }), 'store (new password)');
-  assert.equal(mappingEntry('private.us.icr.io')?.options, { iamEndpoint: 'https://private.iam.cloud.ibm.com' }, 'private IAM endpoint kept');
+  assertSilentOk(
+    await store(sb.env, { ServerURL: 'private.us.icr.io', Username: 'iamapikey', Secret: 'key-2' }),
+    'store (rotated key)',
+  );
+  assertSilentOk(
+    await store(sb.env, { ServerURL: 'registry.example.test', Username: 'me', Secret: 'pw-2' }),
+    'store (new password)',
+  );
+  assert.equal(
+    mappingEntry('private.us.icr.io')?.options,
+    { iamEndpoint: 'https://private.iam.cloud.ibm.com' },
+    'private IAM endpoint kept',
+  );
   assert.is(mappingEntry('registry.example.test')?.kind, 'oauth2', 'explicit kind kept');
   // Another user is another login: its kind is inferred afresh.
-  assertSilentOk(await store(sb.env, { ServerURL: 'registry.example.test', Username: 'someone-else', Secret: 'pw-3' }), 'store (other user)');
+  assertSilentOk(
+    await store(sb.env, { ServerURL: 'registry.example.test', Username: 'someone-else', Secret: 'pw-3' }),
+    'store (other user)',
+  );
   assert.is(mappingEntry('registry.example.test')?.kind, 'static');
 });
 

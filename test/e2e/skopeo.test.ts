@@ -29,7 +29,11 @@ let keyring: Keyring | undefined;
 let registry: Registry | undefined;
 let image: OciImage;
 
-interface Client { env: NodeJS.ProcessEnv; authFile: string; policy: string }
+interface Client {
+  env: NodeJS.ProcessEnv;
+  authFile: string;
+  policy: string;
+}
 const clients = {} as Record<Mode, Client>;
 
 test.before(async () => {
@@ -46,7 +50,12 @@ test.before(async () => {
       writeFileSync(registriesConf, 'unqualified-search-registries = []\n');
       clients[mode] = {
         // the helper inherits skopeo's environment: LANYARD_STORE picks the store
-        env: { ...sb.env, DBUS_SESSION_BUS_ADDRESS: keyring.address, LANYARD_STORE: mode, CONTAINERS_REGISTRIES_CONF: registriesConf },
+        env: {
+          ...sb.env,
+          DBUS_SESSION_BUS_ADDRESS: keyring.address,
+          LANYARD_STORE: mode,
+          CONTAINERS_REGISTRIES_CONF: registriesConf,
+        },
         authFile: writeAuthFile(join(sb.root, 'auth.json'), [registry.host]),
         policy,
       };
@@ -58,8 +67,16 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await registry?.stop(); } catch (err) { console.error('[skopeo] registry stop:', err); }
-  try { await keyring?.stop(); } catch (err) { console.error('[skopeo] keyring stop:', err); }
+  try {
+    await registry?.stop();
+  } catch (err) {
+    console.error('[skopeo] registry stop:', err);
+  }
+  try {
+    await keyring?.stop();
+  } catch (err) {
+    console.error('[skopeo] keyring stop:', err);
+  }
   for (const sb of Object.values(boxes)) sb.cleanup();
 });
 
@@ -68,18 +85,34 @@ function skopeo(mode: Mode, args: string[], stdin?: string): Promise<RunResult> 
   return run('skopeo', ['--policy', c.policy, ...args], { env: c.env, stdin, timeoutMs: 30_000 });
 }
 const push = (mode: Mode, dest: string) =>
-  skopeo(mode, ['copy', '--authfile', clients[mode].authFile, '--dest-tls-verify=false', image.ref, `docker://${registry!.host}/${dest}`]);
+  skopeo(mode, [
+    'copy',
+    '--authfile',
+    clients[mode].authFile,
+    '--dest-tls-verify=false',
+    image.ref,
+    `docker://${registry!.host}/${dest}`,
+  ]);
 const creds = (secret = PASSWORD) => ({ ServerURL: registry!.host, Username: USER, Secret: secret });
 
 function assertAuthFailure(r: RunResult, what: string): void {
   assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
   assert.is.not(r.code, 0, `${what}: expected skopeo to fail\n${describe(r)}`);
   assert.ok(AUTH_ERROR.test(r.stderr), `${what}: expected an authentication error from the registry\n${describe(r)}`);
-  assert.not.ok(HELPER_ERROR.test(r.stderr), `${what}: the helper failed instead of answering not-found/creds\n${describe(r)}`);
+  assert.not.ok(
+    HELPER_ERROR.test(r.stderr),
+    `${what}: the helper failed instead of answering not-found/creds\n${describe(r)}`,
+  );
 }
 
 test('the registry really requires authentication (anonymous push fails)', async () => {
-  const r = await skopeo('file', ['copy', '--dest-no-creds', '--dest-tls-verify=false', image.ref, `docker://${registry!.host}/test/anonymous:1`]);
+  const r = await skopeo('file', [
+    'copy',
+    '--dest-no-creds',
+    '--dest-tls-verify=false',
+    image.ref,
+    `docker://${registry!.host}/test/anonymous:1`,
+  ]);
   assertAuthFailure(r, 'anonymous push');
 });
 
@@ -90,12 +123,29 @@ for (const mode of MODES) {
     const p = await push(mode, dest);
     assert.is(p.code, 0, `push failed\n${describe(p)}`);
 
-    const ins = await skopeo(mode, ['inspect', '--authfile', clients[mode].authFile, '--tls-verify=false', `docker://${registry!.host}/${dest}`]);
+    const ins = await skopeo(mode, [
+      'inspect',
+      '--authfile',
+      clients[mode].authFile,
+      '--tls-verify=false',
+      `docker://${registry!.host}/${dest}`,
+    ]);
     assert.is(ins.code, 0, `inspect failed\n${describe(ins)}`);
-    assert.is((JSON.parse(ins.stdout) as { Digest: string }).Digest, image.digest, 'registry serves the pushed manifest');
+    assert.is(
+      (JSON.parse(ins.stdout) as { Digest: string }).Digest,
+      image.digest,
+      'registry serves the pushed manifest',
+    );
 
     const out = boxes[mode].dir(`pulled-${mode}`);
-    const pull = await skopeo(mode, ['copy', '--authfile', clients[mode].authFile, '--src-tls-verify=false', `docker://${registry!.host}/${dest}`, `oci:${out}:back`]);
+    const pull = await skopeo(mode, [
+      'copy',
+      '--authfile',
+      clients[mode].authFile,
+      '--src-tls-verify=false',
+      `docker://${registry!.host}/${dest}`,
+      `oci:${out}:back`,
+    ]);
     assert.is(pull.code, 0, `pull failed\n${describe(pull)}`);
     assert.is(ociDigest(out, 'back'), image.digest, 'pulled manifest digest equals the local image');
   });
@@ -118,15 +168,26 @@ for (const mode of MODES) {
   test(`[${mode}] skopeo login stores through lanyard (not in the auth file); skopeo logout erases`, async () => {
     const c = clients[mode];
     const before = readFileSync(c.authFile, 'utf8');
-    const bad = await skopeo(mode, ['login', '--authfile', c.authFile, '--tls-verify=false', '-u', USER, '--password-stdin', registry!.host], 'wrong-password');
+    const bad = await skopeo(
+      mode,
+      ['login', '--authfile', c.authFile, '--tls-verify=false', '-u', USER, '--password-stdin', registry!.host],
+      'wrong-password',
+    );
     assert.is.not(bad.code, 0, `login with a wrong password must fail\n${describe(bad)}`);
     assertNotFound(await get(c.env, registry!.host), 'nothing stored by a failed login');
 
-    const ok = await skopeo(mode, ['login', '--authfile', c.authFile, '--tls-verify=false', '-u', USER, '--password-stdin', registry!.host], PASSWORD);
+    const ok = await skopeo(
+      mode,
+      ['login', '--authfile', c.authFile, '--tls-verify=false', '-u', USER, '--password-stdin', registry!.host],
+      PASSWORD,
+    );
     assert.is(ok.code, 0, `skopeo login failed\n${describe(ok)}`);
     assertCreds(await get(c.env, registry!.host), creds(), 'lanyard has what skopeo login stored');
     const after = readFileSync(c.authFile, 'utf8');
-    assert.not.ok(after.includes(PASSWORD) || after.includes(Buffer.from(`${USER}:${PASSWORD}`).toString('base64')), 'the auth file must not hold the password');
+    assert.not.ok(
+      after.includes(PASSWORD) || after.includes(Buffer.from(`${USER}:${PASSWORD}`).toString('base64')),
+      'the auth file must not hold the password',
+    );
     assert.equal(JSON.parse(after), JSON.parse(before), 'auth file unchanged (credHelpers only)');
 
     const p = await push(mode, `test/${mode}:after-login`);

@@ -11,7 +11,9 @@ let registry: registryFixture.TokenRegistryHandle;
 let workDir: string;
 let image: string;
 
-const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
+const basic = (user: string, pass: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+});
 async function iamToken(): Promise<string> {
   const res = await fetch(iam.tokenUrl, {
     method: 'POST',
@@ -38,7 +40,10 @@ test.after(async () => {
 test('registry challenges with the token realm; the token server follows the distribution spec', async () => {
   const challenge = await fetch(`${registry.url}/v2/`);
   assert.is(challenge.status, 401);
-  assert.is(challenge.headers.get('www-authenticate'), `Bearer realm="${registry.realm}",service="${registry.service}"`);
+  assert.is(
+    challenge.headers.get('www-authenticate'),
+    `Bearer realm="${registry.realm}",service="${registry.service}"`,
+  );
 
   const query = `service=${registry.service}&scope=repository:ns/img:pull,push&account=iambearer`;
   assert.is((await fetch(`${registry.realm}?${query}`)).status, 401);
@@ -61,18 +66,29 @@ test('registry challenges with the token realm; the token server follows the dis
 
   const robot = await fetch(`${registry.realm}?service=${registry.service}`, { headers: basic('robot', 'robot-pass') });
   assert.is(robot.status, 200);
-  assert.equal(registry.requests.map((r) => [r.username, r.granted]), [
-    [null, false], ['iambearer', false], ['robot', false], ['iambearer', true], ['robot', true],
-  ]);
+  assert.equal(
+    registry.requests.map((r) => [r.username, r.granted]),
+    [
+      [null, false],
+      ['iambearer', false],
+      ['robot', false],
+      ['iambearer', true],
+      ['robot', true],
+    ],
+  );
 });
 
 test('skopeo pushes with iambearer:<IAM token> and fails with a bad token', async () => {
   registry.requests.length = 0;
   const pushed = await registryFixture.skopeoPush(image, registry.host, 'ns/img:1', `iambearer:${await iamToken()}`);
   assert.is(pushed.code, 0, pushed.stderr);
-  const tags = await fetch(`${registry.realm}?service=${registry.service}&scope=repository:ns/img:pull`, { headers: basic('robot', 'robot-pass') })
+  const tags = await fetch(`${registry.realm}?service=${registry.service}&scope=repository:ns/img:pull`, {
+    headers: basic('robot', 'robot-pass'),
+  })
     .then((r) => r.json())
-    .then(({ token }) => fetch(`${registry.url}/v2/ns/img/tags/list`, { headers: { authorization: `Bearer ${token}` } }))
+    .then(({ token }) =>
+      fetch(`${registry.url}/v2/ns/img/tags/list`, { headers: { authorization: `Bearer ${token}` } }),
+    )
     .then((r) => r.json());
   assert.equal(tags, { name: 'ns/img', tags: ['1'] });
 

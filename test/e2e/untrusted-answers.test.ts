@@ -15,8 +15,16 @@ import { NOT_FOUND, runHelper } from './support/helper.js';
 import { freePort } from './support/port.js';
 import { describe, type RunResult } from './support/run.js';
 import {
-  assertNoSecretOnDisk, cacheFiles, cacheRecord, editCacheRecord, expireCachedToken, fileStoreSandbox, getWith,
-  loginIam, logText, parseCreds,
+  assertNoSecretOnDisk,
+  cacheFiles,
+  cacheRecord,
+  editCacheRecord,
+  expireCachedToken,
+  fileStoreSandbox,
+  getWith,
+  loginIam,
+  logText,
+  parseCreds,
 } from './support/exchange-env.js';
 
 const KEY = `untrusted-key-${randomBytes(16).toString('hex')}`;
@@ -34,7 +42,11 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try { await iam?.stop(); } catch (error) { console.error('[untrusted] iam stop:', error); }
+  try {
+    await iam?.stop();
+  } catch (error) {
+    console.error('[untrusted] iam stop:', error);
+  }
   sb?.cleanup();
 });
 
@@ -54,10 +66,12 @@ function assertRealError(r: RunResult, what: string, pattern: RegExp): void {
   assertNoLeak(r, KEY, what);
 }
 
-const kubelet = (image: string) => runHelper(['kubelet'], {
-  env: sb.env, timeoutMs: 20_000,
-  stdin: JSON.stringify({ apiVersion: KUBELET_API, kind: 'CredentialProviderRequest', image }),
-});
+const kubelet = (image: string) =>
+  runHelper(['kubelet'], {
+    env: sb.env,
+    timeoutMs: 20_000,
+    stdin: JSON.stringify({ apiVersion: KUBELET_API, kind: 'CredentialProviderRequest', image }),
+  });
 
 test('429 with Retry-After of a year: the failure is held at most 5 min, then IAM is asked again', async () => {
   const server = 'year.untrusted.test';
@@ -73,7 +87,10 @@ test('429 with Retry-After of a year: the failure is held at most 5 min, then IA
   assert.is(iam!.counts.total - before, 1, 'no IAM request during the hold');
 
   // Five minutes and a second later (the record moved back in time): IAM is asked again.
-  editCacheRecord(sb, server, (r) => { r.failure!.at -= CAP_MS + 1000; r.failure!.retryAt! -= CAP_MS + 1000; });
+  editCacheRecord(sb, server, (r) => {
+    r.failure!.at -= CAP_MS + 1000;
+    r.failure!.retryAt! -= CAP_MS + 1000;
+  });
   const creds = parseCreds(await getWith(sb.env, server), 'get once the capped hold is over');
   assert.ok(iam!.validateToken(creds.Secret).ok);
   assert.is(iam!.counts.total - before, 2);
@@ -86,8 +103,10 @@ test('expires_in 1e13: a valid token believed for a day at most; kubelet and exp
   const creds = parseCreds(await getWith(sb.env, server), 'get of a token that claims 300,000 years');
   assert.ok(iam!.validateToken(creds.Secret).ok);
   const token = cacheRecord(sb, server)?.token;
-  assert.ok(token?.expiresAt !== undefined && token.expiresAt - token.issuedAt <= DAY_S * 1000,
-    `believed at most a day: ${JSON.stringify(token && { issuedAt: token.issuedAt, expiresAt: token.expiresAt })}`);
+  assert.ok(
+    token?.expiresAt !== undefined && token.expiresAt - token.issuedAt <= DAY_S * 1000,
+    `believed at most a day: ${JSON.stringify(token && { issuedAt: token.issuedAt, expiresAt: token.expiresAt })}`,
+  );
 
   const k = await kubelet(`${server}/team/app:1`);
   assert.is(k.code, 0, describe(k));
@@ -130,14 +149,26 @@ test('a 900 KB multi-line error echoing the key: one short redacted line in get,
   assert.is(ls.code, 0, describe(ls));
   assertNoLeak(ls, KEY, 'ls');
   const lines = ls.stdout.split('\n');
-  assert.ok(lines.every((l) => l.length < 1100), `ls lines are short: ${Math.max(...lines.map((l) => l.length))}`);
+  assert.ok(
+    lines.every((l) => l.length < 1100),
+    `ls lines are short: ${Math.max(...lines.map((l) => l.length))}`,
+  );
   const shown = lines.some((l) => l.startsWith(`${server}: `) && l.includes('[redacted]'));
   assert.ok(shown, `ls shows the error\n${ls.stdout.slice(0, 2000)}`);
-  assert.not.ok(lines.some((l) => l.startsWith('2030-')), 'no forged line in ls');
+  assert.not.ok(
+    lines.some((l) => l.startsWith('2030-')),
+    'no forged line in ls',
+  );
 
   const log = logText(sb).split('\n');
-  assert.not.ok(log.some((l) => l.startsWith(forged)), 'no forged line in the log');
-  assert.ok(log.every((l) => l.length < 2200), `log lines are bounded: ${Math.max(...log.map((l) => l.length))}`);
+  assert.not.ok(
+    log.some((l) => l.startsWith(forged)),
+    'no forged line in the log',
+  );
+  assert.ok(
+    log.every((l) => l.length < 2200),
+    `log lines are bounded: ${Math.max(...log.map((l) => l.length))}`,
+  );
   const message = cacheRecord(sb, server)?.failure?.message ?? '';
   assert.ok(message.length > 0 && message.length < 1100 && !message.includes('\n'), `cached: ${message.length} chars`);
   for (const file of cacheFiles(sb)) assert.not.ok(readFileSync(file, 'utf8').includes(KEY), `${file} holds the key`);
@@ -169,8 +200,9 @@ test('doctor: a service that cannot be reached is named as such, not as an inter
   const server = 'down.untrusted.test';
   await loginIam(sb.env, server, KEY, `http://127.0.0.1:${await freePort()}`);
   const r = await runHelper(['doctor', '--json'], { env: sb.env, timeoutMs: 60_000 });
-  const found = (JSON.parse(r.stdout) as { check: string; status: string; message: string }[])
-    .find((f) => f.check === 'exchange' && f.message.startsWith(`${server}:`));
+  const found = (JSON.parse(r.stdout) as { check: string; status: string; message: string }[]).find(
+    (f) => f.check === 'exchange' && f.message.startsWith(`${server}:`),
+  );
   assert.ok(found, `a finding for ${server}\n${describe(r)}`);
   assert.is(found!.status, 'fail');
   assert.match(found!.message, /cannot reach http:\/\/127\.0\.0\.1:\d+/);
@@ -185,12 +217,19 @@ test('LANYARD_DEBUG=1 logs what a get decides: the entry, cache miss and hit, th
   const start = logText(sb).length;
   parseCreds(await getWith(debugEnv, server), 'get with debug, empty cache');
   parseCreds(await getWith(debugEnv, server), 'get with debug, cached');
-  const lines = logText(sb).slice(start).split('\n').filter((l) => / DEBUG \[helper \d+\] /.test(l));
+  const lines = logText(sb)
+    .slice(start)
+    .split('\n')
+    .filter((l) => / DEBUG \[helper \d+\] /.test(l));
   const text = lines.join('\n');
   for (const expected of [
-    `entry ${server} (ibm-iam, file store)`, `${server}: cache miss`, `${server}: exchange started (ibm-iam)`,
-    `${server}: exchange answered in`, `${server}: cache hit`,
-  ]) assert.ok(text.includes(expected), `a debug line with "${expected}"\n${text}`);
+    `entry ${server} (ibm-iam, file store)`,
+    `${server}: cache miss`,
+    `${server}: exchange started (ibm-iam)`,
+    `${server}: exchange answered in`,
+    `${server}: cache hit`,
+  ])
+    assert.ok(text.includes(expected), `a debug line with "${expected}"\n${text}`);
   assert.not.ok(text.includes(KEY), 'the key is not logged');
 
   const quiet = logText(sb).length;

@@ -162,18 +162,20 @@ export const kubeletJSON = (image: string) =>
 function openshiftJwt(index: number): fc.Arbitrary<Case> {
   const host = `registry.c${index}.appuio.cloud`;
   // Only well-formed text: a lone surrogate is refused at store (its own input class covers that).
-  return jwtLike.filter((token) => !/[\ud800-\udfff]/u.test(token)).map((token) => {
-    const secret = `${token}${SECRET_MARKER}${index}`;
-    return {
-      inputClass: 'OpenShift token with odd JWT claims',
-      steps: [
-        storeStep({ ServerURL: host, Username: 'developer', Secret: secret }),
-        { args: ['get'], stdin: host },
-        { args: ['kubelet'], stdin: kubeletJSON(`${host}/ns/app`) },
-        { args: ['erase'], stdin: host, expect: { kind: 'silent' } },
-      ],
-    };
-  });
+  return jwtLike
+    .filter((token) => !/[\ud800-\udfff]/u.test(token))
+    .map((token) => {
+      const secret = `${token}${SECRET_MARKER}${index}`;
+      return {
+        inputClass: 'OpenShift token with odd JWT claims',
+        steps: [
+          storeStep({ ServerURL: host, Username: 'developer', Secret: secret }),
+          { args: ['get'], stdin: host },
+          { args: ['kubelet'], stdin: kubeletJSON(`${host}/ns/app`) },
+          { args: ['erase'], stdin: host, expect: { kind: 'silent' } },
+        ],
+      };
+    });
 }
 
 /** An IBM IAM login (exchanged at the IAM stand-in): a key it knows or one it refuses. */

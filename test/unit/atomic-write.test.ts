@@ -8,7 +8,8 @@ import { writeFileAtomic } from '../../src/fsutil/atomic-write.js';
 
 // A full disk must leave the previous content intact: needs a tiny tmpfs (root only).
 const dir = mkdtempSync(join(tmpdir(), 'lanyard-fulldisk-'));
-const mounted = process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status === 0;
+const mounted =
+  process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status === 0;
 
 test.after(() => {
   if (mounted) spawnSync('umount', [dir]);

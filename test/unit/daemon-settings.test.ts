@@ -24,7 +24,9 @@ function ask(path: string, payload: string): Promise<string> {
     let answer = '';
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(payload));
-    socket.on('data', (chunk: string) => { answer += chunk; });
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
     socket.on('close', () => resolve(answer));
     socket.on('error', reject);
   });

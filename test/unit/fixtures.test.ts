@@ -9,11 +9,17 @@ import * as hubFixture from '../fixtures/dockerhub.js';
 import { decodeJwt, nowSeconds } from '../fixtures/support.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
-const post = (url: string, body: string, headers: Record<string, string>) => fetch(url, { method: 'POST', headers, body });
+const basic = (user: string, pass: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+});
+const post = (url: string, body: string, headers: Record<string, string>) =>
+  fetch(url, { method: 'POST', headers, body });
 /** uvu 0.5 has no assert.rejects. */
 async function rejects(promise: Promise<unknown>): Promise<void> {
-  const outcome = await promise.then(() => 'resolved', () => 'rejected');
+  const outcome = await promise.then(
+    () => 'resolved',
+    () => 'rejected',
+  );
   assert.is(outcome, 'rejected');
 }
 const RFC3339_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -22,17 +28,34 @@ const RFC3339_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const iam = suite('iam');
 let I: iamFixture.IamHandle;
 const apikeyGrant = (apikey: string, headers: Record<string, string> = {}) =>
-  post(I.tokenUrl, new URLSearchParams({ grant_type: iamFixture.APIKEY_GRANT, apikey, response_type: 'cloud_iam' }).toString(), { ...FORM, ...headers });
-iam.before(async () => { I = await iamFixture.start({ apikeys: ['key-a', 'key-b'], tokenLifetimeSeconds: 60 }); });
+  post(
+    I.tokenUrl,
+    new URLSearchParams({ grant_type: iamFixture.APIKEY_GRANT, apikey, response_type: 'cloud_iam' }).toString(),
+    { ...FORM, ...headers },
+  );
+iam.before(async () => {
+  I = await iamFixture.start({ apikeys: ['key-a', 'key-b'], tokenLifetimeSeconds: 60 });
+});
 iam.after(() => I.stop());
-iam.before.each(() => { I.faults.reset(); I.resetCounts(); });
+iam.before.each(() => {
+  I.faults.reset();
+  I.resetCounts();
+});
 
 iam('apikey grant returns the documented token response and a verifiable JWT', async () => {
   const res = await apikeyGrant('key-a');
   assert.is(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /application\/json/);
   const body = await res.json();
-  assert.equal(Object.keys(body).sort(), ['access_token', 'expiration', 'expires_in', 'ims_user_id', 'refresh_token', 'scope', 'token_type']);
+  assert.equal(Object.keys(body).sort(), [
+    'access_token',
+    'expiration',
+    'expires_in',
+    'ims_user_id',
+    'refresh_token',
+    'scope',
+    'token_type',
+  ]);
   assert.is(body.token_type, 'Bearer');
   assert.is(body.expires_in, 60);
   assert.is(body.scope, 'ibm openid');
@@ -56,7 +79,11 @@ iam('refresh grant needs the client credentials of the grant that issued it', as
   const ok = await refresh(first.refresh_token, basic('bx', 'bx'));
   assert.is(ok.status, 200);
   assert.ok(I.validateToken((await ok.json()).access_token).ok);
-  for (const [token, headers] of [[first.refresh_token, {}], ['not_supported', basic('bx', 'bx')], ['', basic('bx', 'bx')]] as const) {
+  for (const [token, headers] of [
+    [first.refresh_token, {}],
+    ['not_supported', basic('bx', 'bx')],
+    ['', basic('bx', 'bx')],
+  ] as const) {
     const res = await refresh(token, headers);
     assert.is(res.status, 400);
     assert.match((await res.json()).errorCode, /^BXNIM0(407|109)E$/);
@@ -81,7 +108,9 @@ iam('unknown or revoked API key is 400 BXNIM0415E with the documented body', asy
 });
 
 iam('malformed requests: wrong Content-Type, missing grant or apikey, wrong method', async () => {
-  const json = await post(I.tokenUrl, JSON.stringify({ grant_type: iamFixture.APIKEY_GRANT, apikey: 'key-a' }), { 'content-type': 'application/json' });
+  const json = await post(I.tokenUrl, JSON.stringify({ grant_type: iamFixture.APIKEY_GRANT, apikey: 'key-a' }), {
+    'content-type': 'application/json',
+  });
   assert.is(json.status, 400);
   assert.is((await json.json()).errorCode, 'BXNIM0109E');
   assert.is((await post(I.tokenUrl, 'apikey=key-a', FORM)).status, 400);
@@ -92,7 +121,8 @@ iam('malformed requests: wrong Content-Type, missing grant or apikey, wrong meth
 
 iam('validateToken rejects forged tokens and reports expired ones', async () => {
   const short = await iamFixture.start({ apikeys: ['k'], tokenLifetimeSeconds: 0 });
-  const token = (await (await post(short.tokenUrl, `grant_type=${iamFixture.APIKEY_GRANT}&apikey=k`, FORM)).json()).access_token;
+  const token = (await (await post(short.tokenUrl, `grant_type=${iamFixture.APIKEY_GRANT}&apikey=k`, FORM)).json())
+    .access_token;
   assert.equal(short.validateToken(token), { ok: false, expired: true, apikeyId: short.apikeyId('k') });
   assert.equal(I.validateToken(token), { ok: false, expired: false }); // another fixture's key
   assert.equal(I.validateToken('not.a.jwt'), { ok: false, expired: false });
@@ -133,19 +163,34 @@ iam('faults: latency, 5xx, 429 with Retry-After, dropped connection, hang', asyn
 const kube = suite('kube-api');
 let K: kubeFixture.KubeHandle;
 const tokenPath = (ns: string, sa: string) => `${K.url}/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`;
-const tokenRequest = (spec: object) => JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec });
+const tokenRequest = (spec: object) =>
+  JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec });
 const kubeCall = (method: string, url: string, body?: object, caller = 'caller-token') =>
-  fetch(url, { method, headers: { authorization: `Bearer ${caller}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${caller}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
 kube.before(async () => {
   K = await kubeFixture.start({
-    callers: ['caller-token', 'other-token'], unprivileged: ['weak-token'], serviceAccounts: ['team/pusher'], maxExpirationSeconds: 3600,
+    callers: ['caller-token', 'other-token'],
+    unprivileged: ['weak-token'],
+    serviceAccounts: ['team/pusher'],
+    maxExpirationSeconds: 3600,
   });
 });
 kube.after(() => K.stop());
-kube.before.each(() => { K.faults.reset(); K.resetCounts(); });
+kube.before.each(() => {
+  K.faults.reset();
+  K.resetCounts();
+});
 
 kube('TokenRequest returns 201 with the object and status.token / expirationTimestamp', async () => {
-  const res = await post(tokenPath('team', 'pusher'), tokenRequest({ audiences: ['registry'], expirationSeconds: 600 }), { authorization: 'Bearer caller-token' });
+  const res = await post(
+    tokenPath('team', 'pusher'),
+    tokenRequest({ audiences: ['registry'], expirationSeconds: 600 }),
+    { authorization: 'Bearer caller-token' },
+  );
   assert.is(res.status, 201);
   const body = await res.json();
   assert.is(body.kind, 'TokenRequest');
@@ -160,12 +205,19 @@ kube('TokenRequest returns 201 with the object and status.token / expirationTime
 });
 
 kube('expirationSeconds below 600 is 422 Invalid; above the cap is shortened with a Warning', async () => {
-  const bad = await post(tokenPath('team', 'pusher'), tokenRequest({ expirationSeconds: 599 }), { authorization: 'Bearer caller-token' });
+  const bad = await post(tokenPath('team', 'pusher'), tokenRequest({ expirationSeconds: 599 }), {
+    authorization: 'Bearer caller-token',
+  });
   assert.is(bad.status, 422);
   const status = await bad.json();
-  assert.equal([status.kind, status.apiVersion, status.status, status.reason, status.code], ['Status', 'v1', 'Failure', 'Invalid', 422]);
+  assert.equal(
+    [status.kind, status.apiVersion, status.status, status.reason, status.code],
+    ['Status', 'v1', 'Failure', 'Invalid', 422],
+  );
   assert.match(status.message, /may not specify a duration less than 10 minutes$/);
-  const capped = await post(tokenPath('team', 'pusher'), tokenRequest({ expirationSeconds: 7200 }), { authorization: 'Bearer caller-token' });
+  const capped = await post(tokenPath('team', 'pusher'), tokenRequest({ expirationSeconds: 7200 }), {
+    authorization: 'Bearer caller-token',
+  });
   assert.is(capped.status, 201);
   assert.match(capped.headers.get('warning') ?? '', /shortened to 3600 seconds/);
   const expires = Date.parse((await capped.json()).status.expirationTimestamp) / 1000;
@@ -179,7 +231,12 @@ kube('401 for a bad caller token, 403 without RBAC, 404 for an unknown service a
     ['caller-token', tokenPath('team', 'ghost'), 404, 'NotFound'],
   ];
   for (const [caller, url, code, reason] of cases) {
-    const res = await kubeCall('POST', url, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }, caller);
+    const res = await kubeCall(
+      'POST',
+      url,
+      { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} },
+      caller,
+    );
     assert.is(res.status, code);
     const body = await res.json();
     assert.equal([body.kind, body.code, body.reason], ['Status', code, reason]);
@@ -195,8 +252,12 @@ kube('dockerconfigjson Secrets: create 201, 409 AlreadyExists, get, replace, con
   const base = `${K.url}/api/v1/namespaces/team/secrets`;
   const config = { auths: { 'us.icr.io': { auth: Buffer.from('iambearer:tok').toString('base64') } } };
   const secret = (extra: object = {}) => ({
-    apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pull' }, type: 'kubernetes.io/dockerconfigjson',
-    stringData: { '.dockerconfigjson': JSON.stringify(config) }, ...extra,
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'pull' },
+    type: 'kubernetes.io/dockerconfigjson',
+    stringData: { '.dockerconfigjson': JSON.stringify(config) },
+    ...extra,
   });
   const created = await kubeCall('POST', base, secret());
   assert.is(created.status, 201);
@@ -207,10 +268,18 @@ kube('dockerconfigjson Secrets: create 201, 409 AlreadyExists, get, replace, con
   assert.equal([again.code, again.reason, again.message], [409, 'AlreadyExists', 'secrets "pull" already exists']);
   assert.is((await kubeCall('GET', `${base}/pull`)).status, 200);
   assert.is((await (await kubeCall('GET', base)).json()).items.length, 1);
-  const replaced = await kubeCall('PUT', `${base}/pull`, secret({ metadata: { name: 'pull', resourceVersion: stored.metadata.resourceVersion } }));
+  const replaced = await kubeCall(
+    'PUT',
+    `${base}/pull`,
+    secret({ metadata: { name: 'pull', resourceVersion: stored.metadata.resourceVersion } }),
+  );
   assert.is(replaced.status, 200);
   assert.is.not((await replaced.json()).metadata.resourceVersion, stored.metadata.resourceVersion);
-  const stale = await kubeCall('PUT', `${base}/pull`, secret({ metadata: { name: 'pull', resourceVersion: stored.metadata.resourceVersion } }));
+  const stale = await kubeCall(
+    'PUT',
+    `${base}/pull`,
+    secret({ metadata: { name: 'pull', resourceVersion: stored.metadata.resourceVersion } }),
+  );
   assert.is((await stale.json()).reason, 'Conflict');
   assert.is((await kubeCall('PUT', `${base}/other`, secret({ metadata: { name: 'other' } }))).status, 404);
   assert.is((await kubeCall('GET', `${base}/other`)).status, 404);
@@ -234,10 +303,16 @@ kube('optional TLS: trusted only with the fixture CA bundle', async () => {
   assert.ok(secure.url.startsWith('https://127.0.0.1:') && secure.ca?.includes('BEGIN CERTIFICATE') && secure.caFile);
   await rejects(fetch(`${secure.url}/api/v1/namespaces/x/secrets`));
   const status = await new Promise<number>((resolve, reject) => {
-    https.get(`${secure.url}/api/v1/namespaces/x/secrets`, { ca: secure.ca, headers: { authorization: 'Bearer c' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', reject);
+    https
+      .get(
+        `${secure.url}/api/v1/namespaces/x/secrets`,
+        { ca: secure.ca, headers: { authorization: 'Bearer c' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      )
+      .on('error', reject);
   });
   assert.is(status, 200);
   await secure.stop();
@@ -246,10 +321,16 @@ kube('optional TLS: trusted only with the fixture CA bundle', async () => {
 // ---- Docker Hub ----------------------------------------------------------------------------------
 const hub = suite('dockerhub');
 let H: hubFixture.HubHandle;
-const hubLogin = (identifier: string, secret: string) => post(H.tokenUrl, JSON.stringify({ identifier, secret }), { 'content-type': 'application/json' });
-hub.before(async () => { H = await hubFixture.start({ accounts: [['alice', 'dckr_pat_a']], rateLimit: 5 }); });
+const hubLogin = (identifier: string, secret: string) =>
+  post(H.tokenUrl, JSON.stringify({ identifier, secret }), { 'content-type': 'application/json' });
+hub.before(async () => {
+  H = await hubFixture.start({ accounts: [['alice', 'dckr_pat_a']], rateLimit: 5 });
+});
 hub.after(() => H.stop());
-hub.before.each(() => { H.faults.reset(); H.resetCounts(); });
+hub.before.each(() => {
+  H.faults.reset();
+  H.resetCounts();
+});
 
 hub('PAT exchange: 200 access_token (10-minute JWT) with rate-limit headers; 401 detail otherwise', async () => {
   const res = await hubLogin('alice', 'dckr_pat_a');
@@ -272,7 +353,10 @@ hub('PAT exchange: 200 access_token (10-minute JWT) with rate-limit headers; 401
 
 hub('over the limit: 429 with X-Retry-After as a unix time; injected faults too', async () => {
   const limited = await hubFixture.start({ accounts: [['bob', 'dckr_pat_b']], rateLimit: 2 });
-  const login = () => post(limited.tokenUrl, JSON.stringify({ identifier: 'bob', secret: 'dckr_pat_b' }), { 'content-type': 'application/json' });
+  const login = () =>
+    post(limited.tokenUrl, JSON.stringify({ identifier: 'bob', secret: 'dckr_pat_b' }), {
+      'content-type': 'application/json',
+    });
   assert.equal([(await login()).status, (await login()).status], [200, 200]);
   const refused = await login();
   assert.is(refused.status, 429);

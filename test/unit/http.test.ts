@@ -10,7 +10,10 @@ let base: string;
 
 test.before(async () => {
   server = createServer((req, res) => {
-    if (req.url === '/ok') { res.end('{"a":1}'); return; }
+    if (req.url === '/ok') {
+      res.end('{"a":1}');
+      return;
+    }
     if (req.url === '/drop-mid-body') {
       // headers and part of the body, then a reset: reported only on the response object
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
@@ -19,13 +22,19 @@ test.before(async () => {
       return;
     }
     if (req.url === '/hang') return; // never answers
-    if (req.url === '/huge') { res.writeHead(200); res.end(Buffer.alloc(2 * 1024 * 1024, 'x')); }
+    if (req.url === '/huge') {
+      res.writeHead(200);
+      res.end(Buffer.alloc(2 * 1024 * 1024, 'x'));
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-test.after(() => { server.closeAllConnections(); server.close(); });
+test.after(() => {
+  server.closeAllConnections();
+  server.close();
+});
 
 async function rejection(path: string, timeoutMs = 3000): Promise<Error> {
   const started = Date.now();

@@ -1,7 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, lstatSync, readdirSync, statSync, symlinkSync,
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
   utimesSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,12 +24,16 @@ test('critical sections never overlap', async () => {
   const lock = join(dir, 'a.lock');
   let inside = 0;
   let maxInside = 0;
-  await Promise.all(Array.from({ length: 20 }, () => withLock(lock, async () => {
-    inside += 1;
-    maxInside = Math.max(maxInside, inside);
-    await new Promise((r) => setTimeout(r, 2));
-    inside -= 1;
-  })));
+  await Promise.all(
+    Array.from({ length: 20 }, () =>
+      withLock(lock, async () => {
+        inside += 1;
+        maxInside = Math.max(maxInside, inside);
+        await new Promise((r) => setTimeout(r, 2));
+        inside -= 1;
+      }),
+    ),
+  );
   assert.is(maxInside, 1);
   assert.not.ok(existsSync(lock), 'lock released');
 });
@@ -154,12 +166,18 @@ test('a lock is never seen without its owner (a slow taker is not mistaken for d
       const content = readFileSync(lock, 'utf8');
       seen += 1;
       if (content === '') empty += 1;
-    } catch { /* not held at this instant */ }
+    } catch {
+      /* not held at this instant */
+    }
   }
   await exited;
   assert.ok(seen > 50, `the lock was observed while held (${seen} times)`);
   assert.is(empty, 0, `the lock was seen empty ${empty} of ${seen} times`);
-  assert.equal(readdirSync(dir).filter((n) => n.startsWith('.never-empty.lock.')), [], 'no content file left behind');
+  assert.equal(
+    readdirSync(dir).filter((n) => n.startsWith('.never-empty.lock.')),
+    [],
+    'no content file left behind',
+  );
 });
 
 test.run();

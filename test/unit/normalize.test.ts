@@ -5,7 +5,16 @@ import { normalizeServer } from '../../src/hosts/normalize.js';
 const key = (input: string) => normalizeServer(input).key;
 
 test('scheme, case, path and query do not change the key', () => {
-  for (const input of ['us.icr.io', 'https://us.icr.io', 'http://us.icr.io', 'US.ICR.IO', 'https://us.icr.io/v2/', '//us.icr.io', 'us.icr.io/ns/repo?x=1#f', 'us.icr.io.']) {
+  for (const input of [
+    'us.icr.io',
+    'https://us.icr.io',
+    'http://us.icr.io',
+    'US.ICR.IO',
+    'https://us.icr.io/v2/',
+    '//us.icr.io',
+    'us.icr.io/ns/repo?x=1#f',
+    'us.icr.io.',
+  ]) {
     assert.is(key(input), 'us.icr.io', input);
   }
 });
@@ -20,7 +29,14 @@ test('ports are significant; default ports for an explicit scheme are dropped', 
 });
 
 test('Docker Hub aliases are one key; OAuth items stay verbatim and separate', () => {
-  for (const input of ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io', 'https://registry-1.docker.io/v2/', 'DOCKER.IO']) {
+  for (const input of [
+    'https://index.docker.io/v1/',
+    'index.docker.io',
+    'docker.io',
+    'registry-1.docker.io',
+    'https://registry-1.docker.io/v2/',
+    'DOCKER.IO',
+  ]) {
     assert.is(key(input), 'docker.io', input);
   }
   assert.is(key('https://index.docker.io/v1/access-token'), 'https://index.docker.io/v1/access-token');
@@ -73,7 +89,11 @@ test('DNS limits: a label of at most 63 characters, a name of at most 253, for p
 test('error messages quote the input escaped: no raw C1 control, DEL or line separator reaches a terminal', () => {
   for (const input of ['\u0085', 'a\u007fb.io', 'x\u2028y.io', 'a\u202eb.io']) {
     const unescaped = /[\u007f-\u009f\u2028\u2029\u202a-\u202e]/;
-    assert.throws(() => normalizeServer(input), (e: Error) => !unescaped.test(e.message), input);
+    assert.throws(
+      () => normalizeServer(input),
+      (e: Error) => !unescaped.test(e.message),
+      input,
+    );
   }
 });
 

@@ -16,8 +16,16 @@ test('registry of an image reference, as docker decides it', () => {
 });
 
 test('Bearer challenges (RFC 6750)', () => {
-  assert.equal(parseBearerChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push"'),
-    { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:samalba/my-app:pull,push' });
+  assert.equal(
+    parseBearerChallenge(
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push"',
+    ),
+    {
+      realm: 'https://auth.docker.io/token',
+      service: 'registry.docker.io',
+      scope: 'repository:samalba/my-app:pull,push',
+    },
+  );
   assert.equal(parseBearerChallenge('bearer realm=https://r/t, service=s'), { realm: 'https://r/t', service: 's' });
   assert.is(parseBearerChallenge('Basic realm="x"'), undefined);
   assert.is(parseBearerChallenge('Bearer service="x"'), undefined);
@@ -25,19 +33,27 @@ test('Bearer challenges (RFC 6750)', () => {
 });
 
 test('kubelet requests are validated', () => {
-  assert.equal(parseRequest('{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"ubuntu"}'),
-    { apiVersion: 'credentialprovider.kubelet.k8s.io/v1', image: 'ubuntu' });
+  assert.equal(
+    parseRequest(
+      '{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"ubuntu"}',
+    ),
+    { apiVersion: 'credentialprovider.kubelet.k8s.io/v1', image: 'ubuntu' },
+  );
   assert.throws(() => parseRequest('nope'), /not JSON/);
   const v1 = '"apiVersion":"credentialprovider.kubelet.k8s.io/v1"';
-  assert.throws(() => parseRequest('{"apiVersion":"v2","kind":"CredentialProviderRequest","image":"x"}'),
-    /apiVersion "v2" is not supported/);
+  assert.throws(
+    () => parseRequest('{"apiVersion":"v2","kind":"CredentialProviderRequest","image":"x"}'),
+    /apiVersion "v2" is not supported/,
+  );
   assert.throws(() => parseRequest(`{${v1},"kind":"Other","image":"x"}`), /kind must be "CredentialProviderRequest"/);
   assert.throws(() => parseRequest(`{${v1},"kind":"CredentialProviderRequest"}`), /image is missing/);
   assert.throws(() => parseRequest('null'), /CredentialProviderRequest on stdin: must be a JSON object, not null/);
 });
 
 test('JWT claims without verification; opaque tokens have none', () => {
-  const jwt = ['{"alg":"none"}', '{"exp":2000,"iat":1000}', ''].map((p) => Buffer.from(p).toString('base64url')).join('.');
+  const jwt = ['{"alg":"none"}', '{"exp":2000,"iat":1000}', '']
+    .map((p) => Buffer.from(p).toString('base64url'))
+    .join('.');
   assert.is(jwtExpiry(jwt), 2_000_000);
   assert.is(jwtIssuedAt(jwt), 1_000_000);
   assert.is(jwtExpiry('sha256~abcdef'), undefined);

@@ -4,7 +4,11 @@ import { formatCredentials, parseServerURL, parseStoreRequest } from '../../src/
 import { inferKind } from '../../src/mapping/infer-kind.js';
 
 test('store request: valid, extra fields ignored, ServerURL trimmed, empty Secret allowed', () => {
-  assert.equal(parseStoreRequest('{"ServerURL":" us.icr.io\\n","Username":"u","Secret":"s","Email":"x"}'), { ServerURL: 'us.icr.io', Username: 'u', Secret: 's' });
+  assert.equal(parseStoreRequest('{"ServerURL":" us.icr.io\\n","Username":"u","Secret":"s","Email":"x"}'), {
+    ServerURL: 'us.icr.io',
+    Username: 'u',
+    Secret: 's',
+  });
   assert.equal(parseStoreRequest('{"ServerURL":"a","Username":"u"}'), { ServerURL: 'a', Username: 'u', Secret: '' });
 });
 
@@ -12,26 +16,57 @@ test('store request: keys in any case, as Go helpers decode them; the exact-case
   const expected = { ServerURL: 'a', Username: 'u', Secret: 's' };
   assert.equal(parseStoreRequest('{"serverurl":"a","username":"u","secret":"s"}'), expected);
   assert.equal(parseStoreRequest('{"SERVERURL":"a","UserName":"u","SECRET":"s"}'), expected);
-  assert.equal(parseStoreRequest('{"serverurl":"lower","ServerURL":"exact","Username":"u","secret":"s"}'),
-    { ServerURL: 'exact', Username: 'u', Secret: 's' });
-  assert.throws(() => parseStoreRequest('{"serverurl":"a","username":"u","secret":7}'),
-    (e: Error) => /Secret must be a string/.test(e.message));
+  assert.equal(parseStoreRequest('{"serverurl":"lower","ServerURL":"exact","Username":"u","secret":"s"}'), {
+    ServerURL: 'exact',
+    Username: 'u',
+    Secret: 's',
+  });
+  assert.throws(
+    () => parseStoreRequest('{"serverurl":"a","username":"u","secret":7}'),
+    (e: Error) => /Secret must be a string/.test(e.message),
+  );
 });
 
 test('store request: the exact texts clients match on', () => {
-  assert.throws(() => parseStoreRequest('{"Username":"u","Secret":"s"}'), (e: Error) => e.message === 'no credentials server URL');
-  assert.throws(() => parseStoreRequest('{"ServerURL":"a","Secret":"s"}'), (e: Error) => e.message === 'no credentials username');
-  assert.throws(() => parseServerURL(' \n'), (e: Error) => e.message === 'no credentials server URL');
+  assert.throws(
+    () => parseStoreRequest('{"Username":"u","Secret":"s"}'),
+    (e: Error) => e.message === 'no credentials server URL',
+  );
+  assert.throws(
+    () => parseStoreRequest('{"ServerURL":"a","Secret":"s"}'),
+    (e: Error) => e.message === 'no credentials username',
+  );
+  assert.throws(
+    () => parseServerURL(' \n'),
+    (e: Error) => e.message === 'no credentials server URL',
+  );
 });
 
 test('store request: malformed input is one clear line, never echoing the secret', () => {
-  for (const bad of ['', 'nope', '[]', 'null', '"str"', '{"ServerURL":1,"Username":"u","Secret":"hunter2"}', '{"ServerURL":"a","Username":"u","Secret":42}', '{"ServerURL":"a","Username":"u","Secret":"hunter2"']) {
-    assert.throws(() => parseStoreRequest(bad), (e: Error) => !e.message.includes('\n') && !e.message.includes('hunter2') && /invalid credentials JSON/.test(e.message), bad);
+  for (const bad of [
+    '',
+    'nope',
+    '[]',
+    'null',
+    '"str"',
+    '{"ServerURL":1,"Username":"u","Secret":"hunter2"}',
+    '{"ServerURL":"a","Username":"u","Secret":42}',
+    '{"ServerURL":"a","Username":"u","Secret":"hunter2"',
+  ]) {
+    assert.throws(
+      () => parseStoreRequest(bad),
+      (e: Error) =>
+        !e.message.includes('\n') && !e.message.includes('hunter2') && /invalid credentials JSON/.test(e.message),
+      bad,
+    );
   }
 });
 
 test('get response: PascalCase fields and a trailing newline, as Go encodes it', () => {
-  assert.is(formatCredentials({ ServerURL: 'h', Username: 'u', Secret: 's"\\' }), '{"ServerURL":"h","Username":"u","Secret":"s\\"\\\\"}\n');
+  assert.is(
+    formatCredentials({ ServerURL: 'h', Username: 'u', Secret: 's"\\' }),
+    '{"ServerURL":"h","Username":"u","Secret":"s\\"\\\\"}\n',
+  );
 });
 
 test('kind inference', () => {

@@ -7,7 +7,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  installService, launchdPlist, systemdExecutable, systemdUnit, xmlText,
+  installService,
+  launchdPlist,
+  systemdExecutable,
+  systemdUnit,
+  xmlText,
 } from '../../src/daemon/service-units.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lanyard-units-'));
@@ -21,7 +25,10 @@ test('ExecStart quotes the executable and doubles % (specifiers); $ stays as it 
 });
 
 test('systemd reads the unit with a binary path holding a space, % and $', () => {
-  if (!has('systemd-analyze')) { console.log('  (skipped: no systemd-analyze)'); return; }
+  if (!has('systemd-analyze')) {
+    console.log('  (skipped: no systemd-analyze)');
+    return;
+  }
   const binDir = join(dir, 'bin dir %n $HOME');
   mkdirSync(binDir, { recursive: true });
   const binary = join(binDir, 'docker-credential-lanyard');
@@ -35,9 +42,13 @@ test('systemd reads the unit with a binary path holding a space, % and $', () =>
 test('the plist escapes XML and reads back as the same program path', () => {
   assert.is(xmlText(`a&b<c>"d'`), 'a&#38;b&#60;c&#62;&#34;d&#39;');
   const binary = "/Users/me/a & b <c>/it's/docker-credential-lanyard";
-  if (!has('python3')) { console.log('  (skipped: no python3)'); return; }
-  const script = 'import plistlib, sys, json\nplist = plistlib.loads(sys.stdin.buffer.read())\n'
-    + 'print(json.dumps(plist["ProgramArguments"]))';
+  if (!has('python3')) {
+    console.log('  (skipped: no python3)');
+    return;
+  }
+  const script =
+    'import plistlib, sys, json\nplist = plistlib.loads(sys.stdin.buffer.read())\n' +
+    'print(json.dumps(plist["ProgramArguments"]))';
   const output = execFileSync('python3', ['-c', script], { input: launchdPlist(binary), encoding: 'utf8' });
   const args = JSON.parse(output) as string[];
   assert.equal(args, [binary, 'daemon']);

@@ -35,20 +35,36 @@ test('Retry-After: seconds or an HTTP date', () => {
 test('backoff is capped, jittered, and never shorter than Retry-After', () => {
   for (let attempt = 0; attempt < 10; attempt += 1) {
     const delay = backoffDelay(attempt, { baseMs: 100, capMs: 1000 });
-    assert.ok(delay >= Math.min(1000, 100 * 2 ** attempt) / 2 && delay <= Math.min(1000, 100 * 2 ** attempt), `attempt ${attempt}: ${delay}`);
+    assert.ok(
+      delay >= Math.min(1000, 100 * 2 ** attempt) / 2 && delay <= Math.min(1000, 100 * 2 ** attempt),
+      `attempt ${attempt}: ${delay}`,
+    );
   }
   assert.ok(backoffDelay(0, { baseMs: 100, capMs: 1000 }, 5000) >= 5000);
 });
 
 test('retries transient failures, not permanent ones, within the budget', async () => {
   let calls = 0;
-  const value = await withRetries(async () => { calls += 1; if (calls < 3) throw new NetworkError('reset'); return 'ok'; }, { attempts: 3, baseMs: 1, capMs: 2, budgetMs: 1000 });
+  const value = await withRetries(
+    async () => {
+      calls += 1;
+      if (calls < 3) throw new NetworkError('reset');
+      return 'ok';
+    },
+    { attempts: 3, baseMs: 1, capMs: 2, budgetMs: 1000 },
+  );
   assert.is(value, 'ok');
   assert.is(calls, 3);
 
   calls = 0;
   try {
-    await withRetries(async () => { calls += 1; throw new ProviderError('revoked', true); }, { attempts: 5, baseMs: 1, capMs: 2, budgetMs: 1000 });
+    await withRetries(
+      async () => {
+        calls += 1;
+        throw new ProviderError('revoked', true);
+      },
+      { attempts: 5, baseMs: 1, capMs: 2, budgetMs: 1000 },
+    );
     assert.unreachable();
   } catch (error) {
     assert.is((error as Error).message, 'revoked');
@@ -58,7 +74,13 @@ test('retries transient failures, not permanent ones, within the budget', async 
   calls = 0;
   const started = Date.now();
   try {
-    await withRetries(async () => { calls += 1; throw new ProviderError('slow down', false, 60_000); }, { attempts: 5, baseMs: 1, capMs: 2, budgetMs: 1000 });
+    await withRetries(
+      async () => {
+        calls += 1;
+        throw new ProviderError('slow down', false, 60_000);
+      },
+      { attempts: 5, baseMs: 1, capMs: 2, budgetMs: 1000 },
+    );
     assert.unreachable();
   } catch (error) {
     assert.is((error as Error).message, 'slow down');

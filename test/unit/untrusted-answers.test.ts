@@ -8,7 +8,10 @@ import { checkedExpiry, ProviderError } from '../../src/providers/provider.js';
 import { jwtExpiry } from '../../src/providers/jwt.js';
 import { parseRetryAfter } from '../../src/providers/retry.js';
 import {
-  isoTime, MAX_SERVICE_DELAY_MS, MAX_TOKEN_LIFETIME_MS, UNUSABLE_ANSWER_HOLD_MS,
+  isoTime,
+  MAX_SERVICE_DELAY_MS,
+  MAX_TOKEN_LIFETIME_MS,
+  UNUSABLE_ANSWER_HOLD_MS,
 } from '../../src/service-limits.js';
 import { believableRecord } from '../../src/tokens/believable-record.js';
 import type { CacheRecord, FailureRecord } from '../../src/tokens/token-cache.js';
@@ -31,7 +34,7 @@ test('foreignText: bounded, with a note of what was cut, never a half surrogate 
   assert.match(long, /^x{300}… \(899700 more characters\)$/);
   assert.is(foreignText('abc', 2), 'ab… (1 more characters)');
   const emoji = foreignText(`${'a'.repeat(9)}😀tail`, 10);
-  assert.ok(emoji.startsWith('a'.repeat(9) + '…'), `the pair is not split: ${emoji}`);
+  assert.ok(emoji.startsWith(`${'a'.repeat(9)}…`), `the pair is not split: ${emoji}`);
   assert.is(foreignText(foreignText('a\nb')), 'a\\nb', 'idempotent');
 });
 
@@ -72,7 +75,9 @@ test('announced lifetimes: a day at most; dead or nearly dead tokens refused and
   assert.is(checkedExpiry('IAM', 'expires_in 1e13', issuedAt, issuedAt + 1e16), issuedAt + MAX_TOKEN_LIFETIME_MS);
   assert.is(checkedExpiry('IAM', 'expires_in 1e400', issuedAt, Infinity), issuedAt + MAX_TOKEN_LIFETIME_MS);
   const unusable: [string, number][] = [
-    ['expires_in 0', issuedAt], ['expires_in -5', issuedAt - 5000], ['bad', Number.NaN],
+    ['expires_in 0', issuedAt],
+    ['expires_in -5', issuedAt - 5000],
+    ['bad', Number.NaN],
     ['expires_in 2', issuedAt + 2000],
   ];
   for (const [field, expiresAt] of unusable) {
@@ -101,8 +106,12 @@ test('times beyond what a Date holds never throw', () => {
 /** The record as read back at NOW. */
 const readBack = (extra: Partial<CacheRecord>): CacheRecord =>
   believableRecord({ version: 1, server: 's', fingerprint: 'f', ...extra }, NOW);
-const failure = (extra: Partial<FailureRecord>): FailureRecord =>
-  ({ at: NOW, message: 'm', permanent: false, ...extra });
+const failure = (extra: Partial<FailureRecord>): FailureRecord => ({
+  at: NOW,
+  message: 'm',
+  permanent: false,
+  ...extra,
+});
 
 test('a cache record read back: times outside what lanyard could have written are absent', () => {
   const token = { username: 'iambearer', secret: 't', issuedAt: NOW - 10 * 60_000, expiresAt: NOW + 50 * 60_000 };

@@ -16,24 +16,49 @@ const message = (action: () => unknown): string => {
 
 test('messages name the source and the path of the field', () => {
   const d = doc('{"entries":[{"server":"a"},{"secretRef":12}],"auths":{"us.icr.io":{"auth":true}}}');
-  assert.is(message(() => d.member('entries').items()[1].member('secretRef').string()),
-    '/x/mapping.json: entries[1].secretRef must be a string, not a number');
-  assert.is(message(() => d.member('auths').member('us.icr.io').member('auth').string()),
-    '/x/mapping.json: auths["us.icr.io"].auth must be a string, not a boolean');
-  assert.is(message(() => d.member('entries').items()[0].member('kind').string()),
-    '/x/mapping.json: entries[0].kind is missing (it must be a string)');
-  assert.is(message(() => doc('null').member('version')), '/x/mapping.json: must be a JSON object, not null');
-  assert.is(message(() => doc('{"entries":{}}').member('entries').items()),
-    '/x/mapping.json: entries must be a list, not an object');
-  assert.is(message(() => doc('{"v":2}').member('v').equal(1)), '/x/mapping.json: v must be 1, not 2');
-  assert.is(message(() => doc('{"s":"vault"}').member('s').oneOf(['file', 'env'])),
-    '/x/mapping.json: s must be one of file, env, not "vault"');
-  assert.is(message(() => doc('{"s":""}').member('s').nonEmptyString()), '/x/mapping.json: s must not be empty');
+  assert.is(
+    message(() => d.member('entries').items()[1].member('secretRef').string()),
+    '/x/mapping.json: entries[1].secretRef must be a string, not a number',
+  );
+  assert.is(
+    message(() => d.member('auths').member('us.icr.io').member('auth').string()),
+    '/x/mapping.json: auths["us.icr.io"].auth must be a string, not a boolean',
+  );
+  assert.is(
+    message(() => d.member('entries').items()[0].member('kind').string()),
+    '/x/mapping.json: entries[0].kind is missing (it must be a string)',
+  );
+  assert.is(
+    message(() => doc('null').member('version')),
+    '/x/mapping.json: must be a JSON object, not null',
+  );
+  assert.is(
+    message(() => doc('{"entries":{}}').member('entries').items()),
+    '/x/mapping.json: entries must be a list, not an object',
+  );
+  assert.is(
+    message(() => doc('{"v":2}').member('v').equal(1)),
+    '/x/mapping.json: v must be 1, not 2',
+  );
+  assert.is(
+    message(() => doc('{"s":"vault"}').member('s').oneOf(['file', 'env'])),
+    '/x/mapping.json: s must be one of file, env, not "vault"',
+  );
+  assert.is(
+    message(() => doc('{"s":""}').member('s').nonEmptyString()),
+    '/x/mapping.json: s must not be empty',
+  );
 });
 
 test('a misplaced value is described by its kind, never shown (it may be a secret)', () => {
-  assert.not.match(message(() => doc('{"auths":{"h":"c2VjcmV0"}}').member('auths').member('h').object()), /c2VjcmV0/);
-  assert.not.match(message(() => doc('{"password":123456}').member('password').string()), /123456/);
+  assert.not.match(
+    message(() => doc('{"auths":{"h":"c2VjcmV0"}}').member('auths').member('h').object()),
+    /c2VjcmV0/,
+  );
+  assert.not.match(
+    message(() => doc('{"password":123456}').member('password').string()),
+    /123456/,
+  );
 });
 
 test('keys that are not plain names are quoted and shortened in paths', () => {
@@ -51,7 +76,8 @@ test('parsed objects have no prototype: __proto__ and constructor are ordinary k
   assert.is(Field.root('s', parseJson('{}')).member('constructor').value, undefined);
   assert.is(Field.root('s', parseJson('{}')).member('toString').absent, true);
   const record = emptyRecord<string>();
-  record['__proto__'] = 'v';
+  // biome-ignore lint/suspicious/noProto: the test is that __proto__ is an ordinary key here
+  record.__proto__ = 'v';
   assert.equal(Object.keys(record), ['__proto__']);
   const clone = cloneJson(d);
   assert.is(Object.getPrototypeOf(clone.inner), null);
@@ -61,8 +87,10 @@ test('parsed objects have no prototype: __proto__ and constructor are ordinary k
 test('record and list readers check every member', () => {
   const record = doc('{"o":{"a":"1","__proto__":"2"}}').member('o').stringRecord();
   assert.equal({ ...record }, JSON.parse('{"a":"1","__proto__":"2"}'));
-  assert.is(message(() => doc('{"o":{"a":"1","b":null}}').member('o').stringRecord()),
-    '/x/mapping.json: o.b must be a string, not null');
+  assert.is(
+    message(() => doc('{"o":{"a":"1","b":null}}').member('o').stringRecord()),
+    '/x/mapping.json: o.b must be a string, not null',
+  );
   assert.is(doc('{"o":null}').member('o').nullableString(), undefined);
   assert.is(doc('{}').member('o').optionalString(), undefined);
 });

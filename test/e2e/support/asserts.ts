@@ -22,8 +22,12 @@ export function assertSilentOk(r: RunResult, what: string): void {
 export function assertCreds(r: RunResult, expected: Creds, what: string): void {
   assertOk(r, what);
   assert.ok(/^[^\n]+\n$/.test(r.stdout), `${what}: expected one JSON line ending in \\n\n${describe(r)}`);
-  let parsed: unknown = undefined;
-  try { parsed = JSON.parse(r.stdout); } catch { assert.unreachable(`${what}: stdout is not JSON\n${describe(r)}`); }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(r.stdout);
+  } catch {
+    assert.unreachable(`${what}: stdout is not JSON\n${describe(r)}`);
+  }
   assert.equal(parsed, expected, `${what}: wrong credentials`);
 }
 
@@ -31,9 +35,15 @@ export function assertCreds(r: RunResult, expected: Creds, what: string): void {
 export function assertOneLineError(r: RunResult, what: string, exact?: string): void {
   assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
   assert.is(r.code, 1, `${what}: expected exit 1\n${describe(r)}`);
-  assert.ok(/^[^\n]*\S[^\n]*\n?$/.test(r.stdout), `${what}: expected exactly one non-empty line on stdout\n${describe(r)}`);
+  assert.ok(
+    /^[^\n]*\S[^\n]*\n?$/.test(r.stdout),
+    `${what}: expected exactly one non-empty line on stdout\n${describe(r)}`,
+  );
   if (exact !== undefined) assert.is(r.stdout.trim(), exact, `${what}: wrong error text\n${describe(r)}`);
-  assert.not.ok(STACK_LINE.test(r.stdout) || STACK_LINE.test(r.stderr), `${what}: stack trace in output\n${describe(r)}`);
+  assert.not.ok(
+    STACK_LINE.test(r.stdout) || STACK_LINE.test(r.stderr),
+    `${what}: stack trace in output\n${describe(r)}`,
+  );
 }
 
 export function assertNotFound(r: RunResult, what: string): void {

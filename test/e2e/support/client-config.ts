@@ -9,7 +9,7 @@ export function credHelpersConfig(hosts: string[]): { credHelpers: Record<string
 
 /** Writes an auth.json with credHelpers for `hosts`; returns its path. */
 export function writeAuthFile(path: string, hosts: string[]): string {
-  writeFileSync(path, JSON.stringify(credHelpersConfig(hosts), null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(path, `${JSON.stringify(credHelpersConfig(hosts), null, 2)}\n`, { mode: 0o600 });
   return path;
 }
 

@@ -42,8 +42,16 @@ export interface ContainersClients {
   registriesConf: string;
   /** A fresh storage (each pull into a new one really downloads every blob). */
   storage(name: string): ContainersStorage;
-  podman(storage: ContainersStorage, args: string[], opts?: { env?: NodeJS.ProcessEnv; stdin?: string; timeoutMs?: number }): Promise<RunResult>;
-  buildah(storage: ContainersStorage, args: string[], opts?: { env?: NodeJS.ProcessEnv; stdin?: string; timeoutMs?: number }): Promise<RunResult>;
+  podman(
+    storage: ContainersStorage,
+    args: string[],
+    opts?: { env?: NodeJS.ProcessEnv; stdin?: string; timeoutMs?: number },
+  ): Promise<RunResult>;
+  buildah(
+    storage: ContainersStorage,
+    args: string[],
+    opts?: { env?: NodeJS.ProcessEnv; stdin?: string; timeoutMs?: number },
+  ): Promise<RunResult>;
 }
 
 /** Sets up podman/buildah for `sb`; `env` (default sb.env) is what the tools and so the helper run with. */
@@ -56,7 +64,8 @@ export function containersClients(sb: Sandbox, env: NodeJS.ProcessEnv = sb.env):
   const containersConf = join(sb.root, 'containers.conf');
   writeFileSync(containersConf, '# sandbox: no system containers.conf\n');
   const toolEnv = (s: ContainersStorage, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
-    ...env, ...extra,
+    ...env,
+    ...extra,
     CONTAINERS_REGISTRIES_CONF: registriesConf,
     // not the system's /etc/containers/{storage,containers}.conf
     CONTAINERS_STORAGE_CONF: s.conf,
@@ -80,18 +89,57 @@ export function containersClients(sb: Sandbox, env: NodeJS.ProcessEnv = sb.env):
       const base = `storage-${name}-${n}`;
       const runroot = join(shortDir, `run${n}`);
       mkdirSync(runroot, { recursive: true });
-      const storage = { root: sb.dir(`${base}/root`), runroot, tmpdir: sb.dir(`${base}/tmp`), conf: join(sb.root, base, 'storage.conf') };
-      writeFileSync(storage.conf, `[storage]\ndriver = "vfs"\ngraphroot = "${storage.root}"\nrunroot = "${storage.runroot}"\n`);
+      const storage = {
+        root: sb.dir(`${base}/root`),
+        runroot,
+        tmpdir: sb.dir(`${base}/tmp`),
+        conf: join(sb.root, base, 'storage.conf'),
+      };
+      writeFileSync(
+        storage.conf,
+        `[storage]\ndriver = "vfs"\ngraphroot = "${storage.root}"\nrunroot = "${storage.runroot}"\n`,
+      );
       return storage;
     },
     podman(s, args, opts = {}) {
-      const global = ['--root', s.root, '--runroot', s.runroot, '--storage-driver', 'vfs', '--tmpdir', s.tmpdir,
-        '--events-backend', 'none', '--cgroup-manager', 'cgroupfs', '--network-config-dir', networkDir];
-      return run('podman', [...global, ...args], { env: toolEnv(s, opts.env), stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? 60_000 });
+      const global = [
+        '--root',
+        s.root,
+        '--runroot',
+        s.runroot,
+        '--storage-driver',
+        'vfs',
+        '--tmpdir',
+        s.tmpdir,
+        '--events-backend',
+        'none',
+        '--cgroup-manager',
+        'cgroupfs',
+        '--network-config-dir',
+        networkDir,
+      ];
+      return run('podman', [...global, ...args], {
+        env: toolEnv(s, opts.env),
+        stdin: opts.stdin,
+        timeoutMs: opts.timeoutMs ?? 60_000,
+      });
     },
     buildah(s, args, opts = {}) {
-      const global = ['--root', s.root, '--runroot', s.runroot, '--storage-driver', 'vfs', '--registries-conf', registriesConf];
-      return run('buildah', [...global, ...args], { env: toolEnv(s, opts.env), stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? 60_000 });
+      const global = [
+        '--root',
+        s.root,
+        '--runroot',
+        s.runroot,
+        '--storage-driver',
+        'vfs',
+        '--registries-conf',
+        registriesConf,
+      ];
+      return run('buildah', [...global, ...args], {
+        env: toolEnv(s, opts.env),
+        stdin: opts.stdin,
+        timeoutMs: opts.timeoutMs ?? 60_000,
+      });
     },
   };
 }
@@ -105,7 +153,10 @@ export async function containersToolProblem(sb: Sandbox, tool: Tool): Promise<st
   const storage = clients.storage(`probe-${tool}`);
   let r: RunResult;
   try {
-    r = tool === 'podman' ? await clients.podman(storage, ['images'], { timeoutMs: 30_000 }) : await clients.buildah(storage, ['images'], { timeoutMs: 30_000 });
+    r =
+      tool === 'podman'
+        ? await clients.podman(storage, ['images'], { timeoutMs: 30_000 })
+        : await clients.buildah(storage, ['images'], { timeoutMs: 30_000 });
   } catch (error) {
     return `${tool} is not installed (${(error as Error).message}); apt-get install ${tool}`;
   } finally {
@@ -123,7 +174,8 @@ export function pulledImageId(r: RunResult): string {
 
 export const AUTH_FAILURE = /unauthorized|authentication required|invalid username\/password/i;
 /** containers/image's wording when the credential helper itself failed (not a plain not-found). */
-export const HELPER_FAILURE = /errors? looking up credentials|getting username and password|error getting credentials|credential helper/i;
+export const HELPER_FAILURE =
+  /errors? looking up credentials|getting username and password|error getting credentials|credential helper/i;
 
 /** A client step that must succeed. */
 export function clientOk(r: RunResult, what: string): void {
@@ -145,7 +197,8 @@ export async function toolTests(label: string): Promise<{ toolTest: ToolTest; ru
     buildah: await containersToolProblem(probe, 'buildah'),
   };
   probe.cleanup();
-  for (const [tool, problem] of Object.entries(problems)) if (problem) console.log(`[${label}] ${tool} cannot run here, its tests are skipped: ${problem}`);
+  for (const [tool, problem] of Object.entries(problems))
+    if (problem) console.log(`[${label}] ${tool} cannot run here, its tests are skipped: ${problem}`);
   const toolTest: ToolTest = (tool, name, fn) => {
     const problem = problems[tool];
     if (problem) test.skip(`[${tool}] ${name} — cannot run here: ${problem}`, fn);
@@ -158,10 +211,22 @@ export async function toolTests(label: string): Promise<{ toolTest: ToolTest; ru
  * Loads the local OCI image into a fresh storage, pushes it to `host/repo:1` with the
  * tool, and pulls it back into another fresh storage; every step must succeed.
  */
-export async function pushAndPullBack(tools: ContainersClients, tool: Tool, image: OciImage, host: string, repo: string): Promise<{ pushedId: string; pulledId: string; pullStorage: ContainersStorage }> {
-  const client = (storage: ContainersStorage, args: string[]) => (tool === 'podman' ? tools.podman(storage, args) : tools.buildah(storage, args));
+export async function pushAndPullBack(
+  tools: ContainersClients,
+  tool: Tool,
+  image: OciImage,
+  host: string,
+  repo: string,
+): Promise<{ pushedId: string; pulledId: string; pullStorage: ContainersStorage }> {
+  const client = (storage: ContainersStorage, args: string[]) =>
+    tool === 'podman' ? tools.podman(storage, args) : tools.buildah(storage, args);
   const local = tools.storage(`${tool}-push`);
-  const loaded = await client(local, ['pull', '--signature-policy', tools.policy, tools.ociRef(image.layout, image.tag)]);
+  const loaded = await client(local, [
+    'pull',
+    '--signature-policy',
+    tools.policy,
+    tools.ociRef(image.layout, image.tag),
+  ]);
   clientOk(loaded, `${tool} pull oci:`);
   const pushedId = pulledImageId(loaded);
   const ref = `${host}/${repo}:1`;
@@ -169,7 +234,17 @@ export async function pushAndPullBack(tools: ContainersClients, tool: Tool, imag
     clientOk(await client(local, ['tag', pushedId, ref]), 'podman tag');
     clientOk(await client(local, ['push', '--tls-verify=false', ref]), 'podman push');
   } else {
-    clientOk(await client(local, ['push', '--tls-verify=false', '--signature-policy', tools.policy, pushedId, `docker://${ref}`]), 'buildah push');
+    clientOk(
+      await client(local, [
+        'push',
+        '--tls-verify=false',
+        '--signature-policy',
+        tools.policy,
+        pushedId,
+        `docker://${ref}`,
+      ]),
+      'buildah push',
+    );
   }
   const pullStorage = tools.storage(`${tool}-pull`);
   const pulled = await client(pullStorage, ['pull', '--tls-verify=false', '--signature-policy', tools.policy, ref]);

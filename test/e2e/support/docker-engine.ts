@@ -9,7 +9,15 @@
 // every process of this engine (found by its unique directory in their command line) that outlived it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
-  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
 } from 'node:fs';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -57,13 +65,17 @@ function processesMentioning(marker: string): string[] {
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
       const state = readFileSync(`/proc/${name}/stat`, 'utf8').replace(/^.*\) /, '')[0];
       if (cmdline.includes(marker) && state !== 'Z') found.push(`${name} ${cmdline}`);
-    } catch { /* exited while we looked */ }
+    } catch {
+      /* exited while we looked */
+    }
   }
   return found;
 }
 
 function isMounted(path: string): boolean {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4] === path);
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[4] === path);
 }
 
 /** Why this machine cannot run the engine, or undefined. */
@@ -86,9 +98,20 @@ export async function startDockerEngine(label: string): Promise<DockerEngine> {
   // Neither /etc/docker/daemon.json nor /etc/docker/key.json: everything of this engine stays in `dir`.
   writeFileSync(configFile, JSON.stringify({ 'deprecated-key-path': join(dir, 'key.json') }));
   const args = [
-    '--config-file', configFile, '--storage-driver', 'vfs', '--iptables=false', '--bridge=none',
-    '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'),
-    '-H', `unix://${socket}`,
+    '--config-file',
+    configFile,
+    '--storage-driver',
+    'vfs',
+    '--iptables=false',
+    '--bridge=none',
+    '--data-root',
+    dataRoot,
+    '--exec-root',
+    join(dir, 'exec'),
+    '--pidfile',
+    join(dir, 'dockerd.pid'),
+    '-H',
+    `unix://${socket}`,
   ];
   const fd = openSync(logFile, 'a');
   const child: ChildProcess = spawn(DOCKERD, args, { stdio: ['ignore', fd, fd], env: { PATH: process.env.PATH } });
@@ -99,7 +122,11 @@ export async function startDockerEngine(label: string): Promise<DockerEngine> {
   });
   const running = () => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
   const signal = (name: NodeJS.Signals) => {
-    try { if (running()) process.kill(child.pid!, name); } catch { /* gone */ }
+    try {
+      if (running()) process.kill(child.pid!, name);
+    } catch {
+      /* gone */
+    }
   };
   const removeDir = () => {
     // A hard-killed dockerd leaves its data root bind-mounted on itself.
@@ -108,7 +135,10 @@ export async function startDockerEngine(label: string): Promise<DockerEngine> {
     else rmSync(dir, { recursive: true, force: true });
   };
   // A test process that ends without stop(): kill (its containerd dies with it) and clean up.
-  const onExit = () => { signal('SIGKILL'); removeDir(); };
+  const onExit = () => {
+    signal('SIGKILL');
+    removeDir();
+  };
   process.once('exit', onExit);
 
   let stopped: EngineStop | undefined;
@@ -117,7 +147,10 @@ export async function startDockerEngine(label: string): Promise<DockerEngine> {
     process.removeListener('exit', onExit);
     let killed = false;
     signal('SIGTERM');
-    const timer = setTimeout(() => { killed = true; signal('SIGKILL'); }, 20_000);
+    const timer = setTimeout(() => {
+      killed = true;
+      signal('SIGKILL');
+    }, 20_000);
     await exited;
     clearTimeout(timer);
     // containerd is told to stop by dockerd; give it a moment, then end whatever is left, by PID.
@@ -126,7 +159,13 @@ export async function startDockerEngine(label: string): Promise<DockerEngine> {
       await sleep(100);
       leftovers = processesMentioning(dir);
     }
-    for (const line of leftovers) { try { process.kill(Number(line.split(' ')[0]), 'SIGKILL'); } catch { /* gone */ } }
+    for (const line of leftovers) {
+      try {
+        process.kill(Number(line.split(' ')[0]), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     removeDir();
     stopped = { killed, leftovers };
     return stopped;
@@ -151,7 +190,10 @@ export async function startDockerEngine(label: string): Promise<DockerEngine> {
  * in the sandbox whose credHelpers route `hosts` to lanyard; `extra` is added (LANYARD_STORE, …).
  */
 export function dockerClientEnv(
-  sb: Sandbox, engine: DockerEngine, hosts: string[], extra: NodeJS.ProcessEnv = {},
+  sb: Sandbox,
+  engine: DockerEngine,
+  hosts: string[],
+  extra: NodeJS.ProcessEnv = {},
 ): { env: NodeJS.ProcessEnv; config: string } {
   const dir = sb.dir('docker-config');
   const config = writeDockerConfig(dir, hosts);

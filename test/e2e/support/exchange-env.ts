@@ -23,7 +23,12 @@ export const tokensDir = (sb: Sandbox) => join(lanyardRuntimeDir(sb), 'tokens');
 export const daemonPidFile = (sb: Sandbox) => join(lanyardRuntimeDir(sb), 'daemon.pid');
 export const daemonSocket = (sb: Sandbox) => join(lanyardRuntimeDir(sb), 'daemon.sock');
 
-export interface CacheToken { username: string; secret: string; issuedAt: number; expiresAt?: number }
+export interface CacheToken {
+  username: string;
+  secret: string;
+  issuedAt: number;
+  expiresAt?: number;
+}
 export interface CacheRecord {
   version: number;
   server: string;
@@ -40,7 +45,9 @@ export interface CacheRecord {
 export function cacheFiles(sb: Sandbox): string[] {
   const dir = tokensDir(sb);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => join(dir, n));
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+    .map((n) => join(dir, n));
 }
 
 /** Every cache file parsed; fails the test (with the text) if one is not JSON. */
@@ -94,7 +101,11 @@ export function assertMappingParses(sb: Sandbox, what: string): void {
   if (!existsSync(sb.mappingFile)) return;
   const text = readFileSync(sb.mappingFile, 'utf8');
   let parsed: { entries?: unknown } | undefined;
-  try { parsed = JSON.parse(text); } catch { assert.unreachable(`${what}: mapping.json is not valid JSON:\n${text.slice(0, 1000)}`); }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    assert.unreachable(`${what}: mapping.json is not valid JSON:\n${text.slice(0, 1000)}`);
+  }
   assert.ok(Array.isArray(parsed?.entries), `${what}: mapping.json has no entries list`);
 }
 
@@ -103,14 +114,25 @@ export function parseCreds(r: RunResult, what: string): Creds {
   assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
   assert.is(r.code, 0, `${what}: expected exit 0\n${describe(r)}`);
   let parsed: Creds | undefined;
-  try { parsed = JSON.parse(r.stdout) as Creds; } catch { assert.unreachable(`${what}: stdout is not JSON\n${describe(r)}`); }
+  try {
+    parsed = JSON.parse(r.stdout) as Creds;
+  } catch {
+    assert.unreachable(`${what}: stdout is not JSON\n${describe(r)}`);
+  }
   return parsed!;
 }
 
-export const getWith = (env: NodeJS.ProcessEnv, server: string, timeoutMs = 20_000) => runHelper(['get'], { env, stdin: server, timeoutMs });
+export const getWith = (env: NodeJS.ProcessEnv, server: string, timeoutMs = 20_000) =>
+  runHelper(['get'], { env, stdin: server, timeoutMs });
 
 /** `login SERVER -u USER [extra] --password-stdin`; fails the test unless it exits 0. */
-export async function loginOk(env: NodeJS.ProcessEnv, server: string, user: string, secret: string, extra: string[] = []): Promise<RunResult> {
+export async function loginOk(
+  env: NodeJS.ProcessEnv,
+  server: string,
+  user: string,
+  secret: string,
+  extra: string[] = [],
+): Promise<RunResult> {
   const r = await runHelper(['login', server, '-u', user, ...extra, '--password-stdin'], { env, stdin: secret });
   assert.is(r.code, 0, `login ${server} failed\n${describe(r)}`);
   return r;
@@ -136,12 +158,18 @@ export function assertNoSecretOnDisk(sb: Sandbox, secrets: Record<string, string
   }
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value) return value;
-    if (Date.now() > deadline) return assert.unreachable(`timed out after ${timeoutMs} ms waiting for ${what}`) as never;
+    if (Date.now() > deadline)
+      return assert.unreachable(`timed out after ${timeoutMs} ms waiting for ${what}`) as never;
     await sleep(stepMs);
   }
 }
@@ -163,8 +191,16 @@ export async function startDaemon(sb: Sandbox, env: NodeJS.ProcessEnv = sb.env, 
   const { child, done } = startHelper(['daemon'], { env, timeoutMs: lifetimeMs });
   const pid = child.pid!;
   let exited: RunResult | undefined;
-  void done.then((r) => { exited = r; });
-  const signal = (name: NodeJS.Signals) => { try { if (!exited) process.kill(pid, name); } catch { /* gone */ } };
+  void done.then((r) => {
+    exited = r;
+  });
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (!exited) process.kill(pid, name);
+    } catch {
+      /* gone */
+    }
+  };
   const daemon: Daemon = {
     pid,
     done,
@@ -182,8 +218,13 @@ export async function startDaemon(sb: Sandbox, env: NodeJS.ProcessEnv = sb.env, 
     },
   };
   const deadline = Date.now() + 10_000;
-  while (!(existsSync(daemonPidFile(sb)) && existsSync(daemonSocket(sb))
-    && readFileSync(daemonPidFile(sb), 'utf8').trim() === String(pid))) {
+  while (
+    !(
+      existsSync(daemonPidFile(sb)) &&
+      existsSync(daemonSocket(sb)) &&
+      readFileSync(daemonPidFile(sb), 'utf8').trim() === String(pid)
+    )
+  ) {
     if (exited) throw new Error(`the daemon exited at start\n${describe(exited)}`);
     if (Date.now() > deadline) {
       await daemon.kill();

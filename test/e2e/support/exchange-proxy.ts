@@ -30,9 +30,18 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   const requests: ProxiedRequest[] = [];
   const served = await listen((req, res) => {
     const userAgent = String(req.headers['user-agent'] ?? '');
-    requests.push({ at: Date.now(), method: req.method ?? '', path: req.url ?? '', userAgent, role: ROLE.exec(userAgent)?.[1] ?? '' });
+    requests.push({
+      at: Date.now(),
+      method: req.method ?? '',
+      path: req.url ?? '',
+      userAgent,
+      role: ROLE.exec(userAgent)?.[1] ?? '',
+    });
     const forward = http.request({
-      hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
+      hostname: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
       headers: { ...req.headers, host: upstream.host },
     });
     forward.on('response', (answer) => {
@@ -40,7 +49,9 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
       answer.pipe(res);
     });
     forward.on('error', () => req.socket.destroy()); // upstream dropped or stopped: so do we
-    res.on('close', () => { if (!res.writableFinished) forward.destroy(); }); // the client went away
+    res.on('close', () => {
+      if (!res.writableFinished) forward.destroy();
+    }); // the client went away
     req.pipe(forward);
   });
   return { url: served.url, requests, byRole: (role) => requests.filter((r) => r.role === role), stop: served.stop };

@@ -9,7 +9,11 @@ export interface HelperOptions {
   timeoutMs?: number;
 }
 
-export interface Creds { ServerURL: string; Username: string; Secret: string }
+export interface Creds {
+  ServerURL: string;
+  Username: string;
+  Secret: string;
+}
 
 function requireBin(): void {
   if (!existsSync(BIN)) throw new Error(`${BIN} does not exist: run \`npm run build\` (scripts/test.sh does)`);
@@ -34,9 +38,13 @@ export const list = (env: NodeJS.ProcessEnv) => runHelper(['list'], { env, stdin
 /** `list`, parsed; throws with the output when it is not a JSON object of strings. */
 export async function listParsed(env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
   const r = await list(env);
-  if (r.code !== 0) throw new Error(`list failed: code ${r.code} stdout ${JSON.stringify(r.stdout)} stderr ${JSON.stringify(r.stderr)}`);
+  if (r.code !== 0)
+    throw new Error(
+      `list failed: code ${r.code} stdout ${JSON.stringify(r.stdout)} stderr ${JSON.stringify(r.stderr)}`,
+    );
   const parsed: unknown = JSON.parse(r.stdout);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`list is not a JSON object: ${r.stdout}`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error(`list is not a JSON object: ${r.stdout}`);
   return parsed as Record<string, string>;
 }
 

@@ -14,7 +14,10 @@ import type { Sandbox } from './sandbox.js';
 import { run, runOk, track } from './run.js';
 import { stopChild } from './process.js';
 
-export interface KeyringItem { path: string; attributes: Record<string, string> }
+export interface KeyringItem {
+  path: string;
+  attributes: Record<string, string>;
+}
 
 export interface Keyring {
   address: string;
@@ -33,9 +36,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function parseStringDict(text: string): Record<string, string> {
   const str = `(?:'((?:[^'\\\\]|\\\\.)*)'|"((?:[^"\\\\]|\\\\.)*)")`;
   const re = new RegExp(`${str}: ${str}`, 'g');
-  const unescape = (s: string) => s.replace(/\\(.)/g, '$1');
+  const unquote = (s: string) => s.replace(/\\(.)/g, '$1');
   const out: Record<string, string> = {};
-  for (const m of text.matchAll(re)) out[unescape(m[1] ?? m[2] ?? '')] = unescape(m[3] ?? m[4] ?? '');
+  for (const m of text.matchAll(re)) out[unquote(m[1] ?? m[2] ?? '')] = unquote(m[3] ?? m[4] ?? '');
   return out;
 }
 
@@ -49,23 +52,47 @@ export async function startKeyring(sb: Sandbox, options: { abstract?: boolean } 
   chmodSync(runDir, 0o700);
   const socket = join(runDir, 'bus');
   const address = options.abstract ? `unix:abstract=lanyard-e2e-${process.pid}-${Date.now()}` : `unix:path=${socket}`;
-  const baseEnv: NodeJS.ProcessEnv = { PATH: sb.env.PATH, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_RUNTIME_DIR: runDir, XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') };
+  const baseEnv: NodeJS.ProcessEnv = {
+    PATH: sb.env.PATH,
+    HOME: home,
+    XDG_DATA_HOME: join(home, 'data'),
+    XDG_RUNTIME_DIR: runDir,
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+  };
 
-  const bus: ChildProcess = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=${address}`], { env: baseEnv, stdio: 'ignore' });
+  const bus: ChildProcess = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=${address}`], {
+    env: baseEnv,
+    stdio: 'ignore',
+  });
   track(bus);
   const children: ChildProcess[] = [bus];
-  const stop = async () => { for (const c of children.reverse()) await stopChild(c); };
+  const stop = async () => {
+    for (const c of children.reverse()) await stopChild(c);
+  };
   try {
     const env = { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: address };
-    const listening = async () => (options.abstract
-      ? (await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/',
-        'org.freedesktop.DBus.ListNames'], { env, timeoutMs: 5000 })).code === 0
-      : existsSync(socket));
-    let up = false;
-    for (let i = 0; i < 100 && !(up = await listening()); i++) await sleep(20);
+    const listening = async () =>
+      options.abstract
+        ? (
+            await run(
+              'dbus-send',
+              ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/', 'org.freedesktop.DBus.ListNames'],
+              { env, timeoutMs: 5000 },
+            )
+          ).code === 0
+        : existsSync(socket);
+    let up = await listening();
+    for (let i = 0; i < 100 && !up; i++) {
+      await sleep(20);
+      up = await listening();
+    }
     if (!up) throw new Error('dbus-daemon did not start listening');
     const logFd = openSync(join(dir, 'gnome-keyring.log'), 'a');
-    const gk: ChildProcess = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', logFd, logFd] });
+    const gk: ChildProcess = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+      env,
+      stdio: ['pipe', logFd, logFd],
+    });
     closeSync(logFd);
     track(gk);
     children.push(gk);
@@ -74,15 +101,33 @@ export async function startKeyring(sb: Sandbox, options: { abstract?: boolean } 
     // second, locked gnome-keyring through D-Bus activation.
     let owned = false;
     for (let i = 0; i < 100 && !owned && gk.exitCode === null; i++) {
-      const r = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], { env, timeoutMs: 5000 });
+      const r = await run(
+        'dbus-send',
+        [
+          '--session',
+          '--print-reply',
+          '--dest=org.freedesktop.DBus',
+          '/',
+          'org.freedesktop.DBus.NameHasOwner',
+          'string:org.freedesktop.secrets',
+        ],
+        { env, timeoutMs: 5000 },
+      );
       owned = /boolean true/.test(r.stdout);
       if (!owned) await sleep(20);
     }
-    if (!owned) throw new Error(`gnome-keyring-daemon did not take org.freedesktop.secrets: ${readFileSync(join(dir, 'gnome-keyring.log'), 'utf8')}`);
+    if (!owned)
+      throw new Error(
+        `gnome-keyring-daemon did not take org.freedesktop.secrets: ${readFileSync(join(dir, 'gnome-keyring.log'), 'utf8')}`,
+      );
     // ready = a probe item can be written and read back (the login collection exists and is unlocked)
     let ready = false;
     for (let i = 0; i < 100 && !ready; i++) {
-      const w = await run('secret-tool', ['store', '--label=probe', 'lanyard-e2e-probe', '1'], { env, stdin: 'probe', timeoutMs: 5000 });
+      const w = await run('secret-tool', ['store', '--label=probe', 'lanyard-e2e-probe', '1'], {
+        env,
+        stdin: 'probe',
+        timeoutMs: 5000,
+      });
       if (w.code === 0) {
         const r = await run('secret-tool', ['lookup', 'lanyard-e2e-probe', '1'], { env, timeoutMs: 5000 });
         ready = r.stdout === 'probe';
@@ -93,17 +138,31 @@ export async function startKeyring(sb: Sandbox, options: { abstract?: boolean } 
     await runOk('secret-tool', ['clear', 'lanyard-e2e-probe', '1'], { env });
     sb.env.DBUS_SESSION_BUS_ADDRESS = address;
 
-    const gdbus = (args: string[]) => runOk('gdbus', ['call', '--session', '--dest', 'org.freedesktop.secrets', ...args], { env });
+    const gdbus = (args: string[]) =>
+      runOk('gdbus', ['call', '--session', '--dest', 'org.freedesktop.secrets', ...args], { env });
     return {
       address,
       daemonPid: gk.pid!,
       stop,
       async items(service = 'lanyard') {
-        const search = await gdbus(['--object-path', '/org/freedesktop/secrets', '--method', 'org.freedesktop.Secret.Service.SearchItems', JSON.stringify({ service })]);
+        const search = await gdbus([
+          '--object-path',
+          '/org/freedesktop/secrets',
+          '--method',
+          'org.freedesktop.Secret.Service.SearchItems',
+          JSON.stringify({ service }),
+        ]);
         const paths = [...search.stdout.matchAll(/'(\/org\/freedesktop\/secrets\/[^']+)'/g)].map((m) => m[1]!);
         const items: KeyringItem[] = [];
         for (const path of paths) {
-          const attrs = await gdbus(['--object-path', path, '--method', 'org.freedesktop.DBus.Properties.Get', 'org.freedesktop.Secret.Item', 'Attributes']);
+          const attrs = await gdbus([
+            '--object-path',
+            path,
+            '--method',
+            'org.freedesktop.DBus.Properties.Get',
+            'org.freedesktop.Secret.Item',
+            'Attributes',
+          ]);
           items.push({ path, attributes: parseStringDict(attrs.stdout) });
         }
         return items;

@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The binary the build produces (or LANYARD_E2E_BIN). */
-export const SOURCE_BIN = process.env.LANYARD_E2E_BIN ? resolve(process.env.LANYARD_E2E_BIN) : resolve(REPO_ROOT, 'dist-bin', 'docker-credential-lanyard');
+export const SOURCE_BIN = process.env.LANYARD_E2E_BIN
+  ? resolve(process.env.LANYARD_E2E_BIN)
+  : resolve(REPO_ROOT, 'dist-bin', 'docker-credential-lanyard');
 
 function snapshot(source: string): string {
   if (!existsSync(source)) return source; // helper.ts reports the missing build

@@ -34,33 +34,36 @@ export async function startRegistry(sb: Sandbox, users: Record<string, string>):
   for (const [user, password] of Object.entries(users)) {
     // -i: password from stdin, never in argv
     const r = await runOk('htpasswd', ['-Bin', user], { env: sb.env, stdin: password });
-    appendFileSync(htpasswdFile, r.stdout.trim() + '\n');
+    appendFileSync(htpasswdFile, `${r.stdout.trim()}\n`);
   }
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const host = `127.0.0.1:${port}`;
     const config = join(dir, 'config.yml');
-    writeFileSync(config, [
-      'version: 0.1',
-      'log:',
-      '  level: warn',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${join(dir, 'data')}`,
-      '  delete:',
-      '    enabled: true',
-      'http:',
-      `  addr: ${host}`,
-      '  secret: lanyard-e2e-not-a-secret',
-      'auth:',
-      '  htpasswd:',
-      '    realm: basic-realm',
-      `    path: ${htpasswdFile}`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        'version: 0.1',
+        'log:',
+        '  level: warn',
+        '  accesslog:',
+        '    disabled: true',
+        'storage:',
+        '  filesystem:',
+        `    rootdirectory: ${join(dir, 'data')}`,
+        '  delete:',
+        '    enabled: true',
+        'http:',
+        `  addr: ${host}`,
+        '  secret: lanyard-e2e-not-a-secret',
+        'auth:',
+        '  htpasswd:',
+        '    realm: basic-realm',
+        `    path: ${htpasswdFile}`,
+        '',
+      ].join('\n'),
+    );
     const logFile = join(dir, `registry-${port}.log`);
     const fd = openSync(logFile, 'a');
     const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], { env: sb.env, stdio: ['ignore', fd, fd] });
@@ -70,7 +73,10 @@ export async function startRegistry(sb: Sandbox, users: Record<string, string>):
     let up = false;
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && child.exitCode === null) {
-      if (await answers401(host)) { up = true; break; }
+      if (await answers401(host)) {
+        up = true;
+        break;
+      }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
     }
     if (up) {

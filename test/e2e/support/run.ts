@@ -19,9 +19,14 @@ export interface RunResult {
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of live) if (child.pid !== undefined && child.exitCode === null) {
-    try { process.kill(child.pid, 'SIGKILL'); } catch { /* already gone */ }
-  }
+  for (const child of live)
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
 });
 
 /** Remember a long-running child (a registry, a bus) so it is killed if the test process exits. */
@@ -31,20 +36,39 @@ export function track(child: ChildProcess): void {
 }
 
 /** Spawn without waiting; stdin is written and closed. The caller must wait or kill. */
-export function start(cmd: string, args: string[], opts: RunOptions): { child: ChildProcess; done: Promise<RunResult> } {
+export function start(
+  cmd: string,
+  args: string[],
+  opts: RunOptions,
+): { child: ChildProcess; done: Promise<RunResult> } {
   const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   track(child);
   let stdout = '';
   let stderr = '';
   let timedOut = false;
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-  child.stdin!.on('error', () => { /* EPIPE when the child exits before reading everything */ });
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+  });
+  child.stdin!.on('error', () => {
+    /* EPIPE when the child exits before reading everything */
+  });
   child.stdin!.end(opts.stdin ?? '');
-  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 15_000);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, opts.timeoutMs ?? 15_000);
   const done = new Promise<RunResult>((resolve, reject) => {
-    child.once('error', (err) => { clearTimeout(timer); reject(new Error(`cannot run ${cmd}: ${err.message}`)); });
-    child.once('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr, timedOut }); });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${cmd}: ${err.message}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
   });
   return { child, done };
 }
@@ -57,8 +81,10 @@ export function run(cmd: string, args: string[], opts: RunOptions): Promise<RunR
 export async function runOk(cmd: string, args: string[], opts: RunOptions): Promise<RunResult> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (code ${r.code}, signal ${r.signal}${r.timedOut ? ', timed out' : ''})\n` +
-      `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (code ${r.code}, signal ${r.signal}${r.timedOut ? ', timed out' : ''})\n` +
+        `stdout: ${r.stdout}\nstderr: ${r.stderr}`,
+    );
   }
   return r;
 }

@@ -31,7 +31,8 @@ export function createSandbox(label = 'e2e'): Sandbox {
   const cacheHome = join(home, '.cache');
   const stateHome = join(home, '.local', 'state');
   const runtimeDir = join(root, 'run');
-  for (const d of [home, configHome, dataHome, cacheHome, stateHome, runtimeDir, join(root, 'tmp')]) mkdirSync(d, { recursive: true });
+  for (const d of [home, configHome, dataHome, cacheHome, stateHome, runtimeDir, join(root, 'tmp')])
+    mkdirSync(d, { recursive: true });
   chmodSync(runtimeDir, 0o700);
   const env: NodeJS.ProcessEnv = {
     PATH: `${DIST_BIN}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
@@ -47,7 +48,14 @@ export function createSandbox(label = 'e2e'): Sandbox {
   };
   if (process.env.DBUS_SESSION_BUS_ADDRESS) env.DBUS_SESSION_BUS_ADDRESS = process.env.DBUS_SESSION_BUS_ADDRESS;
   return {
-    root, home, configHome, dataHome, cacheHome, stateHome, runtimeDir, env,
+    root,
+    home,
+    configHome,
+    dataHome,
+    cacheHome,
+    stateHome,
+    runtimeDir,
+    env,
     mappingFile: join(configHome, 'lanyard', 'mapping.json'),
     secretsFile: join(dataHome, 'lanyard', 'secrets.json'),
     logFile: join(stateHome, 'lanyard', 'lanyard.log'),
@@ -57,7 +65,10 @@ export function createSandbox(label = 'e2e'): Sandbox {
       return d;
     },
     cleanup() {
-      if (process.env.LANYARD_E2E_KEEP) { console.error(`[e2e] keeping sandbox ${root}`); return; }
+      if (process.env.LANYARD_E2E_KEEP) {
+        console.error(`[e2e] keeping sandbox ${root}`);
+        return;
+      }
       rmSync(root, { recursive: true, force: true });
     },
   };

@@ -21,7 +21,11 @@ export async function storeModeSandboxes(label: string): Promise<StoreModeSandbo
     boxes[mode].env.LANYARD_STORE = mode;
   }
   const cleanup = async (keyring?: Keyring) => {
-    try { await keyring?.stop(); } catch (error) { console.error(`[${label}] keyring stop:`, error); }
+    try {
+      await keyring?.stop();
+    } catch (error) {
+      console.error(`[${label}] keyring stop:`, error);
+    }
     for (const sb of Object.values(boxes)) sb.cleanup();
   };
   let keyring: Keyring;

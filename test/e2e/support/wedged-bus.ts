@@ -34,17 +34,23 @@ export async function startWedgedBus(sb: Sandbox, fault: BusFault): Promise<Wedg
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => { /* the client gave up */ });
+    socket.on('error', () => {
+      /* the client gave up */
+    });
     if (fault === 'drop') socket.destroy();
     else if (fault === 'after-auth') answerAuthThenIgnore(socket);
-    else socket.on('data', () => { /* read and never answer */ });
+    else
+      socket.on('data', () => {
+        /* read and never answer */
+      });
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return {
     address: `unix:path=${path}`,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
