@@ -2,6 +2,7 @@
 // and takes a per-request CA bundle, which global fetch cannot without undici),
 // with a hard timeout, a bounded response size, and HTTPS required except for
 // loopback addresses (test stand-ins).
+import { processRole } from './process-role.js';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -60,7 +61,7 @@ export function readCaBundle(caFile: string): string {
 }
 
 /** Who is asking: lets servers (and our test stand-ins) tell the daemon's refreshes from inline ones. */
-export const userAgent = () => `lanyard/${VERSION} (${process.env.LANYARD_ROLE ?? 'helper'})`;
+export const userAgent = () => `lanyard/${VERSION} (${processRole()})`;
 
 function describeTransportError(url: URL, error: Error, withCa: boolean): NetworkError {
   if (error instanceof NetworkError) return error;

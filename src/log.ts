@@ -6,36 +6,38 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { foreignText } from './foreign-text.js';
 import { ensurePrivateDir } from './fsutil/atomic-write.js';
-import { paths } from './paths.js';
+import { processConfig } from './config.js';
+import { processRole } from './process-role.js';
 import { writeErr } from './output.js';
 
 // Our own messages are short; this only stops a runaway one from flooding the log.
 const MAX_MESSAGE_CHARS = 2000;
 
-let debugEnabled = process.env.LANYARD_DEBUG === '1';
+let debugEnabled: boolean | undefined;
 
 /** `daemon --verbose`; LANYARD_DEBUG=1 does the same for any process. */
 export function enableDebug(): void {
   debugEnabled = true;
 }
 
-const logFile = () => join(paths.logDir, 'lanyard.log');
+const logFile = () => join(processConfig().paths.logDir, 'lanyard.log');
 
 function write(level: string, message: string): void {
-  const who = `${process.env.LANYARD_ROLE ?? 'helper'} ${process.pid}`;
+  const who = `${processRole()} ${process.pid}`;
   const line = `${new Date().toISOString()} ${level} [${who}] ${foreignText(message, MAX_MESSAGE_CHARS)}\n`;
   try {
-    ensurePrivateDir(paths.logDir);
+    ensurePrivateDir(processConfig().paths.logDir);
     appendFileSync(logFile(), line, { mode: 0o600 });
   } catch {
     // Logging must never break a credential lookup.
   }
-  if (process.env.LANYARD_LOG_STDERR === '1') writeErr(line);
+  if (processConfig().logToStderr) writeErr(line);
 }
 
 export const log = {
   file: logFile,
   debug: (message: string) => {
+    debugEnabled ??= processConfig().debug;
     if (debugEnabled) write('DEBUG', message);
   },
   info: (message: string) => write('INFO', message),

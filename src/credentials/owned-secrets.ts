@@ -13,7 +13,7 @@ import { isAlive } from '../fsutil/process-alive.js';
 import { log } from '../log.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import { isStoreName, type Mapping } from '../mapping/types.js';
-import { paths } from '../paths.js';
+import { processConfig } from '../config.js';
 import { openStore } from '../secrets/select-store.js';
 import type { SecretPlacement } from './secret-placement.js';
 
@@ -23,7 +23,7 @@ interface OwnedSecrets {
   secrets: SecretPlacement[];
 }
 
-const ownedFile = () => join(dirname(paths.mappingFile), 'owned-secrets.json');
+const ownedFile = () => join(dirname(processConfig().paths.mappingFile), 'owned-secrets.json');
 const key = (placement: SecretPlacement) => `${placement.store}\0${placement.secretRef}`;
 
 function named(mapping: Mapping): SecretPlacement[] {

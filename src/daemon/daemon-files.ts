@@ -1,10 +1,10 @@
 // Where the daemon announces itself: a PID file and a unix socket in the runtime dir.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { paths } from '../paths.js';
+import { processConfig } from '../config.js';
 
-export const daemonPidFile = () => join(paths.runtimeDir, 'daemon.pid');
-export const daemonSocketPath = () => join(paths.runtimeDir, 'daemon.sock');
+export const daemonPidFile = () => join(processConfig().paths.runtimeDir, 'daemon.pid');
+export const daemonSocketPath = () => join(processConfig().paths.runtimeDir, 'daemon.sock');
 
 /** The running daemon's PID, or undefined. Cheap enough for the hot path. */
 export function runningDaemonPid(): number | undefined {

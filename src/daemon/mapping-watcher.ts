@@ -5,7 +5,7 @@ import { describeError } from '../errors.js';
 import { log } from '../log.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { Mapping } from '../mapping/types.js';
-import { paths } from '../paths.js';
+import { processConfig } from '../config.js';
 
 export class MappingWatcher {
   private stamp = -1;
@@ -14,7 +14,7 @@ export class MappingWatcher {
   changed(): Mapping | undefined {
     let stamp: number;
     try {
-      stamp = statSync(paths.mappingFile).mtimeMs;
+      stamp = statSync(processConfig().paths.mappingFile).mtimeMs;
     } catch {
       stamp = 0;
     }

@@ -1,6 +1,8 @@
 // `docker-credential-lanyard daemon`: runs in the foreground (systemd, launchd, or a
 // terminal), refreshing tokens and answering on its socket until SIGTERM/SIGINT, when
 // it finishes in-flight refreshes (and their cache writes) and exits 0.
+import { processConfig } from '../config.js';
+import { becomeDaemon } from '../process-role.js';
 import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { describeError, UserError } from '../errors.js';
@@ -23,8 +25,10 @@ function removeQuietly(path: string): void {
 }
 
 export async function runDaemon(options: { verbose: boolean }): Promise<number> {
-  process.env.LANYARD_ROLE = 'daemon';
+  becomeDaemon();
   if (options.verbose) enableDebug();
+  // Unusable settings fall back to their defaults; the daemon's log says so once.
+  for (const problem of processConfig().problems) log.warn(problem);
   ensureRuntimeDir();
   const other = runningDaemonPid();
   if (

@@ -6,7 +6,7 @@ import { credentialFor } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
 import { describeError } from '../errors.js';
 import { withLock } from '../fsutil/lock.js';
-import { quoted } from '../foreign-text.js';
+import { processConfig } from '../config.js';
 import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS } from '../providers/index.js';
@@ -19,20 +19,6 @@ import { cacheLockFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord } fro
 
 const BACKOFF = { baseMs: 5_000, capMs: 5 * 60_000 };
 const PERMANENT_RETRY_MS = 10 * 60_000;
-const DEFAULT_HUB_CHECK_S = 6 * 3600;
-
-/** LANYARD_HUB_CHECK_INTERVAL_S, when it is a positive number of seconds: anything else would stop the checks (NaN). */
-export function hubCheckIntervalMs(setting = process.env.LANYARD_HUB_CHECK_INTERVAL_S): number {
-  const seconds = Number(setting);
-  if (setting === undefined || setting === '') return DEFAULT_HUB_CHECK_S * 1000;
-  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
-  log.warn(
-    `LANYARD_HUB_CHECK_INTERVAL_S=${quoted(setting, 40)} is not a positive number of seconds; ` +
-      `using ${DEFAULT_HUB_CHECK_S}`,
-  );
-  return DEFAULT_HUB_CHECK_S * 1000;
-}
-
 export interface EntryStatus {
   server: string;
   kind: string;
@@ -205,7 +191,7 @@ export class RefreshScheduler {
     state.lastError = undefined;
     state.lastRefresh = state.kind === 'dockerhub' ? record?.check?.at : record?.lastRefresh;
     state.expiresAt = token?.expiresAt;
-    if (state.kind === 'dockerhub') state.nextAt = now + hubCheckIntervalMs();
+    if (state.kind === 'dockerhub') state.nextAt = now + processConfig().hubCheckIntervalMs;
     else if (token?.expiresAt !== undefined)
       state.nextAt = refreshDueAt(token) + jitter((token.expiresAt - token.issuedAt) * 0.05);
     else state.nextAt = record?.passThroughUntil; // nothing expires: wait for a mapping change

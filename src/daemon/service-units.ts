@@ -1,5 +1,6 @@
 // Installs the daemon as a per-user service: a systemd user unit on Linux, a launchd
 // agent on macOS. Written atomically; `--enable` also starts it.
+import { processConfig } from '../config.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -59,10 +60,6 @@ WantedBy=default.target
 `;
 }
 
-function systemdDir(): string {
-  return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'systemd', 'user');
-}
-
 function target(): ServiceTarget {
   if (process.platform === 'darwin') {
     const path = join(homedir(), 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`);
@@ -79,7 +76,7 @@ function target(): ServiceTarget {
         'run `docker-credential-lanyard daemon` from your own service manager elsewhere',
     );
   }
-  const path = join(systemdDir(), SYSTEMD_UNIT);
+  const path = join(processConfig().systemdUserDir, SYSTEMD_UNIT);
   return {
     path,
     contents: systemdUnit,

@@ -3,19 +3,18 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describeError } from '../errors.js';
-import { dockerConfigPath } from '../integrations/client-config-paths.js';
 import { HELPER_SUFFIX, helperKeys, inspectClientConfigs } from '../integrations/configure-clients.js';
 import { loadClientConfig } from '../integrations/json-config-file.js';
 import { folderProblem, othersCanChange, shellWord, type OwnerProblem } from '../fsutil/owner-only.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { Mapping } from '../mapping/types.js';
-import { paths } from '../paths.js';
+import { processConfig } from '../config.js';
 import { HELPER_NAME } from '../version.js';
 import { fail, ok, warn, type Finding } from './finding.js';
 
 export function checkOnPath(): Finding {
   const names = process.platform === 'win32' ? [`${HELPER_NAME}.exe`] : [HELPER_NAME];
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+  for (const dir of (processConfig().env.PATH ?? '').split(delimiter).filter(Boolean)) {
     for (const name of names) {
       const candidate = join(dir, name);
       try {
@@ -50,7 +49,7 @@ export function checkClientConfigs(registries: string[]): Finding[] {
 function clientConfigFindings(registries: string[]): Finding[] {
   if (registries.length === 0) return [];
   const findings: Finding[] = [];
-  const docker = loadClientConfig(dockerConfigPath()).data;
+  const docker = loadClientConfig(processConfig().clientFiles.dockerConfig).data;
   const missing = registries.filter(
     (r) =>
       !helperKeys(r, 'docker').every((k) => docker.credHelpers?.[k] === HELPER_SUFFIX) &&
@@ -60,10 +59,10 @@ function clientConfigFindings(registries: string[]): Finding[] {
     missing.length
       ? warn(
           'docker config',
-          `${dockerConfigPath()} does not send ${missing.join(', ')} to lanyard`,
+          `${processConfig().clientFiles.dockerConfig} does not send ${missing.join(', ')} to lanyard`,
           'docker-credential-lanyard configure',
         )
-      : ok('docker config', `${dockerConfigPath()} sends every mapped registry to lanyard`),
+      : ok('docker config', `${processConfig().clientFiles.dockerConfig} sends every mapped registry to lanyard`),
   );
   for (const shadow of inspectClientConfigs(registries)) {
     findings.push(
@@ -91,7 +90,7 @@ function ownerProblem(file: string): OwnerProblem | undefined {
 /** The mapping file: trusted (it decides where secrets go) and readable, entry by entry. Also returns what it maps. */
 export function checkMapping(): { mapping: Mapping; findings: Finding[] } {
   const none: Mapping = { version: 1, entries: [] };
-  const untrusted = ownerProblem(paths.mappingFile);
+  const untrusted = ownerProblem(processConfig().paths.mappingFile);
   if (untrusted) {
     const message = `${untrusted.problem}, yet it decides where each secret is sent`;
     return { mapping: none, findings: [fail('mapping file', message, untrusted.fix)] };
@@ -99,19 +98,23 @@ export function checkMapping(): { mapping: Mapping; findings: Finding[] } {
   try {
     const { mapping, unreadable } = readMappingView();
     const findings = unreadable.map((item) =>
-      fail('mapping file', `${item.problem}; that entry is ignored`, `correct or remove it in ${paths.mappingFile}`),
+      fail(
+        'mapping file',
+        `${item.problem}; that entry is ignored`,
+        `correct or remove it in ${processConfig().paths.mappingFile}`,
+      ),
     );
-    const state = existsSync(paths.mappingFile) ? 'can be changed only by you' : 'does not exist yet';
-    if (findings.length === 0) findings.push(ok('mapping file', `${paths.mappingFile} ${state}`));
+    const state = existsSync(processConfig().paths.mappingFile) ? 'can be changed only by you' : 'does not exist yet';
+    if (findings.length === 0) findings.push(ok('mapping file', `${processConfig().paths.mappingFile} ${state}`));
     return { mapping, findings };
   } catch (error) {
-    const fix = `repair ${paths.mappingFile} or move it aside and log in again`;
+    const fix = `repair ${processConfig().paths.mappingFile} or move it aside and log in again`;
     return { mapping: none, findings: [fail('mapping file', describeError(error), fix)] };
   }
 }
 
 function secretsFileFinding(): Finding {
-  const file = paths.secretsFile;
+  const file = processConfig().paths.secretsFile;
   let mode: number;
   try {
     mode = statSync(file).mode & 0o777;
@@ -143,9 +146,9 @@ export async function checkStores(mapping: Mapping): Promise<Finding[]> {
       findings.push(fail('keychain', describeError(error)));
     }
   }
-  if (used.has('file') || existsSync(paths.secretsFile)) findings.push(secretsFileFinding());
+  if (used.has('file') || existsSync(processConfig().paths.secretsFile)) findings.push(secretsFileFinding());
   for (const entry of mapping.entries.filter((e) => e.store === 'env')) {
-    if (!process.env[entry.secretRef])
+    if (!processConfig().env[entry.secretRef])
       findings.push(
         warn('env store', `${entry.server} reads its secret from $${entry.secretRef}, which is not set here`),
       );

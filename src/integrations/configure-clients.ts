@@ -4,7 +4,7 @@
 // credHelpers) or that keep a plaintext secret lying around.
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { normalizeServer } from '../hosts/normalize.js';
-import { containersAuthPaths, containersSearchOrder, dockerConfigPath } from './client-config-paths.js';
+import { processConfig } from '../config.js';
 import { emptyRecord, cloneJson } from '../validate.js';
 import { loadClientConfig, renderConfig } from './json-config-file.js';
 import type { AuthEntry, ClientConfig, LoadedConfig } from './json-config-file.js';
@@ -72,7 +72,9 @@ export interface Plan {
 }
 
 /** Every file whose `auths` can hold a login for a registry: podman's search order, and docker's own file. */
-const inspectedFiles = () => [...new Set([...containersSearchOrder(), dockerConfigPath()])];
+const inspectedFiles = () => [
+  ...new Set([...processConfig().clientFiles.containersSearch, processConfig().clientFiles.dockerConfig]),
+];
 
 function plan(
   targets: string[],
@@ -111,12 +113,12 @@ function findShadows(planned: Map<string, PlannedFile>, registries: string[]): S
   const found: ShadowingLogin[] = [];
   const authKeysFor = (data: ClientConfig, registry: string) =>
     Object.keys(data.auths ?? {}).filter((key) => registryOfAuthKey(key) === registry);
-  const podmanOrder = containersSearchOrder();
+  const podmanOrder = processConfig().clientFiles.containersSearch;
   for (const registry of registries) {
     let helperSeen = false;
     for (const path of inspectedFiles()) {
       const data = planned.get(path)!.data;
-      const client = path === dockerConfigPath() ? 'docker' : 'containers';
+      const client = path === processConfig().clientFiles.dockerConfig ? 'docker' : 'containers';
       if (
         podmanOrder.includes(path) &&
         helperKeys(registry, client).some((key) => data.credHelpers?.[key] === HELPER_SUFFIX)
@@ -138,13 +140,13 @@ export function inspectClientConfigs(registries: string[]): ShadowingLogin[] {
 }
 
 export function containersTargets(force: boolean): string[] {
-  const candidates = containersAuthPaths();
-  if (force || process.env.REGISTRY_AUTH_FILE) return candidates;
+  const candidates = processConfig().clientFiles.containersAuth;
+  if (force || processConfig().clientFiles.registryAuthFileSet) return candidates;
   return candidates.filter((path) => loadClientConfig(path).exists);
 }
 
 export function planConfigure(registries: string[], options: { containers: boolean; fix: boolean }): Plan {
-  const docker = dockerConfigPath();
+  const docker = processConfig().clientFiles.dockerConfig;
   const targets = [docker, ...containersTargets(options.containers)];
   return plan(
     targets,
@@ -161,7 +163,7 @@ export function planConfigure(registries: string[], options: { containers: boole
 }
 
 export function planUnconfigure(registries: string[] | undefined): Plan {
-  const docker = dockerConfigPath();
+  const docker = processConfig().clientFiles.dockerConfig;
   const targets = [docker, ...containersTargets(false)];
   return plan(
     targets,

@@ -8,7 +8,8 @@ import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { withLock } from '../fsutil/lock.js';
 import { folderProblem, othersCanChange } from '../fsutil/owner-only.js';
 import { log } from '../log.js';
-import { lockPathFor, paths } from '../paths.js';
+import { processConfig } from '../config.js';
+import { lockPathFor } from '../paths.js';
 import { parseMapping, type MappingView, type ParsedMapping } from './mapping-schema.js';
 import type { Mapping, MappingEntry, PullSecretTarget } from './types.js';
 
@@ -16,7 +17,7 @@ export type { MappingView, UnreadableItem } from './mapping-schema.js';
 
 /** The file's text, or undefined when there is none. Refused when others could have changed it. */
 function readText(): string | undefined {
-  const file = paths.mappingFile;
+  const file = processConfig().paths.mappingFile;
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -38,7 +39,7 @@ function readText(): string | undefined {
 
 function load(): ParsedMapping {
   const text = readText();
-  if (text !== undefined) return parseMapping(text, paths.mappingFile);
+  if (text !== undefined) return parseMapping(text, processConfig().paths.mappingFile);
   return { mapping: { version: 1, entries: [] }, unreadable: [], kept: { entries: [], pullSecrets: [] } };
 }
 
@@ -60,7 +61,7 @@ export function readMapping(): Mapping {
  * elsewhere must neither be blocked by them nor lose what the user may still repair.
  */
 export async function updateMapping<T>(change: (mapping: Mapping) => Promise<T> | T): Promise<T> {
-  return withLock(lockPathFor(paths.mappingFile), async () => {
+  return withLock(lockPathFor(processConfig().paths.mappingFile), async () => {
     const { mapping, kept } = load();
     const before = JSON.stringify(mapping);
     const result = await change(mapping);
@@ -69,7 +70,7 @@ export async function updateMapping<T>(change: (mapping: Mapping) => Promise<T> 
       if (kept.pullSecrets.length) {
         document.pullSecrets = [...(mapping.pullSecrets ?? []), ...(kept.pullSecrets as PullSecretTarget[])];
       }
-      writeFileAtomic(paths.mappingFile, `${JSON.stringify(document, null, 2)}\n`, 0o600);
+      writeFileAtomic(processConfig().paths.mappingFile, `${JSON.stringify(document, null, 2)}\n`, 0o600);
     }
     return result;
   });

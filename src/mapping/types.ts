@@ -12,8 +12,10 @@ export const KINDS = [
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
-export const STORE_NAMES = ['keychain', 'file', 'env'] as const;
-export type StoreName = (typeof STORE_NAMES)[number];
+// Store names are also a setting (LANYARD_STORE), so they are defined with the configuration.
+import type { StoreName } from '../config.js';
+
+export { isStoreName, STORE_NAMES, type StoreName } from '../config.js';
 
 export interface MappingEntry {
   /** Normalised lookup key: `host[:port]`, a pattern such as `*.icr.io`, or a verbatim Hub OAuth key. */
@@ -52,8 +54,4 @@ export interface Mapping {
 
 export function isKind(value: string): value is Kind {
   return (KINDS as readonly string[]).includes(value);
-}
-
-export function isStoreName(value: string): value is StoreName {
-  return (STORE_NAMES as readonly string[]).includes(value);
 }

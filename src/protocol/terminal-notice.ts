@@ -3,9 +3,10 @@
 // failure is therefore also written to the controlling terminal, when there is one (none in CI or
 // under systemd). Not to stderr: clients pass it through, and a terminal user would read it twice.
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { processConfig } from '../config.js';
 
 export function tellTerminal(line: string): void {
-  if (process.env.LANYARD_TTY === '0') return;
+  if (!processConfig().terminalNotice) return;
   let fd: number | undefined;
   try {
     // Non-blocking, and without becoming the process's controlling terminal: a stopped or

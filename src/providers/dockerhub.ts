@@ -2,6 +2,7 @@
 // username + access token (PAT) as stored. What lanyard adds is a periodic check
 // against Hub's token endpoint, so a revoked or expired PAT shows up in `ls` and the
 // log before a pull fails.
+import { processConfig } from '../config.js';
 import { registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
@@ -18,7 +19,7 @@ export const dockerHubProvider: Provider = {
 
 /** Resolves if Hub accepts the token; throws a classified ProviderError otherwise. */
 export async function checkHubToken(entry: MappingEntry, token: string): Promise<void> {
-  const endpoint = entry.options?.hubEndpoint ?? process.env.LANYARD_HUB_ENDPOINT ?? DEFAULT_HUB_ENDPOINT;
+  const endpoint = entry.options?.hubEndpoint ?? processConfig().hubEndpoint ?? DEFAULT_HUB_ENDPOINT;
   const url = assertSafeEndpoint(`${endpoint.replace(/\/+$/, '')}/v2/auth/token`, 'the Docker Hub endpoint');
   registerSecret(token);
   const response = await httpFetch(url, {

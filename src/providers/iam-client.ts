@@ -1,6 +1,7 @@
 // IBM Cloud IAM's token endpoint (reference §4.1), shared by the API-key and the
 // refresh-token kinds. Errors are classified: 400/401 (BXNIM… codes) are permanent,
 // 429 and 5xx are worth retrying.
+import { processConfig } from '../config.js';
 import { bodyExcerpt, foreignText, registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch, readCaBundle } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
@@ -17,7 +18,7 @@ export interface IamTokens {
 }
 
 export function iamEndpoint(entry: MappingEntry): string {
-  return entry.options?.iamEndpoint ?? process.env.LANYARD_IAM_ENDPOINT ?? DEFAULT_IAM_ENDPOINT;
+  return entry.options?.iamEndpoint ?? processConfig().iamEndpoint ?? DEFAULT_IAM_ENDPOINT;
 }
 
 /** IAM's errorCode and errorMessage (or the start of a gateway's page), made safe to show and store. */

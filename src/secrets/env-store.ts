@@ -1,12 +1,13 @@
 // Read-only secrets from environment variables, for CI: the mapping entry names the
 // variable (`login SERVER -u USER --secret-env VAR`), the CI system injects its value.
+import { processConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import type { SecretStore } from './secret-store.js';
 
 export const envStore: SecretStore = {
   name: 'env',
   async read(ref) {
-    const value = process.env[ref];
+    const value = processConfig().env[ref];
     return value === undefined || value === '' ? undefined : value;
   },
   async write() {

@@ -4,7 +4,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { withLock } from '../fsutil/lock.js';
-import { lockPathFor, paths } from '../paths.js';
+import { processConfig } from '../config.js';
+import { lockPathFor } from '../paths.js';
 import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
 import type { SecretStore } from './secret-store.js';
 
@@ -14,7 +15,7 @@ interface SecretsFile {
 }
 
 function load(): SecretsFile {
-  const file = paths.secretsFile;
+  const file = processConfig().paths.secretsFile;
   let text: string;
   try {
     // Like ssh with a private key: refuse a file others can read rather than use it quietly.
@@ -43,10 +44,10 @@ function load(): SecretsFile {
 }
 
 async function update(change: (file: SecretsFile) => void): Promise<void> {
-  await withLock(lockPathFor(paths.secretsFile), () => {
+  await withLock(lockPathFor(processConfig().paths.secretsFile), () => {
     const file = load();
     change(file);
-    writeFileAtomic(paths.secretsFile, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+    writeFileAtomic(processConfig().paths.secretsFile, `${JSON.stringify(file, null, 2)}\n`, 0o600);
   });
 }
 
@@ -68,6 +69,6 @@ export const fileStore: SecretStore = {
     });
   },
   describe(ref) {
-    return `the file store ${paths.secretsFile} (key "${ref}")`;
+    return `the file store ${processConfig().paths.secretsFile} (key "${ref}")`;
   },
 };

@@ -9,6 +9,7 @@
 // deadline, is checked first with one (LANYARD_KEYCHAIN_TIMEOUT_MS), and every later
 // call to the Secret Service is bounded by the addon itself. Only an unlock prompt,
 // which waits for a person, is left to wait.
+import { processConfig } from '../config.js';
 import { Entry } from '@napi-rs/keyring';
 import { UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
@@ -16,7 +17,6 @@ import type { SecretStore } from './secret-store.js';
 import { checkSessionBus } from './session-bus.js';
 
 const SERVICE = 'lanyard';
-const DEFAULT_BUS_TIMEOUT_MS = 5000;
 /** dbus-secret-service's reply timeout for each call to the Secret Service. */
 const SECRET_SERVICE_REPLY_S = 2;
 
@@ -30,12 +30,7 @@ const noSecretService = (seen: string) =>
     `no Secret Service is reachable (${seen}); start a keyring such as gnome-keyring, ${FILE_STORE_HINT}`,
   );
 
-const busAddress = () => quoted(process.env.DBUS_SESSION_BUS_ADDRESS ?? '', 200);
-
-function busTimeoutMs(): number {
-  const configured = Number(process.env.LANYARD_KEYCHAIN_TIMEOUT_MS);
-  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_BUS_TIMEOUT_MS;
-}
+const busAddress = () => quoted(processConfig().sessionBusAddress ?? '', 200);
 
 /** The library reports every failure as GenericFailure; the message and the time taken tell the cases apart. */
 export function explainKeychainError(error: unknown, doing: string, elapsedMs: number): UserError {
@@ -67,8 +62,8 @@ let busChecked: Promise<void> | undefined;
 function ensureBusAnswers(doing: string): Promise<void> {
   if (process.platform !== 'linux') return Promise.resolve();
   busChecked ??= (async () => {
-    const timeoutMs = busTimeoutMs();
-    const check = await checkSessionBus(process.env.DBUS_SESSION_BUS_ADDRESS, timeoutMs);
+    const { sessionBusAddress, keychainTimeoutMs: timeoutMs } = processConfig();
+    const check = await checkSessionBus(sessionBusAddress, timeoutMs);
     if (check.state === 'silent') {
       throw new UserError(
         `the session bus ${busAddress()} did not answer within ${timeoutMs / 1000} s ` +

@@ -3,8 +3,8 @@
 // keychain when a Secret Service answers, else to the file store with a notice —
 // never a silent switch that would make a stored secret seem to vanish later.
 import { UserError } from '../errors.js';
-import { isStoreName, type Mapping, type StoreName } from '../mapping/types.js';
-import { paths } from '../paths.js';
+import type { Mapping, StoreName } from '../mapping/types.js';
+import { processConfig } from '../config.js';
 import type { SecretStore } from './secret-store.js';
 import { writeErr } from '../output.js';
 
@@ -20,13 +20,10 @@ export async function openStore(name: StoreName): Promise<SecretStore> {
 }
 
 export function configuredStoreName(mapping: Mapping): StoreName | undefined {
-  const fromEnv = process.env.LANYARD_STORE;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (!isStoreName(fromEnv))
-      throw new UserError(`LANYARD_STORE must be keychain, file or env, not ${JSON.stringify(fromEnv)}`);
-    return fromEnv;
-  }
-  return mapping.defaultStore;
+  const { store, invalidStore } = processConfig();
+  if (invalidStore !== undefined)
+    throw new UserError(`LANYARD_STORE must be keychain, file or env, not ${JSON.stringify(invalidStore)}`);
+  return store ?? mapping.defaultStore;
 }
 
 export async function storeForNewSecret(mapping: Mapping, requested?: StoreName): Promise<SecretStore> {
@@ -36,7 +33,7 @@ export async function storeForNewSecret(mapping: Mapping, requested?: StoreName)
   const { keychainReachable } = await import('./keychain-store.js');
   if (await keychainReachable()) return openStore('keychain');
   writeErr(
-    `lanyard: no Secret Service is reachable; keeping this secret in the file store ${paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`,
+    `lanyard: no Secret Service is reachable; keeping this secret in the file store ${processConfig().paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`,
   );
   return openStore('file');
 }

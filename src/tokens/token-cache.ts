@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fsutil/atomic-write.js';
 import { log } from '../log.js';
-import { paths } from '../paths.js';
+import { processConfig } from '../config.js';
 import { believableRecord } from './believable-record.js';
 
 export interface CachedToken {
@@ -42,7 +42,7 @@ export interface CacheRecord {
   check?: { at: number; ok: boolean; message?: string };
 }
 
-const tokensDir = () => join(paths.runtimeDir, 'tokens');
+const tokensDir = () => join(processConfig().paths.runtimeDir, 'tokens');
 
 export function cacheFileFor(server: string): string {
   return join(tokensDir(), `${createHash('sha256').update(server).digest('hex').slice(0, 32)}.json`);
@@ -54,7 +54,7 @@ export const cacheLockFor = (server: string) => `${cacheFileFor(server)}.lock`;
 /** Creates the runtime dir owner-only; refuses one that is a symlink or not ours. */
 export function ensureRuntimeDir(): void {
   ensurePrivateDir(tokensDir());
-  for (const dir of [paths.runtimeDir, tokensDir()]) {
+  for (const dir of [processConfig().paths.runtimeDir, tokensDir()]) {
     const stat = lstatSync(dir);
     if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid())) {
       throw new UserError(`the runtime directory ${dir} is not a directory owned by you; remove it`);

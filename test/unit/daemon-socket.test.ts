@@ -4,19 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hubCheckIntervalMs } from '../../src/daemon/scheduler.js';
 import { serveSocket } from '../../src/daemon/socket-server.js';
 import { MAX_REQUEST_BYTES } from '../../src/daemon/socket-protocol.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lanyard-daemon-settings-'));
-process.env.XDG_STATE_HOME = dir; // the warning goes to a log in here
-
-test('LANYARD_HUB_CHECK_INTERVAL_S: positive seconds, else the 6 h default (NaN stopped the checks)', () => {
-  assert.is(hubCheckIntervalMs(undefined), 6 * 3600_000);
-  assert.is(hubCheckIntervalMs(''), 6 * 3600_000);
-  assert.is(hubCheckIntervalMs('90'), 90_000);
-  for (const bad of ['abc', '0', '-5', 'Infinity']) assert.is(hubCheckIntervalMs(bad), 6 * 3600_000, bad);
-});
 
 function ask(path: string, payload: string): Promise<string> {
   return new Promise((resolve, reject) => {
