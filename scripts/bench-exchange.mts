@@ -7,7 +7,7 @@
 // Usage: node --import tsx scripts/bench-exchange.mts [--concurrency 100] [--rounds 3] [--duration 300] [--lifetime 60]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as iamFixture from '../test/fixtures/iam.js';
@@ -66,9 +66,7 @@ try {
     apiKey,
   );
   if (login.code !== 0) throw new Error('login failed');
-  console.log(
-    `machine: ${(await import('node:os')).cpus()[0]?.model}, ${(await import('node:os')).cpus().length} cores; binary ${binary}`,
-  );
+  console.log(`machine: ${cpus()[0]?.model}, ${cpus().length} cores; binary ${binary}`);
 
   console.log(`\n1. stampede: ${values.concurrency} concurrent gets on an empty cache, ${values.rounds} rounds`);
   for (let round = 1; round <= Number(values.rounds); round += 1) {
@@ -81,7 +79,9 @@ try {
     const failed = results.filter((r) => r.code !== 0).length;
     const ms = results.map((r) => r.ms);
     console.log(
-      `   round ${round}: IAM requests ${iam.counts.issued - before} (target 1), distinct answers ${secrets.size}, failures ${failed}, p50 ${fmt(percentile(ms, 50))}, p99 ${fmt(percentile(ms, 99))}, max ${fmt(Math.max(...ms))}`,
+      `   round ${round}: IAM requests ${iam.counts.issued - before} (target 1), ` +
+        `distinct answers ${secrets.size}, failures ${failed}, ` +
+        `p50 ${fmt(percentile(ms, 50))}, p99 ${fmt(percentile(ms, 99))}, max ${fmt(Math.max(...ms))}`,
     );
   }
 
@@ -105,14 +105,17 @@ try {
   const inline = exchangesBy('helper') - inlineBefore;
   const byDaemon = exchangesBy('daemon') - daemonBefore;
   console.log(
-    `   gets: ${latencies.length}, failures ${failures}, gets that exchanged inline (waited on the network): ${inline} (target 0)`,
+    `   gets: ${latencies.length}, failures ${failures}, ` +
+      `gets that exchanged inline (waited on the network): ${inline} (target 0)`,
   );
   const expected = (fraction: number) => 1 + seconds / (Number(values.lifetime) * fraction);
   console.log(
-    `   daemon exchanges, first one included: ${byDaemon} (one per 0.80-0.85 x ${values.lifetime} s: expected ${Math.floor(expected(0.85))}-${Math.ceil(expected(0.8))})`,
+    `   daemon exchanges, first one included: ${byDaemon} ` +
+      `(one per 0.80-0.85 x ${values.lifetime} s: expected ${Math.floor(expected(0.85))}-${Math.ceil(expected(0.8))})`,
   );
   console.log(
-    `   get latency: p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, max ${fmt(Math.max(...latencies))}`,
+    `   get latency: p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, ` +
+      `max ${fmt(Math.max(...latencies))}`,
   );
 } finally {
   if (daemon?.pid) {

@@ -70,7 +70,8 @@ try {
   say('what `get` hands the clients: a short-lived IAM token as iambearer, not the key');
   const answer = JSON.parse(await lanyard(['get'], registry.host)) as { Username: string; Secret: string };
   process.stdout.write(
-    `Username: ${answer.Username}\nSecret:   ${answer.Secret.slice(0, 24)}… (${answer.Secret.length} chars, an IAM access token)\n`,
+    `Username: ${answer.Username}\n` +
+      `Secret:   ${answer.Secret.slice(0, 24)}… (${answer.Secret.length} chars, an IAM access token)\n`,
   );
   say('docker-credential-lanyard ls');
   process.stdout.write(await lanyard(['ls']));

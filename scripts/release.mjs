@@ -83,7 +83,8 @@ for (const [signal, code] of [
 }
 
 log(
-  `lanyard ${version}, bun ${bunVersion}, @napi-rs/keyring ${keyringVersion}; ${targets.length} target(s) into ${outDir}`,
+  `lanyard ${version}, bun ${bunVersion}, @napi-rs/keyring ${keyringVersion}; ` +
+    `${targets.length} target(s) into ${outDir}`,
 );
 let qemuSetup;
 const results = [];
@@ -127,7 +128,8 @@ async function releaseTarget(target) {
     }
     lap('fetch');
     log(
-      `${target.name}: addon from ${installed ? 'node_modules' : 'npm pack'}, runtime ${runtimeExecutable ? 'from npm pack' : 'is this bun'}`,
+      `${target.name}: addon from ${installed ? 'node_modules' : 'npm pack'}, ` +
+        `runtime ${runtimeExecutable ? 'from npm pack' : 'is this bun'}`,
     );
 
     log(`${target.name}: building (${target.bunTarget})`);
@@ -157,7 +159,8 @@ async function releaseTarget(target) {
           const setupStarted = performance.now();
           qemuSetup = await ensureQemu({ install: !values['no-install'], log });
           log(
-            `qemu-user ${qemuSetup.qemu ? 'ready' : 'unavailable'} after ${seconds(performance.now() - setupStarted)} (not counted in smoke time)`,
+            `qemu-user ${qemuSetup.qemu ? 'ready' : 'unavailable'} ` +
+              `after ${seconds(performance.now() - setupStarted)} (not counted in smoke time)`,
           );
           phase += performance.now() - setupStarted;
         }
@@ -167,7 +170,8 @@ async function releaseTarget(target) {
         result.smoke = `NOT RUN: ${qemuSetup.error}`;
         result.status = 'unverified';
       } else {
-        result.smoke = `ok (${await smokeTest({ binary: staged, version, workDir: join(work, `${target.name}-smoke`), qemu })})`;
+        const workDir = join(work, `${target.name}-smoke`);
+        result.smoke = `ok (${await smokeTest({ binary: staged, version, workDir, qemu })})`;
         result.status = 'ok';
       }
     }
@@ -243,7 +247,8 @@ for (const [i, row] of rows.entries()) {
 }
 const total = performance.now() - started;
 console.log(
-  `\n${shipped.length}/${results.length} artifact(s) in ${outDir}${shipped.length ? ' with SHA256SUMS' : ''}; total ${seconds(total)}`,
+  `\n${shipped.length}/${results.length} artifact(s) in ${outDir}` +
+    `${shipped.length ? ' with SHA256SUMS' : ''}; total ${seconds(total)}`,
 );
 
 const failed = results.filter((r) => r.status !== 'ok');
@@ -252,6 +257,7 @@ const fatal = values.strict
   : failed.filter((r) => TARGETS.find((t) => t.name === r.target).required && r.status === 'failed');
 if (failed.length)
   console.log(
-    `not ok: ${failed.map((r) => `${r.target} (${r.status})`).join(', ')}${fatal.length ? '' : ' (not fatal without --strict)'}`,
+    `not ok: ${failed.map((r) => `${r.target} (${r.status})`).join(', ')}` +
+      `${fatal.length ? '' : ' (not fatal without --strict)'}`,
   );
 process.exitCode = fatal.length ? 1 : 0;

@@ -7,5 +7,6 @@ keyring_home=$(mktemp -d -t lanyard-keyring-XXXXXX)
 trap 'rm -rf "$keyring_home"' EXIT
 export LANYARD_KEYRING_HOME=$keyring_home
 dbus-run-session -- bash -c '
-  printf %s lanyard | XDG_DATA_HOME="$LANYARD_KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  printf %s lanyard | XDG_DATA_HOME="$LANYARD_KEYRING_HOME" \
+    gnome-keyring-daemon --unlock --components=secrets >/dev/null
   exec "$@"' with-keyring "$@" 2> >(grep -v -e "^dbus-daemon\[" -e "Gtk-WARNING" -e "^\s*$" >&2)

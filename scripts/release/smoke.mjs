@@ -89,7 +89,8 @@ export async function smokeTest({ binary, version, workDir, qemu }) {
   const expect = (step, ok, r) => {
     if (!ok)
       throw new Error(
-        `${step}: exit ${r.code}, stdout ${JSON.stringify(r.out.trim().slice(0, 300))}${r.err.trim() ? `, stderr ${JSON.stringify(r.err.trim().slice(0, 300))}` : ''}`,
+        `${step}: exit ${r.code}, stdout ${JSON.stringify(r.out.trim().slice(0, 300))}` +
+          `${r.err.trim() ? `, stderr ${JSON.stringify(r.err.trim().slice(0, 300))}` : ''}`,
       );
   };
 

@@ -37,7 +37,10 @@ export function checkEmbeddedAddon(binary, target, addonDir) {
   return addon.length;
 }
 
-/** Mach-O 64: cputype as expected, LC_CODE_SIGNATURE present, every page hash matching; returns { adhoc, identifier }. */
+/**
+ * Mach-O 64: cputype as expected, LC_CODE_SIGNATURE present, every page hash matching;
+ * returns { adhoc, identifier }.
+ */
 export function checkMachoSignature(binary, expectedCpu) {
   if (binary.readUInt32LE(0) !== 0xfeedfacf) throw new Error('not a 64-bit little-endian Mach-O file');
   const cpu = binary.readUInt32LE(4);
