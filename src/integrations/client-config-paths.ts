@@ -1,5 +1,6 @@
 // Where docker and the containers tools (podman, buildah, skopeo) keep their auth
-// configuration, in the order containers/image searches them (reference §2).
+// configuration, in the order containers/image searches them
+// (docs/wire-formats.md#podman-buildah-and-skopeo).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
