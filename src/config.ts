@@ -16,7 +16,7 @@ export const isStoreName = (value: unknown): value is StoreName => STORE_NAMES.i
 export interface ClientConfigFiles {
   /** `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
   dockerConfig: string;
-  /** containers' auth files, most significant first (docs/wire-formats.md: containers/image's search). */
+  /** containers' auth files, most significant first (docs/wire-formats.md#podman-buildah-and-skopeo). */
   containersAuth: string[];
   /** Every file podman reads, in order: its own auth files, then docker's (not when REGISTRY_AUTH_FILE is set). */
   containersSearch: string[];

@@ -1,4 +1,4 @@
-// Docker Hub goes by several names depending on the client (reference §1.5, §2):
+// Docker Hub goes by several names depending on the client (docs/wire-formats.md#docker-hub):
 // docker uses `https://index.docker.io/v1/`, podman `docker.io`, nerdctl
 // `index.docker.io`, others `registry-1.docker.io`. They are one registry and one entry.
 
@@ -6,7 +6,7 @@ export const DOCKER_HUB_KEY = 'docker.io';
 
 const HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
 
-// docker's OAuth login stores two extra items next to the PAT (reference §5.3); they
+// docker's OAuth login stores two extra items next to the PAT (docs/wire-formats.md#docker-cli); they
 // must round-trip verbatim, as separate entries.
 const HUB_OAUTH_PATHS = new Map([
   ['/v1/access-token', 'https://index.docker.io/v1/access-token'],

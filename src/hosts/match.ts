@@ -1,5 +1,5 @@
-// Host patterns, with kubelet's matchImages rules (reference §8): `*` globs within a
-// single DNS label (`*.icr.io` matches `us.icr.io`, not `a.b.icr.io` nor `icr.io`),
+// Host patterns, with kubelet's matchImages rules (docs/wire-formats.md#kubelet-credential-provider):
+// `*` globs within a single DNS label (`*.icr.io` matches `us.icr.io`, not `a.b.icr.io` nor `icr.io`),
 // label counts must be equal, ports must be equal. An exact entry beats any pattern;
 // among patterns the one with fewer wildcards, then more literal characters, wins.
 import type { ServerKey } from './normalize.js';

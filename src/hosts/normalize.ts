@@ -1,7 +1,8 @@
 // Turns whatever a client sends as a server URL into the key lanyard looks entries
-// up by, the way the reference helpers and clients treat it (reference §1.6, §2):
-// scheme optional (http/https only), host case-insensitive, port significant
-// (default ports dropped), path and query ignored, IPv6 literals bracketed.
+// up by, the way docker-credential-helpers and the clients treat it
+// (docs/wire-formats.md#credential-helper-protocol, #docker-cli): scheme optional
+// (http/https only), host case-insensitive, port significant (default ports dropped),
+// path and query ignored, IPv6 literals bracketed.
 import { UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
 import { DOCKER_HUB_KEY, dockerHubOAuthKey, isDockerHubHost } from './dockerhub.js';

@@ -36,7 +36,7 @@ export interface ShadowingLogin {
   login?: { username: string; secret: string };
 }
 
-/** docker and podman name registries differently (reference §1.5, §2). */
+/** docker and podman name registries differently (docs/wire-formats.md#docker-cli, #podman-buildah-and-skopeo). */
 export function helperKeys(registry: string, client: 'docker' | 'containers'): string[] {
   if (registry === DOCKER_HUB_KEY) return client === 'docker' ? DOCKER_HUB_DOCKER_KEYS : [DOCKER_HUB_KEY];
   return [registry];

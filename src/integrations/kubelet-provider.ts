@@ -1,4 +1,4 @@
-// The kubelet image credential provider protocol (reference §8): a
+// The kubelet image credential provider protocol (docs/wire-formats.md#kubelet-credential-provider): a
 // CredentialProviderRequest on stdin, a CredentialProviderResponse on stdout. The same
 // binary serves it as `docker-credential-lanyard kubelet` or under a provider name
 // (a symlink or copy whose name contains "credential-provider" or "kubelet").

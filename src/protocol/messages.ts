@@ -14,7 +14,7 @@ export interface Credentials {
 const STORE_FIELDS = ['ServerURL', 'Username', 'Secret'] as const;
 
 /**
- * A field's value the way Go's encoding/json finds it, which the reference helpers use: the exact
+ * A field's value the way Go's encoding/json finds it, which docker-credential-helpers uses: the exact
  * key if present, else the first key that matches ignoring case (`serverurl`, `SERVERURL`).
  */
 function fieldOf(record: Record<string, unknown>, field: string): unknown {

@@ -1,4 +1,4 @@
-// Docker Hub has no registry-usable short-lived token (reference §5.2): clients get
+// Docker Hub has no registry-usable short-lived token (docs/wire-formats.md#docker-hub): clients get
 // username + access token (PAT) as stored. What lanyard adds is a periodic check
 // against Hub's token endpoint, so a revoked or expired PAT shows up in `ls` and the
 // log before a pull fails.
@@ -34,7 +34,8 @@ export async function checkHubToken(entry: MappingEntry, token: string): Promise
       true,
     );
   }
-  // Hub sends X-Retry-After as a unix time (reference §5.2); ProviderError caps the wait.
+  // Hub sent X-Retry-After as a unix time, and now documents Retry-After in seconds
+  // (docs/wire-formats.md#docker-hub); ProviderError caps the wait.
   const retryAt = Number(header(response, 'x-retry-after'));
   const retryAfterMs =
     Number.isFinite(retryAt) && retryAt > 0

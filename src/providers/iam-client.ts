@@ -1,4 +1,4 @@
-// IBM Cloud IAM's token endpoint (reference §4.1), shared by the API-key and the
+// IBM Cloud IAM's token endpoint (docs/wire-formats.md#ibm-cloud-iam), shared by the API-key and the
 // refresh-token kinds. Errors are classified: 400/401 (BXNIM… codes) are permanent,
 // 429 and 5xx are worth retrying.
 import { processConfig } from '../config.js';

@@ -1,5 +1,5 @@
-// Generic registries with distribution token auth (reference §7): the stored
-// username/password is traded once for a registry refresh token through the OAuth2
+// Generic registries with distribution token auth (docs/wire-formats.md#distribution-token-auth):
+// the stored username/password is traded once for a registry refresh token through the OAuth2
 // POST (access_type=offline), answered as docker's identity token (`<token>`), so the
 // password itself stops travelling with every pull. A realm without OAuth2 (404 on
 // POST) or a registry with Basic auth gets the password as stored.

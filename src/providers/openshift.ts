@@ -1,7 +1,7 @@
 // OpenShift's integrated registry takes any Kubernetes bearer token as the password
-// (the username is ignored; reference §6.1). With an API server and a service
-// account configured, the stored long-lived token mints short-lived bound tokens
-// through the TokenRequest API (§6.2); otherwise the stored token (e.g. from
+// (the username is ignored; docs/wire-formats.md#openshift-and-kubernetes). With an API
+// server and a service account configured, the stored long-lived token mints short-lived
+// bound tokens through the TokenRequest API; otherwise the stored token (e.g. from
 // `oc whoami -t`) is passed through, with its expiry read from the JWT when it is one.
 import { UserError } from '../errors.js';
 import { foreignText } from '../foreign-text.js';

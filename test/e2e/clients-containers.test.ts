@@ -1,9 +1,10 @@
 // podman, buildah and skopeo as real clients against a real registry (Debian's docker-registry with
 // htpasswd), with the credentials served only by lanyard: `docker-credential-lanyard login` stores them,
 // `docker-credential-lanyard configure` writes credHelpers into $DOCKER_CONFIG/config.json, and the
-// containers tools find the helper there (reference §2: they read docker's config.json last). Storage is
-// vfs in the sandbox (see support/clients-containers.ts); pushes start from a local OCI image built with
-// umoci, pulls go into a fresh storage so every blob really comes from the registry.
+// containers tools find the helper there (they read docker's config.json last:
+// docs/wire-formats.md#podman-buildah-and-skopeo). Storage is vfs in the sandbox (see
+// support/clients-containers.ts); pushes start from a local OCI image built with umoci, pulls go into a
+// fresh storage so every blob really comes from the registry.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -145,7 +146,7 @@ toolTest(
   },
 );
 
-test('[skopeo] skopeo finds lanyard through $DOCKER_CONFIG/config.json alone (no --authfile) and copies the image', async () => {
+test('[skopeo] finds lanyard through $DOCKER_CONFIG/config.json alone (no --authfile), copies the image', async () => {
   const policy = join(sb.root, 'skopeo-policy.json');
   writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
   const env = { ...sb.env, CONTAINERS_REGISTRIES_CONF: tools.registriesConf };

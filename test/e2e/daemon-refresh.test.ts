@@ -1,7 +1,8 @@
 // The refresher daemon (`docker-credential-lanyard daemon`) with short IAM token lifetimes: it exchanges
 // at start, refreshes ahead of expiry so that `get` never exchanges inline, picks up new logins without a
-// restart, reports per entry in `daemon status`, refreshes on `daemon refresh [server]`, exits 0 on
-// SIGTERM removing its PID file and socket, and never breaks `get` when stopped or killed mid-refresh.
+// restart (also while a refresh is in flight), reports per entry in `daemon status`, refreshes on
+// `daemon refresh [server]`, exits 0 on SIGTERM removing its PID file and socket, and never breaks `get`
+// when stopped or killed mid-refresh.
 // IAM is the stand-in behind a recording proxy: the User-Agent tells the daemon's requests
 // (`lanyard/<v> (daemon)`) from inline ones (`(helper)`).
 import { test } from 'uvu';
@@ -25,6 +26,7 @@ import {
   fileStoreSandbox,
   getWith,
   loginIam,
+  loginOk,
   logText,
   makeCachedTokenDue,
   parseCreds,
@@ -38,6 +40,7 @@ import {
 const LIFETIME_S = 20; // refresh due at 16 s (+ up to 1 s jitter), served until 18 s (10 % margin)
 const KEY_A = `daemon-key-a-${randomBytes(16).toString('hex')}`;
 const KEY_B = `daemon-key-b-${randomBytes(16).toString('hex')}`;
+const KEY_C = `daemon-key-c-${randomBytes(16).toString('hex')}`;
 const A = 'daemon-a.registry.test';
 const B = 'daemon-b.registry.test';
 
@@ -49,7 +52,7 @@ let daemon: Daemon | undefined;
 
 test.before(async () => {
   sb = fileStoreSandbox('daemon-refresh');
-  iam = await iamFixture.start({ apikeys: [KEY_A, KEY_B], tokenLifetimeSeconds: LIFETIME_S });
+  iam = await iamFixture.start({ apikeys: [KEY_A, KEY_B, KEY_C], tokenLifetimeSeconds: LIFETIME_S });
   proxy = await startRecordingProxy(iam.url);
   await loginIam(sb.env, A, KEY_A, proxy.url);
 });
@@ -156,7 +159,8 @@ test(`refreshes ahead of expiry: gets over 1.5 lifetimes (${LIFETIME_S * 1.5} s)
   const at = (refreshes[0]!.at - first.issuedAt) / (first.expiresAt! - first.issuedAt);
   assert.ok(at >= 0.78 && at < 0.92, `first refresh at ${(at * 100).toFixed(1)} % of the token's lifetime`);
   console.log(
-    `[daemon-refresh] ${gets} gets, ${refreshes.length} daemon refresh(es), first at ${(at * 100).toFixed(1)} % of the lifetime`,
+    `[daemon-refresh] ${gets} gets, ${refreshes.length} daemon refresh(es), ` +
+      `first at ${(at * 100).toFixed(1)} % of the lifetime`,
   );
 });
 
@@ -218,7 +222,7 @@ test('right after a refresh, status says "last refresh 0s ago" (not "in 0s")', a
   assert.match(line ?? '', /, last refresh 0s ago, /, `a refresh that just happened is in the past: ${line}`);
 });
 
-test('daemon refresh takes the server as login and get do (scheme, case), and says so when nothing matches', async () => {
+test('daemon refresh takes the server as login and get do (scheme, case); says so when nothing matches', async () => {
   const before = cacheRecord(sb, A)!.token!.secret;
   const requests = daemonRequests();
   const r = await daemonCommand(sb.env, ['refresh', `https://${A.toUpperCase()}/`]);
@@ -320,8 +324,26 @@ test('get with a stale PID file (dead daemon) and with an expired token exchange
   assert.match(status.stderr, /no lanyard daemon is running/, 'a dead daemon is reported as not running');
 });
 
+test('a login while the daemon is mid-refresh does not stop the daemon refreshing that entry', async () => {
+  await loginIam(sb.env, 'review.registry.test', KEY_C, iam!.url);
+  iam!.faults.latencyMs = 2000;
+  await launch();
+  await sleep(500); // the daemon's first exchange is now in flight
+  await loginOk(sb.env, 'other.registry.test', 'u', 'pw'); // changes the mapping under it
+  await sleep(2500);
+  iam!.faults.latencyMs = 0;
+  const status = await daemonCommand(sb.env, ['status']);
+  assert.is(status.code, 0, describe(status));
+  const line = status.stdout.split('\n').find((l) => l.startsWith('review.registry.test')) ?? '';
+  assert.not.match(line, /last refresh -/, `the refresh that was in flight is recorded: ${line}`);
+  assert.match(line, /next in \d+s/, `a next refresh is scheduled: ${line}`);
+  const refresh = await daemonCommand(sb.env, ['refresh', 'review.registry.test']);
+  assert.is(refresh.code, 0, describe(refresh));
+  assert.match(refresh.stdout, /last refresh (0s ago|[1-9]s ago)/, refresh.stdout);
+});
+
 test('secrets never on disk outside the store: log, mapping and cache hold no API key', async () => {
-  assertNoSecretOnDisk(sb, { 'API key A': KEY_A, 'API key B': KEY_B });
+  assertNoSecretOnDisk(sb, { 'API key A': KEY_A, 'API key B': KEY_B, 'API key C': KEY_C });
 });
 
 test.run();

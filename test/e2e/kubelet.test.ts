@@ -1,8 +1,9 @@
-// Kubelet image credential provider mode (reference §8): `docker-credential-lanyard kubelet`, or the binary
-// under a provider name (a symlink `lanyard-credential-provider`), reads a CredentialProviderRequest on stdin
-// and answers a CredentialProviderResponse: cacheKeyType Registry, a Go-duration cacheDuration shorter than
-// the token's remaining life, auth keyed by the entry that matched (a pattern keeps its pattern key; Hub
-// images answer under docker.io's names). Unknown registry: empty auth, exit 0. Bad request: exit 1, stderr.
+// Kubelet image credential provider mode (docs/wire-formats.md#kubelet-credential-provider):
+// `docker-credential-lanyard kubelet`, or the binary under a provider name (a symlink
+// `lanyard-credential-provider`), reads a CredentialProviderRequest on stdin and answers a
+// CredentialProviderResponse: cacheKeyType Registry, a Go-duration cacheDuration shorter than the token's
+// remaining life, auth keyed by the entry that matched (a pattern keeps its pattern key; Hub images answer
+// under docker.io's names). Unknown registry: empty auth, exit 0. Bad request: exit 1, stderr.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { symlinkSync } from 'node:fs';
@@ -99,7 +100,7 @@ function tokenOf(res: ProviderResponse, key: string, apikey: string): number {
   return check.ok ? check.exp : 0;
 }
 
-test('`kubelet` verb: a pattern entry answers under its pattern key with a fresh IAM token, cached less than its life', async () => {
+test('`kubelet`: a pattern entry answers under its pattern key with a fresh IAM token, cached < its life', async () => {
   const r = await viaVerb(request('uk.icr.io/team/app:1.4'));
   const res = response(r, 'kubelet uk.icr.io');
   assert.equal(Object.keys(res.auth), ['*.icr.io'], 'keyed by the matched pattern');
@@ -119,7 +120,7 @@ test('`kubelet` verb: a pattern entry answers under its pattern key with a fresh
   assert.not.ok(r.stdout.includes(PATTERN_KEY), 'the API key never leaves');
 });
 
-test('a symlink named lanyard-credential-provider speaks the same protocol (no arguments, as kubelet runs it)', async () => {
+test('a symlink named lanyard-credential-provider speaks the protocol (no arguments, as kubelet runs it)', async () => {
   const before = iam!.counts.issued;
   const res = response(await viaSymlink(request(`de.icr.io/team/app@sha256:${'a'.repeat(64)}`)), 'provider symlink');
   assert.equal(Object.keys(res.auth), ['*.icr.io']);
@@ -136,7 +137,7 @@ test('an exact entry beats the pattern and is keyed by its host', async () => {
   tokenOf(res, 'us.icr.io', EXACT_KEY);
 });
 
-test('Docker Hub images (`ubuntu`, `library/ubuntu`, `docker.io/…`, `index.docker.io/…`) answer under docker.io keys', async () => {
+test('Hub images (`ubuntu`, `library/ubuntu`, `docker.io/…`, `index.docker.io/…`) get docker.io keys', async () => {
   for (const image of [
     'ubuntu',
     'ubuntu:24.04',

@@ -1,4 +1,5 @@
-// The management CLI: login / ls / logout, host patterns, the store and env options.
+// The management CLI: login / ls / logout, host patterns, the store and env options, and what a later
+// `store` (docker login again) keeps of what login set.
 // Management errors go to stderr with exit 1 (docs/CONTRACT.md).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +17,7 @@ import {
   assertSilentOk,
 } from './support/asserts.js';
 import { describe } from './support/run.js';
+import { loginOk } from './support/exchange-env.js';
 
 interface LsEntry {
   server: string;
@@ -211,6 +213,38 @@ test('store <token> is listed as kind identity-token', async () => {
   const e = (await lsJson()).find((x) => x.server === 'idt.example.test');
   assert.is(e?.kind, 'identity-token', JSON.stringify(e));
   assert.is(e?.username, '<token>');
+});
+
+type MappingEntry = { server: string; kind: string; username: string; options?: Record<string, string> };
+const mappingEntry = (server: string) =>
+  (JSON.parse(readFileSync(sb.mappingFile, 'utf8')).entries as MappingEntry[]).find((e) => e.server === server);
+
+test('docker login again with the same user keeps the kind and the provider options set by login', async () => {
+  await loginOk(env, 'private.us.icr.io', 'iamapikey', 'key-1', [
+    '--iam-endpoint',
+    'https://private.iam.cloud.ibm.com',
+  ]);
+  await loginOk(env, 'registry.example.test', 'me', 'pw-1', ['--kind', 'oauth2']);
+  assertSilentOk(
+    await store(env, { ServerURL: 'private.us.icr.io', Username: 'iamapikey', Secret: 'key-2' }),
+    'store (rotated key)',
+  );
+  assertSilentOk(
+    await store(env, { ServerURL: 'registry.example.test', Username: 'me', Secret: 'pw-2' }),
+    'store (new password)',
+  );
+  assert.equal(
+    mappingEntry('private.us.icr.io')?.options,
+    { iamEndpoint: 'https://private.iam.cloud.ibm.com' },
+    'private IAM endpoint kept',
+  );
+  assert.is(mappingEntry('registry.example.test')?.kind, 'oauth2', 'explicit kind kept');
+  // Another user is another login: its kind is inferred afresh.
+  assertSilentOk(
+    await store(env, { ServerURL: 'registry.example.test', Username: 'someone-else', Secret: 'pw-3' }),
+    'store (other user)',
+  );
+  assert.is(mappingEntry('registry.example.test')?.kind, 'static');
 });
 
 test('--store picks the store when no LANYARD_STORE is set', async () => {

@@ -445,6 +445,13 @@ for (const mode of MODES) {
   }
 }
 
+test('an IPv6 zone id is bad input with a clear line, not an internal error', async () => {
+  const r = await runHelper(['get'], { env: envOf('file'), stdin: '[fe80::1%eth0]:5000' });
+  assertOneLineError(r, 'get with a zone id');
+  assert.match(r.stdout, /invalid IPv6 address/);
+  assert.not.match(r.stdout, /internal error/);
+});
+
 // ---------------------------------------------------------------------------------------------
 // automatic store selection (no LANYARD_STORE)
 
