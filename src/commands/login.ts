@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { assertSafeEndpoint, readCaBundle } from '../http.js';
 import { KINDS, STORE_NAMES, type Kind, type StoreName } from '../mapping/types.js';
+import { KIND_TRAITS } from '../providers/kinds.js';
 import { readPassword } from './read-password.js';
 import { writeErr } from '../output.js';
 
@@ -91,11 +92,13 @@ export function registerLogin(cli: Argv): Argv {
         .example("$0 login '*.icr.io' -u iamapikey --password-stdin < key.txt", 'one key for every ICR region')
         .example('$0 login ghcr.io -u me --secret-env GHCR_TOKEN', 'CI: the secret comes from the environment')
         .example(
-          'oc whoami -t | $0 login registry.lpg.appuio.cloud -u robot --kind openshift --api-server https://api.lpg.appuio.cloud:6443 --namespace ci --service-account pusher --password-stdin',
+          'oc whoami -t | $0 login registry.lpg.appuio.cloud -u robot --kind openshift ' +
+            '--api-server https://api.lpg.appuio.cloud:6443 --namespace ci --service-account pusher --password-stdin',
           'mint 1-hour bound service-account tokens',
         ),
     async (argv) => {
-      const username = argv.username ?? (argv.kind === 'ibm-iam' ? 'iamapikey' : undefined);
+      const kind = argv.kind as Kind | undefined; // one of KINDS: yargs checks the choices
+      const username = argv.username ?? (kind && KIND_TRAITS[kind].username);
       if (!username) throw new UserError('login needs a username: -u USER');
       const secretEnv = argv['secret-env'];
       if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
@@ -107,7 +110,7 @@ export function registerLogin(cli: Argv): Argv {
         serverURL: argv.server!,
         username,
         secret,
-        kind: argv.kind as Kind | undefined,
+        kind,
         store: argv.store as StoreName | undefined,
         secretEnv,
         options: providerOptions(argv),

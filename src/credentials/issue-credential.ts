@@ -8,7 +8,8 @@ import { LockUnavailableError, withLock } from '../fsutil/lock.js';
 import { log } from '../log.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { EXCHANGING_KINDS, loadProvider } from '../providers/index.js';
+import { loadProvider } from '../providers/index.js';
+import { KIND_TRAITS } from '../providers/kinds.js';
 import { passThrough, type IssuedCredential } from '../providers/provider.js';
 import { asProviderError, withRetries, type RetryPolicy } from '../providers/retry.js';
 import { isoTime } from '../service-limits.js';
@@ -198,7 +199,7 @@ async function refreshUnderLock(
 
 export async function credentialFor(entry: MappingEntry, options: IssueOptions): Promise<Answer> {
   log.debug(`entry ${entry.server} (${entry.kind}, ${entry.store} store)${options.force ? ': forced refresh' : ''}`);
-  if (!EXCHANGING_KINDS.has(entry.kind)) {
+  if (!KIND_TRAITS[entry.kind].exchanges) {
     const provider = await loadProvider(entry.kind);
     return provider.issue(entry, await readSecret(entry));
   }

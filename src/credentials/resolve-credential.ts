@@ -6,7 +6,7 @@ import { findBestMatch } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { EXCHANGING_KINDS } from '../providers/index.js';
+import { KIND_TRAITS } from '../providers/kinds.js';
 import { INLINE_RETRY } from '../providers/retry.js';
 import { credentialFor, type Answer } from './issue-credential.js';
 
@@ -28,6 +28,6 @@ export async function resolveCredential(serverURL: string): Promise<Answer> {
   // With a daemon running, a token past its refresh time (but still valid) is served
   // at once: the daemon is about to replace it. Without one, this process refreshes.
   // (Only exchanging kinds have tokens to accept: static ones skip the PID-file read.)
-  const acceptDueTokens = EXCHANGING_KINDS.has(entry.kind) && runningDaemonPid() !== undefined;
+  const acceptDueTokens = KIND_TRAITS[entry.kind].exchanges && runningDaemonPid() !== undefined;
   return credentialFor(entry, { retry: INLINE_RETRY, acceptDueTokens });
 }

@@ -3,7 +3,7 @@
 // old login working (at worst an orphaned secret), never an entry without a secret.
 import { UserError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
-import { inferKind } from '../mapping/infer-kind.js';
+import { inferKind } from '../providers/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { Kind, MappingEntry } from '../mapping/types.js';
 import { discardSecret, placeSecret, type SecretChoice } from './secret-placement.js';

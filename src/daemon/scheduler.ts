@@ -9,7 +9,8 @@ import { withLock } from '../fsutil/lock.js';
 import { processConfig } from '../config.js';
 import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { EXCHANGING_KINDS } from '../providers/index.js';
+import { checkSecret } from '../providers/index.js';
+import { KIND_TRAITS } from '../providers/kinds.js';
 import { BACKGROUND_ATTEMPT, backoffDelay } from '../providers/retry.js';
 import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
@@ -101,7 +102,7 @@ export class RefreshScheduler {
     const entries = this.watcher.changed()?.entries;
     if (!entries) return;
     const next = new Map<string, EntryState>();
-    for (const entry of entries.filter((e) => EXCHANGING_KINDS.has(e.kind) || e.kind === 'dockerhub')) {
+    for (const entry of entries.filter((e) => KIND_TRAITS[e.kind].exchanges || KIND_TRAITS[e.kind].checked)) {
       const fingerprint = secretFingerprint(entry);
       const previous = this.states.get(entry.server);
       if (previous?.fingerprint === fingerprint) {
@@ -140,7 +141,7 @@ export class RefreshScheduler {
   private async attempt(state: EntryState, force: boolean): Promise<void> {
     const attemptAt = Date.now();
     try {
-      if (state.kind === 'dockerhub') await this.checkHub(state);
+      if (KIND_TRAITS[state.entry.kind].checked) await this.runCheck(state);
       else await credentialFor(state.entry, { retry: BACKGROUND_ATTEMPT, force });
       this.afterAttempt(state, attemptAt);
     } catch (error) {
@@ -168,10 +169,10 @@ export class RefreshScheduler {
     const record = readCacheRecord(state.server);
     const now = Date.now();
     const token = record?.token;
-    const refreshed =
-      state.kind === 'dockerhub'
-        ? record?.check !== undefined && record.check.at >= attemptAt && record.check.ok
-        : (token !== undefined && !needsRefresh(token, now)) || (record?.passThroughUntil ?? 0) > now;
+    const checked = KIND_TRAITS[state.entry.kind].checked;
+    const refreshed = checked
+      ? record?.check !== undefined && record.check.at >= attemptAt && record.check.ok
+      : (token !== undefined && !needsRefresh(token, now)) || (record?.passThroughUntil ?? 0) > now;
     const failure = record?.failure;
     if (!refreshed || (failure && failure.at >= attemptAt)) {
       const reason =
@@ -189,9 +190,9 @@ export class RefreshScheduler {
     }
     state.failures = 0;
     state.lastError = undefined;
-    state.lastRefresh = state.kind === 'dockerhub' ? record?.check?.at : record?.lastRefresh;
+    state.lastRefresh = checked ? record?.check?.at : record?.lastRefresh;
     state.expiresAt = token?.expiresAt;
-    if (state.kind === 'dockerhub') state.nextAt = now + processConfig().hubCheckIntervalMs;
+    if (checked) state.nextAt = now + processConfig().hubCheckIntervalMs;
     else if (token?.expiresAt !== undefined)
       state.nextAt = refreshDueAt(token) + jitter((token.expiresAt - token.issuedAt) * 0.05);
     else state.nextAt = record?.passThroughUntil; // nothing expires: wait for a mapping change
@@ -207,11 +208,10 @@ export class RefreshScheduler {
     log.warn(`refresh of ${state.server} failed (${state.failures}x); next try ${isoTime(state.nextAt)}: ${message}`);
   }
 
-  private async checkHub(state: EntryState): Promise<void> {
-    const { checkHubToken } = await import('../providers/dockerhub.js');
+  private async runCheck(state: EntryState): Promise<void> {
     let check: { at: number; ok: boolean; message?: string };
     try {
-      await checkHubToken(state.entry, await readSecret(state.entry));
+      await checkSecret(state.entry, await readSecret(state.entry));
       check = { at: Date.now(), ok: true };
     } catch (error) {
       const permanent = (error as { permanent?: boolean }).permanent === true;

@@ -5,7 +5,8 @@ import { readSecret } from '../credentials/read-secret.js';
 import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { describeError } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { EXCHANGING_KINDS, loadProvider } from '../providers/index.js';
+import { checkSecret, loadProvider } from '../providers/index.js';
+import { KIND_TRAITS } from '../providers/kinds.js';
 import { jwtIssuedAt } from '../providers/jwt.js';
 import { fail, ok, warn, type Finding } from './finding.js';
 
@@ -34,12 +35,13 @@ export async function checkDaemon(): Promise<Finding[]> {
       ),
     ];
   const failing = answer.entries.filter((e) => e.lastError);
+  const count = answer.entries.length;
   return failing.length
     ? failing.map((e) => warn('refresher', `the daemon's last refresh of ${e.server} failed: ${e.lastError}`))
     : [
         ok(
           'refresher',
-          `the daemon (PID ${pid}) is running; ${answer.entries.length} entr${answer.entries.length === 1 ? 'y' : 'ies'} refreshed without errors`,
+          `the daemon (PID ${pid}) is running; ${count} entr${count === 1 ? 'y' : 'ies'} refreshed without errors`,
         ),
       ];
 }
@@ -53,7 +55,8 @@ function skewFinding(entry: MappingEntry, token: string, requestedAt: number, an
     return ok('clock', `${entry.server}: clock agrees with the token issuer (${Math.round(skew / 1000)} s)`);
   return warn(
     'clock',
-    `${entry.server}: this machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'behind' : 'ahead of'} the token issuer; tokens may be refused or refreshed late`,
+    `${entry.server}: this machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ` +
+      `${skew > 0 ? 'behind' : 'ahead of'} the token issuer; tokens may be refused or refreshed late`,
     'enable time sync (systemctl enable --now systemd-timesyncd)',
   );
 }
@@ -70,37 +73,26 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
   } catch (error) {
     return [fail('secret', `${entry.server}: ${describeError(error)}`)];
   }
-  if (entry.kind === 'dockerhub') {
+  if (KIND_TRAITS[entry.kind].checked) {
     const started = Date.now();
     try {
-      const { checkHubToken } = await import('../providers/dockerhub.js');
-      await checkHubToken(entry, secret);
-      findings.push(
-        ok(
-          'exchange',
-          `${entry.server}: Docker Hub accepts the access token of ${entry.username}`,
-          Date.now() - started,
-        ),
-      );
+      const confirmed = await checkSecret(entry, secret);
+      findings.push(ok('exchange', `${entry.server}: ${confirmed}`, Date.now() - started));
     } catch (error) {
       findings.push(fail('exchange', `${entry.server}: ${describeError(error)}`, exchangeFix(entry, error)));
     }
     return findings;
   }
-  if (!EXCHANGING_KINDS.has(entry.kind)) return findings;
+  if (!KIND_TRAITS[entry.kind].exchanges) return findings;
   const started = Date.now();
   try {
     const issued = await (await loadProvider(entry.kind)).issue(entry, secret);
     const answeredAt = Date.now();
     const lifetime =
       issued.expiresAt !== undefined ? `, valid ${Math.round((issued.expiresAt - issued.issuedAt) / 60_000)} min` : '';
-    findings.push(
-      ok(
-        'exchange',
-        `${entry.server}: ${issued.secret === secret ? 'stored secret is used as is' : `exchange succeeded (${issued.username}${lifetime})`}`,
-        answeredAt - started,
-      ),
-    );
+    const outcome =
+      issued.secret === secret ? 'stored secret is used as is' : `exchange succeeded (${issued.username}${lifetime})`;
+    findings.push(ok('exchange', `${entry.server}: ${outcome}`, answeredAt - started));
     const skew = issued.secret === secret ? undefined : skewFinding(entry, issued.secret, started, answeredAt);
     if (skew) findings.push(skew);
   } catch (error) {
@@ -111,6 +103,9 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
 
 function exchangeFix(entry: MappingEntry, error: unknown): string {
   if ((error as { permanent?: boolean }).permanent)
-    return `log in again with a valid secret: docker-credential-lanyard login ${entry.server} -u ${entry.username} --password-stdin`;
+    return (
+      'log in again with a valid secret: ' +
+      `docker-credential-lanyard login ${entry.server} -u ${entry.username} --password-stdin`
+    );
   return 'check the network path to the token service (proxy, firewall, endpoint option), then run doctor again';
 }

@@ -5,6 +5,7 @@
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { processConfig } from '../config.js';
+import { IDENTITY_TOKEN_USERNAME } from '../providers/kinds.js';
 import { emptyRecord, cloneJson } from '../validate.js';
 import { loadClientConfig, renderConfig } from './json-config-file.js';
 import type { AuthEntry, ClientConfig, LoadedConfig } from './json-config-file.js';
@@ -44,7 +45,7 @@ export function helperKeys(registry: string, client: 'docker' | 'containers'): s
 
 function decodeLogin(entry: AuthEntry | null): ShadowingLogin['login'] {
   if (!entry) return undefined; // null: an empty login, as docker reads it
-  if (entry.identitytoken) return { username: '<token>', secret: entry.identitytoken };
+  if (entry.identitytoken) return { username: IDENTITY_TOKEN_USERNAME, secret: entry.identitytoken };
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');

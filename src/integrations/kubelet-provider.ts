@@ -6,13 +6,13 @@ import { CredentialsNotFoundError, UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
 import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { credentialFor, type Answer } from '../credentials/issue-credential.js';
-import { readSecret } from '../credentials/read-secret.js';
 import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { registryOfImage } from '../hosts/image-reference.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { INLINE_RETRY } from '../providers/retry.js';
 import { emptyRecord, Field, parseJson } from '../validate.js';
+import { passwordLogin } from './password-login.js';
 
 const V1 = 'credentialprovider.kubelet.k8s.io/v1';
 const API_VERSIONS = new Set([V1, 'credentialprovider.kubelet.k8s.io/v1beta1']);
@@ -51,12 +51,6 @@ function authKeys(entry: MappingEntry): string[] {
   return entry.server === DOCKER_HUB_KEY ? [DOCKER_HUB_KEY, 'index.docker.io', 'registry-1.docker.io'] : [entry.server];
 }
 
-/** Kubelet speaks only username/password: an OAuth2 refresh token is swapped back for the stored password. */
-async function basicLogin(entry: MappingEntry, answer: Answer): Promise<Answer | undefined> {
-  if (answer.username !== '<token>') return answer;
-  return entry.kind === 'oauth2' ? { username: entry.username, secret: await readSecret(entry) } : undefined;
-}
-
 function cacheSeconds(answer: Answer, now: number): number {
   if (answer.expiresAt === undefined) return STATIC_CACHE_SECONDS;
   // Well inside the token's remaining life, so kubelet never holds an expired one.
@@ -80,7 +74,7 @@ export async function answerKubelet(input: string): Promise<ProviderResponse> {
     throw error;
   }
   const answer = await credentialFor(entry, { retry: INLINE_RETRY, acceptDueTokens: runningDaemonPid() !== undefined });
-  const login = await basicLogin(entry, answer);
+  const login = await passwordLogin(entry, answer);
   if (!login) return response;
   response.cacheDuration = `${cacheSeconds(answer, Date.now())}s`;
   for (const key of authKeys(entry)) response.auth[key] = { username: login.username, password: login.secret };

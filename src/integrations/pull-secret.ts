@@ -5,12 +5,12 @@ import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { CredentialsNotFoundError, UserError } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { credentialFor } from '../credentials/issue-credential.js';
-import { readSecret } from '../credentials/read-secret.js';
 import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
-import { EXCHANGING_KINDS } from '../providers/index.js';
+import { KIND_TRAITS } from '../providers/kinds.js';
 import { INLINE_RETRY, type RetryPolicy } from '../providers/retry.js';
 import { emptyRecord } from '../validate.js';
+import { passwordLogin } from './password-login.js';
 
 export interface DockerConfigJson {
   auths: Record<string, { username: string; password: string; auth: string }>;
@@ -43,15 +43,12 @@ export async function buildDockerConfig(registries: string[], retry: RetryPolicy
   const acceptDueTokens = runningDaemonPid() !== undefined;
   for (const registry of registries) {
     const entry = entryFor(registry);
-    let answer = await credentialFor(entry, { retry, acceptDueTokens });
-    if (answer.username === '<token>') {
-      if (entry.kind !== 'oauth2') {
-        built.skipped.push(registry);
-        continue;
-      }
-      answer = { username: entry.username, secret: await readSecret(entry) }; // kubelet takes only username/password
+    const answer = await passwordLogin(entry, await credentialFor(entry, { retry, acceptDueTokens }));
+    if (!answer) {
+      built.skipped.push(registry);
+      continue;
     }
-    if (!EXCHANGING_KINDS.has(entry.kind) || answer.expiresAt === undefined) built.longLived.push(registry);
+    if (!KIND_TRAITS[entry.kind].exchanges || answer.expiresAt === undefined) built.longLived.push(registry);
     if (answer.expiresAt !== undefined) built.expiresAt = Math.min(built.expiresAt ?? Infinity, answer.expiresAt);
     // kubelet and docker know Docker Hub by its legacy key.
     const key = registry === DOCKER_HUB_KEY ? 'https://index.docker.io/v1/' : registry;

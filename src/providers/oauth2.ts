@@ -6,6 +6,7 @@
 import { registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
+import { IDENTITY_TOKEN_USERNAME } from './kinds.js';
 import { passThrough, ProviderError, type Provider } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
@@ -48,7 +49,8 @@ export const oauth2Provider: Provider = {
       }).toString(),
       ...timeout,
     });
-    if (response.status === 404 || response.status === 405) return passThrough(entry, password); // no OAuth2 on this realm
+    // No OAuth2 on this realm: nothing to trade.
+    if (response.status === 404 || response.status === 405) return passThrough(entry, password);
     if (response.status === 429 || response.status >= 500) {
       throw new ProviderError(
         `the token realm ${realm.origin} answered ${response.status}`,
@@ -68,6 +70,6 @@ export const oauth2Provider: Provider = {
       /* handled below */
     }
     if (typeof refreshToken !== 'string' || !refreshToken) return passThrough(entry, password);
-    return { username: '<token>', secret: refreshToken, issuedAt: Date.now() };
+    return { username: IDENTITY_TOKEN_USERNAME, secret: refreshToken, issuedAt: Date.now() };
   },
 };

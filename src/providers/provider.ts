@@ -23,6 +23,11 @@ export interface IssueContext {
 export interface Provider {
   /** The credential a client should get; the stored secret itself (passThrough) when nothing can be exchanged. */
   issue(entry: MappingEntry, secret: string, context?: IssueContext): Promise<IssuedCredential>;
+  /**
+   * For kinds whose row in ./kinds.ts says `checked`: asks the service whether it still accepts the secret;
+   * resolves to what was confirmed (for people), throws a classified ProviderError otherwise.
+   */
+  check?(entry: MappingEntry, secret: string): Promise<string>;
 }
 
 /**

@@ -100,7 +100,7 @@ function tokenOf(res: ProviderResponse, key: string, apikey: string): number {
   return check.ok ? check.exp : 0;
 }
 
-test('`kubelet`: a pattern entry answers under its pattern key with a fresh IAM token, cached < its life', async () => {
+test('`kubelet` verb: a pattern answers under its key with a fresh IAM token, cached within its life', async () => {
   const r = await viaVerb(request('uk.icr.io/team/app:1.4'));
   const res = response(r, 'kubelet uk.icr.io');
   assert.equal(Object.keys(res.auth), ['*.icr.io'], 'keyed by the matched pattern');
@@ -120,7 +120,7 @@ test('`kubelet`: a pattern entry answers under its pattern key with a fresh IAM 
   assert.not.ok(r.stdout.includes(PATTERN_KEY), 'the API key never leaves');
 });
 
-test('a symlink named lanyard-credential-provider speaks the protocol (no arguments, as kubelet runs it)', async () => {
+test('a symlink lanyard-credential-provider speaks the same protocol (no arguments, as kubelet runs it)', async () => {
   const before = iam!.counts.issued;
   const res = response(await viaSymlink(request(`de.icr.io/team/app@sha256:${'a'.repeat(64)}`)), 'provider symlink');
   assert.equal(Object.keys(res.auth), ['*.icr.io']);
@@ -137,7 +137,7 @@ test('an exact entry beats the pattern and is keyed by its host', async () => {
   tokenOf(res, 'us.icr.io', EXACT_KEY);
 });
 
-test('Hub images (`ubuntu`, `library/ubuntu`, `docker.io/…`, `index.docker.io/…`) get docker.io keys', async () => {
+test('Hub images (`ubuntu`, `library/ubuntu`, `docker.io/…`, `index.docker.io/…`) answer under Hub keys', async () => {
   for (const image of [
     'ubuntu',
     'ubuntu:24.04',
@@ -163,6 +163,17 @@ test('a static login on a host with a port is keyed host:port', async () => {
   const res = response(await viaVerb(request('registry.example.test:5000/team/app:1')), 'static');
   assert.equal(res.auth, { 'registry.example.test:5000': { username: 'bob', password: STATIC_PW } });
   assert.ok(goDurationSeconds(res.cacheDuration) > 0);
+});
+
+test('an identity-token login (`--kind identity-token`, user <token> by default) never goes to kubelet', async () => {
+  const login = await runHelper(['login', 'idtoken.registry.test', '--kind', 'identity-token', '--password-stdin'], {
+    env: sb.env,
+    stdin: `refresh-${randomBytes(8).toString('hex')}`,
+  });
+  assert.is(login.code, 0, `login without -u\n${describe(login)}`);
+  assert.match(login.stderr, /Stored identity-token login for idtoken\.registry\.test \(user <token>\)/);
+  const res = response(await viaVerb(request('idtoken.registry.test/team/app:1')), 'identity token');
+  assert.equal(res.auth, {}, 'kubelet takes only a username and password: no auth rather than <token>');
 });
 
 test('an unknown registry gets an empty auth and exit 0 (kubelet then tries other providers)', async () => {

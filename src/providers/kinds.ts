@@ -1,0 +1,51 @@
+// What the code outside providers/ may ask about a kind, answered without loading its provider: this module
+// is on the path of every `get`, so it imports only leaves that `get` loads anyway. A new kind is one provider
+// file (with its loader in ./index.ts) and one row here; `Record<Kind, …>` makes a forgotten row a compile error.
+import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
+import type { Kind } from '../mapping/types.js';
+
+/** The username docker gives an identity token (a registry refresh token) in place of a password. */
+export const IDENTITY_TOKEN_USERNAME = '<token>';
+
+export interface KindTraits {
+  /**
+   * Its provider may answer something other than the stored secret, or something that expires: answers go
+   * through the token cache, the daemon refreshes them ahead of expiry, and doctor tries one exchange.
+   * Otherwise the stored secret is answered as is, read on every request and never cached.
+   */
+  exchanges: boolean;
+  /**
+   * Its provider has a `check` hook (a service that cannot exchange the secret can still vouch for it):
+   * the daemon runs it every few hours, doctor once.
+   */
+  checked: boolean;
+  /**
+   * Its identity tokens were traded for the stored username and password, so a client that takes only
+   * those (the kubelet, a pull secret) gets them instead. Other identity tokens cannot go to such clients.
+   */
+  identityTokenFromPassword?: true;
+  /** The username that marks a login of this kind: `store` infers the kind from it, `login --kind` defaults to it. */
+  username?: string;
+  /** Whether a registry (its normalised key) holds logins of this kind, when the username does not tell. */
+  hostImplies?(serverKey: string): boolean;
+}
+
+const OPENSHIFT_REGISTRY_HOSTS = [
+  /^registry\.[a-z0-9-]+\.appuio\.cloud$/, // APPUiO Cloud zones
+  /^default-route-openshift-image-registry\.apps\./, // the registry's default external route
+  /^image-registry\.openshift-image-registry\.svc(?:\.cluster\.local)?(?::\d+)?$/, // in-cluster service
+];
+
+export const KIND_TRAITS: Readonly<Record<Kind, Readonly<KindTraits>>> = {
+  'ibm-iam': { exchanges: true, checked: false, username: 'iamapikey' },
+  'iam-refresh': { exchanges: true, checked: false, username: 'iamrefresh' },
+  openshift: {
+    exchanges: true,
+    checked: false,
+    hostImplies: (serverKey) => OPENSHIFT_REGISTRY_HOSTS.some((pattern) => pattern.test(serverKey)),
+  },
+  dockerhub: { exchanges: false, checked: true, hostImplies: (serverKey) => serverKey === DOCKER_HUB_KEY },
+  oauth2: { exchanges: true, checked: false, identityTokenFromPassword: true },
+  'identity-token': { exchanges: false, checked: false, username: IDENTITY_TOKEN_USERNAME },
+  static: { exchanges: false, checked: false },
+};

@@ -1,0 +1,204 @@
+// The kind table (src/providers/kinds.ts) against the code it describes: every kind has a row and a provider,
+// each row's traits are what its provider does, and no code outside src/providers/ tests a kind by name
+// (so a new kind stays one provider file and one row).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type http from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { passwordLogin } from '../../src/integrations/password-login.js';
+import { KINDS, type Kind, type MappingEntry } from '../../src/mapping/types.js';
+import { inferKind } from '../../src/providers/infer-kind.js';
+import { loadProvider } from '../../src/providers/index.js';
+import { IDENTITY_TOKEN_USERNAME, KIND_TRAITS } from '../../src/providers/kinds.js';
+import * as iamFixture from '../fixtures/iam.js';
+import * as kubeFixture from '../fixtures/kube-api.js';
+import { listen, readBody, type Served } from '../fixtures/support.js';
+
+const SECRET_VARIABLE = 'LANYARD_KINDS_TEST_SECRET';
+const STORED = 'stored-secret-value';
+
+function entryOf(kind: Kind, options?: Record<string, string>, server = 'registry.kinds.test'): MappingEntry {
+  return {
+    server,
+    serverURL: server,
+    kind,
+    username: 'someone',
+    store: 'env',
+    secretRef: SECRET_VARIABLE,
+    ...(options ? { options } : {}),
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+// ---- one row and one provider per kind -------------------------------------------------------------
+const table = suite('table');
+
+table('every kind has exactly one row and a provider that loads', async () => {
+  assert.equal(Object.keys(KIND_TRAITS).sort(), [...KINDS].sort());
+  for (const kind of KINDS) {
+    const provider = await loadProvider(kind);
+    assert.type(provider.issue, 'function', `${kind}: issue`);
+  }
+});
+
+table('a row says `checked` exactly when its provider has a check, and never together with `exchanges`', async () => {
+  for (const kind of KINDS) {
+    const provider = await loadProvider(kind);
+    assert.is(KIND_TRAITS[kind].checked, provider.check !== undefined, `${kind}: checked`);
+    assert.not.ok(KIND_TRAITS[kind].checked && KIND_TRAITS[kind].exchanges, `${kind}: checked and exchanges`);
+  }
+});
+
+table('a kind marked by a username is inferred from it on any host, and login defaults to it', () => {
+  const marked = KINDS.filter((kind) => KIND_TRAITS[kind].username !== undefined);
+  assert.ok(marked.includes('identity-token') && marked.includes('ibm-iam'), 'the marked kinds');
+  for (const kind of marked) assert.is(inferKind('registry.kinds.test', KIND_TRAITS[kind].username!), kind, kind);
+  assert.is(KIND_TRAITS['identity-token'].username, IDENTITY_TOKEN_USERNAME);
+});
+
+table.run();
+
+// ---- `exchanges` is what the provider does ---------------------------------------------------------
+const behaviour = suite('behaviour');
+let iam: iamFixture.IamHandle;
+let kube: kubeFixture.KubeHandle;
+let realm: Served;
+
+/** A registry with distribution token auth whose realm trades a username/password for a refresh token. */
+async function startOAuth2Registry(): Promise<Served> {
+  let url = '';
+  const served = await listen(async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.url === '/v2/') {
+      res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${url}/token",service="kinds-test"` }).end();
+      return;
+    }
+    const form = new URLSearchParams(await readBody(req));
+    const valid = form.get('grant_type') === 'password' && form.get('password') === STORED;
+    res.writeHead(valid ? 200 : 401, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(valid ? { refresh_token: 'registry-refresh-token', access_token: 'short' } : {}));
+  });
+  url = served.url;
+  return served;
+}
+
+behaviour.before(async () => {
+  iam = await iamFixture.start({ apikeys: [STORED] });
+  kube = await kubeFixture.start({ callers: [STORED], serviceAccounts: ['ci/pusher'] });
+  realm = await startOAuth2Registry();
+});
+behaviour.after(async () => {
+  await Promise.all([iam?.stop(), kube?.stop(), realm?.stop()]);
+});
+
+/** A refresh token for the API key, as `ibmcloud login` gets one (the CLI's client bx:bx). */
+async function iamRefreshToken(): Promise<string> {
+  const response = await fetch(iam.tokenUrl, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `Basic ${Buffer.from('bx:bx').toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: iamFixture.APIKEY_GRANT, apikey: STORED }).toString(),
+  });
+  return ((await response.json()) as { refresh_token: string }).refresh_token;
+}
+
+/** For each exchanging kind, a login its provider can exchange against the stand-ins, and its stored secret. */
+async function exchangeable(kind: Kind): Promise<{ entry: MappingEntry; secret: string }> {
+  switch (kind) {
+    case 'ibm-iam':
+      return { entry: entryOf(kind, { iamEndpoint: iam.url }), secret: STORED };
+    case 'iam-refresh':
+      return { entry: entryOf(kind, { iamEndpoint: iam.url }), secret: await iamRefreshToken() };
+    case 'openshift': {
+      const options = { apiServer: kube.url, namespace: 'ci', serviceAccount: 'pusher' };
+      return { entry: entryOf(kind, options), secret: STORED };
+    }
+    case 'oauth2':
+      return { entry: entryOf(kind, { registryURL: realm.url }), secret: STORED };
+    default:
+      throw new Error(`${kind} is marked as exchanging: give it a stand-in in kinds.test.ts`);
+  }
+}
+
+behaviour('kinds that do not exchange answer the stored secret as is, with nothing that expires', async () => {
+  for (const kind of KINDS.filter((k) => !KIND_TRAITS[k].exchanges)) {
+    const entry = entryOf(kind, { hubEndpoint: 'http://127.0.0.1:9', iamEndpoint: 'http://127.0.0.1:9' });
+    const issued = await (await loadProvider(kind)).issue(entry, STORED);
+    assert.is(issued.secret, STORED, `${kind}: secret`);
+    assert.is(issued.username, entry.username, `${kind}: username`);
+    assert.is(issued.expiresAt, undefined, `${kind}: expiry`);
+  }
+});
+
+behaviour('kinds that exchange answer a token in place of the stored secret', async () => {
+  for (const kind of KINDS.filter((k) => KIND_TRAITS[k].exchanges)) {
+    const { entry, secret } = await exchangeable(kind);
+    const issued = await (await loadProvider(kind)).issue(entry, secret);
+    assert.is.not(issued.secret, secret, `${kind}: the stored secret was answered`);
+  }
+});
+
+behaviour('a password client gets the stored login for a traded identity token, nothing for another', async () => {
+  process.env[SECRET_VARIABLE] = STORED;
+  try {
+    for (const kind of KINDS) {
+      const entry = entryOf(kind);
+      const answer = { username: IDENTITY_TOKEN_USERNAME, secret: 'identity-token-value', issuedAt: Date.now() };
+      const login = await passwordLogin(entry, answer);
+      const expected = KIND_TRAITS[kind].identityTokenFromPassword
+        ? { username: 'someone', secret: STORED }
+        : undefined;
+      assert.equal(login, expected, kind);
+      const plain = { username: 'someone', secret: 'password', issuedAt: Date.now() };
+      assert.is(await passwordLogin(entry, plain), plain, `${kind}: a username/password answer is given as is`);
+    }
+    // The trait is true of the provider: oauth2 answers identity tokens traded for the stored login.
+    const { entry, secret } = await exchangeable('oauth2');
+    assert.is((await (await loadProvider('oauth2')).issue(entry, secret)).username, IDENTITY_TOKEN_USERNAME);
+    assert.ok(KIND_TRAITS.oauth2.identityTokenFromPassword, 'oauth2: identityTokenFromPassword');
+  } finally {
+    delete process.env[SECRET_VARIABLE];
+  }
+});
+
+behaviour.run();
+
+// ---- the rule stays true -----------------------------------------------------------------------------
+const rule = suite('rule');
+const SRC = join(import.meta.dirname, '../../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? sourceFiles(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
+  );
+}
+
+/** Files outside src/providers/ (and the list of kinds itself) that spell `text` as a string literal. */
+function spelledOutsideProviders(text: string): string[] {
+  const literal = new RegExp(`['"\`]${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"\`]`);
+  return sourceFiles(SRC)
+    .map((file) => relative(SRC, file))
+    .filter((file) => !file.startsWith('providers/') && file !== 'mapping/types.ts')
+    .filter((file) => literal.test(readFileSync(join(SRC, file), 'utf8')));
+}
+
+rule('no code outside src/providers/ names a kind: it asks KIND_TRAITS', () => {
+  for (const kind of KINDS) assert.equal(spelledOutsideProviders(kind), [], kind);
+});
+
+rule('the identity-token username is spelled once, as IDENTITY_TOKEN_USERNAME', () => {
+  assert.equal(spelledOutsideProviders(IDENTITY_TOKEN_USERNAME), []);
+  const providers = sourceFiles(join(SRC, 'providers')).filter((file) => !file.endsWith('kinds.ts'));
+  for (const file of providers) assert.not.match(readFileSync(file, 'utf8'), `'${IDENTITY_TOKEN_USERNAME}'`, file);
+});
+
+rule('the table loads no provider and no HTTP: it is on the path of every get', () => {
+  const source = readFileSync(join(SRC, 'providers/kinds.ts'), 'utf8');
+  const imports = [...source.matchAll(/^import (type )?.*from '([^']+)';$/gm)].filter((m) => !m[1]).map((m) => m[2]);
+  assert.equal(imports, ['../hosts/dockerhub.js']);
+  assert.not.match(source, /import\(/);
+});
+
+rule.run();
