@@ -3,7 +3,7 @@
 // should not change what `get` answers.
 import { readSecret } from '../credentials/read-secret.js';
 import { runningDaemonPid } from '../daemon/daemon-files.js';
-import { describeError } from '../errors.js';
+import { asRemoteFailure, describeError, isPermanent } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS, loadProvider } from '../providers/index.js';
 import { jwtIssuedAt } from '../providers/jwt.js';
@@ -39,7 +39,8 @@ export async function checkDaemon(): Promise<Finding[]> {
     : [
         ok(
           'refresher',
-          `the daemon (PID ${pid}) is running; ${answer.entries.length} entr${answer.entries.length === 1 ? 'y' : 'ies'} refreshed without errors`,
+          `the daemon (PID ${pid}) is running; ` +
+            `${answer.entries.length} entr${answer.entries.length === 1 ? 'y' : 'ies'} refreshed without errors`,
         ),
       ];
 }
@@ -53,7 +54,8 @@ function skewFinding(entry: MappingEntry, token: string, requestedAt: number, an
     return ok('clock', `${entry.server}: clock agrees with the token issuer (${Math.round(skew / 1000)} s)`);
   return warn(
     'clock',
-    `${entry.server}: this machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'behind' : 'ahead of'} the token issuer; tokens may be refused or refreshed late`,
+    `${entry.server}: this machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ` +
+      `${skew > 0 ? 'behind' : 'ahead of'} the token issuer; tokens may be refused or refreshed late`,
     'enable time sync (systemctl enable --now systemd-timesyncd)',
   );
 }
@@ -94,13 +96,9 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
     const answeredAt = Date.now();
     const lifetime =
       issued.expiresAt !== undefined ? `, valid ${Math.round((issued.expiresAt - issued.issuedAt) / 60_000)} min` : '';
-    findings.push(
-      ok(
-        'exchange',
-        `${entry.server}: ${issued.secret === secret ? 'stored secret is used as is' : `exchange succeeded (${issued.username}${lifetime})`}`,
-        answeredAt - started,
-      ),
-    );
+    const outcome =
+      issued.secret === secret ? 'stored secret is used as is' : `exchange succeeded (${issued.username}${lifetime})`;
+    findings.push(ok('exchange', `${entry.server}: ${outcome}`, answeredAt - started));
     const skew = issued.secret === secret ? undefined : skewFinding(entry, issued.secret, started, answeredAt);
     if (skew) findings.push(skew);
   } catch (error) {
@@ -109,8 +107,14 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
   return findings;
 }
 
-function exchangeFix(entry: MappingEntry, error: unknown): string {
-  if ((error as { permanent?: boolean }).permanent)
-    return `log in again with a valid secret: docker-credential-lanyard login ${entry.server} -u ${entry.username} --password-stdin`;
-  return 'check the network path to the token service (proxy, firewall, endpoint option), then run doctor again';
+/** The fix for a failed exchange; none when the message names it (a user error: a bad CA bundle, say). */
+function exchangeFix(entry: MappingEntry, error: unknown): string | undefined {
+  if (isPermanent(error))
+    return (
+      'log in again with a valid secret: ' +
+      `docker-credential-lanyard login ${entry.server} -u ${entry.username} --password-stdin`
+    );
+  if (asRemoteFailure(error))
+    return 'check the network path to the token service (proxy, firewall, endpoint option), then run doctor again';
+  return undefined;
 }
