@@ -1,9 +1,9 @@
 // Every error lanyard means to show, by role. Their messages are written for people: one line, no stack trace.
 // Anything else that reaches a handler is a bug and is shown as one (still one line).
-//   UserError            bad input or configuration, or a state the user must fix (a locked keychain, a full disk)
-//   CredentialsNotFound  the helper protocol's "no login" (its text is protocol)
-//   TransportError       the service could not be reached, or the connection broke: transient
-//   ServiceRefusedError  the service answered, but not with a usable credential: permanent or not, per status
+//   UserError                 bad input or configuration, or a state the user must fix (a locked keychain, a full disk)
+//   CredentialsNotFoundError  the helper protocol's "no login" (its text is protocol)
+//   TransportError            the service could not be reached, or the connection broke: transient
+//   ServiceRefusedError       the service answered, but not with a usable credential: permanent or not, per status
 // The last two are RemoteFailures: the ones retries and the token cache's failure record deal with.
 // Lives at the bottom (no HTTP stack imported): code that only classifies errors stays cheap to load.
 import { foreignText, MESSAGE_MAX_CHARS } from './foreign-text.js';
