@@ -3,11 +3,11 @@
 // with a hard timeout, a bounded response size, and HTTPS required except for
 // loopback addresses (test stand-ins).
 import { processRole } from './process-role.js';
-import { request as httpRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { NetworkError, UserError } from './errors.js';
+import { TransportError, UserError } from './errors.js';
 import { VERSION } from './version.js';
 
 export interface HttpResponse {
@@ -63,19 +63,45 @@ export function readCaBundle(caFile: string): string {
 /** Who is asking: lets servers (and our test stand-ins) tell the daemon's refreshes from inline ones. */
 export const userAgent = () => `lanyard/${VERSION} (${processRole()})`;
 
-function describeTransportError(url: URL, error: Error, withCa: boolean): NetworkError {
-  if (error instanceof NetworkError) return error;
+function describeTransportError(url: URL, error: Error, withCa: boolean): TransportError {
+  if (error instanceof TransportError) return error;
   // Certificate problems usually mean a private CA: say how to trust it.
   const hint = withCa
     ? 'the CA bundle given with --ca-file does not vouch for this server'
     : 'for a private CA, log in again with --ca-file BUNDLE.pem';
   const certificate = /certificate|self.signed|unable to verify/i.test(error.message) ? ` (${hint})` : '';
-  return new NetworkError(`cannot reach ${url.origin}: ${error.message}${certificate}`);
+  return new TransportError(`cannot reach ${url.origin}: ${error.message}${certificate}`);
+}
+
+/**
+ * What the request itself cannot carry (a header value with a line break, a CA bundle the TLS stack rejects) is
+ * refused by Node and Bun before anything is sent: a stored value to fix, not a network problem.
+ */
+function unsendable(url: URL, error: Error, withCa: boolean): UserError {
+  let hint = '';
+  if (/header content/i.test(error.message))
+    hint = ' (a stored token or key holds a character no HTTP header may carry, such as a line break: store it again)';
+  else if (withCa) hint = ' (check the CA bundle given with --ca-file)';
+  return new UserError(`cannot send a request to ${url.origin}: ${error.message}${hint}`);
 }
 
 export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResponse> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const timeoutMs = options.timeoutMs ?? 15_000;
+  let req: ClientRequest;
+  try {
+    req = send(url, {
+      method: options.method ?? 'GET',
+      headers: {
+        'User-Agent': userAgent(),
+        ...options.headers,
+        ...(options.body !== undefined ? { 'Content-Length': Buffer.byteLength(options.body) } : {}),
+      },
+      ...(options.ca ? { ca: options.ca } : {}),
+    });
+  } catch (error) {
+    return Promise.reject(unsendable(url, error as Error, options.ca !== undefined));
+  }
   return new Promise((resolve, reject) => {
     // Settles exactly once, whichever comes first: the body, a transport error on the
     // request or the response (a reset mid-body is reported only there), or the timeout.
@@ -90,17 +116,8 @@ export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResp
       finish(() => reject(describeTransportError(url, error, options.ca !== undefined)));
       req.destroy();
     };
-    const req = send(url, {
-      method: options.method ?? 'GET',
-      headers: {
-        'User-Agent': userAgent(),
-        ...options.headers,
-        ...(options.body !== undefined ? { 'Content-Length': Buffer.byteLength(options.body) } : {}),
-      },
-      ...(options.ca ? { ca: options.ca } : {}),
-    });
     const timer = setTimeout(
-      () => fail(new NetworkError(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)),
+      () => fail(new TransportError(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)),
       timeoutMs,
     );
     req.on('response', (res) => {
@@ -108,7 +125,7 @@ export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResp
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) fail(new NetworkError(`response from ${url.origin} is larger than 1 MiB`));
+        if (size > MAX_RESPONSE_BYTES) fail(new TransportError(`response from ${url.origin} is larger than 1 MiB`));
         else chunks.push(chunk);
       });
       res.on('end', () =>
@@ -117,12 +134,12 @@ export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResp
         ),
       );
       res.on('aborted', () =>
-        fail(new NetworkError(`the connection to ${url.origin} dropped in the middle of the answer`)),
+        fail(new TransportError(`the connection to ${url.origin} dropped in the middle of the answer`)),
       );
       res.on('error', (error) => fail(error));
       res.on('close', () => {
         if (!res.complete)
-          fail(new NetworkError(`the connection to ${url.origin} dropped in the middle of the answer`));
+          fail(new TransportError(`the connection to ${url.origin} dropped in the middle of the answer`));
       });
     });
     req.on('error', (error) => fail(error));

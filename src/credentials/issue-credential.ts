@@ -2,7 +2,7 @@
 // token cache when fresh; otherwise one process (per entry, across processes) does the
 // exchange under a lock while the others wait and then read its result. A failure is
 // recorded too, so waiters share it instead of each asking the service again.
-import { CredentialsNotFoundError, UserError } from '../errors.js';
+import { asRemoteFailure, CredentialsNotFoundError, UserError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { LockUnavailableError, withLock } from '../fsutil/lock.js';
 import { log } from '../log.js';
@@ -11,7 +11,7 @@ import type { MappingEntry } from '../mapping/types.js';
 import { loadProvider } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import { passThrough, type IssuedCredential } from '../providers/provider.js';
-import { asProviderError, withRetries, type RetryPolicy } from '../providers/retry.js';
+import { withRetries, type RetryPolicy } from '../providers/retry.js';
 import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { isUsable, needsRefresh, expiryMarginMs, PASS_THROUGH_HOLD_MS } from '../tokens/policy.js';
@@ -96,7 +96,7 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
   try {
     issued = await withRetries(() => provider.issue(entry, secret, { timeoutMs: retry.requestTimeoutMs }), retry);
   } catch (error) {
-    const failure = asProviderError(error);
+    const failure = asRemoteFailure(error);
     log.debug(`${entry.server}: exchange failed after ${Date.now() - now} ms`);
     if (!failure) throw error;
     const retryAt = failure.retryAfterMs !== undefined ? Date.now() + failure.retryAfterMs : undefined;

@@ -4,7 +4,7 @@
 // `get` (so the two never exchange twice), and backs off on failure.
 import { credentialFor } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
-import { describeError } from '../errors.js';
+import { describeError, isPermanent } from '../errors.js';
 import { withLock } from '../fsutil/lock.js';
 import { processConfig } from '../config.js';
 import { log } from '../log.js';
@@ -148,7 +148,7 @@ export class RefreshScheduler {
       // With no usable token credentialFor throws; the cache record says whether the refusal was permanent.
       const recorded = readCacheRecord(state.server)?.failure;
       const fresh = recorded && recorded.at >= attemptAt ? recorded : undefined;
-      const permanent = fresh?.permanent ?? (error as { permanent?: boolean }).permanent === true;
+      const permanent = fresh?.permanent ?? isPermanent(error);
       this.afterFailure(state, describeError(error), permanent, fresh?.retryAt);
     }
   }
@@ -214,8 +214,7 @@ export class RefreshScheduler {
       await checkSecret(state.entry, await readSecret(state.entry));
       check = { at: Date.now(), ok: true };
     } catch (error) {
-      const permanent = (error as { permanent?: boolean }).permanent === true;
-      if (!permanent) throw error; // rate limits and outages say nothing about the token
+      if (!isPermanent(error)) throw error; // rate limits and outages say nothing about the token
       check = { at: Date.now(), ok: false, message: describeError(error) };
       log.warn(`Docker Hub token check for ${state.server}: ${check.message}`);
     }

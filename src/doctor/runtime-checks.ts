@@ -3,7 +3,7 @@
 // should not change what `get` answers.
 import { readSecret } from '../credentials/read-secret.js';
 import { runningDaemonPid } from '../daemon/daemon-files.js';
-import { describeError } from '../errors.js';
+import { asRemoteFailure, describeError, isPermanent } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { checkSecret, loadProvider } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
@@ -41,7 +41,7 @@ export async function checkDaemon(): Promise<Finding[]> {
     : [
         ok(
           'refresher',
-          `the daemon (PID ${pid}) is running; ${count} entr${count === 1 ? 'y' : 'ies'} refreshed without errors`,
+          `the daemon (PID ${pid}) is running; ` + `${count} entr${count === 1 ? 'y' : 'ies'} refreshed without errors`,
         ),
       ];
 }
@@ -101,11 +101,14 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
   return findings;
 }
 
-function exchangeFix(entry: MappingEntry, error: unknown): string {
-  if ((error as { permanent?: boolean }).permanent)
+/** The fix for a failed exchange; none when the message names it (a user error: a bad CA bundle, say). */
+function exchangeFix(entry: MappingEntry, error: unknown): string | undefined {
+  if (isPermanent(error))
     return (
       'log in again with a valid secret: ' +
       `docker-credential-lanyard login ${entry.server} -u ${entry.username} --password-stdin`
     );
-  return 'check the network path to the token service (proxy, firewall, endpoint option), then run doctor again';
+  if (asRemoteFailure(error))
+    return 'check the network path to the token service (proxy, firewall, endpoint option), then run doctor again';
+  return undefined;
 }

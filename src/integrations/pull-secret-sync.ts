@@ -3,9 +3,9 @@
 // missing, replace if different, leave alone if equal.
 import { createHash } from 'node:crypto';
 import { readStoredSecret } from '../credentials/read-secret.js';
+import { isRefusedWith } from '../errors.js';
 import type { PullSecretTarget } from '../mapping/types.js';
 import { kubeRequest } from '../providers/kube-api.js';
-import { ProviderError } from '../providers/provider.js';
 import type { RetryPolicy } from '../providers/retry.js';
 import { buildDockerConfig, pullSecretManifest } from './pull-secret.js';
 
@@ -40,7 +40,7 @@ export async function syncPullSecret(target: PullSecretTarget, retry: RetryPolic
   try {
     existing = (await kubeRequest(api, 'GET', `${path}/${encodeURIComponent(target.name)}`)) as SecretObject;
   } catch (error) {
-    if (!(error instanceof ProviderError) || (error as ProviderError & { status?: number }).status !== 404) throw error;
+    if (!isRefusedWith(error, 404)) throw error; // none yet: created below
   }
   const result = { contentHash, ...(built.expiresAt !== undefined ? { expiresAt: built.expiresAt } : {}) };
   if (!existing) {

@@ -2,10 +2,11 @@
 // refresh-token kinds. Errors are classified: 400/401 (BXNIM… codes) are permanent,
 // 429 and 5xx are worth retrying.
 import { processConfig } from '../config.js';
+import { ServiceRefusedError } from '../errors.js';
 import { bodyExcerpt, foreignText, registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch, readCaBundle } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { checkedExpiry, ProviderError } from './provider.js';
+import { checkedExpiry } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
 export const DEFAULT_IAM_ENDPOINT = 'https://iam.cloud.ibm.com';
@@ -68,34 +69,33 @@ export async function requestIamToken(
     ...(entry.options?.caFile ? { ca: readCaBundle(entry.options.caFile) } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
   });
-  if (response.status === 429 || response.status >= 500) {
+  const service = `IBM Cloud IAM at ${url.origin}`;
+  const { status } = response;
+  if (status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(header(response, 'retry-after'));
-    throw new ProviderError(
-      `IBM Cloud IAM at ${url.origin} answered ${response.status} (${describeIamError(response.body)})`,
-      false,
-      retryAfterMs,
-    );
+    const detail = `answered ${status} (${describeIamError(response.body)})`;
+    throw new ServiceRefusedError(service, detail, { status, permanent: false, retryAfterMs });
   }
-  if (response.status !== 200) {
-    throw new ProviderError(
-      `IBM Cloud IAM at ${url.origin} refused the exchange with ${response.status} (${describeIamError(response.body)}); ` +
-        `if the key was deleted or revoked, create a new one and log in again: docker login -u ${entry.username} ${entry.server}`,
-      true,
-    );
+  if (status !== 200) {
+    const detail =
+      `refused the exchange with ${status} (${describeIamError(response.body)}); ` +
+      'if the key was deleted or revoked, create a new one and log in again: ' +
+      `docker login -u ${entry.username} ${entry.server}`;
+    throw new ServiceRefusedError(service, detail, { status, permanent: true });
   }
   let body: { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; expiration?: unknown };
   try {
     body = JSON.parse(response.body);
   } catch {
-    throw new ProviderError(`IBM Cloud IAM at ${url.origin} answered 200 with a body that is not JSON`, false);
+    throw new ServiceRefusedError(service, 'answered 200 with a body that is not JSON', { status, permanent: false });
   }
   if (typeof body.access_token !== 'string' || body.access_token === '') {
-    throw new ProviderError(`IBM Cloud IAM at ${url.origin} answered without an access_token`, false);
+    throw new ServiceRefusedError(service, 'answered without an access_token', { status, permanent: false });
   }
   return {
     accessToken: body.access_token,
     ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
     issuedAt,
-    expiresAt: announcedExpiry(`IBM Cloud IAM at ${url.origin}`, body, issuedAt),
+    expiresAt: announcedExpiry(service, body, issuedAt),
   };
 }

@@ -2,8 +2,9 @@
 // refresh grant needs the client id/secret that obtained the token (the IBM CLI's is
 // bx:bx); where that works the client gets an access token as `iambearer`, otherwise
 // the refresh token is passed through unchanged and the registry mints tokens itself.
+import { isPermanent } from '../errors.js';
 import { requestIamToken } from './iam-client.js';
-import { passThrough, ProviderError, type Provider } from './provider.js';
+import { passThrough, type Provider } from './provider.js';
 
 // The registry accepts an `iamrefresh` login for far longer than an hour; re-try the
 // grant every so often in case it starts working (e.g. client credentials were added).
@@ -26,7 +27,7 @@ export const iamRefreshProvider: Provider = {
         expiresAt: tokens.expiresAt,
       };
     } catch (error) {
-      if (!(error instanceof ProviderError) || !error.permanent) throw error;
+      if (!isPermanent(error)) throw error;
       return passThrough(entry, refreshToken, Date.now() + PASS_THROUGH_RECHECK_MS);
     }
   },

@@ -1,8 +1,8 @@
 // The small part of the Kubernetes API lanyard uses, with Bearer auth and an optional
 // CA bundle; shared by the OpenShift provider and pull-secret integrations.
+import { ServiceRefusedError } from '../errors.js';
 import { bodyExcerpt, foreignText, registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch, readCaBundle, type HttpResponse } from '../http.js';
-import { ProviderError } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
 export interface KubeTarget {
@@ -42,22 +42,22 @@ export async function kubeRequest(
     ...(target.caFile ? { ca: readCaBundle(target.caFile) } : {}),
     ...(target.timeoutMs ? { timeoutMs: target.timeoutMs } : {}),
   });
-  if (response.status >= 200 && response.status < 300) {
+  const service = `the Kubernetes API at ${url.origin}`;
+  const { status } = response;
+  if (status >= 200 && status < 300) {
     try {
       return JSON.parse(response.body);
     } catch {
-      throw new ProviderError(
-        `the Kubernetes API at ${url.origin} answered ${response.status} with a body that is not JSON`,
-        false,
-      );
+      throw new ServiceRefusedError(service, `answered ${status} with a body that is not JSON`, {
+        status,
+        permanent: false,
+      });
     }
   }
-  const retryable = response.status === 429 || response.status >= 500;
-  const error = new ProviderError(
-    `the Kubernetes API at ${url.origin} answered ${response.status} for ${method} ${path}: ${statusMessage(response)}`,
-    !retryable,
-    retryable ? parseRetryAfter(header(response, 'retry-after')) : undefined,
-  );
-  Object.assign(error, { status: response.status });
-  throw error;
+  const retryable = status === 429 || status >= 500;
+  throw new ServiceRefusedError(service, `answered ${status} for ${method} ${path}: ${statusMessage(response)}`, {
+    status,
+    permanent: !retryable,
+    ...(retryable ? { retryAfterMs: parseRetryAfter(header(response, 'retry-after')) } : {}),
+  });
 }

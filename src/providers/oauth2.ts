@@ -3,11 +3,12 @@
 // POST (access_type=offline), answered as docker's identity token (`<token>`), so the
 // password itself stops travelling with every pull. A realm without OAuth2 (404 on
 // POST) or a registry with Basic auth gets the password as stored.
+import { ServiceRefusedError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { IDENTITY_TOKEN_USERNAME } from './kinds.js';
-import { passThrough, ProviderError, type Provider } from './provider.js';
+import { passThrough, type Provider } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
 const CLIENT_ID = 'lanyard';
@@ -49,20 +50,16 @@ export const oauth2Provider: Provider = {
       }).toString(),
       ...timeout,
     });
-    // No OAuth2 on this realm: nothing to trade.
+    // No OAuth2 on this realm: the password as stored.
     if (response.status === 404 || response.status === 405) return passThrough(entry, password);
-    if (response.status === 429 || response.status >= 500) {
-      throw new ProviderError(
-        `the token realm ${realm.origin} answered ${response.status}`,
-        false,
-        parseRetryAfter(header(response, 'retry-after')),
-      );
+    const service = `the token realm ${realm.origin}`;
+    const { status } = response;
+    if (status === 429 || status >= 500) {
+      const retryAfterMs = parseRetryAfter(header(response, 'retry-after'));
+      throw new ServiceRefusedError(service, `answered ${status}`, { status, permanent: false, retryAfterMs });
     }
-    if (response.status !== 200)
-      throw new ProviderError(
-        `the token realm ${realm.origin} refused the username/password (${response.status})`,
-        true,
-      );
+    if (status !== 200)
+      throw new ServiceRefusedError(service, `refused the username/password (${status})`, { status, permanent: true });
     let refreshToken: unknown;
     try {
       refreshToken = (JSON.parse(response.body) as { refresh_token?: unknown }).refresh_token;

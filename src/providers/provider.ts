@@ -1,10 +1,9 @@
 // What every kind of login implements: turn the stored long-lived secret into the
 // credential a client should receive. Providers do network I/O only; caching,
 // single flight and scheduling belong to tokens/ and daemon/.
-import { UserError } from '../errors.js';
-import { foreignText, MESSAGE_MAX_CHARS } from '../foreign-text.js';
+import { ServiceRefusedError } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { boundedExpiry, capServiceDelay, UNUSABLE_ANSWER_HOLD_MS, unusableLifetime } from '../service-limits.js';
+import { boundedExpiry, UNUSABLE_ANSWER_HOLD_MS, unusableLifetime } from '../service-limits.js';
 
 export interface IssuedCredential {
   username: string;
@@ -25,29 +24,9 @@ export interface Provider {
   issue(entry: MappingEntry, secret: string, context?: IssueContext): Promise<IssuedCredential>;
   /**
    * For kinds whose row in ./kinds.ts says `checked`: asks the service whether it still accepts the secret;
-   * resolves to what was confirmed (for people), throws a classified ProviderError otherwise.
+   * resolves to what was confirmed (for people), throws a ServiceRefusedError or TransportError otherwise.
    */
   check?(entry: MappingEntry, secret: string): Promise<string>;
-}
-
-/**
- * A failure from the service behind a provider, classified for retry decisions; its message is for
- * people, and is made safe here (one bounded line, secrets masked) as it is cached and shown everywhere.
- */
-export class ProviderError extends UserError {
-  /** The server asked us to wait this long (Retry-After), believed up to MAX_SERVICE_DELAY_MS. */
-  readonly retryAfterMs?: number;
-
-  constructor(
-    message: string,
-    /** Permanent: retrying cannot help (revoked key, wrong password). */
-    readonly permanent: boolean,
-    retryAfterMs?: number,
-  ) {
-    super(foreignText(message, MESSAGE_MAX_CHARS));
-    this.name = 'ProviderError';
-    this.retryAfterMs = capServiceDelay(retryAfterMs);
-  }
 }
 
 /**
@@ -58,8 +37,8 @@ export class ProviderError extends UserError {
 export function checkedExpiry(service: string, field: string, issuedAt: number, expiresAt: number): number {
   const problem = unusableLifetime(issuedAt, expiresAt);
   if (problem) {
-    const message = `${service} answered a token with ${problem} (${field}): it cannot be used`;
-    throw new ProviderError(message, false, UNUSABLE_ANSWER_HOLD_MS);
+    const detail = `answered a token with ${problem} (${field}): it cannot be used`;
+    throw new ServiceRefusedError(service, detail, { permanent: false, retryAfterMs: UNUSABLE_ANSWER_HOLD_MS });
   }
   return boundedExpiry(issuedAt, expiresAt);
 }

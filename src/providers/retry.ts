@@ -1,8 +1,7 @@
 // Capped exponential backoff with full jitter, honouring a server's Retry-After,
 // within a time budget: a `get` inside a pull cannot wait for minutes, the daemon can.
-import { NetworkError } from '../errors.js';
+import { asRemoteFailure } from '../errors.js';
 import { capServiceDelay } from '../service-limits.js';
-import { ProviderError } from './provider.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -31,13 +30,6 @@ export const BACKGROUND_ATTEMPT: RetryPolicy = {
   requestTimeoutMs: 15_000,
 };
 
-/** Network trouble is transient; anything unclassified is a bug and not retried. */
-export function asProviderError(error: unknown): ProviderError | undefined {
-  if (error instanceof ProviderError) return error;
-  if (error instanceof NetworkError) return new ProviderError(error.message, false);
-  return undefined;
-}
-
 export function backoffDelay(
   attempt: number,
   policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>,
@@ -57,8 +49,9 @@ export async function withRetries<T>(
     try {
       return await action();
     } catch (error) {
-      const failure = asProviderError(error);
-      if (!failure || failure.permanent || attempt + 1 >= policy.attempts) throw failure ?? error;
+      // Only a remote failure may pass with time: user errors and bugs are not retried, nor permanent refusals.
+      const failure = asRemoteFailure(error);
+      if (!failure || failure.permanent || attempt + 1 >= policy.attempts) throw error;
       const delay = backoffDelay(attempt, policy, failure.retryAfterMs);
       if (Date.now() + delay - started > policy.budgetMs) throw failure;
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -2,6 +2,8 @@
 // exchanges with the IAM stand-in, file store 0600) no check fails and it exits 0. Then one thing is broken
 // at a time — revoked IAM key, missing credHelpers, a shadowing `auths` entry in containers' auth.json,
 // secrets.json chmod 644, the binary not on PATH — and each gives a finding with a fix; failures exit 1.
+// An IAM endpoint that cannot be reached (or a CA bundle the TLS stack rejects) is one FAIL line saying so,
+// never an "internal error".
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { DIST_BIN } from './support/paths.js';
 import { runHelper } from './support/helper.js';
 import { describe, type RunResult } from './support/run.js';
 import { fileStoreSandbox, loginIam, loginOk } from './support/exchange-env.js';
+import { freePort } from './support/port.js';
 
 const APIKEY = `doctor-key-${randomBytes(16).toString('hex')}`;
 const ICR = 'us.icr.io';
@@ -98,7 +101,8 @@ function brokenFinding(
   assert.ok(found, `${what}: expected a ${status} finding [${check}] matching ${message}\n${show(fs)}`);
   assert.ok(
     found!.fix && fix.test(found!.fix),
-    `${what}: the finding needs a \`fix\` matching ${fix} (doctor prints it as "fix:", --json as .fix), got ${JSON.stringify(found!.fix)}${found!.fix ? '' : ' (any remedy is only inside .message)'}\n${show(fs)}`,
+    `${what}: the finding needs a \`fix\` matching ${fix} (doctor prints it as "fix:", --json as .fix), ` +
+      `got ${JSON.stringify(found!.fix)}${found!.fix ? '' : ' (any remedy is only inside .message)'}\n${show(fs)}`,
   );
   return found!;
 }
@@ -249,6 +253,54 @@ test('binary not on PATH: a failed finding with an install command; exit 1', asy
     'not on PATH',
   );
   exitsFor(r, fs, 'not on PATH');
+});
+
+/** Logs `server` in against `endpoint`, runs doctor, and returns its exchange line for `server`; logs out after. */
+async function exchangeLine(server: string, endpoint: string, extra: string[] = []): Promise<string> {
+  const login = await runHelper(
+    ['login', server, '-u', 'iamapikey', '--password-stdin', '--iam-endpoint', endpoint, ...extra],
+    {
+      env: sb.env,
+      stdin: APIKEY,
+    },
+  );
+  assert.is(login.code, 0, describe(login));
+  try {
+    const r = await doctor();
+    assert.is(r.code, 1, `a failed exchange exits 1\n${describe(r)}`);
+    assert.not.match(r.stdout + r.stderr, /internal error/, describe(r));
+    const line = r.stdout.split('\n').find((l) => l.includes(`${server}: `) && !l.includes('secret readable'));
+    assert.ok(line, `an exchange line for ${server}\n${r.stdout}`);
+    return line!;
+  } finally {
+    const logout = await runHelper(['logout', server], { env: sb.env });
+    assert.is(logout.code, 0, describe(logout));
+  }
+}
+
+test('an unreachable IAM endpoint: FAIL <server>: cannot reach …; no internal error', async () => {
+  const endpoint = `http://127.0.0.1:${await freePort()}`;
+  const line = await exchangeLine('down.doctor.test', endpoint);
+  assert.match(
+    line,
+    new RegExp(`^FAIL +down\\.doctor\\.test: cannot reach ${endpoint.replace(/[.]/g, '\\.')}: \\S`),
+    line,
+  );
+  const fs = findings(await doctor(['--json']), 'healthy again after logout');
+  noFailures(fs, 'after logout');
+});
+
+test('a CA bundle the TLS stack rejects: FAIL <server> naming the bundle; no internal error', async () => {
+  const bundle = join(sb.dir('bad-ca'), 'garbage.pem');
+  writeFileSync(bundle, '-----BEGIN CERTIFICATE-----\nZ2FyYmFnZQ==\n-----END CERTIFICATE-----\n');
+  const endpoint = `https://127.0.0.1:${await freePort()}`;
+  const line = await exchangeLine('bad-ca.doctor.test', endpoint, ['--ca-file', bundle]);
+  // Bun refuses the bundle before connecting; Node tries to connect first. Either way, one line naming the endpoint.
+  assert.match(
+    line,
+    new RegExp(`^FAIL +bad-ca\\.doctor\\.test: cannot (send a request to|reach) ${endpoint.replace(/[.]/g, '\\.')}: `),
+    line,
+  );
 });
 
 test('everything repaired: healthy again', async () => {

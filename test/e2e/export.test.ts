@@ -1,7 +1,8 @@
 // `export` (a dockerconfigjson or a Kubernetes pull secret with the credentials lanyard would hand out now)
 // and `pull-secret add|ls|sync|remove` against the Kubernetes API stand-in's Secrets API: the Secret holds
 // the fresh `iambearer` token, a second sync changes nothing, a new token replaces it. The daemon does the
-// same sync on its own (short IAM token lifetimes make the replacement observable) — one test.
+// same sync on its own (short IAM token lifetimes make the replacement observable) — one test. A sync that
+// cannot reach the API server, or whose API token cannot go into a header, fails in one line naming that.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,7 @@ import * as kubeFixture from '../fixtures/kube-api.js';
 import type { Sandbox } from './support/sandbox.js';
 import { runHelper } from './support/helper.js';
 import { describe, type RunResult } from './support/run.js';
+import { freePort } from './support/port.js';
 import {
   assertNoSecretOnDisk,
   daemonCommand,
@@ -128,7 +130,7 @@ async function currentToken(env: NodeJS.ProcessEnv, server: string): Promise<str
   return parseCreds(await getWith(env, server), `get ${server}`).Secret;
 }
 
-test('export (default dockerconfigjson): every mapped registry, the fresh iambearer token, never the API key', async () => {
+test('export (default dockerconfigjson): every mapped registry, the fresh iambearer token, no API key', async () => {
   const r = await lanyard(['export']);
   const config = parse<DockerConfigJson>(r, 'export');
   assert.equal(Object.keys(config).sort(), ['auths']);
@@ -155,7 +157,7 @@ test('export (default dockerconfigjson): every mapped registry, the fresh iambea
   assert.is(iam!.counts.byApikey[APIKEY], 1, 'one exchange');
 });
 
-test('export --registry limits the output; a pattern or an unknown registry is refused in one line naming it', async () => {
+test('export --registry limits the output; a pattern or an unknown registry is refused in one line', async () => {
   const config = parse<DockerConfigJson>(
     await lanyard(['export', '--format', 'dockerconfigjson', '--registry', ICR]),
     'export --registry',
@@ -276,7 +278,7 @@ test('after the IAM token changes, pull-secret sync replaces the Secret with the
   assert.is(kube!.counts.secretRequests.PUT, 1, 'one PUT');
 });
 
-test('a refused API token fails the sync in one line (exit 1) and creates nothing; remove stops maintaining it', async () => {
+test('a refused API token fails the sync in one line (exit 1), creates nothing; remove stops syncing it', async () => {
   ok(
     await lanyard(
       [
@@ -307,7 +309,46 @@ test('a refused API token fails the sync in one line (exit 1) and creates nothin
   assert.is(after.stdout, 'apps/icr: unchanged\n');
 });
 
-test('the daemon syncs on its own: creates the Secret, then replaces it when the short-lived token is refreshed', async () => {
+/** Adds pull secret `name` (API server, token), runs `pull-secret sync`, removes it again; returns the sync. */
+async function syncOnce(name: string, apiServer: string, token: string): Promise<RunResult> {
+  const add = ['pull-secret', 'add', name, '--namespace', 'apps', '--registry', ICR, '--api-server', apiServer];
+  ok(await lanyard([...add, '--password-stdin'], sb.env, token), `add ${name}`);
+  try {
+    return await lanyard(['pull-secret', 'sync']); // apps/icr first (unchanged), then this one
+  } finally {
+    ok(await lanyard(['pull-secret', 'remove', name, '--namespace', 'apps']), `remove ${name}`);
+  }
+}
+function oneLineFailure(r: RunResult, line: RegExp, what: string): void {
+  assert.ok(!r.timedOut, `${what}: timed out\n${describe(r)}`);
+  assert.is(r.code, 1, `${what}: exit 1\n${describe(r)}`);
+  assert.match(r.stderr, line, describe(r));
+  assert.is(r.stderr.trim().split('\n').length, 1, `${what}: one line\n${describe(r)}`);
+  assert.not.match(r.stderr, /internal error/, describe(r));
+}
+
+test('an unreachable API server fails the sync in one line: cannot reach …, not an internal error', async () => {
+  const apiServer = `http://127.0.0.1:${await freePort()}`;
+  const r = await syncOnce('unreachable', apiServer, KUBE_TOKEN);
+  const origin = apiServer.replace(/[.]/g, '\\.');
+  oneLineFailure(r, new RegExp(`^docker-credential-lanyard: cannot reach ${origin}: \\S`), 'unreachable');
+});
+
+test('an API token with a line break fails the sync in one line saying to store it again; nothing sent', async () => {
+  const before = kube!.counts.total;
+  const r = await syncOnce('broken-token', kube!.url, `${KUBE_TOKEN}\nsecond-line`);
+  const origin = kube!.url.replace(/[.]/g, '\\.');
+  oneLineFailure(
+    r,
+    new RegExp(`^docker-credential-lanyard: cannot send a request to ${origin}: .*store it again`),
+    'token',
+  );
+  assert.is(r.stdout, 'apps/icr: unchanged\n', describe(r));
+  assert.is(kube!.counts.total - before, 1, "only apps/icr's GET reached the API server");
+  assert.not.ok(r.stderr.includes(KUBE_TOKEN), 'token printed');
+});
+
+test('the daemon syncs on its own: creates the Secret, then replaces it when the token is refreshed', async () => {
   const env = daemonBox.env;
   await loginIam(env, ICR, DAEMON_APIKEY, shortIam!.url);
   ok(

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertSafeEndpoint, httpFetch } from '../../src/http.js';
-import { NetworkError } from '../../src/errors.js';
+import { describeError, TransportError, UserError } from '../../src/errors.js';
 
 let server: Server;
 let base: string;
@@ -55,13 +55,13 @@ test('a complete answer resolves', async () => {
 
 test('a connection reset in the middle of the body rejects (it used to hang forever)', async () => {
   const error = await rejection('/drop-mid-body');
-  assert.instance(error, NetworkError);
+  assert.instance(error, TransportError);
   assert.match(error.message, /dropped|reset|aborted|socket hang up/i);
 });
 
 test('no answer: rejected at the timeout', async () => {
   const error = await rejection('/hang', 300);
-  assert.instance(error, NetworkError);
+  assert.instance(error, TransportError);
   assert.match(error.message, /no answer .* within 0.3 s/);
 });
 
@@ -78,6 +78,17 @@ test('plain http only on loopback', () => {
   assert.throws(() => assertSafeEndpoint('http://iam.example.com', 'the IAM endpoint'), /must use https/);
   assert.throws(() => assertSafeEndpoint('http://10.0.0.1', 'x'), /must use https/);
   assert.throws(() => assertSafeEndpoint('not a url', 'x'), /not a valid URL/);
+});
+
+test('a stored token with a line break cannot go into a header: a user error naming the fix, not a bug', async () => {
+  const headers = { Authorization: 'Bearer abc\ndef' };
+  const error = await httpFetch(new URL(`${base}/ok`), { headers }).catch((thrown: unknown) => thrown);
+  assert.instance(error, UserError);
+  assert.not.instance(error, TransportError, 'not worth retrying');
+  assert.match(
+    describeError(error),
+    new RegExp(`^cannot send a request to ${base}: .*Authorization.*store it again\\)$`),
+  );
 });
 
 test.run();

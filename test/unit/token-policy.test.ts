@@ -2,8 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { expiryMarginMs, isUsable, needsRefresh, refreshDueAt } from '../../src/tokens/policy.js';
 import { backoffDelay, parseRetryAfter, withRetries } from '../../src/providers/retry.js';
-import { ProviderError } from '../../src/providers/provider.js';
-import { NetworkError } from '../../src/errors.js';
+import { ServiceRefusedError, TransportError, UserError } from '../../src/errors.js';
 
 const hour = { issuedAt: 0, expiresAt: 3600_000 };
 const minute = { issuedAt: 0, expiresAt: 60_000 };
@@ -48,7 +47,7 @@ test('retries transient failures, not permanent ones, within the budget', async 
   const value = await withRetries(
     async () => {
       calls += 1;
-      if (calls < 3) throw new NetworkError('reset');
+      if (calls < 3) throw new TransportError('reset');
       return 'ok';
     },
     { attempts: 3, baseMs: 1, capMs: 2, budgetMs: 1000 },
@@ -61,15 +60,26 @@ test('retries transient failures, not permanent ones, within the budget', async 
     await withRetries(
       async () => {
         calls += 1;
-        throw new ProviderError('revoked', true);
+        throw new ServiceRefusedError('IAM', 'revoked', { status: 400, permanent: true });
       },
       { attempts: 5, baseMs: 1, capMs: 2, budgetMs: 1000 },
     );
     assert.unreachable();
   } catch (error) {
-    assert.is((error as Error).message, 'revoked');
+    assert.is((error as Error).message, 'IAM revoked');
   }
   assert.is(calls, 1, 'a permanent failure is not retried');
+
+  for (const thrown of [new UserError('bad config'), new TypeError('a bug')]) {
+    calls = 0;
+    const policy = { attempts: 5, baseMs: 1, capMs: 2, budgetMs: 1000 };
+    const failing = async () => {
+      calls += 1;
+      throw thrown;
+    };
+    assert.is(await withRetries(failing, policy).catch((error: unknown) => error), thrown, 'thrown as it is');
+    assert.is(calls, 1, `${thrown.name}: only remote failures are retried`);
+  }
 
   calls = 0;
   const started = Date.now();
@@ -77,13 +87,13 @@ test('retries transient failures, not permanent ones, within the budget', async 
     await withRetries(
       async () => {
         calls += 1;
-        throw new ProviderError('slow down', false, 60_000);
+        throw new ServiceRefusedError('IAM', 'slow down', { status: 429, permanent: false, retryAfterMs: 60_000 });
       },
       { attempts: 5, baseMs: 1, capMs: 2, budgetMs: 1000 },
     );
     assert.unreachable();
   } catch (error) {
-    assert.is((error as Error).message, 'slow down');
+    assert.is((error as Error).message, 'IAM slow down');
   }
   assert.is(calls, 1, 'a Retry-After beyond the budget is not waited for');
   assert.ok(Date.now() - started < 500);

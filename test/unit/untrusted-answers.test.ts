@@ -1,10 +1,10 @@
 // What a token service answers is believed only within limits: the sanitiser for foreign text,
-// the caps on delays and lifetimes, the cache record read back, and the transport error type.
+// the caps on delays and lifetimes, and the cache record read back (the error classes: errors.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeError, NetworkError } from '../../src/errors.js';
+import { ServiceRefusedError } from '../../src/errors.js';
 import { foreignText, registerSecret } from '../../src/foreign-text.js';
-import { checkedExpiry, ProviderError } from '../../src/providers/provider.js';
+import { checkedExpiry } from '../../src/providers/provider.js';
 import { jwtExpiry } from '../../src/providers/jwt.js';
 import { parseRetryAfter } from '../../src/providers/retry.js';
 import {
@@ -60,15 +60,6 @@ test('Retry-After is believed up to the cap, in both forms', () => {
   assert.is(MAX_SERVICE_DELAY_MS, 5 * 60_000);
 });
 
-test('ProviderError caps every delay and sanitises its message', () => {
-  assert.is(new ProviderError('x', false, 1e17).retryAfterMs, MAX_SERVICE_DELAY_MS);
-  assert.is(new ProviderError('x', false, -5).retryAfterMs, 0);
-  assert.is(new ProviderError('x', false).retryAfterMs, undefined);
-  const error = new ProviderError(`IAM said: ${'junk\n'.repeat(200_000)}`, false);
-  assert.not.ok(error.message.includes('\n'));
-  assert.ok(error.message.length < 1100, `bounded: ${error.message.length}`);
-});
-
 test('announced lifetimes: a day at most; dead or nearly dead tokens refused and held', () => {
   const issuedAt = NOW;
   assert.is(checkedExpiry('IAM', 'expires_in 3600', issuedAt, issuedAt + HOUR), issuedAt + HOUR);
@@ -85,11 +76,11 @@ test('announced lifetimes: a day at most; dead or nearly dead tokens refused and
       checkedExpiry('IAM at x', field, issuedAt, expiresAt);
       assert.unreachable(`${field} accepted`);
     } catch (error) {
-      assert.instance(error, ProviderError, field);
+      assert.instance(error, ServiceRefusedError, field);
       assert.match((error as Error).message, `IAM at x answered a token with`);
       assert.match((error as Error).message, field);
-      assert.is((error as ProviderError).permanent, false, `${field}: the service may recover`);
-      assert.is((error as ProviderError).retryAfterMs, UNUSABLE_ANSWER_HOLD_MS, `${field}: held, not re-asked`);
+      assert.is((error as ServiceRefusedError).permanent, false, `${field}: the service may recover`);
+      assert.is((error as ServiceRefusedError).retryAfterMs, UNUSABLE_ANSWER_HOLD_MS, `${field}: held, not re-asked`);
     }
   }
 });
@@ -130,12 +121,6 @@ test('a cache record read back: times outside what lanyard could have written ar
   assert.is(readBack({ check: { at: NOW + HOUR, ok: false, message: 'm' } }).check, undefined);
   const raw = readBack({ failure: failure({ message: `a\n${'b'.repeat(5000)}` }) }).failure;
   assert.ok(raw && !raw.message.includes('\n') && raw.message.length < 1100, 'an old raw message is made safe');
-});
-
-test('a transport failure is a user-facing error, not an internal one', () => {
-  const refused = 'cannot reach https://iam.example: connect ECONNREFUSED';
-  assert.is(describeError(new NetworkError(refused)), refused);
-  assert.match(describeError(new RangeError('Invalid Date\n    at x')), /^internal error: RangeError: Invalid Date$/);
 });
 
 test.run();
