@@ -114,6 +114,7 @@ export function registerLogin(cli: Argv): Argv {
         store: argv.store as StoreName | undefined,
         secretEnv,
         options: providerOptions(argv),
+        verify: secretEnv === undefined,
       });
       writeErr(
         `Stored ${entry.kind} login for ${entry.server} (user ${entry.username}) in the ${entry.store} store.\n`,

@@ -14,6 +14,8 @@ export interface NewLogin extends SecretChoice {
   secret: string;
   kind?: Kind;
   options?: Record<string, string>;
+  /** `login`: kinds that are `verifiedAtLogin` exchange once first (not the `store` verb: the client checked). */
+  verify?: boolean;
 }
 
 // A UTF-16 surrogate without its pair (JSON can carry one as a `\ud800` escape) is no
@@ -37,9 +39,29 @@ export function assertStorable(login: Pick<NewLogin, 'serverURL' | 'username' | 
   }
 }
 
+/** The entry as it will be, but for where its secret goes: what a provider needs to try an exchange. */
+function provisionalEntry(login: NewLogin, serverKey: string, kind: Kind): MappingEntry {
+  const options = login.options && Object.keys(login.options).length ? login.options : undefined;
+  return {
+    server: serverKey,
+    serverURL: login.serverURL.trim(),
+    kind,
+    username: login.username,
+    store: 'env',
+    secretRef: '',
+    ...(options ? { options } : {}),
+    updatedAt: new Date().toISOString(),
+  };
+}
+
 export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
   assertStorable(login);
   const server = normalizeServer(login.serverURL);
+  if (login.verify) {
+    const kind = login.kind ?? inferKind(server.key, login.username);
+    const { verifyLogin } = await import('./verify-login.js');
+    await verifyLogin(provisionalEntry(login, server.key, kind), login.secret);
+  }
   let replaced: MappingEntry | undefined;
   const entry = await updateMapping(async (mapping) => {
     const index = mapping.entries.findIndex((e) => e.server === server.key);

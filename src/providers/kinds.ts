@@ -26,6 +26,8 @@ export interface KindTraits {
   identityTokenFromPassword?: true;
   /** The username that marks a login of this kind: `store` infers the kind from it, `login --kind` defaults to it. */
   username?: string;
+  /** `login` tries one exchange before storing the secret, and stores nothing if the service refuses it. */
+  verifiedAtLogin?: true;
   /** Whether a registry (its normalised key) holds logins of this kind, when the username does not tell. */
   hostImplies?(serverKey: string): boolean;
 }
