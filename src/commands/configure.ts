@@ -37,7 +37,8 @@ function warn(shadows: ShadowingLogin[]): void {
         ? `podman would use it instead of lanyard for ${s.registry}`
         : 'a secret lying in a plain file';
     writeErr(
-      `warning: ${s.file} has auths["${s.authKey}"], ${what}: ${why}; run \`docker-credential-lanyard configure --fix\` to ${s.login ? 'move it into lanyard' : 'remove it'}\n`,
+      `warning: ${s.file} has auths["${s.authKey}"], ${what}: ${why}; ` +
+        `run \`docker-credential-lanyard configure --fix\` to ${s.login ? 'move it into lanyard' : 'remove it'}\n`,
     );
   }
 }
@@ -60,7 +61,8 @@ async function importShadowedLogins(shadows: ShadowingLogin[]): Promise<void> {
     } else if (mapped.has(shadow.registry)) {
       // lanyard's own login wins over a copy lying in a file.
       writeOut(
-        `removing ${from} (user ${shadow.login.username}): lanyard keeps its own login for ${shadow.registry} (user ${mapped.get(shadow.registry)})\n`,
+        `removing ${from} (user ${shadow.login.username}): ` +
+          `lanyard keeps its own login for ${shadow.registry} (user ${mapped.get(shadow.registry)})\n`,
       );
     } else {
       await storeCredential({
@@ -112,7 +114,8 @@ export function registerConfigure(cli: Argv): Argv {
             : mappedRegistries();
         for (const pattern of chosen.unexpanded)
           writeErr(
-            `note: the pattern ${pattern} matches no registry lanyard knows by name; add its hosts with --registry HOST\n`,
+            `note: the pattern ${pattern} matches no registry lanyard knows by name; ` +
+              'add its hosts with --registry HOST\n',
           );
         if (chosen.registries.length === 0)
           throw new UserError(

@@ -19,13 +19,17 @@ function printStatus(answer: DaemonAnswer): void {
   writeOut(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
   for (const e of answer.entries) {
     writeOut(
-      `${e.server} (${e.kind}): token expires ${formatWhen(e.expiresAt, now)}, last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}${e.lastError ? `, last error: ${e.lastError}` : ''}\n`,
+      `${e.server} (${e.kind}): token expires ${formatWhen(e.expiresAt, now)}, ` +
+        `last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}` +
+        `${e.lastError ? `, last error: ${e.lastError}` : ''}\n`,
     );
   }
   if (answer.entries.length === 0) writeOut('no entries that need refreshing\n');
   for (const p of answer.pullSecrets ?? []) {
     writeOut(
-      `pull secret ${p.secret} (${p.registries.join(', ')}): last sync ${formatWhen(p.lastSync, now)}${p.lastAction ? ` (${p.lastAction})` : ''}, next ${formatWhen(p.nextAt, now)}${p.lastError ? `, last error: ${p.lastError}` : ''}\n`,
+      `pull secret ${p.secret} (${p.registries.join(', ')}): last sync ${formatWhen(p.lastSync, now)}` +
+        `${p.lastAction ? ` (${p.lastAction})` : ''}, next ${formatWhen(p.nextAt, now)}` +
+        `${p.lastError ? `, last error: ${p.lastError}` : ''}\n`,
     );
   }
 }
@@ -74,7 +78,8 @@ export function registerDaemon(cli: Argv): Argv {
             const { currentBinary, installService } = await import('../daemon/service-units.js');
             const path = installService(currentBinary(argv.binary), argv.enable);
             writeOut(
-              `wrote ${path}${argv.enable ? ' and started the service' : '; start it with --enable or your service manager'}\n`,
+              `wrote ${path}` +
+                `${argv.enable ? ' and started the service' : '; start it with --enable or your service manager'}\n`,
             );
           },
         )

@@ -44,7 +44,8 @@ export function registerDoctor(cli: Argv): Argv {
       } else {
         for (const f of findings) {
           writeOut(
-            `${MARK[f.status]}  ${f.message}${f.ms !== undefined ? ` (${f.ms} ms)` : ''}${f.fix ? `\n      fix: ${f.fix}` : ''}\n`,
+            `${MARK[f.status]}  ${f.message}${f.ms !== undefined ? ` (${f.ms} ms)` : ''}` +
+              `${f.fix ? `\n      fix: ${f.fix}` : ''}\n`,
           );
         }
       }

@@ -37,7 +37,8 @@ export function registerExport(cli: Argv): Argv {
         );
       if (built.expiresAt)
         writeErr(
-          `note: the tokens expire ${new Date(built.expiresAt).toISOString()}; re-export or use the daemon's pull-secret sync\n`,
+          `note: the tokens expire ${new Date(built.expiresAt).toISOString()}; ` +
+            "re-export or use the daemon's pull-secret sync\n",
         );
       const output =
         argv.format === 'k8s-secret' ? pullSecretManifest(built.config, argv.name, argv.namespace) : built.config;

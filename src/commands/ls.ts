@@ -107,7 +107,8 @@ export function registerLs(cli: Argv): Argv {
       writeOut(
         daemonPid
           ? `refresher: running (PID ${daemonPid})\n`
-          : 'refresher: not running (tokens are exchanged on demand; start one with `docker-credential-lanyard daemon install --enable`)\n',
+          : 'refresher: not running (tokens are exchanged on demand; ' +
+              'start one with `docker-credential-lanyard daemon install --enable`)\n',
       );
       for (const e of entries.filter((x) => x.token.error)) writeOut(`${e.server}: ${e.token.error}\n`);
     },

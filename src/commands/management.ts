@@ -38,7 +38,8 @@ export async function runManagement(args: string[]): Promise<number> {
     .scriptName(HELPER_NAME)
     .usage(
       `${HELPER_NAME}: a Docker credential helper that keeps registry secrets in the OS keychain.\n\n` +
-        `Protocol verbs (used by docker, podman, skopeo; input on stdin):\n  ${HELPER_NAME} store|get|erase|list|version\n\nManagement:`,
+        'Protocol verbs (used by docker, podman, skopeo; input on stdin):\n' +
+        `  ${HELPER_NAME} store|get|erase|list|version\n\nManagement:`,
     )
     .version(VERSION)
     .alias('version', 'v')

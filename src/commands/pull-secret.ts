@@ -33,7 +33,8 @@ export function registerPullSecret(cli: Argv): Argv {
               describe: 'read the API token (needs create/update on secrets) from stdin',
             })
             .example(
-              'kubectl create token lanyard-sync -n apps | $0 pull-secret add icr --namespace apps --registry us.icr.io --api-server https://k8s.example:6443 --password-stdin',
+              'kubectl create token lanyard-sync -n apps | $0 pull-secret add icr --namespace apps ' +
+                '--registry us.icr.io --api-server https://k8s.example:6443 --password-stdin',
               '',
             ),
         async (argv) => {

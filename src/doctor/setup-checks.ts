@@ -68,7 +68,10 @@ function clientConfigFindings(registries: string[]): Finding[] {
     findings.push(
       warn(
         'shadowing login',
-        `${shadow.file} has auths["${shadow.authKey}"]${shadow.reason === 'shadows' ? `, used by podman instead of lanyard for ${shadow.registry}` : ', a plaintext secret'}`,
+        `${shadow.file} has auths["${shadow.authKey}"]` +
+          (shadow.reason === 'shadows'
+            ? `, used by podman instead of lanyard for ${shadow.registry}`
+            : ', a plaintext secret'),
         'docker-credential-lanyard configure --fix',
       ),
     );

@@ -205,7 +205,8 @@ export async function withLock<T>(
     if (stale && breakStaleLock(lockPath, stale)) continue;
     if (Date.now() > deadline) {
       throw new UserError(
-        `timed out after ${timeoutMs / 1000} s waiting for the lock ${lockPath} (held by PID ${readOwner(lockPath)?.pid ?? 'unknown'})`,
+        `timed out after ${timeoutMs / 1000} s waiting for the lock ${lockPath} ` +
+          `(held by PID ${readOwner(lockPath)?.pid ?? 'unknown'})`,
       );
     }
     await sleep(5 + Math.random() * 20);

@@ -30,7 +30,8 @@ export function explicitRegistries(values: string[]): string[] {
     const key = normalizeServer(value);
     if (key.isPattern)
       throw new UserError(
-        `a pattern like ${value} cannot be written into a client config or pull secret: name the hosts (e.g. us.icr.io)`,
+        `a pattern like ${value} cannot be written into a client config or pull secret: ` +
+          'name the hosts (e.g. us.icr.io)',
       );
     return key.key;
   });

@@ -61,5 +61,6 @@ export function parseServerURL(input: string): string {
 }
 
 export function formatCredentials(credentials: Credentials): string {
-  return `${JSON.stringify({ ServerURL: credentials.ServerURL, Username: credentials.Username, Secret: credentials.Secret })}\n`;
+  const { ServerURL, Username, Secret } = credentials; // exactly these keys, in this order
+  return `${JSON.stringify({ ServerURL, Username, Secret })}\n`;
 }

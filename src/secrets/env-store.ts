@@ -12,7 +12,8 @@ export const envStore: SecretStore = {
   },
   async write() {
     throw new UserError(
-      'the env store is read-only: set the secret in the environment and map it with `docker-credential-lanyard login SERVER -u USER --secret-env VAR`',
+      'the env store is read-only: set the secret in the environment and map it with ' +
+        '`docker-credential-lanyard login SERVER -u USER --secret-env VAR`',
     );
   },
   async delete() {

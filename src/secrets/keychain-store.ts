@@ -37,7 +37,8 @@ export function explainKeychainError(error: unknown, doing: string, elapsedMs: n
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   if (/prompt was dismissed|\blocked\b|IsLocked/i.test(message)) {
     return new UserError(
-      'the keychain is locked: unlock it (log in to the desktop session, or run `gnome-keyring-daemon --unlock` and type its password), then retry',
+      'the keychain is locked: unlock it (log in to the desktop session, or run ' +
+        '`gnome-keyring-daemon --unlock` and type its password), then retry',
     );
   }
   if (/did not receive a reply/i.test(message)) {

@@ -33,7 +33,8 @@ export async function storeForNewSecret(mapping: Mapping, requested?: StoreName)
   const { keychainReachable } = await import('./keychain-store.js');
   if (await keychainReachable()) return openStore('keychain');
   writeErr(
-    `lanyard: no Secret Service is reachable; keeping this secret in the file store ${processConfig().paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`,
+    'lanyard: no Secret Service is reachable; keeping this secret in the file store ' +
+      `${processConfig().paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`,
   );
   return openStore('file');
 }

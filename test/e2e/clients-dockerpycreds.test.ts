@@ -53,7 +53,8 @@ const importable = existsSync(PYTHON)
 const problem = !importable
   ? `${PYTHON} does not exist`
   : importable.code !== 0
-    ? `python3-dockerpycreds is not importable (apt-get install python3-dockerpycreds): ${importable.stderr.trim().split('\n').pop()}`
+    ? 'python3-dockerpycreds is not importable (apt-get install python3-dockerpycreds): ' +
+      `${importable.stderr.trim().split('\n').pop()}`
     : undefined;
 if (problem) console.log(`[clients-dockerpycreds] skipped: ${problem}`);
 const pyTest = (name: string, fn: () => Promise<void>) =>

@@ -90,7 +90,7 @@ toolTest('buildah', 'buildah pushes and pulls with the same IAM token', async ()
   assert.is(pulledId, pushedId, 'same image after the round trip');
 });
 
-test('the registry saw only iambearer + valid IAM tokens of our key, never the key; one IAM exchange served everything', () => {
+test('the registry saw only iambearer + valid IAM tokens of our key, never the key; one IAM exchange', () => {
   const withUser = registry!.requests.filter((r) => r.username !== null);
   const ran = runnableTools.length;
   assert.ok(

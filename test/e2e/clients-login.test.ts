@@ -101,7 +101,7 @@ const podmanTest = (name: string, fn: () => Promise<void>) =>
 const dockerTest = (name: string, fn: () => Promise<void>) =>
   dockerProblem ? test.skip(`${name} — ${dockerProblem}`, fn) : test(name, fn);
 
-test('configure --registry HOST --containers before any login routes the host to lanyard in all three files', async () => {
+test('configure --registry HOST --containers before any login routes the host to lanyard in 3 files', async () => {
   const r = await runHelper(['configure', '--registry', registry!.host, '--containers'], { env: sb.env });
   ok(r, 'configure');
   assert.equal(JSON.parse(readFileSync(dockerConfig(sb), 'utf8')).credHelpers, { [registry!.host]: 'lanyard' });

@@ -97,7 +97,7 @@ test('without logins or --registry, configure exits 1 with one line and creates 
   for (const p of [dockerConfig(sb), runtimeAuth(sb), userAuth(sb)]) assert.not.ok(existsSync(p), `${p} created`);
 });
 
-test('config.json: every mapped registry, *.icr.io expanded, both Hub keys; other keys, helpers and tabs kept', async () => {
+test('config.json: every mapped registry, *.icr.io expanded, both Hub keys; other keys and tabs kept', async () => {
   const sb = box('docker');
   await loginUsual(sb);
   const original = {
@@ -145,7 +145,7 @@ test('config.json: every mapped registry, *.icr.io expanded, both Hub keys; othe
   );
 });
 
-test('the default DOCKER_CONFIG is ~/.docker: configure creates ~/.docker/config.json (0600) when there is none', async () => {
+test('default DOCKER_CONFIG ~/.docker: configure creates ~/.docker/config.json (0600) if there is none', async () => {
   const sb = box('default-dir');
   delete sb.env.DOCKER_CONFIG;
   await loginOk(sb, REG, 'bob', 'pw');
@@ -157,7 +157,7 @@ test('the default DOCKER_CONFIG is ~/.docker: configure creates ~/.docker/config
   assert.not.ok(existsSync(backup(path)), 'no backup of a file that did not exist');
 });
 
-test("containers' auth.json: updated where it exists (indentation kept, Hub as docker.io only), created only with --containers", async () => {
+test("containers' auth.json: updated where it exists (Hub as docker.io), created only with --containers", async () => {
   const sb = box('containers');
   await loginUsual(sb);
   const existing = {
@@ -221,7 +221,7 @@ test('idempotent: the second run has nothing to change and leaves every byte (an
   ok(await lanyard(sb, ['configure', '--containers', '--dry-run']), 'dry-run when configured');
 });
 
-test('atomic with a backup: previous bytes in <file>.lanyard-backup, mode kept, replaced by rename, no temp files', async () => {
+test('atomic with a backup: old bytes in <file>.lanyard-backup, mode kept, rename, no temp files', async () => {
   const sb = box('atomic');
   await loginOk(sb, REG, 'bob', 'pw');
   const original = DOCKER_STYLE({ auths: {}, detachKeys: 'ctrl-x,x' });
@@ -305,7 +305,7 @@ test('--registry configures only the named hosts; a pattern is refused in one li
   );
 });
 
-test('a plaintext login in config.json: a warning without the secret; --fix moves it into lanyard and removes it', async () => {
+test('a plaintext login in config.json: a warning without the secret; --fix moves it into lanyard', async () => {
   const sb = box('fix-docker');
   await loginOk(sb, REG, 'bob', 'pw');
   const ghSecret = `ghp_${randomBytes(12).toString('hex')}`;
@@ -383,7 +383,7 @@ test('--fix leaves no plaintext copy of a moved secret behind, not even in the .
   );
 });
 
-test('--fix when lanyard already has a login for that registry: the plaintext one (another user) is not dropped silently', async () => {
+test('--fix when lanyard has a login for that registry: the plaintext one (other user) is not dropped', async () => {
   const sb = box('fix-conflict');
   await loginOk(sb, REG, 'bob', REG_PASSWORD);
   write(dockerConfig(sb), DOCKER_STYLE({ auths: { [REG]: { auth: b64('alice:alice-password') } } }));
@@ -400,7 +400,8 @@ test('--fix when lanyard already has a login for that registry: the plaintext on
   const said = `${fixed.stdout}${fixed.stderr}`.split('\n').filter((line) => line.includes(REG));
   assert.ok(
     said.length > 0,
-    `the warning promised to "move it into lanyard", but --fix removed alice's login for ${REG} from ${dockerConfig(sb)} without a word\n${describe(fixed)}`,
+    `the warning promised to "move it into lanyard", but --fix removed alice's login for ${REG} ` +
+      `from ${dockerConfig(sb)} without a word\n${describe(fixed)}`,
   );
 });
 

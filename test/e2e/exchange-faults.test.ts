@@ -194,7 +194,7 @@ test('429 with Retry-After: lanyard waits as told, then succeeds (2 requests)', 
   assert.ok(ms < 8000, `within the inline budget (${ms} ms)`);
 });
 
-test('429 with a Retry-After beyond the inline budget: fail fast, and later gets respect it (no retry storm)', async () => {
+test('429 with a Retry-After beyond the inline budget: fail fast; later gets respect it (no retry storm)', async () => {
   const server = 'throttle-long.faults.test';
   await loginIam(sb.env, server, GOOD_KEY, proxy!.url);
   iam!.faults.throttle(1, 60);

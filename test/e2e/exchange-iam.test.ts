@@ -109,7 +109,7 @@ test('login stores the API key (kind ibm-iam) without asking IAM yet', async () 
   assert.is(iam!.counts.total, 0, 'login itself makes no IAM request');
 });
 
-test('skopeo pushes and pulls through lanyard: 5 operations, 1 IAM exchange, registry sees only iambearer', async () => {
+test('skopeo pushes and pulls through lanyard: 5 operations, 1 IAM exchange, only iambearer seen', async () => {
   const host = registry!.host;
   const started = Date.now();
   skopeoOk(

@@ -24,8 +24,10 @@ const CALLER = `sha256~caller-${randomBytes(24).toString('base64url')}`;
 const OPAQUE = `sha256~whoami-${randomBytes(24).toString('base64url')}`;
 const UNKNOWN_CALLER = `sha256~unknown-${randomBytes(24).toString('base64url')}`;
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const jwt = (exp: number) =>
-  `${b64({ alg: 'RS256', kid: 'x' })}.${b64({ sub: 'system:serviceaccount:ns:user', exp, nonce: randomBytes(8).toString('hex') })}.${randomBytes(32).toString('base64url')}`;
+const jwt = (exp: number) => {
+  const claims = { sub: 'system:serviceaccount:ns:user', exp, nonce: randomBytes(8).toString('hex') };
+  return `${b64({ alg: 'RS256', kid: 'x' })}.${b64(claims)}.${randomBytes(32).toString('base64url')}`;
+};
 const EXPIRED_JWT = jwt(Math.floor(Date.now() / 1000) - 600);
 const VALID_JWT = jwt(Math.floor(Date.now() / 1000) + 3600);
 

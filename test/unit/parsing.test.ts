@@ -18,7 +18,8 @@ test('registry of an image reference, as docker decides it', () => {
 test('Bearer challenges (RFC 6750)', () => {
   assert.equal(
     parseBearerChallenge(
-      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push"',
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",' +
+        'scope="repository:samalba/my-app:pull,push"',
     ),
     {
       realm: 'https://auth.docker.io/token',

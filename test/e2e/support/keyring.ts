@@ -118,7 +118,8 @@ export async function startKeyring(sb: Sandbox, options: { abstract?: boolean } 
     }
     if (!owned)
       throw new Error(
-        `gnome-keyring-daemon did not take org.freedesktop.secrets: ${readFileSync(join(dir, 'gnome-keyring.log'), 'utf8')}`,
+        'gnome-keyring-daemon did not take org.freedesktop.secrets: ' +
+          readFileSync(join(dir, 'gnome-keyring.log'), 'utf8'),
       );
     // ready = a probe item can be written and read back (the login collection exists and is unlocked)
     let ready = false;

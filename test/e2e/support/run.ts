@@ -90,5 +90,6 @@ export async function runOk(cmd: string, args: string[], opts: RunOptions): Prom
 }
 
 export function describe(r: RunResult): string {
-  return `code=${r.code} signal=${r.signal}${r.timedOut ? ' TIMED OUT' : ''}\nstdout: ${JSON.stringify(r.stdout)}\nstderr: ${JSON.stringify(r.stderr)}`;
+  const status = `code=${r.code} signal=${r.signal}${r.timedOut ? ' TIMED OUT' : ''}`;
+  return `${status}\nstdout: ${JSON.stringify(r.stdout)}\nstderr: ${JSON.stringify(r.stderr)}`;
 }
