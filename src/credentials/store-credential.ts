@@ -6,6 +6,7 @@ import { normalizeServer } from '../hosts/normalize.js';
 import { inferKind } from '../mapping/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { Kind, MappingEntry } from '../mapping/types.js';
+import type { CoreContext } from './core-context.js';
 import { discardSecret, placeSecret, type SecretChoice } from './secret-placement.js';
 
 export interface NewLogin extends SecretChoice {
@@ -37,7 +38,7 @@ export function assertStorable(login: Pick<NewLogin, 'serverURL' | 'username' | 
   }
 }
 
-export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
+export async function storeCredential(context: CoreContext, login: NewLogin): Promise<MappingEntry> {
   assertStorable(login);
   const server = normalizeServer(login.serverURL);
   let replaced: MappingEntry | undefined;
@@ -56,7 +57,7 @@ export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
       username: login.username,
       ...placement,
       ...(options ? { options } : {}),
-      updatedAt: new Date().toISOString(),
+      updatedAt: new Date(context.now()).toISOString(),
     };
     if (index >= 0) {
       replaced = mapping.entries[index];
@@ -65,7 +66,7 @@ export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
       mapping.entries.push(next);
     }
     return next;
-  });
+  }, context.config.paths.mappingFile);
   await discardSecret(replaced, entry);
   return entry;
 }

@@ -2,20 +2,17 @@
 // never waits on the network in steady state, and checks Docker Hub PATs now and then.
 // It re-reads the mapping when the file changes, uses the same single-flight path as
 // `get` (so the two never exchange twice), and backs off on failure.
-import { credentialFor } from '../credentials/issue-credential.js';
+import type { CoreContext } from '../credentials/core-context.js';
+import { IssueFailedError, issueCredential, type Issued } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
+import { loginFingerprint, prepareRuntimeDir, recordHubCheck, type HubCheck } from '../credentials/token-state.js';
 import { describeError } from '../errors.js';
-import { withLock } from '../fsutil/lock.js';
-import { processConfig } from '../config.js';
 import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { EXCHANGING_KINDS } from '../providers/index.js';
 import { BACKGROUND_ATTEMPT, backoffDelay } from '../providers/retry.js';
 import { isoTime } from '../service-limits.js';
-import { secretFingerprint } from '../tokens/fingerprint.js';
-import { needsRefresh, refreshDueAt } from '../tokens/policy.js';
 import { MappingWatcher } from './mapping-watcher.js';
-import { cacheLockFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord } from '../tokens/token-cache.js';
 
 const BACKOFF = { baseMs: 5_000, capMs: 5 * 60_000 };
 const PERMANENT_RETRY_MS = 10 * 60_000;
@@ -46,9 +43,11 @@ export class RefreshScheduler {
   private wake: NodeJS.Timeout | undefined;
   private stopped = false;
 
+  constructor(private readonly context: CoreContext) {}
+
   /** Checks the mapping every `tickMs`; refreshes run on timers of their own, to the millisecond. */
   start(tickMs = 1000): void {
-    ensureRuntimeDir();
+    prepareRuntimeDir(this.context);
     this.tick();
     this.timer = setInterval(() => this.tick(), tickMs);
   }
@@ -85,7 +84,7 @@ export class RefreshScheduler {
   private tick(): void {
     if (this.stopped) return;
     this.reloadMapping();
-    const now = Date.now();
+    const now = this.context.now();
     let earliest = Number.POSITIVE_INFINITY;
     for (const state of this.states.values()) {
       if (state.running || state.nextAt === undefined) continue;
@@ -102,7 +101,7 @@ export class RefreshScheduler {
     if (!entries) return;
     const next = new Map<string, EntryState>();
     for (const entry of entries.filter((e) => EXCHANGING_KINDS.has(e.kind) || e.kind === 'dockerhub')) {
-      const fingerprint = secretFingerprint(entry);
+      const fingerprint = loginFingerprint(this.context, entry);
       const previous = this.states.get(entry.server);
       if (previous?.fingerprint === fingerprint) {
         // The same object: a refresh in flight updates (and clears `running` on) this state.
@@ -114,7 +113,7 @@ export class RefreshScheduler {
           fingerprint,
           server: entry.server,
           kind: entry.kind,
-          nextAt: Date.now(),
+          nextAt: this.context.now(),
           failures: 0,
         });
       }
@@ -138,14 +137,14 @@ export class RefreshScheduler {
   }
 
   private async attempt(state: EntryState, force: boolean): Promise<void> {
-    const attemptAt = Date.now();
+    const attemptAt = this.context.now();
     try {
-      if (state.kind === 'dockerhub') await this.checkHub(state);
-      else await credentialFor(state.entry, { retry: BACKGROUND_ATTEMPT, force });
-      this.afterAttempt(state, attemptAt);
+      if (state.kind === 'dockerhub') this.afterHubCheck(state, await this.checkHub(state));
+      else
+        this.afterIssue(state, await issueCredential(this.context, state.entry, { retry: BACKGROUND_ATTEMPT, force }));
     } catch (error) {
-      // With no usable token credentialFor throws; the cache record says whether the refusal was permanent.
-      const recorded = readCacheRecord(state.server)?.failure;
+      // No usable token: a failure of this attempt says whether the refusal was permanent.
+      const recorded = error instanceof IssueFailedError ? error.failure : undefined;
       const fresh = recorded && recorded.at >= attemptAt ? recorded : undefined;
       const permanent = fresh?.permanent ?? (error as { permanent?: boolean }).permanent === true;
       this.afterFailure(state, describeError(error), permanent, fresh?.retryAt);
@@ -156,46 +155,46 @@ export class RefreshScheduler {
   private afterBug(state: EntryState, error: unknown): void {
     state.failures += 1;
     state.lastError = describeError(error);
-    state.nextAt = Date.now() + PERMANENT_RETRY_MS;
+    state.nextAt = this.context.now() + PERMANENT_RETRY_MS;
     log.error(`refresh of ${state.server} went wrong; next try ${isoTime(state.nextAt)}: ${state.lastError}`);
   }
 
-  /**
-   * credentialFor serves a still-valid old token when an exchange fails (or is held
-   * back by a recent failure): only the cache record tells whether a refresh happened.
-   */
-  private afterAttempt(state: EntryState, attemptAt: number): void {
-    const record = readCacheRecord(state.server);
-    const now = Date.now();
-    const token = record?.token;
-    const refreshed =
-      state.kind === 'dockerhub'
-        ? record?.check !== undefined && record.check.at >= attemptAt && record.check.ok
-        : (token !== undefined && !needsRefresh(token, now)) || (record?.passThroughUntil ?? 0) > now;
-    const failure = record?.failure;
-    if (!refreshed || (failure && failure.at >= attemptAt)) {
-      const reason =
-        failure ??
-        (record?.check
-          ? { message: record.check.message ?? 'check failed', permanent: true, retryAt: undefined }
-          : undefined);
+  /** A still-usable old token served after a failure (now or recent) is no refresh. */
+  private afterIssue(state: EntryState, issued: Issued): void {
+    if (issued.outcome === 'stale-served' || issued.outcome === 'held-back') {
+      const failure = issued.failure;
       this.afterFailure(
         state,
-        reason?.message ?? 'the refresh did not happen',
-        reason?.permanent ?? false,
-        reason?.retryAt,
+        failure?.message ?? 'the refresh did not happen',
+        failure?.permanent ?? false,
+        failure?.retryAt,
       );
       return;
     }
+    const { refreshAt, lifetimeMs } = issued;
+    // A token gets its refresh time plus jitter; a pass-through its end; nothing expires: wait for a mapping change.
+    const nextAt =
+      refreshAt !== undefined && lifetimeMs !== undefined ? refreshAt + jitter(lifetimeMs * 0.05) : refreshAt;
+    // A pass-through's end is no token expiry: only a token's is shown.
+    const expiresAt = lifetimeMs !== undefined ? issued.answer.expiresAt : undefined;
+    this.afterSuccess(state, issued.lastRefresh, expiresAt, nextAt);
+  }
+
+  private afterHubCheck(state: EntryState, check: HubCheck): void {
+    if (!check.ok) {
+      this.afterFailure(state, check.message ?? 'check failed', true);
+      return;
+    }
+    this.afterSuccess(state, check.at, undefined, this.context.now() + this.context.config.hubCheckIntervalMs);
+  }
+
+  private afterSuccess(state: EntryState, lastRefresh?: number, expiresAt?: number, nextAt?: number): void {
     state.failures = 0;
     state.lastError = undefined;
-    state.lastRefresh = state.kind === 'dockerhub' ? record?.check?.at : record?.lastRefresh;
-    state.expiresAt = token?.expiresAt;
-    if (state.kind === 'dockerhub') state.nextAt = now + processConfig().hubCheckIntervalMs;
-    else if (token?.expiresAt !== undefined)
-      state.nextAt = refreshDueAt(token) + jitter((token.expiresAt - token.issuedAt) * 0.05);
-    else state.nextAt = record?.passThroughUntil; // nothing expires: wait for a mapping change
-    const next = state.nextAt === undefined ? 'on a mapping change' : isoTime(state.nextAt);
+    state.lastRefresh = lastRefresh;
+    state.expiresAt = expiresAt;
+    state.nextAt = nextAt;
+    const next = nextAt === undefined ? 'on a mapping change' : isoTime(nextAt);
     log.debug(`${state.server}: refreshed; next refresh ${next}`);
   }
 
@@ -203,29 +202,23 @@ export class RefreshScheduler {
     state.failures += 1;
     state.lastError = message;
     const delay = permanent ? PERMANENT_RETRY_MS : backoffDelay(state.failures - 1, BACKOFF);
-    state.nextAt = Math.max(Date.now() + delay, retryAt ?? 0);
+    state.nextAt = Math.max(this.context.now() + delay, retryAt ?? 0);
     log.warn(`refresh of ${state.server} failed (${state.failures}x); next try ${isoTime(state.nextAt)}: ${message}`);
   }
 
-  private async checkHub(state: EntryState): Promise<void> {
+  private async checkHub(state: EntryState): Promise<HubCheck> {
     const { checkHubToken } = await import('../providers/dockerhub.js');
-    let check: { at: number; ok: boolean; message?: string };
+    let check: HubCheck;
     try {
-      await checkHubToken(state.entry, await readSecret(state.entry));
-      check = { at: Date.now(), ok: true };
+      await checkHubToken(state.entry, await readSecret(this.context, state.entry));
+      check = { at: this.context.now(), ok: true };
     } catch (error) {
       const permanent = (error as { permanent?: boolean }).permanent === true;
       if (!permanent) throw error; // rate limits and outages say nothing about the token
-      check = { at: Date.now(), ok: false, message: describeError(error) };
+      check = { at: this.context.now(), ok: false, message: describeError(error) };
       log.warn(`Docker Hub token check for ${state.server}: ${check.message}`);
     }
-    await withLock(cacheLockFor(state.server), () => {
-      const record = readCacheRecord(state.server);
-      const base =
-        record?.fingerprint === state.fingerprint
-          ? record
-          : { version: 1 as const, server: state.server, fingerprint: state.fingerprint };
-      writeCacheRecord({ ...base, check });
-    });
+    await recordHubCheck(this.context, state.entry, check);
+    return check;
   }
 }

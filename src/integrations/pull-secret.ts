@@ -1,9 +1,9 @@
 // Kubernetes pull secrets (`kubernetes.io/dockerconfigjson`) holding the credentials
 // lanyard would hand a client right now: short-lived tokens where the registry takes
 // them. Used by `export` and by the daemon's pull-secret sync.
-import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { CredentialsNotFoundError, UserError } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
+import type { CoreContext } from '../credentials/core-context.js';
 import { credentialFor } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
 import { findEntry } from '../credentials/resolve-credential.js';
@@ -27,9 +27,9 @@ export interface BuiltConfig {
 }
 
 /** Like findEntry, but a missing login is an error naming the registry, not the helper protocol's not-found text. */
-export function entryFor(registry: string): MappingEntry {
+export function entryFor(context: CoreContext, registry: string): MappingEntry {
   try {
-    return findEntry(registry);
+    return findEntry(context, registry);
   } catch (error) {
     if (error instanceof CredentialsNotFoundError)
       throw new UserError(`lanyard has no login for ${registry} (see docker-credential-lanyard ls)`);
@@ -37,19 +37,24 @@ export function entryFor(registry: string): MappingEntry {
   }
 }
 
-export async function buildDockerConfig(registries: string[], retry: RetryPolicy = INLINE_RETRY): Promise<BuiltConfig> {
+export async function buildDockerConfig(
+  context: CoreContext,
+  registries: string[],
+  retry: RetryPolicy = INLINE_RETRY,
+): Promise<BuiltConfig> {
   // auths is keyed by registry names: user text, so no prototype.
   const built: BuiltConfig = { config: { auths: emptyRecord() }, longLived: [], skipped: [] };
-  const acceptDueTokens = runningDaemonPid() !== undefined;
+  const acceptDueTokens = context.daemonRunning();
   for (const registry of registries) {
-    const entry = entryFor(registry);
-    let answer = await credentialFor(entry, { retry, acceptDueTokens });
+    const entry = entryFor(context, registry);
+    let answer = await credentialFor(context, entry, { retry, acceptDueTokens });
     if (answer.username === '<token>') {
       if (entry.kind !== 'oauth2') {
         built.skipped.push(registry);
         continue;
       }
-      answer = { username: entry.username, secret: await readSecret(entry) }; // kubelet takes only username/password
+      // kubelet takes only username/password
+      answer = { username: entry.username, secret: await readSecret(context, entry) };
     }
     if (!EXCHANGING_KINDS.has(entry.kind) || answer.expiresAt === undefined) built.longLived.push(registry);
     if (answer.expiresAt !== undefined) built.expiresAt = Math.min(built.expiresAt ?? Infinity, answer.expiresAt);
