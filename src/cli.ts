@@ -26,7 +26,14 @@ async function main(args: string[]): Promise<number> {
     writeOut(`${HELPER_NAME} (${PACKAGE_NAME}) ${VERSION}\n`);
     return 0;
   }
-  if (PROTOCOL_VERBS.has(verb)) return (await import('./commands/helper-verbs.js')).runHelperVerb(verb);
+  if (PROTOCOL_VERBS.has(verb)) {
+    const [{ runHelperVerb }, { processContext }, { readStdin }] = await Promise.all([
+      import('./commands/helper-verbs.js'),
+      import('./credentials/core-context.js'),
+      import('./protocol/stdin.js'),
+    ]);
+    return runHelperVerb(verb, { ...processContext(), stdinText: readStdin, write: writeOut });
+  }
   return (await import('./commands/management.js')).runManagement(args);
 }
 

@@ -1,6 +1,7 @@
 // `configure` / `unconfigure`: point docker and podman/buildah/skopeo at lanyard
 // without hand-editing JSON.
 import type { Argv } from 'yargs';
+import { processContext } from '../credentials/core-context.js';
 import { UserError } from '../errors.js';
 import { explicitRegistries, mappedRegistries } from '../integrations/mapped-registries.js';
 import { readMapping } from '../mapping/mapping-file.js';
@@ -65,7 +66,7 @@ async function importShadowedLogins(shadows: ShadowingLogin[]): Promise<void> {
           `lanyard keeps its own login for ${shadow.registry} (user ${mapped.get(shadow.registry)})\n`,
       );
     } else {
-      await storeCredential({
+      await storeCredential(processContext(), {
         serverURL: shadow.authKey,
         username: shadow.login.username,
         secret: shadow.login.secret,

@@ -1,6 +1,7 @@
 // `export`: a docker config.json `auths` block or a Kubernetes pull secret with the
 // credentials lanyard would hand out right now, for places lanyard cannot run.
 import type { Argv } from 'yargs';
+import { processContext } from '../credentials/core-context.js';
 import { UserError } from '../errors.js';
 import { explicitRegistries, mappedRegistries } from '../integrations/mapped-registries.js';
 import { writeOut, writeErr } from '../output.js';
@@ -28,7 +29,7 @@ export function registerExport(cli: Argv): Argv {
       const registries = argv.registry?.length ? explicitRegistries(argv.registry) : mappedRegistries().registries;
       if (registries.length === 0)
         throw new UserError('nothing to export: log in first, or name registries with --registry');
-      const built = await buildDockerConfig(registries);
+      const built = await buildDockerConfig(processContext(), registries);
       for (const registry of built.skipped)
         writeErr(`note: ${registry} left out: its identity token cannot go into a pull secret\n`);
       if (built.longLived.length)

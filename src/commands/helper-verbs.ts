@@ -2,10 +2,9 @@
 // stdout with exit 1 (clients capture only stdout; stderr lands in the user's terminal).
 import { CredentialsNotFoundError, describeError } from '../errors.js';
 import { foreignText } from '../foreign-text.js';
+import type { HelperContext } from '../credentials/core-context.js';
 import { formatCredentials, parseServerURL, parseStoreRequest } from '../protocol/messages.js';
-import { readStdin } from '../protocol/stdin.js';
 import { tellTerminal } from '../protocol/terminal-notice.js';
-import { writeOut } from '../output.js';
 
 /** A real failure of `get` (not "no login") is also told to the person at the terminal and the log. */
 async function reportGetFailure(serverURL: string, error: unknown): Promise<never> {
@@ -19,45 +18,46 @@ async function reportGetFailure(serverURL: string, error: unknown): Promise<neve
   throw error;
 }
 
-async function run(verb: string): Promise<void> {
+async function run(verb: string, context: HelperContext): Promise<void> {
   switch (verb) {
     case 'store': {
-      const request = parseStoreRequest(readStdin());
+      const request = parseStoreRequest(context.stdinText());
       const { storeCredential } = await import('../credentials/store-credential.js');
-      await storeCredential({ serverURL: request.ServerURL, username: request.Username, secret: request.Secret });
+      const login = { serverURL: request.ServerURL, username: request.Username, secret: request.Secret };
+      await storeCredential(context, login);
       return;
     }
     case 'get': {
-      const serverURL = parseServerURL(readStdin());
+      const serverURL = parseServerURL(context.stdinText());
       const { resolveCredential } = await import('../credentials/resolve-credential.js');
-      const { username, secret } = await resolveCredential(serverURL).catch((error: unknown) =>
+      const { username, secret } = await resolveCredential(context, serverURL).catch((error: unknown) =>
         reportGetFailure(serverURL, error),
       );
-      writeOut(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
+      context.write(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
       return;
     }
     case 'erase': {
-      const serverURL = parseServerURL(readStdin());
+      const serverURL = parseServerURL(context.stdinText());
       const { eraseCredential } = await import('../credentials/erase-credential.js');
       // Erasing what is not there succeeds quietly, as the secretservice and wincred helpers do:
       // containers/image cannot recognise a wrapped not-found from erase, and skopeo/podman logout crash on it.
-      await eraseCredential(serverURL);
+      await eraseCredential(context, serverURL);
       return;
     }
     case 'list': {
       const { listCredentials } = await import('../credentials/list-credentials.js');
-      writeOut(`${JSON.stringify(listCredentials())}\n`);
+      context.write(`${JSON.stringify(listCredentials(context))}\n`);
       return;
     }
   }
 }
 
-export async function runHelperVerb(verb: string): Promise<number> {
+export async function runHelperVerb(verb: string, context: HelperContext): Promise<number> {
   try {
-    await run(verb);
+    await run(verb, context);
     return 0;
   } catch (error) {
-    writeOut(`${describeError(error)}\n`);
+    context.write(`${describeError(error)}\n`);
     return 1;
   }
 }

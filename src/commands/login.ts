@@ -1,6 +1,7 @@
 // `login SERVER`: the management twin of `docker login`, with what docker cannot say:
 // the kind, the store, an env variable for CI, host patterns.
 import type { Argv } from 'yargs';
+import { processContext } from '../credentials/core-context.js';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { assertSafeEndpoint, readCaBundle } from '../http.js';
@@ -106,7 +107,7 @@ export function registerLogin(cli: Argv): Argv {
       const secret = secretEnv !== undefined ? '' : await readPassword(argv['password-stdin']);
       if (secretEnv === undefined && secret === '') throw new UserError('the secret is empty');
       const { storeCredential } = await import('../credentials/store-credential.js');
-      const entry = await storeCredential({
+      const entry = await storeCredential(processContext(), {
         serverURL: argv.server!,
         username,
         secret,

@@ -2,11 +2,11 @@
 // scripts. Never shows secrets. Token state comes from the cache the daemon and `get`
 // keep, so it is shown whether or not the daemon runs.
 import type { Argv } from 'yargs';
-import { runningDaemonPid } from '../daemon/daemon-files.js';
+import { processContext } from '../credentials/core-context.js';
+import { tokenRecord } from '../credentials/token-state.js';
+import { runningDaemonPid } from '../daemon-files.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { secretFingerprint } from '../tokens/fingerprint.js';
-import { readCacheRecord } from '../tokens/token-cache.js';
 import { formatWhen } from './format-time.js';
 import { writeErr, writeOut } from '../output.js';
 
@@ -30,8 +30,8 @@ interface TokenState {
 }
 
 function tokenState(entry: MappingEntry, now: number): TokenState {
-  const record = readCacheRecord(entry.server);
-  if (!record || record.fingerprint !== secretFingerprint(entry)) return { state: 'none' };
+  const record = tokenRecord(processContext(), entry);
+  if (!record) return { state: 'none' };
   const base = { ...(record.lastRefresh ? { lastRefresh: record.lastRefresh } : {}) };
   if (record.check && !record.check.ok) return { ...base, state: 'revoked', error: record.check.message };
   const failure =
@@ -93,7 +93,7 @@ export function registerLs(cli: Argv): Argv {
         store: entry.store,
         token: tokenState(entry, now),
       }));
-      const daemonPid = runningDaemonPid();
+      const daemonPid = runningDaemonPid(processContext().config.paths);
       if (argv.json) {
         writeOut(`${JSON.stringify(entries, null, 2)}\n`);
         return;

@@ -1,5 +1,6 @@
 // `pull-secret`: Kubernetes pull secrets that the daemon keeps filled with fresh
 // short-lived tokens, for clusters where lanyard cannot run on the nodes.
+import { processContext } from '../credentials/core-context.js';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
@@ -44,7 +45,8 @@ export function registerPullSecret(cli: Argv): Argv {
           if (secretEnv === undefined && apiToken === '') throw new UserError('the API token is empty');
           const registries = explicitRegistries(argv.registry);
           const { entryFor } = await import('../integrations/pull-secret.js');
-          registries.forEach(entryFor); // a registry without a login would fail every sync
+          // a registry without a login would fail every sync
+          for (const registry of registries) entryFor(processContext(), registry);
           const { addPullSecret } = await import('../integrations/pull-secret-targets.js');
           const target = await addPullSecret({
             name: argv.name!,
@@ -81,7 +83,7 @@ export function registerPullSecret(cli: Argv): Argv {
         const targets = readMapping().pullSecrets ?? [];
         if (targets.length === 0) throw new UserError('no pull secrets configured: pull-secret add NAME …');
         for (const target of targets) {
-          const result = await syncPullSecret(target, INLINE_RETRY);
+          const result = await syncPullSecret(processContext(), target, INLINE_RETRY);
           writeOut(`${targetId(target)}: ${result.action}\n`);
         }
       })

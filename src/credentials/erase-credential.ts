@@ -10,7 +10,8 @@ import { updateMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { sweepUnusedSecrets } from './owned-secrets.js';
 import { discardSecret } from './secret-placement.js';
-import { cacheFileFor, cacheLockFor, forgetCachedToken } from '../tokens/token-cache.js';
+import { tokenCache, type TokenCache } from '../tokens/token-cache.js';
+import type { CoreContext } from './core-context.js';
 
 // An exchange is bounded by its request deadlines and retries; past this, forget the token anyway.
 const EXCHANGE_WAIT_MS = 30_000;
@@ -20,27 +21,27 @@ const EXCHANGE_WAIT_MS = 30_000;
  * cache lock and writes its token when it ends, so the token is forgotten under that lock, after it.
  * Runs after the secret is gone: a get that resolved the entry earlier and exchanges later finds no secret.
  */
-async function forgetTokenAfterExchanges(server: string): Promise<void> {
-  const lock = cacheLockFor(server);
-  if (!existsSync(cacheFileFor(server)) && !existsSync(lock)) return; // nothing cached, nothing in flight
+async function forgetTokenAfterExchanges(cache: TokenCache, server: string): Promise<void> {
+  const lock = cache.lockFor(server);
+  if (!existsSync(cache.fileFor(server)) && !existsSync(lock)) return; // nothing cached, nothing in flight
   try {
-    await withLock(lock, () => forgetCachedToken(server), EXCHANGE_WAIT_MS);
+    await withLock(lock, () => cache.forget(server), EXCHANGE_WAIT_MS);
   } catch (error) {
-    forgetCachedToken(server);
+    cache.forget(server);
     log.warn(`forgot the cached token of ${server} without waiting for an exchange in flight: ${describeError(error)}`);
   }
 }
 
 /** The removed entry, or undefined when there was none (not an error: see the protocol verb). */
-export async function eraseCredential(serverURL: string): Promise<MappingEntry | undefined> {
+export async function eraseCredential(context: CoreContext, serverURL: string): Promise<MappingEntry | undefined> {
   const server = normalizeServer(serverURL);
   const removed = await updateMapping(async (mapping) => {
     await sweepUnusedSecrets(mapping);
     const index = mapping.entries.findIndex((e) => e.server === server.key);
     return index < 0 ? undefined : mapping.entries.splice(index, 1)[0];
-  });
+  }, context.config.paths.mappingFile);
   if (!removed) return undefined;
   await discardSecret(removed);
-  await forgetTokenAfterExchanges(removed.server);
+  await forgetTokenAfterExchanges(tokenCache(context.config.paths.runtimeDir), removed.server);
   return removed;
 }

@@ -1,7 +1,8 @@
 // The credential a client gets for an entry. Exchanging kinds are answered from the
 // token cache when fresh; otherwise one process (per entry, across processes) does the
 // exchange under a lock while the others wait and then read its result. A failure is
-// recorded too, so waiters share it instead of each asking the service again.
+// recorded too, so waiters share it instead of each asking the service again. Every step
+// reads the clock, the paths and the stores from the context it is given.
 import { asRemoteFailure, CredentialsNotFoundError, UserError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { LockUnavailableError, withLock } from '../fsutil/lock.js';
@@ -10,18 +11,26 @@ import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { loadProvider } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
-import { passThrough, type IssuedCredential } from '../providers/provider.js';
+import type { IssuedCredential } from '../providers/provider.js';
 import { withRetries, type RetryPolicy } from '../providers/retry.js';
 import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
-import { isUsable, needsRefresh, expiryMarginMs, PASS_THROUGH_HOLD_MS } from '../tokens/policy.js';
 import {
-  cacheLockFor,
-  ensureRuntimeDir,
-  readCacheRecord,
-  writeCacheRecord,
+  expiryMarginMs,
+  isUsable,
+  needsRefresh,
+  PASS_THROUGH_HOLD_MS,
+  refreshDueAt,
+  type Lifetime,
+} from '../tokens/policy.js';
+import {
+  tokenCache,
+  type CachedToken,
   type CacheRecord,
+  type FailureRecord,
+  type TokenCache,
 } from '../tokens/token-cache.js';
+import type { CoreContext } from './core-context.js';
 import { readSecret } from './read-secret.js';
 
 export interface IssueOptions {
@@ -39,87 +48,145 @@ export interface Answer {
   expiresAt?: number;
 }
 
+/**
+ * What issuing did: answered from the cache; asked the service (for kinds with nothing to exchange:
+ * the provider passed the stored secret on); asked it and failed, serving the still-usable token;
+ * or did not ask because of a recent failure, serving the still-usable token.
+ */
+export type Outcome = 'cached' | 'exchanged' | 'stale-served' | 'held-back';
+
+export interface Issued {
+  answer: Answer;
+  outcome: Outcome;
+  /** The failure behind a stale-served or held-back answer. */
+  failure?: FailureRecord;
+  /** When the answer is due for refresh: a token's refresh time, a pass-through's end; absent: never. */
+  refreshAt?: number;
+  /** The answer's lifetime, when it expires. */
+  lifetimeMs?: number;
+  /** When the cached answer was last exchanged. */
+  lastRefresh?: number;
+}
+
+/** No usable credential: the exchange failed, or a recent failure held it back. */
+export class IssueFailedError extends UserError {
+  constructor(
+    server: string,
+    readonly failure: FailureRecord,
+  ) {
+    super(`cannot get a token for ${server}: ${failure.message}`);
+  }
+}
+
 // How long a permanent refusal is trusted before the service is asked again; a new
 // login changes the fingerprint and clears it at once.
 const PERMANENT_FAILURE_HOLD_MS = 30_000;
 const LOCK_WAIT_MS = 30_000;
 
-function currentRecord(entry: MappingEntry, fingerprint: string): CacheRecord {
-  const record = readCacheRecord(entry.server);
+/** One call's entry, with where its token lives and which login a cached token must belong to. */
+interface Job {
+  context: CoreContext;
+  entry: MappingEntry;
+  cache: TokenCache;
+  fingerprint: string;
+}
+
+function currentRecord(job: Job, now: number): CacheRecord {
+  const { entry, fingerprint } = job;
+  const record = job.cache.read(entry.server, now);
   return record?.fingerprint === fingerprint ? record : { version: 1, server: entry.server, fingerprint };
 }
 
-/** A usable cached answer; for pass-through entries, a marker to read the stored secret. */
-function fromCache(
-  record: CacheRecord,
-  now: number,
-  acceptDue: boolean,
-): Answer | { passThroughUntil: number } | undefined {
+type CachedAnswer = { token: CachedToken } | { passThroughUntil: number };
+
+/** A usable cached answer: a token, or a time until which the stored secret is answered as is. */
+function fromCache(record: CacheRecord, now: number, acceptDue: boolean): CachedAnswer | undefined {
   const token = record.token;
-  if (token && isUsable(token, now) && (acceptDue || !needsRefresh(token, now))) return token;
+  if (token && isUsable(token, now) && (acceptDue || !needsRefresh(token, now))) return { token };
   if (record.passThroughUntil !== undefined && now < record.passThroughUntil)
     return { passThroughUntil: record.passThroughUntil };
   return undefined;
+}
+
+function tokenIssued(token: Answer & Lifetime, outcome: Outcome, record: Partial<CacheRecord>): Issued {
+  const refreshAt = refreshDueAt(token);
+  return {
+    answer: {
+      username: token.username,
+      secret: token.secret,
+      ...(token.expiresAt !== undefined ? { expiresAt: token.expiresAt } : {}),
+    },
+    outcome,
+    ...(outcome === 'stale-served' || outcome === 'held-back' ? { failure: record.failure } : {}),
+    ...(Number.isFinite(refreshAt) ? { refreshAt } : {}),
+    ...(token.expiresAt !== undefined ? { lifetimeMs: token.expiresAt - token.issuedAt } : {}),
+    ...(record.lastRefresh !== undefined ? { lastRefresh: record.lastRefresh } : {}),
+  };
+}
+
+/** The stored secret as the answer; `until` bounds how long callers (kubelet) may keep it. */
+async function passThroughIssued(job: Job, until: number, lastRefresh?: number): Promise<Issued> {
+  const secret = await readSecret(job.context, job.entry);
+  return {
+    answer: { username: job.entry.username, secret, expiresAt: until },
+    outcome: 'cached',
+    refreshAt: until,
+    ...(lastRefresh !== undefined ? { lastRefresh } : {}),
+  };
+}
+
+function cachedIssued(job: Job, record: CacheRecord, cached: CachedAnswer): Promise<Issued> | Issued {
+  return 'token' in cached
+    ? tokenIssued(cached.token, 'cached', record)
+    : passThroughIssued(job, cached.passThroughUntil, record.lastRefresh);
 }
 
 // After an outage, gets keep serving the still-valid token for a while instead of each
 // waiting on retries; never beyond the token's usable life, when retrying is all there is.
 const TRANSIENT_HOLD_MS = 30_000;
 
-function holdWhileUsable(record: CacheRecord, permanent: boolean): number | undefined {
+function holdWhileUsable(record: CacheRecord, permanent: boolean, now: number): number | undefined {
   const token = record.token;
-  if (permanent || !token || !isUsable(token)) return undefined;
+  if (permanent || !token || !isUsable(token, now)) return undefined;
   const usableUntil = token.expiresAt === undefined ? Infinity : token.expiresAt - expiryMarginMs(token);
-  return Math.min(Date.now() + TRANSIENT_HOLD_MS, usableUntil);
+  return Math.min(now + TRANSIENT_HOLD_MS, usableUntil);
 }
 
-function failureToError(entry: MappingEntry, message: string): UserError {
-  return new UserError(`cannot get a token for ${entry.server}: ${message}`);
-}
-
-/** The stored secret as the answer; `until` bounds how long callers (kubelet) may keep it. */
-async function passThroughAnswer(entry: MappingEntry, until: number): Promise<Answer> {
-  return { ...passThrough(entry, await readSecret(entry)), expiresAt: until };
-}
-
-async function answerFrom(entry: MappingEntry, cached: Answer | { passThroughUntil: number }): Promise<Answer> {
-  return 'passThroughUntil' in cached ? passThroughAnswer(entry, cached.passThroughUntil) : cached;
-}
-
-async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPolicy): Promise<Answer> {
-  const secret = await readSecret(entry);
+async function exchange(job: Job, record: CacheRecord, retry: RetryPolicy): Promise<Issued> {
+  const { context, entry, cache } = job;
+  const secret = await readSecret(context, entry);
   registerSecret(secret);
   const provider = await loadProvider(entry.kind);
-  const now = Date.now();
+  const now = context.now();
   log.debug(`${entry.server}: exchange started (${entry.kind})`);
   let issued: IssuedCredential;
   try {
     issued = await withRetries(() => provider.issue(entry, secret, { timeoutMs: retry.requestTimeoutMs }), retry);
   } catch (error) {
-    const failure = asRemoteFailure(error);
-    log.debug(`${entry.server}: exchange failed after ${Date.now() - now} ms`);
-    if (!failure) throw error;
-    const retryAt = failure.retryAfterMs !== undefined ? Date.now() + failure.retryAfterMs : undefined;
-    const serveCachedUntil = holdWhileUsable(record, failure.permanent);
-    writeCacheRecord({
-      ...record,
-      failure: {
-        at: Date.now(),
-        message: failure.message,
-        permanent: failure.permanent,
-        ...(retryAt ? { retryAt } : {}),
-        ...(serveCachedUntil ? { serveCachedUntil } : {}),
-      },
-    });
-    log.warn(
-      `exchange for ${entry.server} failed (${failure.permanent ? 'permanent' : 'transient'}): ${failure.message}`,
-    );
-    if (record.token && isUsable(record.token)) return record.token; // still valid: serve it
-    throw failureToError(entry, failure.message);
+    const remoteFailure = asRemoteFailure(error);
+    const failedAt = context.now();
+    log.debug(`${entry.server}: exchange failed after ${failedAt - now} ms`);
+    if (!remoteFailure) throw error;
+    const retryAt = remoteFailure.retryAfterMs !== undefined ? failedAt + remoteFailure.retryAfterMs : undefined;
+    const serveCachedUntil = holdWhileUsable(record, remoteFailure.permanent, failedAt);
+    const failure: FailureRecord = {
+      at: failedAt,
+      message: remoteFailure.message,
+      permanent: remoteFailure.permanent,
+      ...(retryAt ? { retryAt } : {}),
+      ...(serveCachedUntil ? { serveCachedUntil } : {}),
+    };
+    cache.write({ ...record, failure });
+    const how = remoteFailure.permanent ? 'permanent' : 'transient';
+    log.warn(`exchange for ${entry.server} failed (${how}): ${remoteFailure.message}`);
+    // still valid: serve it
+    if (record.token && isUsable(record.token, failedAt))
+      return tokenIssued(record.token, 'stale-served', { ...record, failure });
+    throw new IssueFailedError(entry.server, failure);
   }
   registerSecret(issued.secret);
   const passedThrough = issued.secret === secret ? ' (the stored secret as is)' : '';
-  log.debug(`${entry.server}: exchange answered in ${Date.now() - now} ms${passedThrough}`);
+  log.debug(`${entry.server}: exchange answered in ${context.now() - now} ms${passedThrough}`);
   const { failure: _cleared, token: _old, passThroughUntil: _pt, ...rest } = record;
   if (issued.secret === secret) {
     // Nothing to exchange: never copy the long-lived secret into the cache.
@@ -127,68 +194,68 @@ async function exchange(entry: MappingEntry, record: CacheRecord, retry: RetryPo
       issued.expiresAt !== undefined
         ? Math.min(now + PASS_THROUGH_HOLD_MS, issued.expiresAt - expiryMarginMs(issued))
         : now + PASS_THROUGH_HOLD_MS;
-    writeCacheRecord({ ...rest, passThroughUntil: until, lastRefresh: now });
-  } else {
-    writeCacheRecord({
-      ...rest,
-      token: {
-        username: issued.username,
-        secret: issued.secret,
-        issuedAt: issued.issuedAt,
-        ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}),
-      },
+    cache.write({ ...rest, passThroughUntil: until, lastRefresh: now });
+    return {
+      answer: { username: issued.username, secret: issued.secret, expiresAt: until },
+      outcome: 'exchanged',
+      refreshAt: until,
       lastRefresh: now,
-    });
-    const validity = issued.expiresAt ? `, valid until ${isoTime(issued.expiresAt)}` : '';
-    log.info(`exchanged a token for ${entry.server}${validity}`);
+    };
   }
-  return {
+  const token: CachedToken = {
     username: issued.username,
     secret: issued.secret,
+    issuedAt: issued.issuedAt,
     ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}),
   };
+  cache.write({ ...rest, token, lastRefresh: now });
+  const validity = issued.expiresAt ? `, valid until ${isoTime(issued.expiresAt)}` : '';
+  log.info(`exchanged a token for ${entry.server}${validity}`);
+  return tokenIssued(token, 'exchanged', { lastRefresh: now });
+}
+
+/** What a recorded failure decides, unless forced: serve the usable token, hold back, or ask again. */
+function afterFailure(job: Job, record: CacheRecord, startedAt: number, now: number): Issued | undefined {
+  const { failure, token } = record;
+  if (!failure) return undefined;
+  const server = job.entry.server;
+  const usableToken = token && isUsable(token, now) ? token : undefined;
+  if (usableToken && failure.serveCachedUntil !== undefined && now < failure.serveCachedUntil) {
+    log.debug(`${server}: recent failure, cached token served until ${isoTime(failure.serveCachedUntil)}`);
+    return tokenIssued(usableToken, 'held-back', record);
+  }
+  const heldBack =
+    failure.at >= startedAt || // failed while we waited: share that answer
+    (failure.permanent && now - failure.at < PERMANENT_FAILURE_HOLD_MS) ||
+    (failure.retryAt !== undefined && now < failure.retryAt);
+  if (!heldBack) return undefined;
+  const until = failure.retryAt !== undefined ? `, not before ${isoTime(failure.retryAt)}` : '';
+  const answer = usableToken ? 'serving the cached token' : 'not asking again';
+  log.debug(`${server}: held back by the failure at ${isoTime(failure.at)}${until}; ${answer}`);
+  if (usableToken) return tokenIssued(usableToken, 'held-back', record);
+  throw new IssueFailedError(server, failure);
 }
 
 /** Under the entry's lock: re-check what others did while we waited, then exchange if still needed. */
-async function refreshUnderLock(
-  entry: MappingEntry,
-  fingerprint: string,
-  startedAt: number,
-  options: IssueOptions,
-): Promise<Answer> {
-  ensureRuntimeDir();
-  const decide = async (): Promise<Answer> => {
-    const record = currentRecord(entry, fingerprint);
-    const now = Date.now();
+async function refreshUnderLock(job: Job, startedAt: number, options: IssueOptions): Promise<Issued> {
+  const { context, entry, cache } = job;
+  cache.ensureDir();
+  const decide = async (): Promise<Issued> => {
+    const now = context.now();
+    const record = currentRecord(job, now);
     if (!options.force) {
       const cached = fromCache(record, now, false);
-      if (cached) return answerFrom(entry, cached);
-    }
-    const failure = record.failure;
-    const usableToken = record.token && isUsable(record.token, now) ? record.token : undefined;
-    if (failure && !options.force) {
-      if (usableToken && failure.serveCachedUntil !== undefined && now < failure.serveCachedUntil) {
-        log.debug(`${entry.server}: recent failure, cached token served until ${isoTime(failure.serveCachedUntil)}`);
-        return usableToken;
-      }
-      const heldBack =
-        failure.at >= startedAt || // failed while we waited: share that answer
-        (failure.permanent && now - failure.at < PERMANENT_FAILURE_HOLD_MS) ||
-        (failure.retryAt !== undefined && now < failure.retryAt);
-      if (heldBack) {
-        const until = failure.retryAt !== undefined ? `, not before ${isoTime(failure.retryAt)}` : '';
-        const answer = usableToken ? 'serving the cached token' : 'not asking again';
-        log.debug(`${entry.server}: held back by the failure at ${isoTime(failure.at)}${until}; ${answer}`);
-        if (usableToken) return usableToken;
-        throw failureToError(entry, failure.message);
-      }
+      if (cached) return cachedIssued(job, record, cached);
+      const held = afterFailure(job, record, startedAt, now);
+      if (held) return held;
     }
     // A logout while we waited for the lock: an exchange now would cache a token for a login that is gone
     // (an env-store secret outlives its entry).
-    if (!readMapping().entries.some((e) => e.server === entry.server)) throw new CredentialsNotFoundError();
-    return exchange(entry, record, options.retry);
+    const entries = readMapping(context.config.paths.mappingFile).entries;
+    if (!entries.some((e) => e.server === entry.server)) throw new CredentialsNotFoundError();
+    return exchange(job, record, options.retry);
   };
-  return withLock(cacheLockFor(entry.server), decide, LOCK_WAIT_MS).catch((error: unknown) => {
+  return withLock(cache.lockFor(entry.server), decide, LOCK_WAIT_MS).catch((error: unknown) => {
     // The lock only spares the service duplicate exchanges: when it cannot be created at all
     // (full disk, read-only runtime dir), answer without it rather than fail the pull.
     if (!(error instanceof LockUnavailableError)) throw error;
@@ -197,18 +264,35 @@ async function refreshUnderLock(
   });
 }
 
-export async function credentialFor(entry: MappingEntry, options: IssueOptions): Promise<Answer> {
+/** The credential for an entry and what it took to get it. */
+export async function issueCredential(
+  context: CoreContext,
+  entry: MappingEntry,
+  options: IssueOptions,
+): Promise<Issued> {
   log.debug(`entry ${entry.server} (${entry.kind}, ${entry.store} store)${options.force ? ': forced refresh' : ''}`);
   if (!KIND_TRAITS[entry.kind].exchanges) {
     const provider = await loadProvider(entry.kind);
-    return provider.issue(entry, await readSecret(entry));
+    const { username, secret, expiresAt } = await provider.issue(entry, await readSecret(context, entry));
+    return { answer: { username, secret, ...(expiresAt !== undefined ? { expiresAt } : {}) }, outcome: 'exchanged' };
   }
-  const startedAt = Date.now();
-  const fingerprint = secretFingerprint(entry);
+  const startedAt = context.now();
+  const job: Job = {
+    context,
+    entry,
+    cache: tokenCache(context.config.paths.runtimeDir),
+    fingerprint: secretFingerprint(entry, context.config.env),
+  };
   if (!options.force) {
-    const cached = fromCache(currentRecord(entry, fingerprint), startedAt, options.acceptDueTokens ?? false);
+    const record = currentRecord(job, startedAt);
+    const cached = fromCache(record, startedAt, options.acceptDueTokens ?? false);
     log.debug(`${entry.server}: cache ${cached ? 'hit' : 'miss (no fresh token)'}`);
-    if (cached) return answerFrom(entry, cached);
+    if (cached) return cachedIssued(job, record, cached);
   }
-  return refreshUnderLock(entry, fingerprint, startedAt, options);
+  return refreshUnderLock(job, startedAt, options);
+}
+
+/** Just the answer, for callers that need nothing more (`get`, kubelet mode, pull secrets). */
+export async function credentialFor(context: CoreContext, entry: MappingEntry, options: IssueOptions): Promise<Answer> {
+  return (await issueCredential(context, entry, options)).answer;
 }

@@ -12,10 +12,9 @@ import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { isAlive } from '../fsutil/process-alive.js';
 import { log } from '../log.js';
 import { readMappingView } from '../mapping/mapping-file.js';
-import { isStoreName, type Mapping } from '../mapping/types.js';
+import { isStoreName, type Mapping, type SecretPlacement } from '../mapping/types.js';
 import { processConfig } from '../config.js';
 import { openStore } from '../secrets/select-store.js';
-import type { SecretPlacement } from './secret-placement.js';
 
 interface OwnedSecrets {
   /** The process that last changed the mapping: until it exits, it may still be removing what it replaced. */

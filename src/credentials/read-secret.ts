@@ -1,12 +1,14 @@
 // Reading an entry's long-lived secret from the store the mapping names.
 import { UserError } from '../errors.js';
 import { readMapping } from '../mapping/mapping-file.js';
-import type { MappingEntry } from '../mapping/types.js';
-import { openStore } from '../secrets/select-store.js';
-import type { SecretPlacement } from './secret-placement.js';
+import type { MappingEntry, SecretPlacement } from '../mapping/types.js';
+import type { CoreContext } from './core-context.js';
 
-async function lookup(source: SecretPlacement): Promise<{ secret: string | undefined; where: string }> {
-  const store = await openStore(source.store);
+async function lookup(
+  context: CoreContext,
+  source: SecretPlacement,
+): Promise<{ secret: string | undefined; where: string }> {
+  const store = await context.openStore(source.store);
   return { secret: await store.read(source.secretRef), where: store.describe(source.secretRef) };
 }
 
@@ -16,18 +18,18 @@ function missing(what: string, where: string): UserError {
 }
 
 /** `what` names the secret in the error, e.g. "the pull secret apps/icr". */
-export async function readStoredSecret(source: SecretPlacement, what: string): Promise<string> {
-  const { secret, where } = await lookup(source);
+export async function readStoredSecret(context: CoreContext, source: SecretPlacement, what: string): Promise<string> {
+  const { secret, where } = await lookup(context, source);
   if (secret === undefined) throw missing(what, where);
   return secret;
 }
 
-export async function readSecret(entry: MappingEntry): Promise<string> {
-  const first = await lookup(entry);
+export async function readSecret(context: CoreContext, entry: MappingEntry): Promise<string> {
+  const first = await lookup(context, entry);
   if (first.secret !== undefined) return first.secret;
   // A login that replaced this entry after we read the mapping has removed its old secret: use the new one.
-  const current = readMapping().entries.find((e) => e.server === entry.server);
+  const current = readMapping(context.config.paths.mappingFile).entries.find((e) => e.server === entry.server);
   if (current && current.secretRef !== entry.secretRef)
-    return readStoredSecret(current, `the login for ${current.serverURL}`);
+    return readStoredSecret(context, current, `the login for ${current.serverURL}`);
   throw missing(`the login for ${entry.serverURL}`, first.where);
 }

@@ -1,18 +1,18 @@
 // Answering `get`: find the entry for the server (exact host, then patterns), then the
 // credential for it: from the token cache in steady state, else exchanged inline.
 import { CredentialsNotFoundError, UserError } from '../errors.js';
-import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { findBestMatch } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import { INLINE_RETRY } from '../providers/retry.js';
+import type { CoreContext } from './core-context.js';
 import { credentialFor, type Answer } from './issue-credential.js';
 
-export function findEntry(serverURL: string): MappingEntry {
+export function findEntry(context: CoreContext, serverURL: string): MappingEntry {
   const target = normalizeServer(serverURL);
-  const { mapping, unreadable } = readMappingView();
+  const { mapping, unreadable } = readMappingView(context.config.paths.mappingFile);
   // A damaged entry still takes part in matching: if it is the one meant, the answer is
   // an error naming the damage, not a "not found" that sends the client anonymous.
   const damaged = unreadable.filter((item) => item.server !== undefined);
@@ -23,11 +23,11 @@ export function findEntry(serverURL: string): MappingEntry {
   return best as MappingEntry;
 }
 
-export async function resolveCredential(serverURL: string): Promise<Answer> {
-  const entry = findEntry(serverURL);
+export async function resolveCredential(context: CoreContext, serverURL: string): Promise<Answer> {
+  const entry = findEntry(context, serverURL);
   // With a daemon running, a token past its refresh time (but still valid) is served
   // at once: the daemon is about to replace it. Without one, this process refreshes.
   // (Only exchanging kinds have tokens to accept: static ones skip the PID-file read.)
-  const acceptDueTokens = KIND_TRAITS[entry.kind].exchanges && runningDaemonPid() !== undefined;
-  return credentialFor(entry, { retry: INLINE_RETRY, acceptDueTokens });
+  const acceptDueTokens = KIND_TRAITS[entry.kind].exchanges && context.daemonRunning();
+  return credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens });
 }

@@ -4,15 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { writeErr } from '../output.js';
-import type { Mapping, StoreName } from '../mapping/types.js';
+import type { Mapping, SecretPlacement, StoreName } from '../mapping/types.js';
 import { storeForNewSecret } from '../secrets/select-store.js';
 import { claimNewSecret, deleteSecret } from './owned-secrets.js';
-
-export interface SecretPlacement {
-  store: StoreName;
-  /** The id inside the store (for `env`, the variable's name). */
-  secretRef: string;
-}
 
 export interface SecretChoice {
   store?: StoreName;

@@ -6,6 +6,7 @@ import { normalizeServer } from '../hosts/normalize.js';
 import { inferKind } from '../providers/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { Kind, MappingEntry } from '../mapping/types.js';
+import type { CoreContext } from './core-context.js';
 import { discardSecret, placeSecret, type SecretChoice } from './secret-placement.js';
 
 export interface NewLogin extends SecretChoice {
@@ -54,7 +55,7 @@ function provisionalEntry(login: NewLogin, serverKey: string, kind: Kind): Mappi
   };
 }
 
-export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
+export async function storeCredential(context: CoreContext, login: NewLogin): Promise<MappingEntry> {
   assertStorable(login);
   const server = normalizeServer(login.serverURL);
   if (login.verify) {
@@ -78,7 +79,7 @@ export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
       username: login.username,
       ...placement,
       ...(options ? { options } : {}),
-      updatedAt: new Date().toISOString(),
+      updatedAt: new Date(context.now()).toISOString(),
     };
     if (index >= 0) {
       replaced = mapping.entries[index];
@@ -87,7 +88,7 @@ export async function storeCredential(login: NewLogin): Promise<MappingEntry> {
       mapping.entries.push(next);
     }
     return next;
-  });
+  }, context.config.paths.mappingFile);
   await discardSecret(replaced, entry);
   return entry;
 }

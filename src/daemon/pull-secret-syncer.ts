@@ -1,5 +1,6 @@
 // The daemon's pull-secret sync: keeps each configured Kubernetes pull secret filled
 // with fresh tokens, checking more often as the tokens inside approach expiry.
+import type { CoreContext } from '../credentials/core-context.js';
 import { describeError } from '../errors.js';
 import { log } from '../log.js';
 import type { PullSecretTarget } from '../mapping/types.js';
@@ -30,6 +31,8 @@ export class PullSecretSyncer {
   private readonly watcher = new MappingWatcher();
   private states = new Map<string, TargetState>();
   private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly context: CoreContext) {}
 
   start(tickMs = 1000): void {
     this.tick();
@@ -79,7 +82,7 @@ export class PullSecretSyncer {
 
   private async sync(state: TargetState): Promise<void> {
     try {
-      const result = await syncPullSecret(state.target, BACKGROUND_ATTEMPT);
+      const result = await syncPullSecret(this.context, state.target, BACKGROUND_ATTEMPT);
       const now = Date.now();
       state.failures = 0;
       state.lastError = undefined;

@@ -1,15 +1,15 @@
 // `docker-credential-lanyard daemon`: runs in the foreground (systemd, launchd, or a
 // terminal), refreshing tokens and answering on its socket until SIGTERM/SIGINT, when
 // it finishes in-flight refreshes (and their cache writes) and exits 0.
-import { processConfig } from '../config.js';
 import { becomeDaemon } from '../process-role.js';
 import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { describeError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { enableDebug, log } from '../log.js';
-import { ensureRuntimeDir } from '../tokens/token-cache.js';
-import { daemonPidFile, daemonSocketPath, runningDaemonPid } from './daemon-files.js';
+import { processContext } from '../credentials/core-context.js';
+import { prepareRuntimeDir } from '../credentials/token-state.js';
+import { daemonPidFile, daemonSocketPath, runningDaemonPid } from '../daemon-files.js';
 import { PullSecretSyncer } from './pull-secret-syncer.js';
 import { RefreshScheduler } from './scheduler.js';
 import { askDaemon } from './socket-client.js';
@@ -28,9 +28,11 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   becomeDaemon();
   if (options.verbose) enableDebug();
   // Unusable settings fall back to their defaults; the daemon's log says so once.
-  for (const problem of processConfig().problems) log.warn(problem);
-  ensureRuntimeDir();
-  const other = runningDaemonPid();
+  const context = processContext();
+  const { paths } = context.config;
+  for (const problem of context.config.problems) log.warn(problem);
+  prepareRuntimeDir(context);
+  const other = runningDaemonPid(paths);
   if (
     other !== undefined &&
     other !== process.pid &&
@@ -38,12 +40,12 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   ) {
     throw new UserError(`a lanyard daemon is already running (PID ${other})`);
   }
-  removeQuietly(daemonSocketPath()); // left by a daemon that was killed
+  removeQuietly(daemonSocketPath(paths)); // left by a daemon that was killed
 
-  const scheduler = new RefreshScheduler();
-  const syncer = new PullSecretSyncer();
+  const scheduler = new RefreshScheduler(context);
+  const syncer = new PullSecretSyncer(context);
   const startedAt = Date.now();
-  const server: Server = await serveSocket(daemonSocketPath(), async (request) => {
+  const server: Server = await serveSocket(daemonSocketPath(paths), async (request) => {
     if (request.op === 'status')
       return { pid: process.pid, startedAt, entries: scheduler.status(), pullSecrets: syncer.status() };
     const entries = await scheduler.refreshNow(request.server);
@@ -51,7 +53,7 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
       return { error: `no login for ${request.server} that the daemon refreshes (see docker-credential-lanyard ls)` };
     return { pid: process.pid, startedAt, entries, pullSecrets: syncer.status() };
   });
-  writeFileAtomic(daemonPidFile(), `${process.pid}\n`, 0o600);
+  writeFileAtomic(daemonPidFile(paths), `${process.pid}\n`, 0o600);
   let exitCode = 0;
   try {
     scheduler.start();
@@ -62,8 +64,8 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   } finally {
     server.close();
     await Promise.all([scheduler.stop(), syncer.stop()]);
-    removeQuietly(daemonPidFile());
-    removeQuietly(daemonSocketPath());
+    removeQuietly(daemonPidFile(paths));
+    removeQuietly(daemonSocketPath(paths));
     log.info('daemon stopped');
   }
   return exitCode;

@@ -2,21 +2,23 @@
 // never waits on the network in steady state, and checks Docker Hub PATs now and then.
 // It re-reads the mapping when the file changes, uses the same single-flight path as
 // `get` (so the two never exchange twice), and backs off on failure.
-import { credentialFor } from '../credentials/issue-credential.js';
+import type { CoreContext } from '../credentials/core-context.js';
+import { IssueFailedError, issueCredential, type Issued } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
+import {
+  loginFingerprint,
+  prepareRuntimeDir,
+  recordSecretCheck,
+  type SecretCheck,
+} from '../credentials/token-state.js';
 import { describeError, isPermanent } from '../errors.js';
-import { withLock } from '../fsutil/lock.js';
-import { processConfig } from '../config.js';
 import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { checkSecret } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import { BACKGROUND_ATTEMPT, backoffDelay } from '../providers/retry.js';
 import { isoTime } from '../service-limits.js';
-import { secretFingerprint } from '../tokens/fingerprint.js';
-import { needsRefresh, refreshDueAt } from '../tokens/policy.js';
 import { MappingWatcher } from './mapping-watcher.js';
-import { cacheLockFor, ensureRuntimeDir, readCacheRecord, writeCacheRecord } from '../tokens/token-cache.js';
 
 const BACKOFF = { baseMs: 5_000, capMs: 5 * 60_000 };
 const PERMANENT_RETRY_MS = 10 * 60_000;
@@ -47,9 +49,11 @@ export class RefreshScheduler {
   private wake: NodeJS.Timeout | undefined;
   private stopped = false;
 
+  constructor(private readonly context: CoreContext) {}
+
   /** Checks the mapping every `tickMs`; refreshes run on timers of their own, to the millisecond. */
   start(tickMs = 1000): void {
-    ensureRuntimeDir();
+    prepareRuntimeDir(this.context);
     this.tick();
     this.timer = setInterval(() => this.tick(), tickMs);
   }
@@ -86,7 +90,7 @@ export class RefreshScheduler {
   private tick(): void {
     if (this.stopped) return;
     this.reloadMapping();
-    const now = Date.now();
+    const now = this.context.now();
     let earliest = Number.POSITIVE_INFINITY;
     for (const state of this.states.values()) {
       if (state.running || state.nextAt === undefined) continue;
@@ -103,7 +107,7 @@ export class RefreshScheduler {
     if (!entries) return;
     const next = new Map<string, EntryState>();
     for (const entry of entries.filter((e) => KIND_TRAITS[e.kind].exchanges || KIND_TRAITS[e.kind].checked)) {
-      const fingerprint = secretFingerprint(entry);
+      const fingerprint = loginFingerprint(this.context, entry);
       const previous = this.states.get(entry.server);
       if (previous?.fingerprint === fingerprint) {
         // The same object: a refresh in flight updates (and clears `running` on) this state.
@@ -115,7 +119,7 @@ export class RefreshScheduler {
           fingerprint,
           server: entry.server,
           kind: entry.kind,
-          nextAt: Date.now(),
+          nextAt: this.context.now(),
           failures: 0,
         });
       }
@@ -139,14 +143,14 @@ export class RefreshScheduler {
   }
 
   private async attempt(state: EntryState, force: boolean): Promise<void> {
-    const attemptAt = Date.now();
+    const attemptAt = this.context.now();
     try {
-      if (KIND_TRAITS[state.entry.kind].checked) await this.runCheck(state);
-      else await credentialFor(state.entry, { retry: BACKGROUND_ATTEMPT, force });
-      this.afterAttempt(state, attemptAt);
+      if (KIND_TRAITS[state.entry.kind].checked) this.afterCheck(state, await this.runCheck(state));
+      else
+        this.afterIssue(state, await issueCredential(this.context, state.entry, { retry: BACKGROUND_ATTEMPT, force }));
     } catch (error) {
-      // With no usable token credentialFor throws; the cache record says whether the refusal was permanent.
-      const recorded = readCacheRecord(state.server)?.failure;
+      // No usable token: a failure of this attempt says whether the refusal was permanent.
+      const recorded = error instanceof IssueFailedError ? error.failure : undefined;
       const fresh = recorded && recorded.at >= attemptAt ? recorded : undefined;
       const permanent = fresh?.permanent ?? isPermanent(error);
       this.afterFailure(state, describeError(error), permanent, fresh?.retryAt);
@@ -157,46 +161,46 @@ export class RefreshScheduler {
   private afterBug(state: EntryState, error: unknown): void {
     state.failures += 1;
     state.lastError = describeError(error);
-    state.nextAt = Date.now() + PERMANENT_RETRY_MS;
+    state.nextAt = this.context.now() + PERMANENT_RETRY_MS;
     log.error(`refresh of ${state.server} went wrong; next try ${isoTime(state.nextAt)}: ${state.lastError}`);
   }
 
-  /**
-   * credentialFor serves a still-valid old token when an exchange fails (or is held
-   * back by a recent failure): only the cache record tells whether a refresh happened.
-   */
-  private afterAttempt(state: EntryState, attemptAt: number): void {
-    const record = readCacheRecord(state.server);
-    const now = Date.now();
-    const token = record?.token;
-    const checked = KIND_TRAITS[state.entry.kind].checked;
-    const refreshed = checked
-      ? record?.check !== undefined && record.check.at >= attemptAt && record.check.ok
-      : (token !== undefined && !needsRefresh(token, now)) || (record?.passThroughUntil ?? 0) > now;
-    const failure = record?.failure;
-    if (!refreshed || (failure && failure.at >= attemptAt)) {
-      const reason =
-        failure ??
-        (record?.check
-          ? { message: record.check.message ?? 'check failed', permanent: true, retryAt: undefined }
-          : undefined);
+  /** A still-usable old token served after a failure (now or recent) is no refresh. */
+  private afterIssue(state: EntryState, issued: Issued): void {
+    if (issued.outcome === 'stale-served' || issued.outcome === 'held-back') {
+      const failure = issued.failure;
       this.afterFailure(
         state,
-        reason?.message ?? 'the refresh did not happen',
-        reason?.permanent ?? false,
-        reason?.retryAt,
+        failure?.message ?? 'the refresh did not happen',
+        failure?.permanent ?? false,
+        failure?.retryAt,
       );
       return;
     }
+    const { refreshAt, lifetimeMs } = issued;
+    // A token gets its refresh time plus jitter; a pass-through its end; nothing expires: wait for a mapping change.
+    const nextAt =
+      refreshAt !== undefined && lifetimeMs !== undefined ? refreshAt + jitter(lifetimeMs * 0.05) : refreshAt;
+    // A pass-through's end is no token expiry: only a token's is shown.
+    const expiresAt = lifetimeMs !== undefined ? issued.answer.expiresAt : undefined;
+    this.afterSuccess(state, issued.lastRefresh, expiresAt, nextAt);
+  }
+
+  private afterCheck(state: EntryState, check: SecretCheck): void {
+    if (!check.ok) {
+      this.afterFailure(state, check.message ?? 'check failed', true);
+      return;
+    }
+    this.afterSuccess(state, check.at, undefined, this.context.now() + this.context.config.hubCheckIntervalMs);
+  }
+
+  private afterSuccess(state: EntryState, lastRefresh?: number, expiresAt?: number, nextAt?: number): void {
     state.failures = 0;
     state.lastError = undefined;
-    state.lastRefresh = checked ? record?.check?.at : record?.lastRefresh;
-    state.expiresAt = token?.expiresAt;
-    if (checked) state.nextAt = now + processConfig().hubCheckIntervalMs;
-    else if (token?.expiresAt !== undefined)
-      state.nextAt = refreshDueAt(token) + jitter((token.expiresAt - token.issuedAt) * 0.05);
-    else state.nextAt = record?.passThroughUntil; // nothing expires: wait for a mapping change
-    const next = state.nextAt === undefined ? 'on a mapping change' : isoTime(state.nextAt);
+    state.lastRefresh = lastRefresh;
+    state.expiresAt = expiresAt;
+    state.nextAt = nextAt;
+    const next = nextAt === undefined ? 'on a mapping change' : isoTime(nextAt);
     log.debug(`${state.server}: refreshed; next refresh ${next}`);
   }
 
@@ -204,27 +208,21 @@ export class RefreshScheduler {
     state.failures += 1;
     state.lastError = message;
     const delay = permanent ? PERMANENT_RETRY_MS : backoffDelay(state.failures - 1, BACKOFF);
-    state.nextAt = Math.max(Date.now() + delay, retryAt ?? 0);
+    state.nextAt = Math.max(this.context.now() + delay, retryAt ?? 0);
     log.warn(`refresh of ${state.server} failed (${state.failures}x); next try ${isoTime(state.nextAt)}: ${message}`);
   }
 
-  private async runCheck(state: EntryState): Promise<void> {
-    let check: { at: number; ok: boolean; message?: string };
+  private async runCheck(state: EntryState): Promise<SecretCheck> {
+    let check: SecretCheck;
     try {
-      await checkSecret(state.entry, await readSecret(state.entry));
-      check = { at: Date.now(), ok: true };
+      await checkSecret(state.entry, await readSecret(this.context, state.entry));
+      check = { at: this.context.now(), ok: true };
     } catch (error) {
       if (!isPermanent(error)) throw error; // rate limits and outages say nothing about the token
-      check = { at: Date.now(), ok: false, message: describeError(error) };
-      log.warn(`Docker Hub token check for ${state.server}: ${check.message}`);
+      check = { at: this.context.now(), ok: false, message: describeError(error) };
+      log.warn(`secret check of ${state.server} (${state.kind}): ${check.message}`);
     }
-    await withLock(cacheLockFor(state.server), () => {
-      const record = readCacheRecord(state.server);
-      const base =
-        record?.fingerprint === state.fingerprint
-          ? record
-          : { version: 1 as const, server: state.server, fingerprint: state.fingerprint };
-      writeCacheRecord({ ...base, check });
-    });
+    await recordSecretCheck(this.context, state.entry, check);
+    return check;
   }
 }

@@ -2,12 +2,13 @@
 // rejects when one listens but does not answer in time (a different problem).
 import { connect } from 'node:net';
 import { UserError } from '../errors.js';
-import { daemonSocketPath } from './daemon-files.js';
+import { processConfig } from '../config.js';
+import { daemonSocketPath } from '../daemon-files.js';
 import type { DaemonRequest } from './socket-protocol.js';
 
 export function askDaemon(request: DaemonRequest, timeoutMs: number): Promise<unknown | undefined> {
   return new Promise((resolve, reject) => {
-    const socket = connect(daemonSocketPath());
+    const socket = connect(daemonSocketPath(processConfig().paths));
     let answer = '';
     socket.setEncoding('utf8');
     socket.setTimeout(timeoutMs, () => {

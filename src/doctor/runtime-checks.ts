@@ -1,8 +1,10 @@
 // doctor: does each login actually work right now, and is the refresher healthy?
 // Exchanges are done directly against the provider (no cache writes): a diagnosis
 // should not change what `get` answers.
+import { processConfig } from '../config.js';
+import { processContext } from '../credentials/core-context.js';
 import { readSecret } from '../credentials/read-secret.js';
-import { runningDaemonPid } from '../daemon/daemon-files.js';
+import { runningDaemonPid } from '../daemon-files.js';
 import { asRemoteFailure, describeError, isPermanent } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { checkSecret, loadProvider } from '../providers/index.js';
@@ -13,7 +15,7 @@ import { fail, ok, warn, type Finding } from './finding.js';
 const SKEW_TOLERANCE_MS = 30_000;
 
 export async function checkDaemon(): Promise<Finding[]> {
-  const pid = runningDaemonPid();
+  const pid = runningDaemonPid(processConfig().paths);
   if (pid === undefined)
     return [
       warn(
@@ -66,7 +68,7 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
   const readStarted = Date.now();
   let secret: string;
   try {
-    secret = await readSecret(entry);
+    secret = await readSecret(processContext(), entry);
     findings.push(
       ok('secret', `${entry.server}: secret readable from the ${entry.store} store`, Date.now() - readStarted),
     );

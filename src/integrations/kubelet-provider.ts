@@ -4,7 +4,7 @@
 // (a symlink or copy whose name contains "credential-provider" or "kubelet").
 import { CredentialsNotFoundError, UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
-import { runningDaemonPid } from '../daemon/daemon-files.js';
+import type { CoreContext } from '../credentials/core-context.js';
 import { credentialFor, type Answer } from '../credentials/issue-credential.js';
 import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
@@ -57,7 +57,7 @@ function cacheSeconds(answer: Answer, now: number): number {
   return Math.max(0, Math.floor(((answer.expiresAt - now) * 0.8) / 1000));
 }
 
-export async function answerKubelet(input: string): Promise<ProviderResponse> {
+export async function answerKubelet(context: CoreContext, input: string): Promise<ProviderResponse> {
   const request = parseRequest(input);
   const response: ProviderResponse = {
     apiVersion: request.apiVersion,
@@ -68,15 +68,15 @@ export async function answerKubelet(input: string): Promise<ProviderResponse> {
   };
   let entry: MappingEntry;
   try {
-    entry = findEntry(registryOfImage(request.image));
+    entry = findEntry(context, registryOfImage(request.image));
   } catch (error) {
     if (error instanceof CredentialsNotFoundError) return response; // no credentials: empty auth, as the API asks
     throw error;
   }
-  const answer = await credentialFor(entry, { retry: INLINE_RETRY, acceptDueTokens: runningDaemonPid() !== undefined });
-  const login = await passwordLogin(entry, answer);
+  const answer = await credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens: context.daemonRunning() });
+  const login = await passwordLogin(context, entry, answer);
   if (!login) return response;
-  response.cacheDuration = `${cacheSeconds(answer, Date.now())}s`;
+  response.cacheDuration = `${cacheSeconds(answer, context.now())}s`;
   for (const key of authKeys(entry)) response.auth[key] = { username: login.username, password: login.secret };
   return response;
 }

@@ -2,6 +2,7 @@
 // through the Kubernetes API (the client the OpenShift provider uses): create if
 // missing, replace if different, leave alone if equal.
 import { createHash } from 'node:crypto';
+import type { CoreContext } from '../credentials/core-context.js';
 import { readStoredSecret } from '../credentials/read-secret.js';
 import { isRefusedWith } from '../errors.js';
 import type { PullSecretTarget } from '../mapping/types.js';
@@ -23,8 +24,12 @@ interface SecretObject {
   data?: Record<string, string>;
 }
 
-export async function syncPullSecret(target: PullSecretTarget, retry: RetryPolicy): Promise<SyncResult> {
-  const built = await buildDockerConfig(target.registries, retry);
+export async function syncPullSecret(
+  context: CoreContext,
+  target: PullSecretTarget,
+  retry: RetryPolicy,
+): Promise<SyncResult> {
+  const built = await buildDockerConfig(context, target.registries, retry);
   const manifest = pullSecretManifest(built.config, target.name, target.namespace) as {
     data: Record<string, string>;
     metadata: Record<string, unknown>;
@@ -33,7 +38,7 @@ export async function syncPullSecret(target: PullSecretTarget, retry: RetryPolic
   const api = {
     apiServer: target.apiServer,
     caFile: target.caFile,
-    token: await readStoredSecret(target, `the API token for pull secret ${targetId(target)}`),
+    token: await readStoredSecret(context, target, `the API token for pull secret ${targetId(target)}`),
   };
   const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/secrets`;
   let existing: SecretObject | undefined;

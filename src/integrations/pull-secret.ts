@@ -1,9 +1,9 @@
 // Kubernetes pull secrets (`kubernetes.io/dockerconfigjson`) holding the credentials
 // lanyard would hand a client right now: short-lived tokens where the registry takes
 // them. Used by `export` and by the daemon's pull-secret sync.
-import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { CredentialsNotFoundError, UserError } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
+import type { CoreContext } from '../credentials/core-context.js';
 import { credentialFor } from '../credentials/issue-credential.js';
 import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
@@ -27,9 +27,9 @@ export interface BuiltConfig {
 }
 
 /** Like findEntry, but a missing login is an error naming the registry, not the helper protocol's not-found text. */
-export function entryFor(registry: string): MappingEntry {
+export function entryFor(context: CoreContext, registry: string): MappingEntry {
   try {
-    return findEntry(registry);
+    return findEntry(context, registry);
   } catch (error) {
     if (error instanceof CredentialsNotFoundError)
       throw new UserError(`lanyard has no login for ${registry} (see docker-credential-lanyard ls)`);
@@ -37,13 +37,17 @@ export function entryFor(registry: string): MappingEntry {
   }
 }
 
-export async function buildDockerConfig(registries: string[], retry: RetryPolicy = INLINE_RETRY): Promise<BuiltConfig> {
+export async function buildDockerConfig(
+  context: CoreContext,
+  registries: string[],
+  retry: RetryPolicy = INLINE_RETRY,
+): Promise<BuiltConfig> {
   // auths is keyed by registry names: user text, so no prototype.
   const built: BuiltConfig = { config: { auths: emptyRecord() }, longLived: [], skipped: [] };
-  const acceptDueTokens = runningDaemonPid() !== undefined;
+  const acceptDueTokens = context.daemonRunning();
   for (const registry of registries) {
-    const entry = entryFor(registry);
-    const answer = await passwordLogin(entry, await credentialFor(entry, { retry, acceptDueTokens }));
+    const entry = entryFor(context, registry);
+    const answer = await passwordLogin(context, entry, await credentialFor(context, entry, { retry, acceptDueTokens }));
     if (!answer) {
       built.skipped.push(registry);
       continue;

@@ -16,8 +16,7 @@ import type { Mapping, MappingEntry, PullSecretTarget } from './types.js';
 export type { MappingView, UnreadableItem } from './mapping-schema.js';
 
 /** The file's text, or undefined when there is none. Refused when others could have changed it. */
-function readText(): string | undefined {
-  const file = processConfig().paths.mappingFile;
+function readText(file: string): string | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -37,22 +36,25 @@ function readText(): string | undefined {
   }
 }
 
-function load(): ParsedMapping {
-  const text = readText();
-  if (text !== undefined) return parseMapping(text, processConfig().paths.mappingFile);
+function load(file: string): ParsedMapping {
+  const text = readText(file);
+  if (text !== undefined) return parseMapping(text, file);
   return { mapping: { version: 1, entries: [] }, unreadable: [], kept: { entries: [], pullSecrets: [] } };
 }
 
+// `file` defaults to this process's mapping file for the adapters; the core passes its context's.
+const processMappingFile = () => processConfig().paths.mappingFile;
+
 /** The readable part of the mapping and what could not be read, which is logged. */
-export function readMappingView(): MappingView {
-  const { mapping, unreadable } = load();
+export function readMappingView(file = processMappingFile()): MappingView {
+  const { mapping, unreadable } = load(file);
   for (const item of unreadable) log.warn(`ignoring a mapping entry: ${item.problem}`);
   return { mapping, unreadable };
 }
 
 /** The readable part of the mapping; an unreadable entry is logged and otherwise ignored. */
-export function readMapping(): Mapping {
-  return readMappingView().mapping;
+export function readMapping(file = processMappingFile()): Mapping {
+  return readMappingView(file).mapping;
 }
 
 /**
@@ -60,9 +62,12 @@ export function readMapping(): Mapping {
  * that could not be read are written back verbatim (after the others): a login or logout
  * elsewhere must neither be blocked by them nor lose what the user may still repair.
  */
-export async function updateMapping<T>(change: (mapping: Mapping) => Promise<T> | T): Promise<T> {
-  return withLock(lockPathFor(processConfig().paths.mappingFile), async () => {
-    const { mapping, kept } = load();
+export async function updateMapping<T>(
+  change: (mapping: Mapping) => Promise<T> | T,
+  file = processMappingFile(),
+): Promise<T> {
+  return withLock(lockPathFor(file), async () => {
+    const { mapping, kept } = load(file);
     const before = JSON.stringify(mapping);
     const result = await change(mapping);
     if (JSON.stringify(mapping) !== before) {
@@ -70,7 +75,7 @@ export async function updateMapping<T>(change: (mapping: Mapping) => Promise<T> 
       if (kept.pullSecrets.length) {
         document.pullSecrets = [...(mapping.pullSecrets ?? []), ...(kept.pullSecrets as PullSecretTarget[])];
       }
-      writeFileAtomic(processConfig().paths.mappingFile, `${JSON.stringify(document, null, 2)}\n`, 0o600);
+      writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`, 0o600);
     }
     return result;
   });

@@ -17,6 +17,12 @@ import type { StoreName } from '../config.js';
 
 export { isStoreName, STORE_NAMES, type StoreName } from '../config.js';
 
+/** Where a secret lives: a store and the id inside it (for `env`, the variable's name). */
+export interface SecretPlacement {
+  store: StoreName;
+  secretRef: string;
+}
+
 export interface MappingEntry {
   /** Normalised lookup key: `host[:port]`, a pattern such as `*.icr.io`, or a verbatim Hub OAuth key. */
   server: string;

@@ -6,7 +6,7 @@
 import { foreignText, MESSAGE_MAX_CHARS } from '../foreign-text.js';
 import { MAX_SERVICE_DELAY_MS, MAX_TOKEN_LIFETIME_MS } from '../service-limits.js';
 import { PASS_THROUGH_HOLD_MS } from './policy.js';
-import type { CachedToken, CacheRecord, FailureRecord } from './token-cache.js';
+import type { CachedToken, CacheRecord, FailureRecord } from './cache-record.js';
 
 // Processes on one machine share its clock; allow for a small step (NTP) between writer and reader.
 const CLOCK_STEP_TOLERANCE_MS = 5_000;

@@ -21,7 +21,7 @@ export function expiryMarginMs(token: Lifetime): number {
 }
 
 /** Still good to hand to a client. */
-export function isUsable(token: Lifetime, now = Date.now()): boolean {
+export function isUsable(token: Lifetime, now: number): boolean {
   return token.expiresAt === undefined || now < token.expiresAt - expiryMarginMs(token);
 }
 
@@ -31,6 +31,6 @@ export function refreshDueAt(token: Lifetime): number {
   return token.issuedAt + (token.expiresAt - token.issuedAt) * REFRESH_FRACTION;
 }
 
-export function needsRefresh(token: Lifetime, now = Date.now()): boolean {
+export function needsRefresh(token: Lifetime, now: number): boolean {
   return now >= refreshDueAt(token);
 }

@@ -115,7 +115,7 @@ test('a revoked PAT is flagged by the next check: daemon status and the log say 
   );
   assert.match(
     logText(sb),
-    /WARN \[daemon \d+\] Docker Hub token check for docker\.io: .*Docker Hub rejects the access token/,
+    /WARN \[daemon \d+\] secret check of docker\.io \(dockerhub\): .*Docker Hub rejects the access token/,
   );
   const rejected = hub!.counts.rejected;
   await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -156,7 +156,7 @@ test('the revoked-PAT message is a plain user message, not labelled an internal 
   const logLine =
     logText(sb)
       .split('\n')
-      .find((l) => l.includes('Docker Hub token check for docker.io')) ?? '';
+      .find((l) => l.includes('secret check of docker.io (dockerhub)')) ?? '';
   for (const [where, text] of [
     ['daemon status', hubLine(status.stdout) ?? ''],
     ['ls', table.stdout],

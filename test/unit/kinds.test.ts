@@ -1,6 +1,7 @@
 // The kind table (src/providers/kinds.ts) against the code it describes: every kind has a row and a provider,
 // each row's traits are what its provider does, and no code outside src/providers/ tests a kind by name
 // (so a new kind stays one provider file and one row).
+import { processContext } from '../../src/credentials/core-context.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type http from 'node:http';
@@ -146,13 +147,17 @@ behaviour('a password client gets the stored login for a traded identity token, 
     for (const kind of KINDS) {
       const entry = entryOf(kind);
       const answer = { username: IDENTITY_TOKEN_USERNAME, secret: 'identity-token-value', issuedAt: Date.now() };
-      const login = await passwordLogin(entry, answer);
+      const login = await passwordLogin(processContext(), entry, answer);
       const expected = KIND_TRAITS[kind].identityTokenFromPassword
         ? { username: 'someone', secret: STORED }
         : undefined;
       assert.equal(login, expected, kind);
       const plain = { username: 'someone', secret: 'password', issuedAt: Date.now() };
-      assert.is(await passwordLogin(entry, plain), plain, `${kind}: a username/password answer is given as is`);
+      assert.is(
+        await passwordLogin(processContext(), entry, plain),
+        plain,
+        `${kind}: a username/password answer is given as is`,
+      );
     }
     // The trait is true of the provider: oauth2 answers identity tokens traded for the stored login.
     const { entry, secret } = await exchangeable('oauth2');
