@@ -296,6 +296,7 @@ if (hyperfine) {
     commands: [
       { name: 'lanyard get (keychain)', file: BIN, args: ['get'] },
       { name: 'secretservice get', file: SS, args: ['get'] },
+      { name: 'spawn floor (/bin/true)', file: TRUE, args: [] },
     ],
     inputFile,
     env: keychainEnv, // secretservice ignores LANYARD_STORE
@@ -416,9 +417,15 @@ if (hf) {
     ['command', 'median ms', 'min-max ms', 'mean ms', 'user+sys ms'],
     ...hf.results.map((r) => [r.name, fmt(r.median), range(r.min, r.max), fmt(r.mean), fmt(r.userSys)]),
   ]);
+  const [hfLanyard, hfSs, hfFloor] = hf.results;
   console.log(
-    `two timers, lanyard get (keychain) / secretservice get: paired spawn loop ${fmt(stats.lk.ratio.median)}x, ` +
-      `hyperfine ${fmt(hf.results[0].median / hf.results[1].median)}x (ratio of medians)`,
+    'two timers, lanyard get (keychain) / secretservice get:\n' +
+      `  wall: paired spawn loop ${fmt(stats.lk.ratio.median)}x (median of pair ratios), ` +
+      `hyperfine ${fmt(hfLanyard.median / hfSs.median)}x (ratio of medians); spawn loop with its floor ` +
+      `subtracted from both medians ${fmt((stats.lk.median - stats.true.median) / (ss.median - stats.true.median))}x\n` +
+      `  CPU:  paired spawn loop ${fmt(cpu.lk.ms / cpu.lk.runs / (cpu.ss.ms / cpu.ss.runs))}x, ` +
+      `hyperfine ${fmt(hfLanyard.userSys / hfSs.userSys)}x\n` +
+      `  spawn floor (/bin/true): spawn loop ${fmt(stats.true.median)} ms, hyperfine ${fmt(hfFloor.median)} ms`,
   );
 } else {
   console.log(
