@@ -418,11 +418,12 @@ if (hf) {
     ...hf.results.map((r) => [r.name, fmt(r.median), range(r.min, r.max), fmt(r.mean), fmt(r.userSys)]),
   ]);
   const [hfLanyard, hfSs, hfFloor] = hf.results;
+  const floorless = (stats.lk.median - stats.true.median) / (ss.median - stats.true.median);
   console.log(
     'two timers, lanyard get (keychain) / secretservice get:\n' +
       `  wall: paired spawn loop ${fmt(stats.lk.ratio.median)}x (median of pair ratios), ` +
       `hyperfine ${fmt(hfLanyard.median / hfSs.median)}x (ratio of medians); spawn loop with its floor ` +
-      `subtracted from both medians ${fmt((stats.lk.median - stats.true.median) / (ss.median - stats.true.median))}x\n` +
+      `subtracted from both medians ${fmt(floorless)}x\n` +
       `  CPU:  paired spawn loop ${fmt(cpu.lk.ms / cpu.lk.runs / (cpu.ss.ms / cpu.ss.runs))}x, ` +
       `hyperfine ${fmt(hfLanyard.userSys / hfSs.userSys)}x\n` +
       `  spawn floor (/bin/true): spawn loop ${fmt(stats.true.median)} ms, hyperfine ${fmt(hfFloor.median)} ms`,
