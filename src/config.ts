@@ -38,7 +38,7 @@ export interface Config {
   /** LANYARD_IAM_ENDPOINT / LANYARD_HUB_ENDPOINT: service endpoints when a login names none. */
   iamEndpoint?: string;
   hubEndpoint?: string;
-  /** AZURE_AUTHORITY_HOST (as the Azure Identity libraries read it): Microsoft Entra's host for `azure-acr`. */
+  /** AZURE_AUTHORITY_HOST (as the Azure Identity libraries read it): Microsoft Entra's host for ACR logins. */
   azureAuthorityHost?: string;
   /** LANYARD_HUB_CHECK_INTERVAL_S: how often the daemon checks Docker Hub tokens (default 6 h). */
   hubCheckIntervalMs: number;
