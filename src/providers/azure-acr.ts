@@ -4,11 +4,11 @@
 // table's identityTokenPasswordUsername). It lives until its JWT `exp` (about 3 h), believed within limits.
 import { processConfig } from '../config.js';
 import { UserError } from '../errors.js';
-import { quoted } from '../foreign-text.js';
+import { foreignText, quoted } from '../foreign-text.js';
 import { defaultAuthorityHost, isAcrHost, isTenantId } from '../hosts/azure.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { acrRefreshToken, type AcrLogin, entraAccessToken } from './azure-client.js';
-import { jwtExpiry } from './jwt.js';
+import { jwtExpiry, jwtStringClaim } from './jwt.js';
 import { IDENTITY_TOKEN_USERNAME } from './kinds.js';
 import { checkedExpiry, type Provider } from './provider.js';
 
@@ -51,6 +51,16 @@ export const azureAcrProvider: Provider = {
       exp === undefined
         ? issuedAt + UNREADABLE_EXPIRY_LIFETIME_MS
         : checkedExpiry(service, `refresh token exp ${exp / 1000}, by this machine's clock`, issuedAt, exp);
-    return { username: IDENTITY_TOKEN_USERNAME, secret: refreshToken, issuedAt, expiresAt };
+    // The registry's word on whom it issued the token to (the principal); its `tenant` as well when it says so.
+    const subject = jwtStringClaim(refreshToken, 'sub');
+    const tenant = jwtStringClaim(refreshToken, 'tenant');
+    const identity = subject && foreignText(`${subject}${tenant ? ` in tenant ${tenant}` : ''}`, 120);
+    return {
+      username: IDENTITY_TOKEN_USERNAME,
+      secret: refreshToken,
+      issuedAt,
+      expiresAt,
+      ...(identity ? { identity } : {}),
+    };
   },
 };

@@ -85,6 +85,7 @@ provider('the secret becomes an ACR refresh token, answered as an identity token
   assert.is(issued.expiresAt, check.ok ? check.exp * 1000 : 0, 'the lifetime is the token’s exp');
   assert.ok(Math.abs(issued.expiresAt! - (before + LIFETIME_S * 1000)) < 2000, 'about the stand-in’s lifetime');
   assert.equal(az.counts.byEndpoint, { entra: 1, exchange: 1 });
+  assert.is(issued.identity, `${CLIENT} in tenant ${TENANT}`, 'whom the registry issued it to (for doctor)');
   assert.ok(az.registryLogin(azureFixture.ACR_REFRESH_USERNAME, issued.secret), 'the registry takes it');
 });
 
