@@ -38,6 +38,8 @@ export interface Config {
   /** LANYARD_IAM_ENDPOINT / LANYARD_HUB_ENDPOINT: service endpoints when a login names none. */
   iamEndpoint?: string;
   hubEndpoint?: string;
+  /** AZURE_AUTHORITY_HOST (as the Azure Identity libraries read it): Microsoft Entra's host for ACR logins. */
+  azureAuthorityHost?: string;
   /** LANYARD_HUB_CHECK_INTERVAL_S: how often the daemon checks Docker Hub tokens (default 6 h). */
   hubCheckIntervalMs: number;
   /** LANYARD_KEYCHAIN_TIMEOUT_MS: how long the session bus may take to answer (default 5 s). */
@@ -95,6 +97,7 @@ export function loadConfig(env: Environment, platform: NodeJS.Platform = process
   const store = nonEmpty(env.LANYARD_STORE);
   const iamEndpoint = nonEmpty(env.LANYARD_IAM_ENDPOINT);
   const hubEndpoint = nonEmpty(env.LANYARD_HUB_ENDPOINT);
+  const azureAuthorityHost = nonEmpty(env.AZURE_AUTHORITY_HOST);
   const sessionBusAddress = nonEmpty(env.DBUS_SESSION_BUS_ADDRESS);
   const hubCheckS = positiveNumber(env, 'LANYARD_HUB_CHECK_INTERVAL_S', DEFAULT_HUB_CHECK_INTERVAL_S, problems);
   return {
@@ -105,6 +108,7 @@ export function loadConfig(env: Environment, platform: NodeJS.Platform = process
     ...(store === undefined ? {} : isStoreName(store) ? { store } : { invalidStore: store }),
     ...(iamEndpoint ? { iamEndpoint } : {}),
     ...(hubEndpoint ? { hubEndpoint } : {}),
+    ...(azureAuthorityHost ? { azureAuthorityHost } : {}),
     hubCheckIntervalMs: hubCheckS * 1000,
     keychainTimeoutMs: positiveNumber(env, 'LANYARD_KEYCHAIN_TIMEOUT_MS', DEFAULT_KEYCHAIN_TIMEOUT_MS, problems),
     ...(sessionBusAddress ? { sessionBusAddress } : {}),

@@ -4,8 +4,11 @@ import type { Argv } from 'yargs';
 import { processContext } from '../credentials/core-context.js';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { isTenantId } from '../hosts/azure.js';
+import { normalizeServer } from '../hosts/normalize.js';
 import { assertSafeEndpoint, readCaBundle } from '../http.js';
 import { KINDS, STORE_NAMES, type Kind, type StoreName } from '../mapping/types.js';
+import { loginKind } from '../providers/infer-kind.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import { readPassword } from './read-password.js';
 import { writeErr } from '../output.js';
@@ -18,6 +21,8 @@ const OPTION_KEYS = {
   'ca-file': 'caFile',
   'expiration-seconds': 'expirationSeconds',
   'hub-endpoint': 'hubEndpoint',
+  tenant: 'tenant',
+  'acr-endpoint': 'acrEndpoint',
 } as const;
 
 /** Provider settings for the mapping entry; endpoints are checked now rather than at the first pull. */
@@ -27,7 +32,7 @@ function providerOptions(argv: Record<string, unknown>): Record<string, string> 
     const value = argv[flag];
     if (typeof value === 'string' && value !== '') options[key] = key === 'caFile' ? resolve(value) : value;
   }
-  for (const key of ['iamEndpoint', 'apiServer', 'hubEndpoint'] as const) {
+  for (const key of ['iamEndpoint', 'apiServer', 'hubEndpoint', 'acrEndpoint'] as const) {
     if (options[key]) assertSafeEndpoint(options[key], `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   }
   if (options.caFile) readCaBundle(options.caFile); // a typo is told now, not at the first pull
@@ -35,6 +40,9 @@ function providerOptions(argv: Record<string, unknown>): Record<string, string> 
     throw new UserError(
       `--expiration-seconds needs a whole number of seconds, not ${JSON.stringify(options.expirationSeconds)}`,
     );
+  }
+  if (options.tenant !== undefined && !isTenantId(options.tenant)) {
+    throw new UserError(`--tenant needs a directory (tenant) id or domain, not ${JSON.stringify(options.tenant)}`);
   }
   if ((options.apiServer === undefined) !== (options.serviceAccount === undefined)) {
     throw new UserError('--api-server and --service-account go together (with --namespace)');
@@ -85,6 +93,14 @@ export function registerLogin(cli: Argv): Argv {
           type: 'string',
           describe: 'Docker Hub API used to check the access token (default https://hub.docker.com)',
         })
+        .option('tenant', {
+          type: 'string',
+          describe: 'Microsoft Entra tenant of the service principal (-u its client id): an Azure ACR login',
+        })
+        .option('acr-endpoint', {
+          type: 'string',
+          describe: "where the registry's /oauth2/exchange is served (default https://<registry>)",
+        })
         .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })
         .example(
           'echo "$IBMCLOUD_API_KEY" | $0 login us.icr.io -u iamapikey --password-stdin',
@@ -96,9 +112,15 @@ export function registerLogin(cli: Argv): Argv {
           'oc whoami -t | $0 login registry.lpg.appuio.cloud -u robot --kind openshift ' +
             '--api-server https://api.lpg.appuio.cloud:6443 --namespace ci --service-account pusher --password-stdin',
           'mint 1-hour bound service-account tokens',
+        )
+        .example(
+          '$0 login myregistry.azurecr.io -u <client id> --tenant <tenant id> --password-stdin < secret.txt',
+          'an Azure service principal: ACR refresh tokens (3 h) for every client',
         ),
     async (argv) => {
-      const kind = argv.kind as Kind | undefined; // one of KINDS: yargs checks the choices
+      const options = providerOptions(argv);
+      // one of KINDS (yargs checks the choices), or the kind a login-only option marks on this host
+      const kind = loginKind(normalizeServer(argv.server!).key, argv.kind as Kind | undefined, options);
       const username = argv.username ?? (kind && KIND_TRAITS[kind].username);
       if (!username) throw new UserError('login needs a username: -u USER');
       const secretEnv = argv['secret-env'];
@@ -114,7 +136,7 @@ export function registerLogin(cli: Argv): Argv {
         kind,
         store: argv.store as StoreName | undefined,
         secretEnv,
-        options: providerOptions(argv),
+        options,
         verify: secretEnv === undefined,
       });
       writeErr(

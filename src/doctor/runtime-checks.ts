@@ -92,8 +92,11 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
     const answeredAt = Date.now();
     const lifetime =
       issued.expiresAt !== undefined ? `, valid ${Math.round((issued.expiresAt - issued.issuedAt) / 60_000)} min` : '';
+    const identity = issued.identity ? ` for ${issued.identity}` : '';
     const outcome =
-      issued.secret === secret ? 'stored secret is used as is' : `exchange succeeded (${issued.username}${lifetime})`;
+      issued.secret === secret
+        ? 'stored secret is used as is'
+        : `exchange succeeded (${issued.username}${identity}${lifetime})`;
     findings.push(ok('exchange', `${entry.server}: ${outcome}`, answeredAt - started));
     const skew = issued.secret === secret ? undefined : skewFinding(entry, issued.secret, started, answeredAt);
     if (skew) findings.push(skew);

@@ -1,13 +1,41 @@
 // Which kind of secret a `store` carries, from the facts a client gives us. ICR is
 // reached through regional, private and custom domains, so the IAM usernames decide
-// on any host; host names decide only where the username cannot.
+// on any host; host names decide only where the username cannot. A kind that needs a
+// `login` option (Azure's tenant) is marked by its host only together with that option.
+import { UserError } from '../errors.js';
 import { KINDS, type Kind } from '../mapping/types.js';
 import { KIND_TRAITS } from './kinds.js';
 
-export function inferKind(serverKey: string, username: string): Kind {
+type Options = Readonly<Record<string, string>>;
+
+function hostMarks(kind: Kind, serverKey: string, options: Options): boolean {
+  const { hostImplies, loginOption } = KIND_TRAITS[kind];
+  return (hostImplies?.(serverKey) ?? false) && (loginOption === undefined || options[loginOption] !== undefined);
+}
+
+export function inferKind(serverKey: string, username: string, options: Options = {}): Kind {
   return (
     KINDS.find((kind) => KIND_TRAITS[kind].username === username) ??
-    KINDS.find((kind) => KIND_TRAITS[kind].hostImplies?.(serverKey)) ??
+    KINDS.find((kind) => hostMarks(kind, serverKey, options)) ??
     'static'
   );
+}
+
+/**
+ * The kind a `login` names, or that its options mark on this host; undefined leaves it to the stored entry or
+ * to inferKind. A kind's own option is required for it and refused for any other kind.
+ */
+export function loginKind(serverKey: string, requested: Kind | undefined, options: Options): Kind | undefined {
+  const kind =
+    requested ?? KINDS.find((k) => KIND_TRAITS[k].loginOption !== undefined && hostMarks(k, serverKey, options));
+  for (const owner of KINDS) {
+    const option = KIND_TRAITS[owner].loginOption;
+    if (option === undefined) continue;
+    if (owner === kind && options[option] === undefined) throw new UserError(`--kind ${owner} needs --${option}`);
+    if (owner !== kind && options[option] !== undefined) {
+      const fix = kind === undefined ? `add --kind ${owner} for a host that does not imply it` : `not ${kind} ones`;
+      throw new UserError(`--${option} is for ${owner} logins: ${fix}`);
+    }
+  }
+  return kind;
 }

@@ -4,15 +4,25 @@
 // claim that is no time a Date can hold (beyond ±8.64e15 ms).
 const MAX_TIME_MS = 8.64e15;
 
-function numericClaim(token: string, claim: 'exp' | 'iat'): number | undefined {
+function claimOf(token: string, claim: string): unknown {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
-    const value = (JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>)[claim];
-    return typeof value === 'number' && Math.abs(value * 1000) <= MAX_TIME_MS ? value * 1000 : undefined;
+    return (JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown> | null)?.[claim];
   } catch {
     return undefined;
   }
+}
+
+function numericClaim(token: string, claim: 'exp' | 'iat'): number | undefined {
+  const value = claimOf(token, claim);
+  return typeof value === 'number' && Math.abs(value * 1000) <= MAX_TIME_MS ? value * 1000 : undefined;
+}
+
+/** A string claim such as `sub`, unverified: only to name whom a token was issued to. */
+export function jwtStringClaim(token: string, claim: string): string | undefined {
+  const value = claimOf(token, claim);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Epoch ms of the `exp` claim. */

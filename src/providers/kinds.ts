@@ -1,6 +1,7 @@
 // What the code outside providers/ may ask about a kind, answered without loading its provider: this module
 // is on the path of every `get`, so it imports only leaves that `get` loads anyway. A new kind is one provider
 // file (with its loader in ./index.ts) and one row here; `Record<Kind, …>` makes a forgotten row a compile error.
+import { ACR_REFRESH_TOKEN_USERNAME, isAcrHost } from '../hosts/azure.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import type { Kind } from '../mapping/types.js';
 
@@ -24,12 +25,22 @@ export interface KindTraits {
    * those (the kubelet, a pull secret) gets them instead. Other identity tokens cannot go to such clients.
    */
   identityTokenFromPassword?: true;
+  /**
+   * Its identity tokens are also passwords under this username, so a client that takes only a username and
+   * password gets the token itself (ACR's refresh tokens under the null GUID).
+   */
+  identityTokenPasswordUsername?: string;
   /** The username that marks a login of this kind: `store` infers the kind from it, `login --kind` defaults to it. */
   username?: string;
   /** `login` tries one exchange before storing the secret, and stores nothing if the service refuses it. */
   verifiedAtLogin?: true;
   /** Whether a registry (its normalised key) holds logins of this kind, when the username does not tell. */
   hostImplies?(serverKey: string): boolean;
+  /**
+   * A provider option the kind needs, set by the `login` flag of the same name. `hostImplies` then marks only a
+   * `login` that gives it: a `store` on such a host (a pasted registry token) stays static.
+   */
+  loginOption?: string;
 }
 
 const OPENSHIFT_REGISTRY_HOSTS = [
@@ -50,4 +61,12 @@ export const KIND_TRAITS: Readonly<Record<Kind, Readonly<KindTraits>>> = {
   oauth2: { exchanges: true, checked: false, identityTokenFromPassword: true },
   'identity-token': { exchanges: false, checked: false, username: IDENTITY_TOKEN_USERNAME },
   static: { exchanges: false, checked: false },
+  'azure-acr': {
+    exchanges: true,
+    checked: false,
+    verifiedAtLogin: true,
+    hostImplies: isAcrHost,
+    loginOption: 'tenant',
+    identityTokenPasswordUsername: ACR_REFRESH_TOKEN_USERNAME,
+  },
 };

@@ -12,6 +12,8 @@ export interface IssuedCredential {
   issuedAt: number;
   /** Epoch ms; undefined when the credential does not expire (or we cannot know). */
   expiresAt?: number;
+  /** Whom the service says the credential belongs to, made safe to show (doctor names it); never cached. */
+  identity?: string;
 }
 
 export interface IssueContext {

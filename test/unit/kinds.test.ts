@@ -12,6 +12,7 @@ import { KINDS, type Kind, type MappingEntry } from '../../src/mapping/types.js'
 import { inferKind } from '../../src/providers/infer-kind.js';
 import { loadProvider } from '../../src/providers/index.js';
 import { IDENTITY_TOKEN_USERNAME, KIND_TRAITS } from '../../src/providers/kinds.js';
+import * as azureFixture from '../fixtures/azure.js';
 import * as iamFixture from '../fixtures/iam.js';
 import * as kubeFixture from '../fixtures/kube-api.js';
 import { listen, readBody, type Served } from '../fixtures/support.js';
@@ -65,6 +66,8 @@ const behaviour = suite('behaviour');
 let iam: iamFixture.IamHandle;
 let kube: kubeFixture.KubeHandle;
 let realm: Served;
+let azure: azureFixture.AzureHandle;
+const AZURE_CLIENT = { tenant: 'kinds-tenant', clientId: 'kinds-client-id', clientSecret: STORED };
 
 /** A registry with distribution token auth whose realm trades a username/password for a refresh token. */
 async function startOAuth2Registry(): Promise<Served> {
@@ -87,9 +90,11 @@ behaviour.before(async () => {
   iam = await iamFixture.start({ apikeys: [STORED] });
   kube = await kubeFixture.start({ callers: [STORED], serviceAccounts: ['ci/pusher'] });
   realm = await startOAuth2Registry();
+  azure = await azureFixture.start({ clients: [AZURE_CLIENT] });
+  process.env.AZURE_AUTHORITY_HOST = azure.authorityUrl; // read once, at the first exchange
 });
 behaviour.after(async () => {
-  await Promise.all([iam?.stop(), kube?.stop(), realm?.stop()]);
+  await Promise.all([iam?.stop(), kube?.stop(), realm?.stop(), azure?.stop()]);
 });
 
 /** A refresh token for the API key, as `ibmcloud login` gets one (the CLI's client bx:bx). */
@@ -118,6 +123,10 @@ async function exchangeable(kind: Kind): Promise<{ entry: MappingEntry; secret: 
     }
     case 'oauth2':
       return { entry: entryOf(kind, { registryURL: realm.url }), secret: STORED };
+    case 'azure-acr': {
+      const options = { tenant: AZURE_CLIENT.tenant, acrEndpoint: azure.url };
+      return { entry: { ...entryOf(kind, options), username: AZURE_CLIENT.clientId }, secret: STORED };
+    }
     default:
       throw new Error(`${kind} is marked as exchanging: give it a stand-in in kinds.test.ts`);
   }
@@ -148,9 +157,12 @@ behaviour('a password client gets the stored login for a traded identity token, 
       const entry = entryOf(kind);
       const answer = { username: IDENTITY_TOKEN_USERNAME, secret: 'identity-token-value', issuedAt: Date.now() };
       const login = await passwordLogin(processContext(), entry, answer);
-      const expected = KIND_TRAITS[kind].identityTokenFromPassword
-        ? { username: 'someone', secret: STORED }
-        : undefined;
+      const { identityTokenFromPassword, identityTokenPasswordUsername } = KIND_TRAITS[kind];
+      const expected = identityTokenPasswordUsername
+        ? { ...answer, username: identityTokenPasswordUsername }
+        : identityTokenFromPassword
+          ? { username: 'someone', secret: STORED }
+          : undefined;
       assert.equal(login, expected, kind);
       const plain = { username: 'someone', secret: 'password', issuedAt: Date.now() };
       assert.is(
@@ -163,6 +175,10 @@ behaviour('a password client gets the stored login for a traded identity token, 
     const { entry, secret } = await exchangeable('oauth2');
     assert.is((await (await loadProvider('oauth2')).issue(entry, secret)).username, IDENTITY_TOKEN_USERNAME);
     assert.ok(KIND_TRAITS.oauth2.identityTokenFromPassword, 'oauth2: identityTokenFromPassword');
+    // azure-acr answers identity tokens that are passwords themselves (under the null GUID).
+    const acr = await exchangeable('azure-acr');
+    assert.is((await (await loadProvider('azure-acr')).issue(acr.entry, acr.secret)).username, IDENTITY_TOKEN_USERNAME);
+    assert.ok(KIND_TRAITS['azure-acr'].identityTokenPasswordUsername, 'azure-acr: identityTokenPasswordUsername');
   } finally {
     delete process.env[SECRET_VARIABLE];
   }
@@ -202,7 +218,11 @@ rule('the identity-token username is spelled once, as IDENTITY_TOKEN_USERNAME', 
 rule('the table loads no provider and no HTTP: it is on the path of every get', () => {
   const source = readFileSync(join(SRC, 'providers/kinds.ts'), 'utf8');
   const imports = [...source.matchAll(/^import (type )?.*from '([^']+)';$/gm)].filter((m) => !m[1]).map((m) => m[2]);
-  assert.equal(imports, ['../hosts/dockerhub.js']);
+  assert.equal(imports, ['../hosts/azure.js', '../hosts/dockerhub.js']);
+  for (const leaf of imports) {
+    const leafSource = readFileSync(join(SRC, 'providers', leaf!.replace(/\.js$/, '.ts')), 'utf8');
+    assert.not.match(leafSource, /^import (?!type )/m, `${leaf} imports nothing`);
+  }
   assert.not.match(source, /import\(/);
 });
 
