@@ -132,7 +132,7 @@ const lsEntries = async (env: NodeJS.ProcessEnv) =>
   JSON.parse((await runHelper(['ls', '--json'], { env })).stdout) as Array<Record<string, unknown>>;
 
 for (const mode of STORE_MODES) {
-  test(`[${mode}] login verifies with one exchange: a wrong secret is refused naming AWS's code, nothing stored`, async () => {
+  test(`[${mode}] login verifies once: a wrong secret is refused naming AWS's code, nothing stored`, async () => {
     const env = envs[mode];
     const host = registry!.host;
     const before = aws!.counts.total;
@@ -227,7 +227,7 @@ test('inference: an access key id on an ECR host is aws-ecr; a pasted token (AWS
   );
 });
 
-test('--aws-profile imports key and role from AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE; the role bounds life', async () => {
+test('--aws-profile imports key and role (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE); the role bounds life', async () => {
   const sb = sandboxes!.boxes.file;
   const credentials = join(sb.root, 'aws-credentials');
   const config = join(sb.root, 'aws-config');
@@ -304,7 +304,7 @@ test('ThrottlingException (HTTP 400) and a 503 are retried with backoff: the get
   }
 });
 
-test('a revoked key: 20 concurrent gets send 1 request and report UnrecognizedClientException in one line', async () => {
+test('a revoked key: 20 concurrent gets send 1 request, UnrecognizedClientException in one line', async () => {
   const env = envs.file;
   const server = 'revoked.ecr.test';
   assert.is((await ecrLogin(env, server, DOOMED)).code, 0);
