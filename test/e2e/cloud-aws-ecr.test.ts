@@ -227,7 +227,7 @@ test('inference: an access key id on an ECR host is aws-ecr; a pasted token (AWS
   );
 });
 
-test('--aws-profile imports key and role (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE); the role bounds life', async () => {
+test('--aws-profile imports key and role from the AWS CLI files; the role session bounds the token', async () => {
   const sb = sandboxes!.boxes.file;
   const credentials = join(sb.root, 'aws-credentials');
   const config = join(sb.root, 'aws-config');
