@@ -54,6 +54,16 @@ export interface Config {
   terminalNotice: boolean;
   /** Settings given a value that could not be used, with the default taken instead (for the log). */
   problems: string[];
+  /** AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL: AWS API endpoints replacing the regional defaults. */
+  awsEndpoints: AwsEndpoints;
+  /** The AWS CLI's files, read by `login --aws-profile`. */
+  awsFiles: { credentials: string; config: string };
+}
+
+export interface AwsEndpoints {
+  ecr?: string;
+  ecrPublic?: string;
+  sts?: string;
 }
 
 export const DEFAULT_HUB_CHECK_INTERVAL_S = 6 * 3600;
@@ -91,6 +101,23 @@ function clientFiles(env: Environment, platform: NodeJS.Platform, home: string):
   return { dockerConfig, containersAuth, containersSearch, registryAuthFileSet: false };
 }
 
+/** The SDKs' rule: the service's own variable wins over the global one; both off with the ignore switch. */
+function awsEndpoints(env: Environment): AwsEndpoints {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true') return {};
+  const all = nonEmpty(env.AWS_ENDPOINT_URL);
+  const ecr = nonEmpty(env.AWS_ENDPOINT_URL_ECR) ?? all;
+  const ecrPublic = nonEmpty(env.AWS_ENDPOINT_URL_ECR_PUBLIC) ?? all;
+  const sts = nonEmpty(env.AWS_ENDPOINT_URL_STS) ?? all;
+  return { ...(ecr ? { ecr } : {}), ...(ecrPublic ? { ecrPublic } : {}), ...(sts ? { sts } : {}) };
+}
+
+function awsFiles(env: Environment, home: string): Config['awsFiles'] {
+  return {
+    credentials: nonEmpty(env.AWS_SHARED_CREDENTIALS_FILE) ?? join(home, '.aws', 'credentials'),
+    config: nonEmpty(env.AWS_CONFIG_FILE) ?? join(home, '.aws', 'config'),
+  };
+}
+
 export function loadConfig(env: Environment, platform: NodeJS.Platform = process.platform): Config {
   const home = (platform !== 'win32' && nonEmpty(env.HOME)) || homedir();
   const problems: string[] = [];
@@ -116,6 +143,8 @@ export function loadConfig(env: Environment, platform: NodeJS.Platform = process
     logToStderr: env.LANYARD_LOG_STDERR === '1',
     terminalNotice: env.LANYARD_TTY !== '0',
     problems,
+    awsEndpoints: awsEndpoints(env),
+    awsFiles: awsFiles(env, home),
   };
 }
 

@@ -23,6 +23,8 @@ const OPTION_KEYS = {
   'hub-endpoint': 'hubEndpoint',
   tenant: 'tenant',
   'acr-endpoint': 'acrEndpoint',
+  'role-arn': 'roleArn',
+  region: 'region',
 } as const;
 
 /** Provider settings for the mapping entry; endpoints are checked now rather than at the first pull. */
@@ -48,6 +50,15 @@ function providerOptions(argv: Record<string, unknown>): Record<string, string> 
     throw new UserError('--api-server and --service-account go together (with --namespace)');
   }
   return options;
+}
+
+/** `--aws-profile`: the key comes from the AWS CLI's files, so no secret is typed or piped. */
+async function awsProfileLogin(argv: Record<string, unknown>) {
+  for (const flag of ['password-stdin', 'secret-env', 'username'] as const) {
+    if (argv[flag]) throw new UserError(`--aws-profile brings the access key itself: drop --${flag}`);
+  }
+  const { readAwsProfile } = await import('../integrations/aws-profile.js');
+  return readAwsProfile(String(argv['aws-profile']));
 }
 
 export function registerLogin(cli: Argv): Argv {
@@ -101,6 +112,12 @@ export function registerLogin(cli: Argv): Argv {
           type: 'string',
           describe: "where the registry's /oauth2/exchange is served (default https://<registry>)",
         })
+        .option('role-arn', { type: 'string', describe: 'AWS: a role to assume with STS before asking ECR' })
+        .option('region', { type: 'string', describe: 'AWS: the region, for a host that does not name it' })
+        .option('aws-profile', {
+          type: 'string',
+          describe: 'AWS: take the access key (and role_arn) from this profile of ~/.aws/credentials and config',
+        })
         .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })
         .example(
           'echo "$IBMCLOUD_API_KEY" | $0 login us.icr.io -u iamapikey --password-stdin',
@@ -108,6 +125,10 @@ export function registerLogin(cli: Argv): Argv {
         )
         .example("$0 login '*.icr.io' -u iamapikey --password-stdin < key.txt", 'one key for every ICR region')
         .example('$0 login ghcr.io -u me --secret-env GHCR_TOKEN', 'CI: the secret comes from the environment')
+        .example(
+          '$0 login 123456789012.dkr.ecr.us-east-1.amazonaws.com -u AKIA… --password-stdin < secret-key.txt',
+          'an AWS access key: ECR tokens for every registry of that region',
+        )
         .example(
           'oc whoami -t | $0 login registry.lpg.appuio.cloud -u robot --kind openshift ' +
             '--api-server https://api.lpg.appuio.cloud:6443 --namespace ci --service-account pusher --password-stdin',
@@ -118,15 +139,18 @@ export function registerLogin(cli: Argv): Argv {
           'an Azure service principal: ACR refresh tokens (3 h) for every client',
         ),
     async (argv) => {
-      const options = providerOptions(argv);
+      const profile = argv['aws-profile'] !== undefined ? await awsProfileLogin(argv) : undefined;
+      const options = { ...(profile?.roleArn ? { roleArn: profile.roleArn } : {}), ...providerOptions(argv) };
       // one of KINDS (yargs checks the choices), or the kind a login-only option marks on this host
-      const kind = loginKind(normalizeServer(argv.server!).key, argv.kind as Kind | undefined, options);
-      const username = argv.username ?? (kind && KIND_TRAITS[kind].username);
+      const serverKey = normalizeServer(argv.server!).key;
+      const kind = loginKind(serverKey, argv.kind as Kind | undefined, options, argv.username ?? '');
+      const username = profile?.accessKeyId ?? argv.username ?? (kind && KIND_TRAITS[kind].username);
       if (!username) throw new UserError('login needs a username: -u USER');
       const secretEnv = argv['secret-env'];
       if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
         throw new UserError(`--secret-env needs a variable name, not ${JSON.stringify(secretEnv)}`);
-      const secret = secretEnv !== undefined ? '' : await readPassword(argv['password-stdin']);
+      const secret =
+        profile?.secretAccessKey ?? (secretEnv !== undefined ? '' : await readPassword(argv['password-stdin']));
       if (secretEnv === undefined && secret === '') throw new UserError('the secret is empty');
       const { storeCredential } = await import('../credentials/store-credential.js');
       const entry = await storeCredential(processContext(), {

@@ -9,6 +9,7 @@ export const KINDS = [
   'oauth2',
   'identity-token',
   'static',
+  'aws-ecr',
   'azure-acr',
 ] as const;
 export type Kind = (typeof KINDS)[number];

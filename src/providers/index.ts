@@ -11,6 +11,7 @@ const LOADERS: Record<Kind, () => Promise<Provider>> = {
   oauth2: async () => (await import('./oauth2.js')).oauth2Provider,
   'identity-token': async () => (await import('./static.js')).staticProvider,
   static: async () => (await import('./static.js')).staticProvider,
+  'aws-ecr': async () => (await import('./aws-ecr.js')).awsEcrProvider,
   'azure-acr': async () => (await import('./azure-acr.js')).azureAcrProvider,
 };
 

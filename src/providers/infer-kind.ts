@@ -8,15 +8,16 @@ import { KIND_TRAITS } from './kinds.js';
 
 type Options = Readonly<Record<string, string>>;
 
-function hostMarks(kind: Kind, serverKey: string, options: Options): boolean {
+function hostMarks(kind: Kind, serverKey: string, username: string, options: Options): boolean {
   const { hostImplies, loginOption } = KIND_TRAITS[kind];
-  return (hostImplies?.(serverKey) ?? false) && (loginOption === undefined || options[loginOption] !== undefined);
+  const marked = hostImplies?.(serverKey, username) ?? false;
+  return marked && (loginOption === undefined || options[loginOption] !== undefined);
 }
 
 export function inferKind(serverKey: string, username: string, options: Options = {}): Kind {
   return (
     KINDS.find((kind) => KIND_TRAITS[kind].username === username) ??
-    KINDS.find((kind) => hostMarks(kind, serverKey, options)) ??
+    KINDS.find((kind) => hostMarks(kind, serverKey, username, options)) ??
     'static'
   );
 }
@@ -25,9 +26,14 @@ export function inferKind(serverKey: string, username: string, options: Options 
  * The kind a `login` names, or that its options mark on this host; undefined leaves it to the stored entry or
  * to inferKind. A kind's own option is required for it and refused for any other kind.
  */
-export function loginKind(serverKey: string, requested: Kind | undefined, options: Options): Kind | undefined {
-  const kind =
-    requested ?? KINDS.find((k) => KIND_TRAITS[k].loginOption !== undefined && hostMarks(k, serverKey, options));
+export function loginKind(
+  serverKey: string,
+  requested: Kind | undefined,
+  options: Options,
+  username = '',
+): Kind | undefined {
+  const marks = (k: Kind) => KIND_TRAITS[k].loginOption !== undefined && hostMarks(k, serverKey, username, options);
+  const kind = requested ?? KINDS.find(marks);
   for (const owner of KINDS) {
     const option = KIND_TRAITS[owner].loginOption;
     if (option === undefined) continue;

@@ -2,6 +2,7 @@
 // is on the path of every `get`, so it imports only leaves that `get` loads anyway. A new kind is one provider
 // file (with its loader in ./index.ts) and one row here; `Record<Kind, …>` makes a forgotten row a compile error.
 import { ACR_REFRESH_TOKEN_USERNAME, isAcrHost } from '../hosts/azure.js';
+import { ACCESS_KEY_ID, isEcrHost } from '../hosts/aws.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import type { Kind } from '../mapping/types.js';
 
@@ -34,8 +35,11 @@ export interface KindTraits {
   username?: string;
   /** `login` tries one exchange before storing the secret, and stores nothing if the service refuses it. */
   verifiedAtLogin?: true;
-  /** Whether a registry (its normalised key) holds logins of this kind, when the username does not tell. */
-  hostImplies?(serverKey: string): boolean;
+  /**
+   * Whether a login on this registry (its normalised key) is of this kind, when no kind's `username` matches;
+   * the username helps where the host alone is not enough (a pasted registry token stays `static`).
+   */
+  hostImplies?(serverKey: string, username: string): boolean;
   /**
    * A provider option the kind needs, set by the `login` flag of the same name. `hostImplies` then marks only a
    * `login` that gives it: a `store` on such a host (a pasted registry token) stays static.
@@ -61,6 +65,13 @@ export const KIND_TRAITS: Readonly<Record<Kind, Readonly<KindTraits>>> = {
   oauth2: { exchanges: true, checked: false, identityTokenFromPassword: true },
   'identity-token': { exchanges: false, checked: false, username: IDENTITY_TOKEN_USERNAME },
   static: { exchanges: false, checked: false },
+  // An access key id on an ECR host; `AWS` (a pasted ECR token) stays static.
+  'aws-ecr': {
+    exchanges: true,
+    checked: false,
+    verifiedAtLogin: true,
+    hostImplies: (serverKey, username) => ACCESS_KEY_ID.test(username) && isEcrHost(serverKey),
+  },
   'azure-acr': {
     exchanges: true,
     checked: false,

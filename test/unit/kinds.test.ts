@@ -13,6 +13,7 @@ import { inferKind } from '../../src/providers/infer-kind.js';
 import { loadProvider } from '../../src/providers/index.js';
 import { IDENTITY_TOKEN_USERNAME, KIND_TRAITS } from '../../src/providers/kinds.js';
 import * as azureFixture from '../fixtures/azure.js';
+import * as awsFixture from '../fixtures/aws.js';
 import * as iamFixture from '../fixtures/iam.js';
 import * as kubeFixture from '../fixtures/kube-api.js';
 import { listen, readBody, type Served } from '../fixtures/support.js';
@@ -68,6 +69,8 @@ let kube: kubeFixture.KubeHandle;
 let realm: Served;
 let azure: azureFixture.AzureHandle;
 const AZURE_CLIENT = { tenant: 'kinds-tenant', clientId: 'kinds-client-id', clientSecret: STORED };
+let aws: awsFixture.AwsHandle;
+const AWS_KEY = { accessKeyId: 'AKIAKINDSTEST0000001', secretAccessKey: STORED };
 
 /** A registry with distribution token auth whose realm trades a username/password for a refresh token. */
 async function startOAuth2Registry(): Promise<Served> {
@@ -92,9 +95,11 @@ behaviour.before(async () => {
   realm = await startOAuth2Registry();
   azure = await azureFixture.start({ clients: [AZURE_CLIENT] });
   process.env.AZURE_AUTHORITY_HOST = azure.authorityUrl; // read once, at the first exchange
+  aws = await awsFixture.start({ keys: [AWS_KEY] });
+  Object.assign(process.env, aws.endpointEnv());
 });
 behaviour.after(async () => {
-  await Promise.all([iam?.stop(), kube?.stop(), realm?.stop(), azure?.stop()]);
+  await Promise.all([iam?.stop(), kube?.stop(), realm?.stop(), azure?.stop(), aws?.stop()]);
 });
 
 /** A refresh token for the API key, as `ibmcloud login` gets one (the CLI's client bx:bx). */
@@ -127,6 +132,8 @@ async function exchangeable(kind: Kind): Promise<{ entry: MappingEntry; secret: 
       const options = { tenant: AZURE_CLIENT.tenant, acrEndpoint: azure.url };
       return { entry: { ...entryOf(kind, options), username: AZURE_CLIENT.clientId }, secret: STORED };
     }
+    case 'aws-ecr':
+      return { entry: { ...entryOf(kind, { region: 'us-east-1' }), username: AWS_KEY.accessKeyId }, secret: STORED };
     default:
       throw new Error(`${kind} is marked as exchanging: give it a stand-in in kinds.test.ts`);
   }
@@ -223,6 +230,8 @@ rule('the table loads no provider and no HTTP: it is on the path of every get', 
     const leafSource = readFileSync(join(SRC, 'providers', leaf!.replace(/\.js$/, '.ts')), 'utf8');
     assert.not.match(leafSource, /^import (?!type )/m, `${leaf} imports nothing`);
   }
+  // Host tables only (leaves of hosts/, no HTTP): what `hostImplies` needs to recognise a cloud's registries.
+  assert.ok(imports.length > 0 && imports.every((path) => /^\.\.\/hosts\/[a-z-]+\.js$/.test(path!)), `${imports}`);
   assert.not.match(source, /import\(/);
 });
 
