@@ -225,13 +225,12 @@ rule('the identity-token username is spelled once, as IDENTITY_TOKEN_USERNAME', 
 rule('the table loads no provider and no HTTP: it is on the path of every get', () => {
   const source = readFileSync(join(SRC, 'providers/kinds.ts'), 'utf8');
   const imports = [...source.matchAll(/^import (type )?.*from '([^']+)';$/gm)].filter((m) => !m[1]).map((m) => m[2]);
-  assert.equal(imports, ['../hosts/azure.js', '../hosts/dockerhub.js']);
+  // Host tables only (leaves of hosts/ that import nothing): what `hostImplies` needs to recognise registries.
+  assert.ok(imports.length > 0 && imports.every((path) => /^\.\.\/hosts\/[a-z-]+\.js$/.test(path!)), `${imports}`);
   for (const leaf of imports) {
     const leafSource = readFileSync(join(SRC, 'providers', leaf!.replace(/\.js$/, '.ts')), 'utf8');
     assert.not.match(leafSource, /^import (?!type )/m, `${leaf} imports nothing`);
   }
-  // Host tables only (leaves of hosts/, no HTTP): what `hostImplies` needs to recognise a cloud's registries.
-  assert.ok(imports.length > 0 && imports.every((path) => /^\.\.\/hosts\/[a-z-]+\.js$/.test(path!)), `${imports}`);
   assert.not.match(source, /import\(/);
 });
 

@@ -160,7 +160,8 @@ test('a lock is never seen without its owner (a slow taker is not mistaken for d
   const exited = new Promise((resolve) => taker.once('exit', resolve));
   let seen = 0;
   let empty = 0;
-  const until = Date.now() + 3000;
+  // Watch until the taker is done: under load, starting it (tsx) can take longer than its 2.5 s of work.
+  const until = Date.now() + 30_000;
   while (Date.now() < until && taker.exitCode === null) {
     try {
       const content = readFileSync(lock, 'utf8');
