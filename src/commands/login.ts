@@ -98,8 +98,8 @@ export function registerLogin(cli: Argv): Argv {
         ),
     async (argv) => {
       const kind = argv.kind as Kind | undefined; // one of KINDS: yargs checks the choices
-      const username = argv.username ?? (kind && KIND_TRAITS[kind].username);
-      if (!username) throw new UserError('login needs a username: -u USER');
+      // Without -u, a key file names its owner (see storeCredential); other logins are refused there.
+      const username = argv.username ?? (kind && KIND_TRAITS[kind].username) ?? '';
       const secretEnv = argv['secret-env'];
       if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
         throw new UserError(`--secret-env needs a variable name, not ${JSON.stringify(secretEnv)}`);

@@ -4,6 +4,7 @@
 import { readSecret } from '../credentials/read-secret.js';
 import { runningDaemonPid } from '../daemon/daemon-files.js';
 import { asRemoteFailure, describeError, isPermanent } from '../errors.js';
+import { foreignText } from '../foreign-text.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { checkSecret, loadProvider } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
@@ -90,8 +91,11 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
     const answeredAt = Date.now();
     const lifetime =
       issued.expiresAt !== undefined ? `, valid ${Math.round((issued.expiresAt - issued.issuedAt) / 60_000)} min` : '';
+    const identity = issued.identity ? ` for ${foreignText(issued.identity, 120)}` : '';
     const outcome =
-      issued.secret === secret ? 'stored secret is used as is' : `exchange succeeded (${issued.username}${lifetime})`;
+      issued.secret === secret
+        ? 'stored secret is used as is'
+        : `exchange succeeded (${issued.username}${identity}${lifetime})`;
     findings.push(ok('exchange', `${entry.server}: ${outcome}`, answeredAt - started));
     const skew = issued.secret === secret ? undefined : skewFinding(entry, issued.secret, started, answeredAt);
     if (skew) findings.push(skew);

@@ -9,6 +9,7 @@ export const KINDS = [
   'oauth2',
   'identity-token',
   'static',
+  'gcp',
 ] as const;
 export type Kind = (typeof KINDS)[number];
 

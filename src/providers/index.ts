@@ -11,6 +11,7 @@ const LOADERS: Record<Kind, () => Promise<Provider>> = {
   oauth2: async () => (await import('./oauth2.js')).oauth2Provider,
   'identity-token': async () => (await import('./static.js')).staticProvider,
   static: async () => (await import('./static.js')).staticProvider,
+  gcp: async () => (await import('./gcp.js')).gcpProvider,
 };
 
 export function loadProvider(kind: Kind): Promise<Provider> {

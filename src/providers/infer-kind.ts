@@ -7,7 +7,7 @@ import { KIND_TRAITS } from './kinds.js';
 export function inferKind(serverKey: string, username: string): Kind {
   return (
     KINDS.find((kind) => KIND_TRAITS[kind].username === username) ??
-    KINDS.find((kind) => KIND_TRAITS[kind].hostImplies?.(serverKey)) ??
+    KINDS.find((kind) => KIND_TRAITS[kind].hostImplies?.(serverKey, username)) ??
     'static'
   );
 }

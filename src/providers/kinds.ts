@@ -2,6 +2,7 @@
 // is on the path of every `get`, so it imports only leaves that `get` loads anyway. A new kind is one provider
 // file (with its loader in ./index.ts) and one row here; `Record<Kind, …>` makes a forgotten row a compile error.
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
+import { isGoogleRegistry } from '../hosts/gcp.js';
 import type { Kind } from '../mapping/types.js';
 
 /** The username docker gives an identity token (a registry refresh token) in place of a password. */
@@ -28,9 +29,16 @@ export interface KindTraits {
   username?: string;
   /** `login` tries one exchange before storing the secret, and stores nothing if the service refuses it. */
   verifiedAtLogin?: true;
-  /** Whether a registry (its normalised key) holds logins of this kind, when the username does not tell. */
-  hostImplies?(serverKey: string): boolean;
+  /**
+   * Whether a login on this registry (its normalised key) is of this kind, when the username does not mark one:
+   * the username may still say otherwise (a pasted registry token on a cloud registry stays `static`).
+   */
+  hostImplies?(serverKey: string, username: string): boolean;
 }
+
+// What Google's registries take besides a key file: a pasted access token (docker-credential-gcr's own username
+// is `_dcgcr_<version>_token`). Such a login is kept as it is.
+const GOOGLE_ACCESS_TOKEN_USERNAME = /^(?:oauth2accesstoken|_dcgcr_\w+_token)$/;
 
 const OPENSHIFT_REGISTRY_HOSTS = [
   /^registry\.[a-z0-9-]+\.appuio\.cloud$/, // APPUiO Cloud zones
@@ -50,4 +58,10 @@ export const KIND_TRAITS: Readonly<Record<Kind, Readonly<KindTraits>>> = {
   oauth2: { exchanges: true, checked: false, identityTokenFromPassword: true },
   'identity-token': { exchanges: false, checked: false, username: IDENTITY_TOKEN_USERNAME },
   static: { exchanges: false, checked: false },
+  gcp: {
+    exchanges: true,
+    checked: false,
+    verifiedAtLogin: true,
+    hostImplies: (serverKey, username) => isGoogleRegistry(serverKey) && !GOOGLE_ACCESS_TOKEN_USERNAME.test(username),
+  },
 };
