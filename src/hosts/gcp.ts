@@ -1,5 +1,5 @@
 // Google Container Registry and Artifact Registry hosts (docs/wire-clouds.md §2.1, from docker-credential-gcr's
-// DefaultGCRRegistries and DefaultARRegistries): used to infer the `gcp` kind from a host, and to turn a mapped
+// DefaultGCRRegistries and DefaultARRegistries): used to infer the Google kind from a host, and to turn a mapped
 // pattern such as `*.gcr.io` or `*-docker.pkg.dev` into the concrete hosts a client configuration has to name.
 const GCR_HOSTS = ['gcr.io', 'us.gcr.io', 'eu.gcr.io', 'asia.gcr.io', 'marketplace.gcr.io'];
 const AR_MULTI_REGIONS = ['asia', 'europe', 'us'];

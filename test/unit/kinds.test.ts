@@ -11,6 +11,7 @@ import { KINDS, type Kind, type MappingEntry } from '../../src/mapping/types.js'
 import { inferKind } from '../../src/providers/infer-kind.js';
 import { loadProvider } from '../../src/providers/index.js';
 import { IDENTITY_TOKEN_USERNAME, KIND_TRAITS } from '../../src/providers/kinds.js';
+import * as googleFixture from '../fixtures/google.js';
 import * as iamFixture from '../fixtures/iam.js';
 import * as kubeFixture from '../fixtures/kube-api.js';
 import { listen, readBody, type Served } from '../fixtures/support.js';
@@ -64,6 +65,7 @@ const behaviour = suite('behaviour');
 let iam: iamFixture.IamHandle;
 let kube: kubeFixture.KubeHandle;
 let realm: Served;
+let google: googleFixture.GoogleHandle;
 
 /** A registry with distribution token auth whose realm trades a username/password for a refresh token. */
 async function startOAuth2Registry(): Promise<Served> {
@@ -86,9 +88,10 @@ behaviour.before(async () => {
   iam = await iamFixture.start({ apikeys: [STORED] });
   kube = await kubeFixture.start({ callers: [STORED], serviceAccounts: ['ci/pusher'] });
   realm = await startOAuth2Registry();
+  google = await googleFixture.start();
 });
 behaviour.after(async () => {
-  await Promise.all([iam?.stop(), kube?.stop(), realm?.stop()]);
+  await Promise.all([iam?.stop(), kube?.stop(), realm?.stop(), google?.stop()]);
 });
 
 /** A refresh token for the API key, as `ibmcloud login` gets one (the CLI's client bx:bx). */
@@ -117,6 +120,8 @@ async function exchangeable(kind: Kind): Promise<{ entry: MappingEntry; secret: 
     }
     case 'oauth2':
       return { entry: entryOf(kind, { registryURL: realm.url }), secret: STORED };
+    case 'gcp':
+      return { entry: entryOf(kind), secret: JSON.stringify(google.makeServiceAccountKey()) };
     default:
       throw new Error(`${kind} is marked as exchanging: give it a stand-in in kinds.test.ts`);
   }
@@ -197,7 +202,9 @@ rule('the identity-token username is spelled once, as IDENTITY_TOKEN_USERNAME', 
 rule('the table loads no provider and no HTTP: it is on the path of every get', () => {
   const source = readFileSync(join(SRC, 'providers/kinds.ts'), 'utf8');
   const imports = [...source.matchAll(/^import (type )?.*from '([^']+)';$/gm)].filter((m) => !m[1]).map((m) => m[2]);
-  assert.equal(imports, ['../hosts/dockerhub.js']);
+  // Host lists only: leaves that import nothing.
+  assert.equal(imports, ['../hosts/dockerhub.js', '../hosts/gcp.js']);
+  assert.not.match(readFileSync(join(SRC, 'hosts/gcp.ts'), 'utf8'), /^import /m);
   assert.not.match(source, /import\(/);
 });
 
