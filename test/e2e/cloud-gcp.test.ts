@@ -162,7 +162,11 @@ test('login refuses a deleted key (invalid_grant) and a broken key file; nothing
   assert.is(refused.code, 1, describe(refused));
   assert.match(
     refused.stderr,
-    /^docker-credential-lanyard: the login for eu\.gcr\.io was not stored: Google's token endpoint at http:\/\/127\.0\.0\.1:\d+ refused the key of .* \(invalid_grant: Invalid JWT Signature\.\): .*create a new key/,
+    new RegExp(
+      "^docker-credential-lanyard: the login for eu\\.gcr\\.io was not stored: Google's token endpoint at " +
+        'http://127\\.0\\.0\\.1:\\d+ refused the key of .* ' +
+        '\\(invalid_grant: Invalid JWT Signature\\.\\): .*create a new key',
+    ),
   );
   assert.is(refused.stderr.trim().split('\n').length, 1, 'one line');
   const broken = await loginKey(file().env, 'eu.gcr.io', JSON.stringify({ ...key, private_key: 'MIIxyz' }));
@@ -179,7 +183,7 @@ test('login refuses a deleted key (invalid_grant) and a broken key file; nothing
   assert.not.ok(readFileSync(file().secretsFile, 'utf8').includes(doomed.private_key_id), 'no secret of it either');
 });
 
-test('get: oauth2accesstoken + a live access token; the cache holds the token (expires_in), never the key', async () => {
+test('get: oauth2accesstoken + a live token; the cache holds the token (expires_in), never the key', async () => {
   const token = assertGoogleToken(await getWith(file().env, AR), 'get');
   const record = cacheRecord(file(), AR);
   assert.is(record?.token?.secret, token);
@@ -190,7 +194,7 @@ test('get: oauth2accesstoken + a live access token; the cache holds the token (e
   assert.is(google.counts.total, before);
 });
 
-test('docker logins through store: _json_key and _json_key_base64 upgraded to gcp, pasted tokens stay static', async () => {
+test('store (docker login): _json_key and _json_key_base64 become gcp, pasted tokens stay static', async () => {
   const env = file().env;
   const legacy = google.makeServiceAccountKey();
   const legacyText = JSON.stringify(legacy);
