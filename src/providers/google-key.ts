@@ -44,6 +44,7 @@ export type GoogleCredential = ServiceAccountKey | AuthorizedUser;
 
 function privateKeyOf(field: Field): KeyObject {
   const pem = field.nonEmptyString();
+  registerSecret(pem); // as PEM with real line breaks, beside the file's JSON-escaped form
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);
