@@ -144,8 +144,8 @@ export function registerLogin(cli: Argv): Argv {
       // one of KINDS (yargs checks the choices), or the kind a login-only option marks on this host
       const serverKey = normalizeServer(argv.server!).key;
       const kind = loginKind(serverKey, argv.kind as Kind | undefined, options, argv.username ?? '');
-      const username = profile?.accessKeyId ?? argv.username ?? (kind && KIND_TRAITS[kind].username);
-      if (!username) throw new UserError('login needs a username: -u USER');
+      // Without -u, a key file names its owner (see storeCredential); other logins are refused there.
+      const username = profile?.accessKeyId ?? argv.username ?? (kind && KIND_TRAITS[kind].username) ?? '';
       const secretEnv = argv['secret-env'];
       if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
         throw new UserError(`--secret-env needs a variable name, not ${JSON.stringify(secretEnv)}`);

@@ -3,6 +3,7 @@
 // old login working (at worst an orphaned secret), never an entry without a secret.
 import { UserError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
+import { loadProvider } from '../providers/index.js';
 import { inferKind } from '../providers/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { Kind, MappingEntry } from '../mapping/types.js';
@@ -55,13 +56,25 @@ function provisionalEntry(login: NewLogin, serverKey: string, kind: Kind): Mappi
   };
 }
 
-export async function storeCredential(context: CoreContext, login: NewLogin): Promise<MappingEntry> {
-  assertStorable(login);
-  const server = normalizeServer(login.serverURL);
+/**
+ * The login as it will be stored: a kind whose secret names its owner (a key file) checks the secret and gives
+ * the username. A secret left in the environment (`--secret-env`) is read only at use time.
+ */
+async function acceptedLogin(login: NewLogin, kind: Kind): Promise<NewLogin> {
+  const provider = login.secretEnv === undefined ? await loadProvider(kind) : undefined;
+  const accepted = provider?.acceptLogin ? { ...login, ...provider.acceptLogin(login) } : login;
+  if (!accepted.username) throw new UserError('login needs a username: -u USER');
+  return accepted;
+}
+
+export async function storeCredential(context: CoreContext, given: NewLogin): Promise<MappingEntry> {
+  assertStorable(given);
+  const server = normalizeServer(given.serverURL);
+  const inferred = given.kind ?? inferKind(server.key, given.username, given.options);
+  const login = await acceptedLogin(given, inferred);
   if (login.verify) {
-    const kind = login.kind ?? inferKind(server.key, login.username);
     const { verifyLogin } = await import('./verify-login.js');
-    await verifyLogin(provisionalEntry(login, server.key, kind), login.secret);
+    await verifyLogin(provisionalEntry(login, server.key, inferred), login.secret);
   }
   let replaced: MappingEntry | undefined;
   const entry = await updateMapping(async (mapping) => {
@@ -75,7 +88,7 @@ export async function storeCredential(context: CoreContext, login: NewLogin): Pr
     const next: MappingEntry = {
       server: server.key,
       serverURL: login.serverURL.trim(),
-      kind: login.kind ?? previous?.kind ?? inferKind(server.key, login.username),
+      kind: login.kind ?? previous?.kind ?? inferred,
       username: login.username,
       ...placement,
       ...(options ? { options } : {}),

@@ -6,6 +6,7 @@ import { processContext } from '../credentials/core-context.js';
 import { readSecret } from '../credentials/read-secret.js';
 import { runningDaemonPid } from '../daemon-files.js';
 import { asRemoteFailure, describeError, isPermanent } from '../errors.js';
+import { foreignText } from '../foreign-text.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { checkSecret, loadProvider } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
@@ -92,7 +93,7 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
     const answeredAt = Date.now();
     const lifetime =
       issued.expiresAt !== undefined ? `, valid ${Math.round((issued.expiresAt - issued.issuedAt) / 60_000)} min` : '';
-    const identity = issued.identity ? ` for ${issued.identity}` : '';
+    const identity = issued.identity ? ` for ${foreignText(issued.identity, 120)}` : '';
     const outcome =
       issued.secret === secret
         ? 'stored secret is used as is'

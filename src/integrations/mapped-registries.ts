@@ -2,11 +2,15 @@
 // expanded over the registry domains lanyard knows by name (client configs and pull
 // secrets cannot hold patterns).
 import { UserError } from '../errors.js';
+import { GOOGLE_REGISTRY_HOSTS } from '../hosts/gcp.js';
 import { ICR_DOMAINS } from '../hosts/icr.js';
 import { patternMatches } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { Mapping } from '../mapping/types.js';
+
+/** Registry hosts lanyard knows by name: what a mapped pattern can stand for in a client config. */
+const KNOWN_REGISTRY_HOSTS = [...ICR_DOMAINS, ...GOOGLE_REGISTRY_HOSTS];
 
 export function mappedRegistries(mapping: Mapping = readMapping()): { registries: string[]; unexpanded: string[] } {
   const registries = new Set<string>();
@@ -18,7 +22,7 @@ export function mappedRegistries(mapping: Mapping = readMapping()): { registries
       registries.add(key.key);
       continue;
     }
-    const hosts = ICR_DOMAINS.filter((host) => patternMatches(key, normalizeServer(host)));
+    const hosts = KNOWN_REGISTRY_HOSTS.filter((host) => patternMatches(key, normalizeServer(host)));
     if (hosts.length === 0) unexpanded.push(entry.server);
     for (const host of hosts) registries.add(host);
   }

@@ -11,6 +11,7 @@ export const KINDS = [
   'static',
   'aws-ecr',
   'azure-acr',
+  'gcp',
 ] as const;
 export type Kind = (typeof KINDS)[number];
 

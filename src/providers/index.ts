@@ -13,6 +13,7 @@ const LOADERS: Record<Kind, () => Promise<Provider>> = {
   static: async () => (await import('./static.js')).staticProvider,
   'aws-ecr': async () => (await import('./aws-ecr.js')).awsEcrProvider,
   'azure-acr': async () => (await import('./azure-acr.js')).azureAcrProvider,
+  gcp: async () => (await import('./gcp.js')).gcpProvider,
 };
 
 export function loadProvider(kind: Kind): Promise<Provider> {

@@ -4,6 +4,7 @@
 import { ACR_REFRESH_TOKEN_USERNAME, isAcrHost } from '../hosts/azure.js';
 import { ACCESS_KEY_ID, isEcrHost } from '../hosts/aws.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
+import { isGoogleRegistry } from '../hosts/gcp.js';
 import type { Kind } from '../mapping/types.js';
 
 /** The username docker gives an identity token (a registry refresh token) in place of a password. */
@@ -47,6 +48,10 @@ export interface KindTraits {
   loginOption?: string;
 }
 
+// What Google's registries take besides a key file: a pasted access token (docker-credential-gcr's own username
+// is `_dcgcr_<version>_token`). Such a login is kept as it is.
+const GOOGLE_ACCESS_TOKEN_USERNAME = /^(?:oauth2accesstoken|_dcgcr_\w+_token)$/;
+
 const OPENSHIFT_REGISTRY_HOSTS = [
   /^registry\.[a-z0-9-]+\.appuio\.cloud$/, // APPUiO Cloud zones
   /^default-route-openshift-image-registry\.apps\./, // the registry's default external route
@@ -79,5 +84,11 @@ export const KIND_TRAITS: Readonly<Record<Kind, Readonly<KindTraits>>> = {
     hostImplies: isAcrHost,
     loginOption: 'tenant',
     identityTokenPasswordUsername: ACR_REFRESH_TOKEN_USERNAME,
+  },
+  gcp: {
+    exchanges: true,
+    checked: false,
+    verifiedAtLogin: true,
+    hostImplies: (serverKey, username) => isGoogleRegistry(serverKey) && !GOOGLE_ACCESS_TOKEN_USERNAME.test(username),
   },
 };

@@ -16,6 +16,12 @@ export interface IssuedCredential {
   identity?: string;
 }
 
+/** What a login gives: the username (possibly empty, from `login` without -u) and the secret. */
+export interface LoginSecret {
+  username: string;
+  secret: string;
+}
+
 export interface IssueContext {
   /** Per-request limit: a `get` inside a pull must give up sooner than the daemon. */
   timeoutMs?: number;
@@ -29,6 +35,11 @@ export interface Provider {
    * resolves to what was confirmed (for people), throws a ServiceRefusedError or TransportError otherwise.
    */
   check?(entry: MappingEntry, secret: string): Promise<string>;
+  /**
+   * For kinds whose secret names its owner (a key file): checks the secret a login gives and says what to store,
+   * the username taken from the secret. Throws a UserError naming what is wrong, never quoting the secret.
+   */
+  acceptLogin?(login: LoginSecret): LoginSecret;
 }
 
 /**

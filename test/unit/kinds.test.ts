@@ -14,6 +14,7 @@ import { loadProvider } from '../../src/providers/index.js';
 import { IDENTITY_TOKEN_USERNAME, KIND_TRAITS } from '../../src/providers/kinds.js';
 import * as azureFixture from '../fixtures/azure.js';
 import * as awsFixture from '../fixtures/aws.js';
+import * as googleFixture from '../fixtures/google.js';
 import * as iamFixture from '../fixtures/iam.js';
 import * as kubeFixture from '../fixtures/kube-api.js';
 import { listen, readBody, type Served } from '../fixtures/support.js';
@@ -71,6 +72,7 @@ let azure: azureFixture.AzureHandle;
 const AZURE_CLIENT = { tenant: 'kinds-tenant', clientId: 'kinds-client-id', clientSecret: STORED };
 let aws: awsFixture.AwsHandle;
 const AWS_KEY = { accessKeyId: 'AKIAKINDSTEST0000001', secretAccessKey: STORED };
+let google: googleFixture.GoogleHandle;
 
 /** A registry with distribution token auth whose realm trades a username/password for a refresh token. */
 async function startOAuth2Registry(): Promise<Served> {
@@ -97,9 +99,10 @@ behaviour.before(async () => {
   process.env.AZURE_AUTHORITY_HOST = azure.authorityUrl; // read once, at the first exchange
   aws = await awsFixture.start({ keys: [AWS_KEY] });
   Object.assign(process.env, aws.endpointEnv());
+  google = await googleFixture.start();
 });
 behaviour.after(async () => {
-  await Promise.all([iam?.stop(), kube?.stop(), realm?.stop(), azure?.stop(), aws?.stop()]);
+  await Promise.all([iam?.stop(), kube?.stop(), realm?.stop(), azure?.stop(), aws?.stop(), google?.stop()]);
 });
 
 /** A refresh token for the API key, as `ibmcloud login` gets one (the CLI's client bx:bx). */
@@ -134,6 +137,8 @@ async function exchangeable(kind: Kind): Promise<{ entry: MappingEntry; secret: 
     }
     case 'aws-ecr':
       return { entry: { ...entryOf(kind, { region: 'us-east-1' }), username: AWS_KEY.accessKeyId }, secret: STORED };
+    case 'gcp':
+      return { entry: entryOf(kind), secret: JSON.stringify(google.makeServiceAccountKey()) };
     default:
       throw new Error(`${kind} is marked as exchanging: give it a stand-in in kinds.test.ts`);
   }
