@@ -154,9 +154,9 @@ export interface AwsIdentityConfig {
 export interface GoogleIdentityConfig {
   /** GOOGLE_APPLICATION_CREDENTIALS: an ADC file (service account or authorized user). */
   applicationCredentials?: string;
-  /** gcloud's configuration folder (CLOUDSDK_CONFIG, else ~/.config/gcloud, %APPDATA%\\gcloud on Windows). */
+  /** gcloud's configuration folder (CLOUDSDK_CONFIG, else ~/.config/gcloud, %APPDATA%/gcloud on Windows). */
   gcloudConfigDir: string;
-  /** GCE_METADATA_HOST: `host[:port]` of the metadata server (default metadata.google.internal). */
+  /** GCE_METADATA_HOST: `host[:port]` of the metadata server (default 169.254.169.254, metadata.google.internal). */
   metadataHost?: string;
 }
 

@@ -171,11 +171,14 @@ export async function azureManagedIdentity(
     // IMDS says 400 "Identity not found" when no identity (or not the one asked for) is assigned.
     const none = response.status === 400 && /identity not found/i.test(response.body);
     if (none) {
+      const which = options.clientId ? ` with client id ${options.clientId}` : '';
       throw new ServiceRefusedError(
         where,
-        `answered 400 Identity not found: no managed identity${options.clientId ? ` with client id ${options.clientId}` : ''} ` +
-          'is assigned here',
-        { status: 400, permanent: true },
+        `answered 400 Identity not found: no managed identity${which} is assigned here`,
+        {
+          status: 400,
+          permanent: true,
+        },
       );
     }
     throw refused(where, response, 'for a managed identity token');

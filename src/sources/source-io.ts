@@ -45,7 +45,7 @@ export const tokenServiceUrl = (url: string, what: string): URL => assertSafeEnd
 export function metadataUrl(base: string, path: string, setting: string): URL {
   let url: URL;
   try {
-    url = new URL(path, base.endsWith('/') ? base : `${base}/`);
+    url = path ? new URL(path, base.endsWith('/') ? base : `${base}/`) : new URL(base);
   } catch {
     throw new UserError(`${setting} is not a valid URL: ${JSON.stringify(base.slice(0, 100))}`);
   }
