@@ -199,10 +199,11 @@ aws(
       files.credentials,
       '[base]\naws_access_key_id = AKIABASE000000000001\naws_secret_access_key = b/se\n',
     );
+    const ciToken = tokenFile('profile-token', sts.issueWebIdentityToken('repo:acme/app:ref:refs/heads/main'));
     writeFileSync(
       files.config,
       `[profile pull]\nrole_arn = ${ROLE}\nsource_profile = base\nexternal_id = ext-1\n` +
-        `[profile ci]\nrole_arn = ${ROLE}\nweb_identity_token_file = ${tokenFile('profile-token', sts.issueWebIdentityToken('repo:acme/app:ref:refs/heads/main'))}\n` +
+        `[profile ci]\nrole_arn = ${ROLE}\nweb_identity_token_file = ${ciToken}\n` +
         '[profile tool]\ncredential_process = /usr/bin/get-keys\n',
     );
     const keys = await awsFromProfile(identity({ AWS_PROFILE: 'base' }).aws, files);
