@@ -58,6 +58,8 @@ export interface Config {
   awsEndpoints: AwsEndpoints;
   /** The AWS CLI's files, read by `login --aws-profile`. */
   awsFiles: { credentials: string; config: string };
+  /** Each cloud's own variables for the identity sources (`login --source`), as its SDKs read them. */
+  identity: IdentityConfig;
 }
 
 export interface AwsEndpoints {
@@ -145,6 +147,7 @@ export function loadConfig(env: Environment, platform: NodeJS.Platform = process
     problems,
     awsEndpoints: awsEndpoints(env),
     awsFiles: awsFiles(env, home),
+    identity: identityConfig(env, platform, home),
   };
 }
 
@@ -154,4 +157,105 @@ let current: Config | undefined;
 export function processConfig(): Config {
   current ??= loadConfig(process.env);
   return current;
+}
+
+// ---- identity sources (docs/wire-identities.md) ----------------------------------------------------------------
+// The clouds' standard variables, so a node or CI job configured for the cloud's own SDKs works unchanged. The AWS
+// shared-file paths, AWS_ENDPOINT_URL_STS and AZURE_AUTHORITY_HOST are the aws-ecr and azure-acr settings: the
+// sources take them as arguments rather than reading them twice.
+
+export interface AwsIdentityConfig {
+  /** AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** AWS_PROFILE: the shared-config profile (default `default`). */
+  profile?: string;
+  /** AWS_REGION, else AWS_DEFAULT_REGION: picks the regional STS endpoint. */
+  region?: string;
+  /** AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (+ AWS_ROLE_SESSION_NAME): web identity (EKS IRSA, CI OIDC). */
+  roleArn?: string;
+  webIdentityTokenFile?: string;
+  roleSessionName?: string;
+  /** AWS_EC2_METADATA_SERVICE_ENDPOINT / _ENDPOINT_MODE (IPv4, IPv6): where IMDS is. */
+  imdsEndpoint?: string;
+  imdsEndpointMode?: string;
+  /** AWS_EC2_METADATA_DISABLED=true: never ask IMDS. */
+  imdsDisabled: boolean;
+}
+
+export interface GoogleIdentityConfig {
+  /** GOOGLE_APPLICATION_CREDENTIALS: an ADC file (service account or authorized user). */
+  applicationCredentials?: string;
+  /** gcloud's configuration folder (CLOUDSDK_CONFIG, else ~/.config/gcloud, %APPDATA%/gcloud on Windows). */
+  gcloudConfigDir: string;
+  /** GCE_METADATA_HOST: `host[:port]` of the metadata server (default 169.254.169.254, metadata.google.internal). */
+  metadataHost?: string;
+}
+
+export interface AzureIdentityConfig {
+  /** AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID: workload identity (set by the AKS webhook). */
+  federatedTokenFile?: string;
+  clientId?: string;
+  tenantId?: string;
+  /** IDENTITY_ENDPOINT + IDENTITY_HEADER: App Service / Container Apps managed identity. */
+  identityEndpoint?: string;
+  identityHeader?: string;
+  /** AZURE_POD_IDENTITY_AUTHORITY_HOST: moves the instance metadata service (default http://169.254.169.254). */
+  imdsEndpoint?: string;
+}
+
+export interface IbmIdentityConfig {
+  /** LANYARD_IBM_CR_TOKEN_FILE: the compute-resource token file, when not at one of the platforms' paths. */
+  crTokenFile?: string;
+  /** LANYARD_IBM_METADATA_ENDPOINT: the VPC metadata service (default http://169.254.169.254). */
+  metadataEndpoint?: string;
+}
+
+export interface IdentityConfig {
+  aws: AwsIdentityConfig;
+  google: GoogleIdentityConfig;
+  azure: AzureIdentityConfig;
+  ibm: IbmIdentityConfig;
+}
+
+/** Only set values: `{ key: undefined }` would read as "given" to a spread. */
+const defined = <T extends object>(record: T): T =>
+  Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
+
+function identityConfig(env: Environment, platform: NodeJS.Platform, home: string): IdentityConfig {
+  const gcloudHome =
+    platform === 'win32' ? join(nonEmpty(env.APPDATA) ?? home, 'gcloud') : join(home, '.config', 'gcloud');
+  return {
+    aws: defined({
+      accessKeyId: nonEmpty(env.AWS_ACCESS_KEY_ID),
+      secretAccessKey: nonEmpty(env.AWS_SECRET_ACCESS_KEY),
+      sessionToken: nonEmpty(env.AWS_SESSION_TOKEN),
+      profile: nonEmpty(env.AWS_PROFILE),
+      region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
+      roleArn: nonEmpty(env.AWS_ROLE_ARN),
+      webIdentityTokenFile: nonEmpty(env.AWS_WEB_IDENTITY_TOKEN_FILE),
+      roleSessionName: nonEmpty(env.AWS_ROLE_SESSION_NAME),
+      imdsEndpoint: nonEmpty(env.AWS_EC2_METADATA_SERVICE_ENDPOINT),
+      imdsEndpointMode: nonEmpty(env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE),
+      imdsDisabled: env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true',
+    }),
+    google: defined({
+      applicationCredentials: nonEmpty(env.GOOGLE_APPLICATION_CREDENTIALS),
+      gcloudConfigDir: nonEmpty(env.CLOUDSDK_CONFIG) ?? gcloudHome,
+      metadataHost: nonEmpty(env.GCE_METADATA_HOST),
+    }),
+    azure: defined({
+      federatedTokenFile: nonEmpty(env.AZURE_FEDERATED_TOKEN_FILE),
+      clientId: nonEmpty(env.AZURE_CLIENT_ID),
+      tenantId: nonEmpty(env.AZURE_TENANT_ID),
+      identityEndpoint: nonEmpty(env.IDENTITY_ENDPOINT),
+      identityHeader: nonEmpty(env.IDENTITY_HEADER),
+      imdsEndpoint: nonEmpty(env.AZURE_POD_IDENTITY_AUTHORITY_HOST),
+    }),
+    ibm: defined({
+      crTokenFile: nonEmpty(env.LANYARD_IBM_CR_TOKEN_FILE),
+      metadataEndpoint: nonEmpty(env.LANYARD_IBM_METADATA_ENDPOINT),
+    }),
+  };
 }
