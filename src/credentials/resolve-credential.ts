@@ -18,6 +18,9 @@ export function findEntry(context: CoreContext, serverURL: string): MappingEntry
   // A damaged entry still takes part in matching: if it is the one meant, the answer is
   // an error naming the damage, not a "not found" that sends the client anonymous.
   const damaged = unreadable.filter((item) => item.server !== undefined);
+  // Logins store the normalised key: the common exact hit needs no second normalisation of every entry.
+  const exact = damaged.length === 0 ? mapping.entries.find((entry) => entry.server === target.key) : undefined;
+  if (exact) return exact;
   const best = findBestMatch([...mapping.entries, ...damaged], target, (item) => normalizeServer(item.server!));
   if (!best) throw new CredentialsNotFoundError();
   const damage = damaged.find((item) => item === best);
