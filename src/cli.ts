@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { describeError } from './errors.js';
 import { HELPER_NAME, PACKAGE_NAME, VERSION } from './version.js';
 import { writeOut } from './output.js';
+import { trace } from './trace.js';
 
 const PROTOCOL_VERBS = new Set(['store', 'get', 'erase', 'list', 'version']);
 const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version>`;
@@ -14,6 +15,7 @@ const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version>`;
 const KUBELET_NAME = /credential-provider|kubelet/;
 
 async function main(args: string[]): Promise<number> {
+  trace('runtime started, main begins');
   const [verb] = args;
   if ((verb === 'kubelet' && args.length === 1) || KUBELET_NAME.test(basename(process.argv0 ?? ''))) {
     return (await import('./commands/kubelet.js')).runKubeletProvider();
@@ -32,6 +34,7 @@ async function main(args: string[]): Promise<number> {
       import('./credentials/core-context.js'),
       import('./protocol/stdin.js'),
     ]);
+    trace('imports: helper verbs, core context, stdin');
     return runHelperVerb(verb, { ...processContext(), stdinText: readStdin, write: writeOut });
   }
   return (await import('./commands/management.js')).runManagement(args);

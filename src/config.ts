@@ -52,6 +52,12 @@ export interface Config {
   logToStderr: boolean;
   /** LANYARD_TTY=0 turns off the terminal notice of a failed `get`. */
   terminalNotice: boolean;
+  /** LANYARD_AGENT=0: `get` does not ask the daemon for static secrets, and the daemon holds none. */
+  agent: boolean;
+  /** LANYARD_AGENT_IDLE_S: how long the daemon keeps a static secret nobody asks for (default 15 min). */
+  agentIdleMs: number;
+  /** LANYARD_TRACE=1: per-phase timings of one `get` on stderr. */
+  trace: boolean;
   /** Settings given a value that could not be used, with the default taken instead (for the log). */
   problems: string[];
   /** AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL: AWS API endpoints replacing the regional defaults. */
@@ -70,6 +76,7 @@ export interface AwsEndpoints {
 
 export const DEFAULT_HUB_CHECK_INTERVAL_S = 6 * 3600;
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 5000;
+export const DEFAULT_AGENT_IDLE_S = 15 * 60;
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
 
@@ -144,6 +151,9 @@ export function loadConfig(env: Environment, platform: NodeJS.Platform = process
     debug: env.LANYARD_DEBUG === '1',
     logToStderr: env.LANYARD_LOG_STDERR === '1',
     terminalNotice: env.LANYARD_TTY !== '0',
+    agent: env.LANYARD_AGENT !== '0',
+    agentIdleMs: positiveNumber(env, 'LANYARD_AGENT_IDLE_S', DEFAULT_AGENT_IDLE_S, problems) * 1000,
+    trace: env.LANYARD_TRACE === '1',
     problems,
     awsEndpoints: awsEndpoints(env),
     awsFiles: awsFiles(env, home),

@@ -165,12 +165,13 @@ const fanout = (file, env) => [
 ];
 
 const baseline = { id: 'ss', name: 'secretservice get', steps: [get(SS, base)] };
-// `daemon: true` cases run while `docker-credential-lanyard daemon` runs in the sandbox.
-// The agent path (issue 12, point 2) is one line here:
-//   { id: 'agent', name: 'lanyard get (keychain, agent)', steps: [get(BIN, keychainEnv)], daemon: true },
+// `daemon: true` cases run while `docker-credential-lanyard daemon` runs in the sandbox: the agent path
+// (the daemon answers the static secret from memory), and the same daemon bypassed (LANYARD_AGENT=0).
+const noAgentEnv = { ...keychainEnv, LANYARD_AGENT: '0' };
 const singles = [
   { id: 'lk', name: 'lanyard get (keychain)', steps: [get(BIN, keychainEnv)] },
-  { id: 'lkd', name: 'lanyard get (keychain, daemon up)', steps: [get(BIN, keychainEnv)], daemon: true },
+  { id: 'agent', name: 'lanyard get (keychain, agent)', steps: [get(BIN, keychainEnv)], daemon: true },
+  { id: 'lkd', name: 'lanyard get (keychain, daemon up, agent off)', steps: [get(BIN, noAgentEnv)], daemon: true },
   {
     id: 'li',
     name: 'lanyard get (IAM token, cached)',

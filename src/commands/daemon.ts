@@ -12,6 +12,13 @@ interface DaemonAnswer {
   startedAt: number;
   entries: EntryStatus[];
   pullSecrets?: PullSecretStatus[];
+  /** The agent path: how many static secrets the daemon holds in memory (never which). */
+  agent?: { enabled: boolean; held: number };
+}
+
+function agentLine(agent: { enabled: boolean; held: number }): string {
+  if (!agent.enabled) return 'agent: off (LANYARD_AGENT=0)\n';
+  return `agent: ${agent.held} static secret${agent.held === 1 ? '' : 's'} held in memory\n`;
 }
 
 function printStatus(answer: DaemonAnswer): void {
@@ -25,6 +32,7 @@ function printStatus(answer: DaemonAnswer): void {
     );
   }
   if (answer.entries.length === 0) writeOut('no entries that need refreshing\n');
+  if (answer.agent) writeOut(agentLine(answer.agent));
   for (const p of answer.pullSecrets ?? []) {
     writeOut(
       `pull secret ${p.secret} (${p.registries.join(', ')}): last sync ${formatWhen(p.lastSync, now)}` +

@@ -3,8 +3,10 @@
 import { CredentialsNotFoundError, describeError } from '../errors.js';
 import { foreignText } from '../foreign-text.js';
 import type { HelperContext } from '../credentials/core-context.js';
+import type { MappingEntry } from '../mapping/types.js';
 import { formatCredentials, parseServerURL, parseStoreRequest } from '../protocol/messages.js';
 import { tellTerminal } from '../protocol/terminal-notice.js';
+import { trace } from '../trace.js';
 
 /** A real failure of `get` (not "no login") is also told to the person at the terminal and the log. */
 async function reportGetFailure(serverURL: string, error: unknown): Promise<never> {
@@ -29,11 +31,20 @@ async function run(verb: string, context: HelperContext): Promise<void> {
     }
     case 'get': {
       const serverURL = parseServerURL(context.stdinText());
+      trace('stdin read');
       const { resolveCredential } = await import('../credentials/resolve-credential.js');
-      const { username, secret } = await resolveCredential(context, serverURL).catch((error: unknown) =>
-        reportGetFailure(serverURL, error),
+      trace('imports: resolve-credential');
+      // Static secrets may come from the daemon's memory (the agent path), loaded only if one is asked for.
+      const heldSecret = async (entry: MappingEntry) => {
+        const secret = await (await import('../daemon/agent-client.js')).askAgent(context, entry);
+        trace(secret === undefined ? 'agent: no answer' : 'agent: answered');
+        return secret;
+      };
+      const { username, secret } = await resolveCredential({ ...context, heldSecret }, serverURL).catch(
+        (error: unknown) => reportGetFailure(serverURL, error),
       );
       context.write(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
+      trace('output written');
       return;
     }
     case 'erase': {

@@ -273,7 +273,8 @@ export async function issueCredential(
   log.debug(`entry ${entry.server} (${entry.kind}, ${entry.store} store)${options.force ? ': forced refresh' : ''}`);
   if (!KIND_TRAITS[entry.kind].exchanges) {
     const provider = await loadProvider(entry.kind);
-    const { username, secret, expiresAt } = await provider.issue(entry, await readSecret(context, entry));
+    const stored = (await context.heldSecret?.(entry)) ?? (await readSecret(context, entry));
+    const { username, secret, expiresAt } = await provider.issue(entry, stored);
     return { answer: { username, secret, ...(expiresAt !== undefined ? { expiresAt } : {}) }, outcome: 'exchanged' };
   }
   const startedAt = context.now();

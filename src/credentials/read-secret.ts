@@ -2,6 +2,7 @@
 import { UserError } from '../errors.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry, SecretPlacement } from '../mapping/types.js';
+import { trace } from '../trace.js';
 import type { CoreContext } from './core-context.js';
 
 async function lookup(
@@ -9,7 +10,10 @@ async function lookup(
   source: SecretPlacement,
 ): Promise<{ secret: string | undefined; where: string }> {
   const store = await context.openStore(source.store);
-  return { secret: await store.read(source.secretRef), where: store.describe(source.secretRef) };
+  trace(`store opened (${store.name})`);
+  const secret = await store.read(source.secretRef);
+  trace(`store read (${store.name})`);
+  return { secret, where: store.describe(source.secretRef) };
 }
 
 function missing(what: string, where: string): UserError {

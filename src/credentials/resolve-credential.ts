@@ -5,6 +5,7 @@ import { findBestMatch } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
+import { trace } from '../trace.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import { INLINE_RETRY } from '../providers/retry.js';
 import type { CoreContext } from './core-context.js';
@@ -13,9 +14,13 @@ import { credentialFor, type Answer } from './issue-credential.js';
 export function findEntry(context: CoreContext, serverURL: string): MappingEntry {
   const target = normalizeServer(serverURL);
   const { mapping, unreadable } = readMappingView(context.config.paths.mappingFile);
+  trace(`mapping read (${mapping.entries.length} entries)`);
   // A damaged entry still takes part in matching: if it is the one meant, the answer is
   // an error naming the damage, not a "not found" that sends the client anonymous.
   const damaged = unreadable.filter((item) => item.server !== undefined);
+  // Logins store the normalised key: the common exact hit needs no second normalisation of every entry.
+  const exact = damaged.length === 0 ? mapping.entries.find((entry) => entry.server === target.key) : undefined;
+  if (exact) return exact;
   const best = findBestMatch([...mapping.entries, ...damaged], target, (item) => normalizeServer(item.server!));
   if (!best) throw new CredentialsNotFoundError();
   const damage = damaged.find((item) => item === best);

@@ -10,9 +10,12 @@ import { enableDebug, log } from '../log.js';
 import { processContext } from '../credentials/core-context.js';
 import { prepareRuntimeDir } from '../credentials/token-state.js';
 import { daemonPidFile, daemonSocketPath, runningDaemonPid } from '../daemon-files.js';
+import { peerUidReader } from './peer-credentials.js';
 import { PullSecretSyncer } from './pull-secret-syncer.js';
 import { RefreshScheduler } from './scheduler.js';
+import { SecretAgent } from './secret-agent.js';
 import { askDaemon } from './socket-client.js';
+import type { DaemonRequest } from './socket-protocol.js';
 import { serveSocket } from './socket-server.js';
 import { writeErr } from '../output.js';
 
@@ -44,25 +47,37 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
 
   const scheduler = new RefreshScheduler(context);
   const syncer = new PullSecretSyncer(context);
+  const agent = new SecretAgent(context);
   const startedAt = Date.now();
-  const server: Server = await serveSocket(daemonSocketPath(paths), async (request) => {
+  const agentStatus = () => ({ enabled: context.config.agent, held: agent.heldCount });
+  const serve = async (request: DaemonRequest) => {
+    if (request.op === 'secret') return agent.answer(request.server, request.fingerprint);
     if (request.op === 'status')
-      return { pid: process.pid, startedAt, entries: scheduler.status(), pullSecrets: syncer.status() };
+      return {
+        pid: process.pid,
+        startedAt,
+        entries: scheduler.status(),
+        pullSecrets: syncer.status(),
+        agent: agentStatus(),
+      };
     const entries = await scheduler.refreshNow(request.server);
     if (!entries)
       return { error: `no login for ${request.server} that the daemon refreshes (see docker-credential-lanyard ls)` };
-    return { pid: process.pid, startedAt, entries, pullSecrets: syncer.status() };
-  });
+    return { pid: process.pid, startedAt, entries, pullSecrets: syncer.status(), agent: agentStatus() };
+  };
+  const server: Server = await serveSocket(daemonSocketPath(paths), serve, await peerUidReader());
   writeFileAtomic(daemonPidFile(paths), `${process.pid}\n`, 0o600);
   let exitCode = 0;
   try {
     scheduler.start();
     syncer.start();
+    agent.start();
     log.info(`daemon started (PID ${process.pid})`);
     writeErr(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
     exitCode = await untilStopped();
   } finally {
     server.close();
+    agent.stop();
     await Promise.all([scheduler.stop(), syncer.stop()]);
     removeQuietly(daemonPidFile(paths));
     removeQuietly(daemonSocketPath(paths));

@@ -1,14 +1,29 @@
-// Serves DaemonRequests on the unix socket.
+// Serves DaemonRequests on the unix socket: owner-only (0600), and refused to a peer of another
+// uid where the runtime can tell (daemon/peer-credentials.ts).
+import { chmodSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describeError } from '../errors.js';
+import { log } from '../log.js';
+import type { PeerUidOf } from './peer-credentials.js';
 import { MAX_REQUEST_BYTES, parseDaemonRequest, type DaemonRequest } from './socket-protocol.js';
 
-export function serveSocket(path: string, handle: (request: DaemonRequest) => Promise<unknown>): Promise<Server> {
+export function serveSocket(
+  path: string,
+  handle: (request: DaemonRequest) => Promise<unknown>,
+  peerUidOf: PeerUidOf = () => undefined,
+): Promise<Server> {
   const server = createServer((socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    const reply = (body: unknown) => socket.end(`${JSON.stringify(body)}\n`);
+    const peer = peerUidOf(socket);
+    if (peer !== undefined && peer !== process.getuid?.()) {
+      log.warn(`refused a connection to the daemon socket from uid ${peer}`);
+      reply({ error: `refused: the daemon answers only its own user (uid ${process.getuid?.()})` });
+      return;
+    }
     let buffered = '';
     socket.setEncoding('utf8');
     socket.setTimeout(10_000, () => socket.destroy());
-    const reply = (body: unknown) => socket.end(`${JSON.stringify(body)}\n`);
     socket.on('data', (chunk: string) => {
       buffered += chunk;
       // end() flushes the answer and closes; destroy() right after would drop it unsent.
@@ -30,12 +45,18 @@ export function serveSocket(path: string, handle: (request: DaemonRequest) => Pr
       }
       handle(request).then(reply, (error: unknown) => reply({ error: describeError(error) })); // one line, sanitised
     });
-    socket.on('error', () => socket.destroy());
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => {
       server.off('error', reject);
+      try {
+        chmodSync(path, 0o600); // the runtime dir is 0700 already; the socket is not wider than it
+      } catch (error) {
+        server.close();
+        reject(error);
+        return;
+      }
       resolve(server);
     });
   });

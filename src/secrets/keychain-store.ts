@@ -15,6 +15,7 @@ import { UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
 import type { SecretStore } from './secret-store.js';
 import { checkSessionBus } from './session-bus.js';
+import { trace } from '../trace.js';
 
 const SERVICE = 'lanyard';
 /** dbus-secret-service's reply timeout for each call to the Secret Service. */
@@ -85,6 +86,7 @@ function entry(ref: string): Entry {
 
 async function call<T>(doing: string, action: () => T): Promise<T> {
   await ensureBusAnswers(doing);
+  trace('session bus check');
   const started = Date.now();
   try {
     return action();

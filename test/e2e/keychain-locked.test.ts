@@ -7,7 +7,6 @@ import { createSandbox, type Sandbox } from './support/sandbox.js';
 import { startKeyring, type Keyring } from './support/keyring.js';
 import { get, store, NOT_FOUND } from './support/helper.js';
 import { assertOneLineError, assertSilentOk, assertCreds } from './support/asserts.js';
-import { runOk } from './support/run.js';
 
 let sb: Sandbox;
 let keyring: Keyring;
@@ -31,21 +30,7 @@ test('a stored login reads back while the keychain is unlocked', async () => {
 });
 
 test('locked: get fails with one line that says how to unlock, not "not found"', async () => {
-  await runOk(
-    'gdbus',
-    [
-      'call',
-      '--session',
-      '--dest',
-      'org.freedesktop.secrets',
-      '--object-path',
-      '/org/freedesktop/secrets',
-      '--method',
-      'org.freedesktop.Secret.Service.Lock',
-      "['/org/freedesktop/secrets/collection/login']",
-    ],
-    { env: sb.env },
-  );
+  await keyring.lock();
   const r = await get(sb.env, SERVER);
   assertOneLineError(r, 'get from a locked keychain');
   assert.is.not(r.stdout.trim(), NOT_FOUND);

@@ -16,8 +16,8 @@ import {
   assertNoLeak,
   filesContaining,
 } from './support/asserts.js';
-import { describe } from './support/run.js';
-import { REPO_ROOT } from './support/paths.js';
+import { describe, run } from './support/run.js';
+import { BIN, REPO_ROOT } from './support/paths.js';
 
 type Mode = 'file' | 'keychain';
 const MODES: Mode[] = ['file', 'keychain'];
@@ -450,6 +450,20 @@ test('an IPv6 zone id is bad input with a clear line, not an internal error', as
   assertOneLineError(r, 'get with a zone id');
   assert.match(r.stdout, /invalid IPv6 address/);
   assert.not.match(r.stdout, /internal error/);
+});
+
+test('stdin on a terminal is refused at once with a hint; /dev/null reads as empty', async () => {
+  // `script` gives the helper a real pseudo-terminal as stdin; without the check it would wait for typing.
+  const onTerminal = await run('script', ['--quiet', '--return', '--command', `${BIN} get`, '/dev/null'], {
+    env: envOf('file'),
+    stdin: '',
+    timeoutMs: 10_000,
+  });
+  assert.not.ok(onTerminal.timedOut, 'get on a terminal waited for input');
+  assert.is(onTerminal.code, 1);
+  assert.match(onTerminal.stdout, /reads its input on stdin; pipe it in/);
+  const devNull = await run('sh', ['-c', `exec "${BIN}" get < /dev/null`], { env: envOf('file'), timeoutMs: 10_000 });
+  assert.equal([devNull.code, devNull.stdout], [1, 'no credentials server URL\n'], describe(devNull));
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ export interface Keyring {
   items(service?: string): Promise<KeyringItem[]>;
   /** The secret of the item with exactly these attributes (secret-tool lookup), or null. */
   secret(attributes: Record<string, string>): Promise<string | null>;
+  /** Locks the login collection, as a screen lock does: every later read fails as locked (nothing unlocks it). */
+  lock(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -167,6 +169,15 @@ export async function startKeyring(sb: Sandbox, options: { abstract?: boolean } 
           items.push({ path, attributes: parseStringDict(attrs.stdout) });
         }
         return items;
+      },
+      async lock() {
+        await gdbus([
+          '--object-path',
+          '/org/freedesktop/secrets',
+          '--method',
+          'org.freedesktop.Secret.Service.Lock',
+          "['/org/freedesktop/secrets/collection/login']",
+        ]);
       },
       async secret(attributes) {
         const r = await run('secret-tool', ['lookup', ...Object.entries(attributes).flat()], { env, timeoutMs: 5000 });
