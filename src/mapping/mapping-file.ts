@@ -62,21 +62,29 @@ export function readMapping(file = processMappingFile()): Mapping {
  * that could not be read are written back verbatim (after the others): a login or logout
  * elsewhere must neither be blocked by them nor lose what the user may still repair.
  */
+// Each holder writes a secret to its store under this lock (the keychain can take a few hundred ms on a busy
+// machine), so a burst of logins queues behind it: wait longer than for a token's lock before giving up.
+const MAPPING_LOCK_WAIT_MS = 60_000;
+
 export async function updateMapping<T>(
   change: (mapping: Mapping) => Promise<T> | T,
   file = processMappingFile(),
 ): Promise<T> {
-  return withLock(lockPathFor(file), async () => {
-    const { mapping, kept } = load(file);
-    const before = JSON.stringify(mapping);
-    const result = await change(mapping);
-    if (JSON.stringify(mapping) !== before) {
-      const document: Mapping = { ...mapping, entries: [...mapping.entries, ...(kept.entries as MappingEntry[])] };
-      if (kept.pullSecrets.length) {
-        document.pullSecrets = [...(mapping.pullSecrets ?? []), ...(kept.pullSecrets as PullSecretTarget[])];
+  return withLock(
+    lockPathFor(file),
+    async () => {
+      const { mapping, kept } = load(file);
+      const before = JSON.stringify(mapping);
+      const result = await change(mapping);
+      if (JSON.stringify(mapping) !== before) {
+        const document: Mapping = { ...mapping, entries: [...mapping.entries, ...(kept.entries as MappingEntry[])] };
+        if (kept.pullSecrets.length) {
+          document.pullSecrets = [...(mapping.pullSecrets ?? []), ...(kept.pullSecrets as PullSecretTarget[])];
+        }
+        writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`, 0o600);
       }
-      writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`, 0o600);
-    }
-    return result;
-  });
+      return result;
+    },
+    MAPPING_LOCK_WAIT_MS,
+  );
 }
