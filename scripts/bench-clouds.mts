@@ -3,27 +3,23 @@
 // interleaved, plus each kind's first exchange (login done, empty cache) timed against its stand-in.
 // Everything runs on 127.0.0.1 against the stand-ins in test/fixtures/; the compiled binary is measured.
 // Usage: node --import tsx scripts/bench-clouds.mts [--rounds 30] [--warmup 3]
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as awsFixture from '../test/fixtures/aws.js';
 import * as azureFixture from '../test/fixtures/azure.js';
 import * as googleFixture from '../test/fixtures/google.js';
 import * as iamFixture from '../test/fixtures/iam.js';
 import { timePairs } from './bench/pairs.mjs';
+import { binaryCopy, makeSandbox, runCommand } from './sandbox.mjs';
 import { summarize } from './bench/stats.mjs';
 
 const { values } = parseArgs({
   options: { rounds: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' } },
 });
-const root = mkdtempSync(join(tmpdir(), 'lanyard-bench-clouds-'));
-// A private copy: a rebuild of dist-bin during the run would otherwise fail spawns with ETXTBSY.
-const binary = join(root, 'docker-credential-lanyard');
-copyFileSync(resolve('dist-bin/docker-credential-lanyard'), binary);
-chmodSync(binary, 0o755);
-
+const sandbox = makeSandbox('bench-clouds');
+const binary = binaryCopy(sandbox);
 const IAM_KEY = 'bench-clouds-api-key-0123456789abcdef';
 const AWS_KEY = { accessKeyId: 'AKIABENCHCLOUDS00001', secretAccessKey: 'bench/clouds/secret/access/key/000000000' };
 const AZURE_CLIENT = { tenant: 'bench-tenant', clientId: 'bench-client-id', clientSecret: 'bench-client-secret' };
@@ -35,19 +31,13 @@ const [iam, aws, google, azure] = await Promise.all([
 ]);
 const env: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
-  HOME: join(root, 'home'),
-  XDG_CONFIG_HOME: join(root, 'config'),
-  XDG_DATA_HOME: join(root, 'data'),
-  XDG_STATE_HOME: join(root, 'state'),
-  XDG_CACHE_HOME: join(root, 'cache'),
-  XDG_RUNTIME_DIR: join(root, 'run'),
+  ...sandbox.env,
   LANYARD_STORE: 'file',
   LANYARD_TTY: '0',
   LANYARD_IAM_ENDPOINT: iam.url,
   AZURE_AUTHORITY_HOST: azure.authorityUrl,
   ...aws.endpointEnv(),
 };
-mkdirSync(env.XDG_RUNTIME_DIR!, { mode: 0o700 });
 
 interface Kind {
   id: string;
@@ -93,25 +83,10 @@ function timedGet(kind: Kind): number {
 }
 
 /** Login, or a get that exchanges: asynchronous, since the stand-ins answering it live in this process. */
-function helperAsync(args: string[], input: string): Promise<{ ms: number; stdout: string }> {
-  const started = performance.now();
-  const child = spawn(binary, args, { env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  child.stdin.end(input);
-  return new Promise((done, fail) =>
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      if (code === 0) done({ ms, stdout });
-      else fail(new Error(`${args.join(' ')} failed: ${stdout}${stderr}`));
-    }),
-  );
+async function helperAsync(args: string[], input: string): Promise<{ ms: number; stdout: string }> {
+  const r = await runCommand(binary, args, env, input);
+  if (r.code !== 0) throw new Error(`${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
+  return r;
 }
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
@@ -145,5 +120,5 @@ try {
   console.log(`stand-in requests after the run: ${JSON.stringify(exchanges)}`);
 } finally {
   await Promise.all([iam.stop(), aws.stop(), google.stop(), azure.stop()]);
-  rmSync(root, { recursive: true, force: true });
+  rmSync(sandbox.root, { recursive: true, force: true });
 }

@@ -6,11 +6,12 @@
 // Everything runs on 127.0.0.1 against the IAM stand-in; the compiled binary is measured.
 // Usage: node --import tsx scripts/bench-exchange.mts [--concurrency 100] [--rounds 3] [--duration 300] [--lifetime 60]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as iamFixture from '../test/fixtures/iam.js';
+import { binaryCopy, makeSandbox, runCommand } from './sandbox.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -20,36 +21,13 @@ const { values } = parseArgs({
     lifetime: { type: 'string', default: '60' },
   },
 });
-const root = mkdtempSync(join(tmpdir(), 'lanyard-bench-'));
-// A private copy: a rebuild of dist-bin during the run would otherwise fail spawns with ETXTBSY.
-const binary = join(root, 'docker-credential-lanyard');
-copyFileSync(resolve('dist-bin/docker-credential-lanyard'), binary);
-chmodSync(binary, 0o755);
-const env = {
-  PATH: process.env.PATH,
-  HOME: join(root, 'home'),
-  XDG_CONFIG_HOME: join(root, 'config'),
-  XDG_DATA_HOME: join(root, 'data'),
-  XDG_STATE_HOME: join(root, 'state'),
-  XDG_CACHE_HOME: join(root, 'cache'),
-  XDG_RUNTIME_DIR: join(root, 'run'),
-  LANYARD_STORE: 'file',
-};
-mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+const sandbox = makeSandbox('bench');
+const root = sandbox.root;
+const binary = binaryCopy(sandbox);
+const env = { PATH: process.env.PATH, ...sandbox.env, LANYARD_STORE: 'file' };
 const logFile = join(env.XDG_STATE_HOME, 'lanyard', 'lanyard.log');
 
-function runBinary(args: string[], input = ''): Promise<{ code: number; ms: number; stdout: string }> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(binary, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, ms: performance.now() - started, stdout }));
-    child.stdin.end(input);
-  });
-}
+const runBinary = (args: string[], input = '') => runCommand(binary, args, env, input);
 
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];

@@ -3,44 +3,22 @@
 // Cloud IAM run on 127.0.0.1; an API key goes into the keychain once; skopeo then
 // pushes and pulls through lanyard, and the registry only ever sees a short-lived
 // `iambearer` token. Run inside a D-Bus session with a keyring (scripts/demo.sh).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as iamFixture from '../test/fixtures/iam.js';
 import * as registryFixture from '../test/fixtures/token-registry.js';
+import { makeSandbox, runCommand } from './sandbox.mjs';
 
 const binDir = resolve('dist-bin');
-const root = mkdtempSync(join(tmpdir(), 'lanyard-demo-'));
-const env = {
-  ...process.env,
-  PATH: `${binDir}:${process.env.PATH}`,
-  HOME: join(root, 'home'),
-  XDG_CONFIG_HOME: join(root, 'config'),
-  XDG_DATA_HOME: join(root, 'data'),
-  XDG_STATE_HOME: join(root, 'state'),
-  XDG_CACHE_HOME: join(root, 'cache'),
-  XDG_RUNTIME_DIR: join(root, 'run'),
-};
-mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+const sandbox = makeSandbox('demo');
+const root = sandbox.root;
+const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, ...sandbox.env };
 const say = (text: string) => process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
-// Asynchronous on purpose: the stand-ins answer from this very process.
-function execute(command: string, args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`${command} ${args[0]} failed:\n${output}`)),
-    );
-    child.stdin.end(input);
-  });
+async function execute(command: string, args: string[], input = ''): Promise<string> {
+  const r = await runCommand(command, args, env, input);
+  const output = r.stdout + r.stderr;
+  if (r.code !== 0) throw new Error(`${command} ${args[0]} failed:\n${output}`);
+  return output;
 }
 const lanyard = (args: string[], input = '') => execute('docker-credential-lanyard', args, input);
 
