@@ -19,6 +19,7 @@ import * as registryFixture from '../fixtures/token-registry.js';
 import { writeAuthFile } from './support/client-config.js';
 import {
   cacheRecord,
+  daemonCommand,
   fileStoreSandbox,
   getWith,
   parseCreds,
@@ -318,6 +319,8 @@ test('source credentials expiring mid-run: the daemon renews the answer, no get 
     assert.ok(shortSts.counts.sessions >= 3, `sessions: ${shortSts.counts.sessions}`);
     assert.ok(passwords.size >= 2, 'the daemon renewed the answer');
     assert.not.ok('ExpiredTokenException' in bridge.counts.refused, 'an expired session was never used');
+    const status = await daemonCommand(env, ['status']);
+    assert.match(status.stdout, `${host} (aws-ecr from source aws-web-identity)`);
   } finally {
     await daemon?.stop();
     await front.stop();
