@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
+import { readMappingView } from '../mapping/mapping-file.js';
 import type { EntryStatus } from '../daemon/scheduler.js';
 import type { PullSecretStatus } from '../daemon/pull-secret-syncer.js';
 import { formatWhen } from './format-time.js';
@@ -21,12 +22,22 @@ function agentLine(agent: { enabled: boolean; held: number }): string {
   return `agent: ${agent.held} static secret${agent.held === 1 ? '' : 's'} held in memory\n`;
 }
 
+/** ` from source NAME` for a `login --source` entry: the daemon's answer names the server, the mapping the rest. */
+function sourceNote(): (server: string) => string {
+  const entries = readMappingView().mapping.entries;
+  return (server) => {
+    const source = entries.find((entry) => entry.server === server)?.source;
+    return source ? ` from source ${source}` : '';
+  };
+}
+
 function printStatus(answer: DaemonAnswer): void {
   const now = Date.now();
+  const fromSource = sourceNote();
   writeOut(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
   for (const e of answer.entries) {
     writeOut(
-      `${e.server} (${e.kind}): token expires ${formatWhen(e.expiresAt, now)}, ` +
+      `${e.server} (${e.kind}${fromSource(e.server)}): token expires ${formatWhen(e.expiresAt, now)}, ` +
         `last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}` +
         `${e.lastError ? `, last error: ${e.lastError}` : ''}\n`,
     );

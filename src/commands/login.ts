@@ -8,7 +8,7 @@ import { isTenantId } from '../hosts/azure.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { assertSafeEndpoint, readCaBundle } from '../http.js';
 import { KINDS, STORE_NAMES, type Kind, type StoreName } from '../mapping/types.js';
-import { loginKind } from '../providers/infer-kind.js';
+import { loginKind, sourceKind } from '../providers/infer-kind.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import { readPassword } from './read-password.js';
 import { writeErr } from '../output.js';
@@ -25,6 +25,8 @@ const OPTION_KEYS = {
   'acr-endpoint': 'acrEndpoint',
   'role-arn': 'roleArn',
   region: 'region',
+  'trusted-profile': 'trustedProfile',
+  'client-id': 'clientId',
 } as const;
 
 /** Provider settings for the mapping entry; endpoints are checked now rather than at the first pull. */
@@ -59,6 +61,33 @@ async function awsProfileLogin(argv: Record<string, unknown>) {
   }
   const { readAwsProfile } = await import('../integrations/aws-profile.js');
   return readAwsProfile(String(argv['aws-profile']));
+}
+
+/** `--source NAME|auto`: nothing is read or stored; one exchange through the source proves it works here. */
+async function sourceLogin(argv: Record<string, unknown>, source: string): Promise<void> {
+  for (const flag of ['password-stdin', 'secret-env', 'username', 'store', 'aws-profile'] as const) {
+    if (argv[flag])
+      throw new UserError(`--source takes the identity from the environment and stores nothing: drop --${flag}`);
+  }
+  const { isSourceName, SOURCE_CLOUDS } = await import('../sources/index.js');
+  if (source !== 'auto' && !isSourceName(source)) {
+    const names = Object.keys(SOURCE_CLOUDS).join(', ');
+    throw new UserError(`--source needs one of ${names}, or auto; not ${JSON.stringify(source.slice(0, 60))}`);
+  }
+  const serverURL = String(argv.server);
+  const cloud = isSourceName(source) ? SOURCE_CLOUDS[source] : undefined;
+  const kind = sourceKind(normalizeServer(serverURL).key, argv.kind as Kind | undefined, cloud);
+  const { storeSourceLogin } = await import('../credentials/store-source-login.js');
+  const { entry, answered } = await storeSourceLogin(processContext(), {
+    serverURL,
+    kind,
+    source: isSourceName(source) ? source : 'auto',
+    options: providerOptions(argv),
+  });
+  const picked = source === 'auto' ? `--source auto (${answered.name} answered)` : `the ${answered.name} source`;
+  writeErr(
+    `Logged in to ${entry.server} (${entry.kind}) with ${picked} as ${answered.identity}; nothing secret is stored.\n`,
+  );
 }
 
 export function registerLogin(cli: Argv): Argv {
@@ -118,6 +147,18 @@ export function registerLogin(cli: Argv): Argv {
           type: 'string',
           describe: 'AWS: take the access key (and role_arn) from this profile of ~/.aws/credentials and config',
         })
+        .option('source', {
+          type: 'string',
+          describe:
+            'no stored secret: take the identity from this source (aws-env, aws-profile, aws-web-identity, ' +
+            'aws-instance, gcp-adc, gcp-metadata, azure-workload-identity, azure-managed-identity, ' +
+            'ibm-trusted-profile, ibm-vpc-instance) or auto',
+        })
+        .option('trusted-profile', {
+          type: 'string',
+          describe: 'IBM Cloud: the trusted profile (id Profile-…, name, or CRN) for an ibm-* source',
+        })
+        .option('client-id', { type: 'string', describe: "Azure: a user-assigned managed identity's client id" })
         .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })
         .example(
           'echo "$IBMCLOUD_API_KEY" | $0 login us.icr.io -u iamapikey --password-stdin',
@@ -137,8 +178,13 @@ export function registerLogin(cli: Argv): Argv {
         .example(
           '$0 login myregistry.azurecr.io -u <client id> --tenant <tenant id> --password-stdin < secret.txt',
           'an Azure service principal: ACR refresh tokens (3 h) for every client',
+        )
+        .example(
+          '$0 login 123456789012.dkr.ecr.us-east-1.amazonaws.com --source auto',
+          "a node or CI job: the environment's identity, nothing stored",
         ),
     async (argv) => {
+      if (argv.source !== undefined) return sourceLogin(argv, argv.source);
       const profile = argv['aws-profile'] !== undefined ? await awsProfileLogin(argv) : undefined;
       const options = { ...(profile?.roleArn ? { roleArn: profile.roleArn } : {}), ...providerOptions(argv) };
       // one of KINDS (yargs checks the choices), or the kind a login-only option marks on this host

@@ -90,7 +90,7 @@ export function registerLs(cli: Argv): Argv {
         serverURL: entry.serverURL,
         kind: entry.kind,
         username: entry.username,
-        store: entry.store,
+        ...(entry.source !== undefined ? { source: entry.source } : { store: entry.store }),
         token: tokenState(entry, now),
       }));
       const daemonPid = runningDaemonPid(processContext().config.paths);
@@ -102,8 +102,10 @@ export function registerLs(cli: Argv): Argv {
         writeOut('No logins yet. Try: docker login us.icr.io, or docker-credential-lanyard login --help\n');
         return;
       }
-      const rows = entries.map((e) => [e.server, e.kind, e.username, e.store, describeState(e.token, now)]);
-      writeOut(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE', 'TOKEN'], ...rows])}\n`);
+      // A login with an identity source stores nothing: the column names the source instead.
+      const from = (e: (typeof entries)[number]) => ('source' in e ? `source ${e.source}` : e.store);
+      const rows = entries.map((e) => [e.server, e.kind, e.username, from(e), describeState(e.token, now)]);
+      writeOut(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE/SOURCE', 'TOKEN'], ...rows])}\n`);
       writeOut(
         daemonPid
           ? `refresher: running (PID ${daemonPid})\n`

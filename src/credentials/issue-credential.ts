@@ -31,6 +31,7 @@ import {
   type TokenCache,
 } from '../tokens/token-cache.js';
 import type { CoreContext } from './core-context.js';
+import { exchangeOnce, longLivedSide } from './long-lived-side.js';
 import { readSecret } from './read-secret.js';
 
 export interface IssueOptions {
@@ -154,14 +155,17 @@ function holdWhileUsable(record: CacheRecord, permanent: boolean, now: number): 
 
 async function exchange(job: Job, record: CacheRecord, retry: RetryPolicy): Promise<Issued> {
   const { context, entry, cache } = job;
-  const secret = await readSecret(context, entry);
-  registerSecret(secret);
-  const provider = await loadProvider(entry.kind);
+  const side = await longLivedSide(context, entry);
+  const secret = 'secret' in side ? side.secret : undefined;
   const now = context.now();
   log.debug(`${entry.server}: exchange started (${entry.kind})`);
   let issued: IssuedCredential;
   try {
-    issued = await withRetries(() => provider.issue(entry, secret, { timeoutMs: retry.requestTimeoutMs }), retry);
+    const issue = { timeoutMs: retry.requestTimeoutMs };
+    const exchanged = await withRetries(() => exchangeOnce(context, entry, side, issue), retry);
+    issued = exchanged.issued;
+    if (exchanged.source)
+      log.debug(`${entry.server}: ${exchanged.source.name} answered (${exchanged.source.identity})`);
   } catch (error) {
     const remoteFailure = asRemoteFailure(error);
     const failedAt = context.now();
@@ -270,7 +274,8 @@ export async function issueCredential(
   entry: MappingEntry,
   options: IssueOptions,
 ): Promise<Issued> {
-  log.debug(`entry ${entry.server} (${entry.kind}, ${entry.store} store)${options.force ? ': forced refresh' : ''}`);
+  const from = entry.source ? `${entry.source} source` : `${entry.store} store`;
+  log.debug(`entry ${entry.server} (${entry.kind}, ${from})${options.force ? ': forced refresh' : ''}`);
   if (!KIND_TRAITS[entry.kind].exchanges) {
     const provider = await loadProvider(entry.kind);
     const stored = (await context.heldSecret?.(entry)) ?? (await readSecret(context, entry));
@@ -282,7 +287,7 @@ export async function issueCredential(
     context,
     entry,
     cache: tokenCache(context.config.paths.runtimeDir),
-    fingerprint: secretFingerprint(entry, context.config.env),
+    fingerprint: secretFingerprint(entry, context.config),
   };
   if (!options.force) {
     const record = currentRecord(job, startedAt);

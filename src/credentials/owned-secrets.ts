@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { isAlive } from '../fsutil/process-alive.js';
 import { log } from '../log.js';
 import { readMappingView } from '../mapping/mapping-file.js';
-import { isStoreName, type Mapping, type SecretPlacement } from '../mapping/types.js';
+import { isSourceEntry, isStoreName, type Mapping, type SecretPlacement, type StoredEntry } from '../mapping/types.js';
 import { processConfig } from '../config.js';
 import { openStore } from '../secrets/select-store.js';
 
@@ -26,7 +26,8 @@ const ownedFile = () => join(dirname(processConfig().paths.mappingFile), 'owned-
 const key = (placement: SecretPlacement) => `${placement.store}\0${placement.secretRef}`;
 
 function named(mapping: Mapping): SecretPlacement[] {
-  return [...mapping.entries, ...(mapping.pullSecrets ?? [])].map(({ store, secretRef }) => ({ store, secretRef }));
+  const stored = mapping.entries.filter((entry): entry is StoredEntry => !isSourceEntry(entry));
+  return [...stored, ...(mapping.pullSecrets ?? [])].map(({ store, secretRef }) => ({ store, secretRef }));
 }
 
 function isPlacement(value: unknown): value is SecretPlacement {

@@ -1,7 +1,7 @@
 // Reading an entry's long-lived secret from the store the mapping names.
 import { UserError } from '../errors.js';
 import { readMapping } from '../mapping/mapping-file.js';
-import type { MappingEntry, SecretPlacement } from '../mapping/types.js';
+import { isSourceEntry, type MappingEntry, type SecretPlacement } from '../mapping/types.js';
 import { trace } from '../trace.js';
 import type { CoreContext } from './core-context.js';
 
@@ -29,11 +29,13 @@ export async function readStoredSecret(context: CoreContext, source: SecretPlace
 }
 
 export async function readSecret(context: CoreContext, entry: MappingEntry): Promise<string> {
+  // Only kinds that exchange take a source, and their callers ask the source instead (long-lived-side.ts).
+  if (isSourceEntry(entry)) throw new UserError(`${entry.server} takes its credential from an identity source`);
   const first = await lookup(context, entry);
   if (first.secret !== undefined) return first.secret;
   // A login that replaced this entry after we read the mapping has removed its old secret: use the new one.
   const current = readMapping(context.config.paths.mappingFile).entries.find((e) => e.server === entry.server);
-  if (current && current.secretRef !== entry.secretRef)
+  if (current?.store && current.secretRef !== entry.secretRef)
     return readStoredSecret(context, current, `the login for ${current.serverURL}`);
   throw missing(`the login for ${entry.serverURL}`, first.where);
 }

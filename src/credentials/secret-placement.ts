@@ -38,9 +38,11 @@ export async function placeSecret(
  * user asked for has happened by then, so a failure here is a warning, not an error:
  * the secret is orphaned (unused) rather than the command reported as failed.
  */
-export async function discardSecret(old: SecretPlacement | undefined, current?: SecretPlacement): Promise<void> {
-  if (!old || (current && old.store === current.store && old.secretRef === current.secretRef)) return;
-  const failure = await deleteSecret(old);
+export async function discardSecret(old: Partial<SecretPlacement> | undefined, current?: Partial<SecretPlacement>) {
+  // A login with an identity source (no store) had no secret to remove.
+  if (!old?.store || old.secretRef === undefined) return;
+  if (current && old.store === current.store && old.secretRef === current.secretRef) return;
+  const failure = await deleteSecret({ store: old.store, secretRef: old.secretRef });
   if (failure) {
     log.warn(failure);
     writeErr(`lanyard: ${failure}\n`);

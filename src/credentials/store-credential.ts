@@ -2,11 +2,12 @@
 // is switched to it, then the old secret is removed. A crash between steps leaves the
 // old login working (at worst an orphaned secret), never an entry without a secret.
 import { UserError } from '../errors.js';
+import { registerSecret } from '../foreign-text.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { loadProvider } from '../providers/index.js';
 import { inferKind } from '../providers/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
-import type { Kind, MappingEntry } from '../mapping/types.js';
+import type { Kind, Mapping, MappingEntry } from '../mapping/types.js';
 import type { CoreContext } from './core-context.js';
 import { discardSecret, placeSecret, type SecretChoice } from './secret-placement.js';
 
@@ -74,7 +75,8 @@ export async function storeCredential(context: CoreContext, given: NewLogin): Pr
   const login = await acceptedLogin(given, inferred);
   if (login.verify) {
     const { verifyLogin } = await import('./verify-login.js');
-    await verifyLogin(provisionalEntry(login, server.key, inferred), login.secret);
+    registerSecret(login.secret);
+    await verifyLogin(context, provisionalEntry(login, server.key, inferred), { secret: login.secret });
   }
   let replaced: MappingEntry | undefined;
   const entry = await updateMapping(async (mapping) => {
@@ -94,14 +96,20 @@ export async function storeCredential(context: CoreContext, given: NewLogin): Pr
       ...(options ? { options } : {}),
       updatedAt: new Date(context.now()).toISOString(),
     };
-    if (index >= 0) {
-      replaced = mapping.entries[index];
-      mapping.entries[index] = next;
-    } else {
-      mapping.entries.push(next);
-    }
+    replaced = putEntry(mapping, index, next);
     return next;
   }, context.config.paths.mappingFile);
   await discardSecret(replaced, entry);
   return entry;
+}
+
+/** Puts `next` at `index` (or appends it when that is -1); returns the entry it replaced. */
+export function putEntry(mapping: Mapping, index: number, next: MappingEntry): MappingEntry | undefined {
+  if (index < 0) {
+    mapping.entries.push(next);
+    return undefined;
+  }
+  const replaced = mapping.entries[index];
+  mapping.entries[index] = next;
+  return replaced;
 }

@@ -10,8 +10,7 @@ export type TokenRecord = CacheRecord;
 export type SecretCheck = NonNullable<CacheRecord['check']>;
 
 /** Changes whenever the login's secret or settings do: a token of an older login is never its own. */
-export const loginFingerprint = (context: CoreContext, entry: MappingEntry) =>
-  secretFingerprint(entry, context.config.env);
+export const loginFingerprint = (context: CoreContext, entry: MappingEntry) => secretFingerprint(entry, context.config);
 
 const cacheOf = (context: CoreContext) => tokenCache(context.config.paths.runtimeDir);
 

@@ -1,19 +1,23 @@
-// `login` for kinds whose secret a service can vouch for right away: one exchange before anything is
-// stored, so a mistyped key or a wrong tenant is told at login, not at the first pull inside a build.
+// `login` for kinds whose secret a service can vouch for right away, and for every login with an identity
+// source: one exchange before anything is stored, so a mistyped key, a wrong tenant or a node without the
+// identity is told at login, not at the first pull inside a build.
 import { describeError, UserError } from '../errors.js';
-import { registerSecret } from '../foreign-text.js';
-import type { MappingEntry } from '../mapping/types.js';
-import { loadProvider } from '../providers/index.js';
+import { isSourceEntry, type MappingEntry } from '../mapping/types.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import { INLINE_RETRY, withRetries } from '../providers/retry.js';
+import type { CoreContext } from './core-context.js';
+import { type Exchanged, exchangeOnce, type LongLivedSide } from './long-lived-side.js';
 
-/** Resolves when the kind needs no check or the service accepted the secret; otherwise nothing was stored. */
-export async function verifyLogin(entry: MappingEntry, secret: string): Promise<void> {
-  if (!KIND_TRAITS[entry.kind].verifiedAtLogin) return;
-  registerSecret(secret);
-  const provider = await loadProvider(entry.kind);
+/** What the one exchange gave; undefined when the kind needs no check. Throws when nothing may be stored. */
+export async function verifyLogin(
+  context: CoreContext,
+  entry: MappingEntry,
+  side: LongLivedSide,
+): Promise<Exchanged | undefined> {
+  if (!KIND_TRAITS[entry.kind].verifiedAtLogin && !isSourceEntry(entry)) return undefined;
+  const issue = { timeoutMs: INLINE_RETRY.requestTimeoutMs };
   try {
-    await withRetries(() => provider.issue(entry, secret, { timeoutMs: INLINE_RETRY.requestTimeoutMs }), INLINE_RETRY);
+    return await withRetries(() => exchangeOnce(context, entry, side, issue), INLINE_RETRY);
   } catch (error) {
     throw new UserError(`the login for ${entry.server} was not stored: ${describeError(error)}`);
   }

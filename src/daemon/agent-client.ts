@@ -28,7 +28,7 @@ function ownSocket(path: string): boolean {
 export function askAgent(context: CoreContext, entry: MappingEntry): Promise<string | undefined> {
   const path = daemonSocketPath(context.config.paths);
   if (!context.config.agent || !agentServes(entry) || !ownSocket(path)) return Promise.resolve(undefined);
-  const fingerprint = secretFingerprint(entry, context.config.env);
+  const fingerprint = secretFingerprint(entry, context.config);
   const request = `${JSON.stringify({ op: 'secret', server: entry.server, fingerprint })}\n`;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];

@@ -9,13 +9,13 @@ import { readStoredSecret } from '../credentials/read-secret.js';
 import { describeError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { log } from '../log.js';
-import type { MappingEntry, StoreName } from '../mapping/types.js';
+import type { StoreName, StoredEntry } from '../mapping/types.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { MappingWatcher } from './mapping-watcher.js';
 import { agentServes, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS, type AgentAnswer } from './socket-protocol.js';
 
 interface Login {
-  entry: MappingEntry;
+  entry: StoredEntry;
   fingerprint: string;
 }
 
@@ -74,11 +74,10 @@ export class SecretAgent {
   private followMapping(): void {
     const mapping = this.watcher.changed();
     if (!mapping) return;
-    const { env } = this.context.config;
     this.logins = new Map(
       mapping.entries
         .filter(agentServes)
-        .map((entry) => [entry.server, { entry, fingerprint: secretFingerprint(entry, env) }]),
+        .map((entry) => [entry.server, { entry, fingerprint: secretFingerprint(entry, this.context.config) }]),
     );
     for (const [server, held] of this.held)
       if (this.logins.get(server)?.fingerprint !== held.fingerprint) this.drop(server, 'its login changed');

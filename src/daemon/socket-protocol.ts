@@ -2,7 +2,7 @@
 // Requests are size-limited; the socket lives in the 0700 runtime dir, so only the
 // user can reach it, and where the runtime can tell, the daemon checks the peer's uid too.
 import { UserError } from '../errors.js';
-import type { MappingEntry } from '../mapping/types.js';
+import { isSourceEntry, type MappingEntry, type StoredEntry } from '../mapping/types.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import { Field, parseJson } from '../validate.js';
 
@@ -27,8 +27,9 @@ export type DaemonRequest =
  * Which entries the agent serves: kinds that exchange nothing (their stored secret is the answer), from a store
  * the daemon reads as the asker would: not `env`, whose value is in the asker's environment.
  */
-export const agentServes = (entry: MappingEntry): boolean =>
-  !KIND_TRAITS[entry.kind].exchanges && entry.store !== 'env';
+/** Static logins kept in a store the daemon can read (an env-store value lives in the asker's environment). */
+export const agentServes = (entry: MappingEntry): entry is StoredEntry =>
+  !isSourceEntry(entry) && !KIND_TRAITS[entry.kind].exchanges && entry.store !== 'env';
 
 /** The daemon's answer to `secret`: the login it holds, or nothing (the asker reads the store). */
 export type AgentAnswer = { held: { username: string; secret: string } | null };

@@ -7,8 +7,9 @@ import { readSecret } from '../credentials/read-secret.js';
 import { runningDaemonPid } from '../daemon-files.js';
 import { asRemoteFailure, describeError, isPermanent } from '../errors.js';
 import { foreignText } from '../foreign-text.js';
-import type { MappingEntry } from '../mapping/types.js';
-import { checkSecret, loadProvider } from '../providers/index.js';
+import { exchangeOnce, type LongLivedSide } from '../credentials/long-lived-side.js';
+import { isSourceEntry, type MappingEntry } from '../mapping/types.js';
+import { checkSecret } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import { jwtIssuedAt } from '../providers/jwt.js';
 import { fail, ok, warn, type Finding } from './finding.js';
@@ -65,6 +66,7 @@ function skewFinding(entry: MappingEntry, token: string, requestedAt: number, an
 }
 
 export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
+  if (isSourceEntry(entry)) return exchangeFindings(entry, { entry });
   const findings: Finding[] = [];
   const readStarted = Date.now();
   let secret: string;
@@ -87,28 +89,36 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
     return findings;
   }
   if (!KIND_TRAITS[entry.kind].exchanges) return findings;
+  return [...findings, ...(await exchangeFindings(entry, { secret }))];
+}
+
+/** One exchange with the stored secret or the entry's source: which source answered as whom, and the clock. */
+async function exchangeFindings(entry: MappingEntry, side: LongLivedSide): Promise<Finding[]> {
   const started = Date.now();
   try {
-    const issued = await (await loadProvider(entry.kind)).issue(entry, secret);
+    const { issued, source } = await exchangeOnce(processContext(), entry, side, {});
     const answeredAt = Date.now();
     const lifetime =
       issued.expiresAt !== undefined ? `, valid ${Math.round((issued.expiresAt - issued.issuedAt) / 60_000)} min` : '';
     const identity = issued.identity ? ` for ${foreignText(issued.identity, 120)}` : '';
-    const outcome =
-      issued.secret === secret
-        ? 'stored secret is used as is'
-        : `exchange succeeded (${issued.username}${identity}${lifetime})`;
-    findings.push(ok('exchange', `${entry.server}: ${outcome}`, answeredAt - started));
-    const skew = issued.secret === secret ? undefined : skewFinding(entry, issued.secret, started, answeredAt);
-    if (skew) findings.push(skew);
+    const passedThrough = 'secret' in side && issued.secret === side.secret;
+    const exchanged = `exchange succeeded (${issued.username}${identity}${lifetime})`;
+    const outcome = passedThrough
+      ? 'stored secret is used as is'
+      : source
+        ? `the ${source.name} identity source answered as ${foreignText(source.identity, 160)}; ${exchanged}`
+        : exchanged;
+    const skew = passedThrough ? undefined : skewFinding(entry, issued.secret, started, answeredAt);
+    return [ok('exchange', `${entry.server}: ${outcome}`, answeredAt - started), ...(skew ? [skew] : [])];
   } catch (error) {
-    findings.push(fail('exchange', `${entry.server}: ${describeError(error)}`, exchangeFix(entry, error)));
+    return [fail('exchange', `${entry.server}: ${describeError(error)}`, exchangeFix(entry, error))];
   }
-  return findings;
 }
 
 /** The fix for a failed exchange; none when the message names it (a user error: a bad CA bundle, say). */
 function exchangeFix(entry: MappingEntry, error: unknown): string | undefined {
+  if (isPermanent(error) && entry.source !== undefined)
+    return `give the ${entry.source} identity access to this registry, then check: doctor`;
   if (isPermanent(error))
     return (
       'log in again with a valid secret: ' +

@@ -7,7 +7,7 @@ import { HELPER_SUFFIX, helperKeys, inspectClientConfigs } from '../integrations
 import { loadClientConfig } from '../integrations/json-config-file.js';
 import { folderProblem, othersCanChange, shellWord, type OwnerProblem } from '../fsutil/owner-only.js';
 import { readMappingView } from '../mapping/mapping-file.js';
-import type { Mapping } from '../mapping/types.js';
+import type { Mapping, StoredEntry } from '../mapping/types.js';
 import { processConfig } from '../config.js';
 import { HELPER_NAME } from '../version.js';
 import { fail, ok, warn, type Finding } from './finding.js';
@@ -150,7 +150,7 @@ export async function checkStores(mapping: Mapping): Promise<Finding[]> {
     }
   }
   if (used.has('file') || existsSync(processConfig().paths.secretsFile)) findings.push(secretsFileFinding());
-  for (const entry of mapping.entries.filter((e) => e.store === 'env')) {
+  for (const entry of mapping.entries.filter((e): e is StoredEntry => e.store === 'env')) {
     if (!processConfig().env[entry.secretRef])
       findings.push(
         warn('env store', `${entry.server} reads its secret from $${entry.secretRef}, which is not set here`),

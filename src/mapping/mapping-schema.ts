@@ -4,6 +4,7 @@
 import { UserError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
+import { SOURCE_CLOUDS } from '../sources/index.js';
 import { KINDS, STORE_NAMES, type Mapping, type MappingEntry, type PullSecretTarget } from './types.js';
 
 /** An entry or pull-secret target this version cannot read: ignored, reported, and kept as it is. */
@@ -32,6 +33,8 @@ function damaged(message: string): UserError {
 }
 
 /** Checks an entry's shape; the object itself is kept (unknown fields too), so a rewrite loses nothing. */
+const SOURCE_CHOICES = [...Object.keys(SOURCE_CLOUDS), 'auto'] as const;
+
 function readEntry(entry: Field): MappingEntry {
   const server = entry.member('server').nonEmptyString();
   try {
@@ -42,8 +45,16 @@ function readEntry(entry: Field): MappingEntry {
   entry.member('serverURL').string();
   entry.member('kind').oneOf(KINDS);
   entry.member('username').string();
-  entry.member('store').oneOf(STORE_NAMES);
-  entry.member('secretRef').nonEmptyString();
+  if (entry.member('source').absent) {
+    entry.member('store').oneOf(STORE_NAMES);
+    entry.member('secretRef').nonEmptyString();
+  } else {
+    // `login --source`: nothing stored, so no store may be named (a secret there would never be cleaned up).
+    entry.member('source').oneOf(SOURCE_CHOICES);
+    for (const key of ['store', 'secretRef']) {
+      if (!entry.member(key).absent) throw entry.member(key).invalid('is not allowed beside source');
+    }
+  }
   if (!entry.member('options').absent) entry.member('options').stringRecord();
   entry.member('updatedAt').string();
   return entry.value as MappingEntry;

@@ -17,6 +17,7 @@ export type Kind = (typeof KINDS)[number];
 
 // Store names are also a setting (LANYARD_STORE), so they are defined with the configuration.
 import type { StoreName } from '../config.js';
+import type { SourceName } from '../sources/index.js';
 
 export { isStoreName, STORE_NAMES, type StoreName } from '../config.js';
 
@@ -26,20 +27,40 @@ export interface SecretPlacement {
   secretRef: string;
 }
 
-export interface MappingEntry {
+/** What every entry names: the registry, what kind of login it is, and the provider's settings. */
+interface EntryBase {
   /** Normalised lookup key: `host[:port]`, a pattern such as `*.icr.io`, or a verbatim Hub OAuth key. */
   server: string;
   /** The server URL as the client first gave it; `list` answers with this. */
   serverURL: string;
   kind: Kind;
   username: string;
-  store: StoreName;
-  /** The secret's id inside its store (for `env`, the variable's name). */
-  secretRef: string;
   /** Provider settings (endpoints, API server, CA bundle), never secrets. */
   options?: Record<string, string>;
   updatedAt: string;
 }
+
+/** A login whose long-lived secret is kept in a store. */
+export interface StoredEntry extends EntryBase, SecretPlacement {
+  source?: undefined;
+}
+
+/** `login --source`: an identity source named by `source` (or `auto`); `auto` picks by the kind's cloud. */
+export type SourceChoice = SourceName | 'auto';
+
+/**
+ * A login with nothing stored: the long-lived side comes from the environment (an instance role, a workload
+ * identity, a CI job's OIDC token) at each exchange. Its username is whom the source proved at login, for people.
+ */
+export interface SourceEntry extends EntryBase {
+  source: SourceChoice;
+  store?: undefined;
+  secretRef?: undefined;
+}
+
+export type MappingEntry = StoredEntry | SourceEntry;
+
+export const isSourceEntry = (entry: MappingEntry): entry is SourceEntry => entry.source !== undefined;
 
 /** A Kubernetes pull secret the daemon keeps filled with fresh tokens. */
 export interface PullSecretTarget {

@@ -5,6 +5,8 @@
 import { ServiceRefusedError } from '../errors.js';
 import { foreignText, registerSecret } from '../foreign-text.js';
 import { header, httpFetch, type HttpResponse } from '../http.js';
+import type { RoleToAssume } from '../sources/aws-credential.js';
+import { xmlText } from '../sources/aws-web-identity.js';
 import { checkedExpiry } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
@@ -54,12 +56,6 @@ const TRANSIENT_CODES = new Set([
   'ExpiredToken',
 ]);
 
-const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-const decodeXml = (text: string) => text.replace(/&(lt|gt|amp|quot|apos);/g, (_, name: string) => XML_ENTITIES[name]!);
-/** The text of the first `<name>` element: enough for AWS's flat answers (no attributes, no CDATA in them). */
-const xmlField = (xml: string, name: string) =>
-  decodeXml(new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '').trim();
-
 async function signedPost(
   api: AwsApi,
   credentials: AwsCredentials,
@@ -100,8 +96,8 @@ export function awsError(response: HttpResponse): { code: string; message: strin
     const text = parsed.message ?? parsed.Message;
     if (typeof text === 'string') message = text;
   } catch {
-    code = xmlField(response.body, 'Code');
-    message = xmlField(response.body, 'Message');
+    code = xmlText(response.body, 'Code');
+    message = xmlText(response.body, 'Message');
   }
   code ||= header(response, 'x-amzn-errortype') ?? '';
   // `aws.protocols#Code:http://…` → `Code`, as the SDKs strip namespace and URL.
@@ -215,25 +211,26 @@ export interface RoleSession extends AwsCredentials {
   arn: string;
 }
 
-/** STS AssumeRole with the stored key: temporary credentials for the role, for the role's default hour. */
+/** STS AssumeRole with the given keys: temporary credentials for the role (the role's default hour, or as asked). */
 export async function assumeRole(
   api: AwsApi,
   credentials: AwsCredentials,
-  roleArn: string,
-  sessionName: string,
+  role: RoleToAssume & { sessionName: string },
   context: RefusalContext,
   timeoutMs?: number,
 ): Promise<RoleSession> {
   const form = new URLSearchParams({
     Action: 'AssumeRole',
     Version: '2011-06-15',
-    RoleArn: roleArn,
-    RoleSessionName: sessionName,
+    RoleArn: role.roleArn,
+    RoleSessionName: role.sessionName,
+    ...(role.externalId ? { ExternalId: role.externalId } : {}),
+    ...(role.durationSeconds ? { DurationSeconds: String(role.durationSeconds) } : {}),
   });
   const headers = { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' };
   const response = await signedPost(api, credentials, headers, form.toString(), timeoutMs);
   if (response.status !== 200) throw refusal(api, response, credentials.accessKeyId, context);
-  const field = (name: string) => xmlField(response.body, name);
+  const field = (name: string) => xmlText(response.body, name);
   const session = {
     accessKeyId: field('AccessKeyId'),
     secretAccessKey: field('SecretAccessKey'),

@@ -14,14 +14,9 @@ import {
 } from '../hosts/aws.js';
 import { assertSafeEndpoint } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
-import {
-  type AwsApi,
-  type AwsCredentials,
-  assumeRole,
-  getAuthorizationToken,
-  type RefusalContext,
-} from './aws-client.js';
-import type { Provider } from './provider.js';
+import type { RoleToAssume } from '../sources/aws-credential.js';
+import { type AwsApi, type AwsCredentials, assumeRole, getAuthorizationToken } from './aws-client.js';
+import { credentialOf, type IssueContext, type IssuedCredential, type Provider } from './provider.js';
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
@@ -112,47 +107,93 @@ function checkedKeyId(entry: MappingEntry): string {
   return entry.username;
 }
 
+/** The keys that sign (stored, or a source's), until when they work, and what to run to replace them. */
+interface Signer {
+  credentials: AwsCredentials;
+  expiresAt: number;
+  relogin: string;
+}
+
+function checkedRole(role: RoleToAssume): RoleToAssume {
+  if (!ROLE_ARN.test(role.roleArn)) {
+    throw new UserError(`${quoted(role.roleArn)} is not a role ARN (arn:aws:iam::<account>:role/<name>)`);
+  }
+  return role;
+}
+
+/** The entry's --role-arn, checked; undefined without one. */
+function optionRole(entry: MappingEntry): RoleToAssume | undefined {
+  const roleArn = entry.options?.roleArn;
+  return roleArn === undefined ? undefined : checkedRole({ roleArn });
+}
+
+/** Assumes `role` when there is one, then asks ECR: the token is only as good as the keys that asked for it. */
+async function ecrToken(
+  entry: MappingEntry,
+  target: EcrTarget,
+  signer: Signer,
+  role: RoleToAssume | undefined,
+  context: IssueContext | undefined,
+): Promise<IssuedCredential> {
+  const permission = target.isPublic
+    ? 'ecr-public:GetAuthorizationToken (and sts:GetServiceBearerToken)'
+    : 'ecr:GetAuthorizationToken';
+  let { credentials, expiresAt: signerExpiresAt } = signer;
+  let identity: string | undefined;
+  if (role) {
+    const session = await assumeRole(
+      stsApi(target),
+      credentials,
+      { ...role, sessionName: role.sessionName ?? roleSessionName(entry.server) },
+      {
+        permission: `sts:AssumeRole on ${role.roleArn} (and a trust policy that lets it in)`,
+        relogin: signer.relogin,
+      },
+      context?.timeoutMs,
+    );
+    credentials = session;
+    signerExpiresAt = Math.min(signerExpiresAt, session.expiresAt);
+    identity = session.arn || undefined;
+  }
+  const refusalContext = { permission, relogin: signer.relogin };
+  const token = await getAuthorizationToken(
+    ecrApi(target),
+    target.isPublic,
+    credentials,
+    refusalContext,
+    context?.timeoutMs,
+  );
+  return {
+    username: token.username,
+    secret: token.password,
+    issuedAt: token.issuedAt,
+    expiresAt: Math.min(token.expiresAt, signerExpiresAt),
+    ...(identity ? { identity } : {}),
+  };
+}
+
 export const awsEcrProvider: Provider = {
   async issue(entry, secretAccessKey, context) {
     const target = targetOf(entry);
     const accessKeyId = checkedKeyId(entry);
     registerSecret(secretAccessKey);
     const relogin = `docker-credential-lanyard login ${entry.server} -u ${accessKeyId} --password-stdin`;
-    const permission = target.isPublic
-      ? 'ecr-public:GetAuthorizationToken (and sts:GetServiceBearerToken)'
-      : 'ecr:GetAuthorizationToken';
-    let credentials: AwsCredentials = { accessKeyId, secretAccessKey };
-    let sessionExpiresAt = Number.POSITIVE_INFINITY;
-    const roleArn = entry.options?.roleArn;
-    if (roleArn !== undefined) {
-      if (!ROLE_ARN.test(roleArn)) {
-        throw new UserError(`${quoted(roleArn)} is not a role ARN (arn:aws:iam::<account>:role/<name>)`);
-      }
-      const session = await assumeRole(
-        stsApi(target),
-        credentials,
-        roleArn,
-        roleSessionName(entry.server),
-        { permission: `sts:AssumeRole on ${roleArn} (and a trust policy that lets it in)`, relogin },
-        context?.timeoutMs,
-      );
-      credentials = session;
-      sessionExpiresAt = session.expiresAt;
-    }
-    const refusalContext: RefusalContext = { permission, relogin };
-    const token = await getAuthorizationToken(
-      ecrApi(target),
-      target.isPublic,
-      credentials,
-      refusalContext,
-      context?.timeoutMs,
-    );
-    // The token is only as good as the session that asked for it.
-    return {
-      username: token.username,
-      secret: token.password,
-      issuedAt: token.issuedAt,
-      expiresAt: Math.min(token.expiresAt, sessionExpiresAt),
+    const signer = { credentials: { accessKeyId, secretAccessKey }, expiresAt: Number.POSITIVE_INFINITY, relogin };
+    return ecrToken(entry, target, signer, optionRole(entry), context);
+  },
+
+  async issueFromSource(entry, source, context) {
+    const target = targetOf(entry);
+    const found = credentialOf(source, 'aws');
+    const { accessKeyId, secretAccessKey, sessionToken } = found;
+    const signer = {
+      credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) },
+      expiresAt: found.expiresAt ?? Number.POSITIVE_INFINITY,
+      relogin: `docker-credential-lanyard login ${entry.server} --source ${source.name}`,
     };
+    // A profile's role_arn comes with the source; otherwise the login's --role-arn.
+    const role = found.assumeRole ? checkedRole(found.assumeRole) : optionRole(entry);
+    const issued = await ecrToken(entry, target, signer, role, context);
+    return { ...issued, identity: issued.identity ?? found.identity };
   },
 };

@@ -2,6 +2,7 @@
 // client id, the tenant a login option) becomes an Entra token, which the registry trades for an ACR refresh
 // token. Docker gets that as an identity token; username/password clients get it under the null GUID (the kind
 // table's identityTokenPasswordUsername). It lives until its JWT `exp` (about 3 h), believed within limits.
+// With an identity source (workload or managed identity) the source's Entra token skips the first request.
 import { processConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { foreignText, quoted } from '../foreign-text.js';
@@ -10,13 +11,20 @@ import type { MappingEntry } from '../mapping/types.js';
 import { acrRefreshToken, type AcrLogin, entraAccessToken } from './azure-client.js';
 import { jwtExpiry, jwtStringClaim } from './jwt.js';
 import { IDENTITY_TOKEN_USERNAME } from './kinds.js';
-import { checkedExpiry, type Provider } from './provider.js';
+import { checkedExpiry, credentialOf, type IssuedCredential, type Provider } from './provider.js';
 
 /** A refresh token whose `exp` cannot be read is trusted this long (ACR's have lived about 3 h). */
 const UNREADABLE_EXPIRY_LIFETIME_MS = 3600_000;
 
-function acrLogin(entry: MappingEntry, timeoutMs: number | undefined): AcrLogin {
-  const { tenant, acrEndpoint, caFile } = entry.options ?? {};
+/** Who signs in: the stored login's client id and tenant, or the identity a source proved and its tenant. */
+interface Principal {
+  clientId: string;
+  tenant: string | undefined;
+}
+
+function acrLogin(entry: MappingEntry, principal: Principal, timeoutMs: number | undefined): AcrLogin {
+  const { acrEndpoint, caFile } = entry.options ?? {};
+  const { tenant } = principal;
   if (tenant === undefined || !isTenantId(tenant)) {
     const has = tenant === undefined ? 'no tenant' : `the tenant ${quoted(tenant)}`;
     throw new UserError(`the Azure login for ${entry.server} has ${has}: log in again with --tenant <tenant id>`);
@@ -31,7 +39,7 @@ function acrLogin(entry: MappingEntry, timeoutMs: number | undefined): AcrLogin 
   return {
     registry: entry.server,
     tenant,
-    clientId: entry.username,
+    clientId: principal.clientId,
     authority: processConfig().azureAuthorityHost ?? defaultAuthorityHost(entry.server),
     acrEndpoint: acrEndpoint ?? `https://${entry.server}`,
     ...(caFile ? { caFile } : {}),
@@ -39,28 +47,41 @@ function acrLogin(entry: MappingEntry, timeoutMs: number | undefined): AcrLogin 
   };
 }
 
+/** The registry's exchange of an Entra token, and how long its refresh token lives and whose it is. */
+async function refreshTokenFor(login: AcrLogin, entraToken: string): Promise<IssuedCredential> {
+  const issuedAt = Date.now();
+  const refreshToken = await acrRefreshToken(login, entraToken);
+  const exp = jwtExpiry(refreshToken);
+  const service = `the registry ${login.registry}`;
+  const expiresAt =
+    exp === undefined
+      ? issuedAt + UNREADABLE_EXPIRY_LIFETIME_MS
+      : checkedExpiry(service, `refresh token exp ${exp / 1000}, by this machine's clock`, issuedAt, exp);
+  // The registry's word on whom it issued the token to (the principal); its `tenant` as well when it says so.
+  const subject = jwtStringClaim(refreshToken, 'sub');
+  const tenant = jwtStringClaim(refreshToken, 'tenant');
+  const identity = subject && foreignText(`${subject}${tenant ? ` in tenant ${tenant}` : ''}`, 120);
+  return {
+    username: IDENTITY_TOKEN_USERNAME,
+    secret: refreshToken,
+    issuedAt,
+    expiresAt,
+    ...(identity ? { identity } : {}),
+  };
+}
+
 export const azureAcrProvider: Provider = {
   async issue(entry, clientSecret, context) {
-    const login = acrLogin(entry, context?.timeoutMs);
-    const entraToken = await entraAccessToken(login, clientSecret);
-    const issuedAt = Date.now();
-    const refreshToken = await acrRefreshToken(login, entraToken);
-    const exp = jwtExpiry(refreshToken);
-    const service = `the registry ${login.registry}`;
-    const expiresAt =
-      exp === undefined
-        ? issuedAt + UNREADABLE_EXPIRY_LIFETIME_MS
-        : checkedExpiry(service, `refresh token exp ${exp / 1000}, by this machine's clock`, issuedAt, exp);
-    // The registry's word on whom it issued the token to (the principal); its `tenant` as well when it says so.
-    const subject = jwtStringClaim(refreshToken, 'sub');
-    const tenant = jwtStringClaim(refreshToken, 'tenant');
-    const identity = subject && foreignText(`${subject}${tenant ? ` in tenant ${tenant}` : ''}`, 120);
-    return {
-      username: IDENTITY_TOKEN_USERNAME,
-      secret: refreshToken,
-      issuedAt,
-      expiresAt,
-      ...(identity ? { identity } : {}),
-    };
+    const principal = { clientId: entry.username, tenant: entry.options?.tenant };
+    const login = acrLogin(entry, principal, context?.timeoutMs);
+    return refreshTokenFor(login, await entraAccessToken(login, clientSecret));
+  },
+
+  async issueFromSource(entry, source, context) {
+    const found = credentialOf(source, 'azure');
+    // The token names its tenant (`tid`); a login's --tenant or AZURE_TENANT_ID only when it does not.
+    const tenant = found.tenant ?? entry.options?.tenant ?? processConfig().identity.azure.tenantId;
+    const login = acrLogin(entry, { clientId: found.identity, tenant }, context?.timeoutMs);
+    return refreshTokenFor(login, found.accessToken);
   },
 };

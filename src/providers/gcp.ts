@@ -1,6 +1,7 @@
 // Google Artifact Registry and Container Registry (docs/wire-clouds.md §2): a service-account key (signed
 // JWT-bearer grant) or an `authorized_user` file (refresh-token grant) becomes a 1-hour OAuth access token at the
-// file's token_uri, answered as `oauth2accesstoken`: the key itself never reaches a client process.
+// file's token_uri, answered as `oauth2accesstoken`: the key itself never reaches a client process. With an
+// identity source, an ADC file takes the same exchange and the metadata server's access token is the answer.
 import { ServiceRefusedError } from '../errors.js';
 import { bodyExcerpt, foreignText } from '../foreign-text.js';
 import { type HttpResponse, header, httpFetch } from '../http.js';
@@ -13,7 +14,7 @@ import {
   signedAssertion,
 } from './google-key.js';
 import { KIND_TRAITS } from './kinds.js';
-import { checkedExpiry, type Provider } from './provider.js';
+import { checkedExpiry, credentialOf, type IssueContext, type IssuedCredential, type Provider } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
 /** The username Google's registries take with an access token as the password. */
@@ -99,41 +100,65 @@ function refusal(response: HttpResponse, service: string, credential: GoogleCred
   return new ServiceRefusedError(service, detail, { status, permanent: true });
 }
 
+function accessTokenAnswer(token: string, issuedAt: number, expiresAt: number, identity?: string): IssuedCredential {
+  return { username: ACCESS_TOKEN_USERNAME, secret: token, issuedAt, expiresAt, ...(identity ? { identity } : {}) };
+}
+
+/** The grant of a key file (stored, or an ADC file a source found) at its token_uri. */
+async function exchangeKey(
+  entry: MappingEntry,
+  credential: GoogleCredential,
+  context: IssueContext | undefined,
+): Promise<IssuedCredential> {
+  const issuedAt = Date.now();
+  const response = await httpFetch(credential.tokenUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+    body: new URLSearchParams(grantForm(credential)).toString(),
+    ...(context?.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
+  });
+  const service = `Google's token endpoint at ${credential.tokenUrl.origin}`;
+  if (response.status !== 200) throw refusal(response, service, credential, entry);
+  let body: { access_token?: unknown; expires_in?: unknown };
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    throw new ServiceRefusedError(service, 'answered 200 with a body that is not JSON', {
+      status: 200,
+      permanent: false,
+    });
+  }
+  const { access_token: token, expires_in: lifetime } = body;
+  if (typeof token !== 'string' || !ACCESS_TOKEN.test(token)) {
+    throw new ServiceRefusedError(service, 'answered without a usable access_token', {
+      status: 200,
+      permanent: false,
+    });
+  }
+  const expiresAt =
+    typeof lifetime === 'number'
+      ? checkedExpiry(service, `expires_in ${lifetime}`, issuedAt, issuedAt + lifetime * 1000)
+      : issuedAt + DEFAULT_LIFETIME_MS;
+  return accessTokenAnswer(token, issuedAt, expiresAt, credentialOwner(credential));
+}
+
 export const gcpProvider: Provider = {
   acceptLogin: acceptGoogleLogin,
 
   async issue(entry, secret, context) {
-    const credential = readGoogleCredential(secret, `the Google key file stored for ${entry.server}`);
-    const issuedAt = Date.now();
-    const response = await httpFetch(credential.tokenUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams(grantForm(credential)).toString(),
-      ...(context?.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
-    });
-    const service = `Google's token endpoint at ${credential.tokenUrl.origin}`;
-    if (response.status !== 200) throw refusal(response, service, credential, entry);
-    let body: { access_token?: unknown; expires_in?: unknown };
-    try {
-      body = JSON.parse(response.body);
-    } catch {
-      throw new ServiceRefusedError(service, 'answered 200 with a body that is not JSON', {
-        status: 200,
+    return exchangeKey(entry, readGoogleCredential(secret, `the Google key file stored for ${entry.server}`), context);
+  },
+
+  async issueFromSource(entry, source, context) {
+    const found = credentialOf(source, 'gcp');
+    if (found.kind === 'key-file') {
+      return exchangeKey(entry, readGoogleCredential(found.keyFile, `the ADC file ${found.path}`), context);
+    }
+    if (!ACCESS_TOKEN.test(found.accessToken)) {
+      throw new ServiceRefusedError(`the ${source.name} source`, 'answered an access token that is not usable', {
         permanent: false,
       });
     }
-    const { access_token: token, expires_in: lifetime } = body;
-    if (typeof token !== 'string' || !ACCESS_TOKEN.test(token)) {
-      throw new ServiceRefusedError(service, 'answered without a usable access_token', {
-        status: 200,
-        permanent: false,
-      });
-    }
-    const expiresAt =
-      typeof lifetime === 'number'
-        ? checkedExpiry(service, `expires_in ${lifetime}`, issuedAt, issuedAt + lifetime * 1000)
-        : issuedAt + DEFAULT_LIFETIME_MS;
-    const identity = credentialOwner(credential);
-    return { username: ACCESS_TOKEN_USERNAME, secret: token, issuedAt, expiresAt, ...(identity ? { identity } : {}) };
+    return accessTokenAnswer(found.accessToken, Date.now(), found.expiresAt, found.identity);
   },
 };

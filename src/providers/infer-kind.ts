@@ -4,7 +4,7 @@
 // `login` option (Azure's tenant) is marked by its host only together with that option.
 import { UserError } from '../errors.js';
 import { KINDS, type Kind } from '../mapping/types.js';
-import { KIND_TRAITS } from './kinds.js';
+import { KIND_TRAITS, type SourceCloud } from './kinds.js';
 
 type Options = Readonly<Record<string, string>>;
 
@@ -43,5 +43,28 @@ export function loginKind(
       throw new UserError(`--${option} is for ${owner} logins: ${fix}`);
     }
   }
+  return kind;
+}
+
+/**
+ * The kind of a `login --source`: the one --kind names, else the one that takes the source's cloud, else (for
+ * `auto`) the one whose registries the host is. `cloud` is the named source's, undefined for `auto`.
+ */
+export function sourceKind(serverKey: string, requested: Kind | undefined, cloud: SourceCloud | undefined): Kind {
+  const takers = KINDS.filter((kind) => KIND_TRAITS[kind].sources !== undefined);
+  const names = takers.join(', ');
+  if (requested !== undefined) {
+    const taken = KIND_TRAITS[requested].sources?.cloud;
+    if (taken === undefined) throw new UserError(`${requested} logins cannot take an identity source (only ${names})`);
+    if (cloud !== undefined && cloud !== taken) {
+      throw new UserError(`--kind ${requested} takes ${taken} identity sources, not a ${cloud} one`);
+    }
+    return requested;
+  }
+  const kind = takers.find((k) =>
+    cloud !== undefined ? KIND_TRAITS[k].sources?.cloud === cloud : KIND_TRAITS[k].sources?.hosts(serverKey),
+  );
+  if (kind === undefined)
+    throw new UserError(`${serverKey} is not a registry whose kind --source auto knows: add --kind`);
   return kind;
 }

@@ -7,6 +7,9 @@ import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { isGoogleRegistry } from '../hosts/gcp.js';
 import type { Kind } from '../mapping/types.js';
 
+/** The clouds whose identity sources (src/sources/, `login --source`) a kind can take its long-lived side from. */
+export type SourceCloud = 'aws' | 'gcp' | 'azure' | 'ibm';
+
 /** The username docker gives an identity token (a registry refresh token) in place of a password. */
 export const IDENTITY_TOKEN_USERNAME = '<token>';
 
@@ -46,7 +49,15 @@ export interface KindTraits {
    * `login` that gives it: a `store` on such a host (a pasted registry token) stays static.
    */
   loginOption?: string;
+  /**
+   * Its provider can take the long-lived side from this cloud's identity sources instead of a stored secret
+   * (`issueFromSource`); `hosts` are the registries where `login --source auto` means this kind.
+   */
+  sources?: { cloud: SourceCloud; hosts(serverKey: string): boolean };
 }
+
+/** IBM Cloud Container Registry: icr.io and its regional and private hosts (host patterns too). */
+const isIcrHost = (serverKey: string) => /(?:^|\.)icr\.io(?::\d+)?$/.test(serverKey);
 
 // What Google's registries take besides a key file: a pasted access token (docker-credential-gcr's own username
 // is `_dcgcr_<version>_token`). Such a login is kept as it is.
@@ -59,7 +70,12 @@ const OPENSHIFT_REGISTRY_HOSTS = [
 ];
 
 export const KIND_TRAITS: Readonly<Record<Kind, Readonly<KindTraits>>> = {
-  'ibm-iam': { exchanges: true, checked: false, username: 'iamapikey' },
+  'ibm-iam': {
+    exchanges: true,
+    checked: false,
+    username: 'iamapikey',
+    sources: { cloud: 'ibm', hosts: isIcrHost },
+  },
   'iam-refresh': { exchanges: true, checked: false, username: 'iamrefresh' },
   openshift: {
     exchanges: true,
@@ -76,6 +92,7 @@ export const KIND_TRAITS: Readonly<Record<Kind, Readonly<KindTraits>>> = {
     checked: false,
     verifiedAtLogin: true,
     hostImplies: (serverKey, username) => ACCESS_KEY_ID.test(username) && isEcrHost(serverKey),
+    sources: { cloud: 'aws', hosts: isEcrHost },
   },
   'azure-acr': {
     exchanges: true,
@@ -84,11 +101,13 @@ export const KIND_TRAITS: Readonly<Record<Kind, Readonly<KindTraits>>> = {
     hostImplies: isAcrHost,
     loginOption: 'tenant',
     identityTokenPasswordUsername: ACR_REFRESH_TOKEN_USERNAME,
+    sources: { cloud: 'azure', hosts: isAcrHost },
   },
   gcp: {
     exchanges: true,
     checked: false,
     verifiedAtLogin: true,
     hostImplies: (serverKey, username) => isGoogleRegistry(serverKey) && !GOOGLE_ACCESS_TOKEN_USERNAME.test(username),
+    sources: { cloud: 'gcp', hosts: isGoogleRegistry },
   },
 };

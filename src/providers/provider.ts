@@ -4,6 +4,8 @@
 import { ServiceRefusedError } from '../errors.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { boundedExpiry, UNUSABLE_ANSWER_HOLD_MS, unusableLifetime } from '../service-limits.js';
+import { type CloudCredentials, SOURCE_CLOUDS, type SourceCredential, type SourceName } from '../sources/index.js';
+import type { SourceCloud } from './kinds.js';
 
 export interface IssuedCredential {
   username: string;
@@ -27,6 +29,12 @@ export interface IssueContext {
   timeoutMs?: number;
 }
 
+/** What an identity source answered for a `login --source` entry: its name, and the credential. */
+export interface ResolvedSource {
+  name: SourceName;
+  credential: SourceCredential;
+}
+
 export interface Provider {
   /** The credential a client should get; the stored secret itself (passThrough) when nothing can be exchanged. */
   issue(entry: MappingEntry, secret: string, context?: IssueContext): Promise<IssuedCredential>;
@@ -40,6 +48,17 @@ export interface Provider {
    * the username taken from the secret. Throws a UserError naming what is wrong, never quoting the secret.
    */
   acceptLogin?(login: LoginSecret): LoginSecret;
+  /**
+   * For kinds whose row in ./kinds.ts names `sources`: the same credential as `issue`, from what an identity
+   * source answered in place of a stored secret. Both meet at one function in the provider.
+   */
+  issueFromSource?(entry: MappingEntry, source: ResolvedSource, context?: IssueContext): Promise<IssuedCredential>;
+}
+
+/** A source's credential in its cloud's shape; a source of another cloud reaching a provider is a bug. */
+export function credentialOf<C extends SourceCloud>(source: ResolvedSource, cloud: C): CloudCredentials[C] {
+  if (SOURCE_CLOUDS[source.name] !== cloud) throw new Error(`the ${source.name} source is not a ${cloud} source`);
+  return source.credential as CloudCredentials[C];
 }
 
 /**

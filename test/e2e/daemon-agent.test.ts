@@ -211,8 +211,13 @@ test('the daemon refuses a peer of another uid (SO_PEERCRED), even one that can 
     assert.match(status.stderr, /refused: the daemon answers only its own user/);
     await sleep(100); // let the daemon read the secret the first get asked for
     const { secretFingerprint } = await import('../../src/tokens/fingerprint.js');
+    const { loadConfig } = await import('../../src/config.js');
     const [entry] = JSON.parse(readFileSync(peerSb.mappingFile, 'utf8')).entries;
-    const request = { op: 'secret', server: entry.server, fingerprint: secretFingerprint(entry, {}) };
+    const request = {
+      op: 'secret',
+      server: entry.server,
+      fingerprint: secretFingerprint(entry, { env: {}, identity: loadConfig({}).identity }),
+    };
     const answer = await askRaw(socket, JSON.stringify(request));
     assert.match(answer, /refused/);
     assert.not.ok(answer.includes(login.Secret), 'no secret to another uid');

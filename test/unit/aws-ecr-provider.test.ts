@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { describeError, isPermanent, ServiceRefusedError, UserError } from '../../src/errors.js';
 import { ecrRegistryHost, isEcrHost } from '../../src/hosts/aws.js';
 import type { MappingEntry } from '../../src/mapping/types.js';
-import { parseAwsIni } from '../../src/integrations/aws-profile.js';
+import { parseAwsIni } from '../../src/sources/aws-profile.js';
 import { inferKind } from '../../src/providers/infer-kind.js';
 import { awsEcrProvider, roleSessionName } from '../../src/providers/aws-ecr.js';
 import * as awsFixture from '../fixtures/aws.js';

@@ -1,0 +1,54 @@
+// `login --source`: a login that stores no secret. One exchange through the identity source proves it works
+// here (and says whom it proved); then only the mapping changes, and a secret the entry had before is removed.
+import { normalizeServer } from '../hosts/normalize.js';
+import { updateMapping } from '../mapping/mapping-file.js';
+import type { Kind, MappingEntry, SourceChoice, SourceEntry } from '../mapping/types.js';
+import type { CoreContext } from './core-context.js';
+import { discardSecret } from './secret-placement.js';
+import { putEntry } from './store-credential.js';
+
+export interface NewSourceLogin {
+  serverURL: string;
+  kind: Kind;
+  source: SourceChoice;
+  options?: Record<string, string>;
+}
+
+/** Which source answered the login's exchange, and whom it proved. */
+export interface SourceAnswer {
+  name: string;
+  identity: string;
+}
+
+export async function storeSourceLogin(
+  context: CoreContext,
+  given: NewSourceLogin,
+): Promise<{ entry: SourceEntry; answered: SourceAnswer }> {
+  const server = normalizeServer(given.serverURL);
+  const options = given.options && Object.keys(given.options).length ? given.options : undefined;
+  const provisional: SourceEntry = {
+    server: server.key,
+    serverURL: given.serverURL.trim(),
+    kind: given.kind,
+    username: '',
+    source: given.source,
+    ...(options ? { options } : {}),
+    updatedAt: new Date(context.now()).toISOString(),
+  };
+  const { verifyLogin } = await import('./verify-login.js');
+  const answered = (await verifyLogin(context, provisional, { entry: provisional }))?.source;
+  if (!answered) throw new Error('a source login was not verified'); // verifyLogin always checks source logins
+  let replaced: MappingEntry | undefined;
+  const entry = await updateMapping(async (mapping) => {
+    // The username is whom the source proved at login: for people (ls), never sent anywhere.
+    const next: SourceEntry = { ...provisional, username: answered.identity };
+    replaced = putEntry(
+      mapping,
+      mapping.entries.findIndex((e) => e.server === server.key),
+      next,
+    );
+    return next;
+  }, context.config.paths.mappingFile);
+  await discardSecret(replaced);
+  return { entry, answered };
+}
