@@ -15,6 +15,7 @@ import { assertNotFound, assertOneLineError } from './support/asserts.js';
 import { writeAuthFile } from './support/client-config.js';
 import { clientOk, containersClients, pushAndPullBack, toolTests } from './support/clients-containers.js';
 import * as cloud from './support/cloud.js';
+import { setUp, stopAll } from './support/lifecycle.js';
 import { dockerClientEnv, startDockerEngine, type DockerEngine } from './support/docker-engine.js';
 import {
   assertNoSecretOnDisk,
@@ -55,7 +56,7 @@ const dockerEnvs = {} as Record<StoreMode, NodeJS.ProcessEnv>;
 const presented: cloud.Login[] = [];
 
 test.before(() =>
-  cloud.setUp('cloud-aws-ecr', async () => {
+  setUp('cloud-aws-ecr', async () => {
     sandboxes = await storeModeSandboxes('cloud-aws-ecr');
     aws = await awsFixture.start({ keys: [KEY, DOOMED], roles: [ROLE] });
     registry = await cloud.startCloudRegistry(aws.registryLogin, presented);
@@ -76,7 +77,7 @@ test.before(() =>
 );
 
 test.after(() =>
-  cloud.stopAll('cloud-aws-ecr', [
+  stopAll('cloud-aws-ecr', [
     ['engine', () => engine?.stop()],
     ['registry', () => registry?.stop()],
     ['aws', () => aws?.stop()],

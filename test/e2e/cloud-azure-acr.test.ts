@@ -15,6 +15,7 @@ import { assertNoLeak, assertOneLineError } from './support/asserts.js';
 import { writeAuthFile, writeDockerConfig } from './support/client-config.js';
 import { clientOk, containersClients, pulledImageId, toolTests } from './support/clients-containers.js';
 import * as cloud from './support/cloud.js';
+import { setUp, stopAll } from './support/lifecycle.js';
 import { dockerClientEnv, startDockerEngine, type DockerEngine } from './support/docker-engine.js';
 import {
   assertNoSecretOnDisk,
@@ -64,7 +65,7 @@ const sandbox = (label: string) => {
 };
 
 test.before(() =>
-  cloud.setUp('cloud-azure-acr', async () => {
+  setUp('cloud-azure-acr', async () => {
     az = await azureFixture.start({ clients: [SP, DOOMED] });
     registry = await cloud.startCloudRegistry(az.registryLogin, presented);
     stores = await storeModeSandboxes('cloud-acr');
@@ -75,7 +76,7 @@ test.before(() =>
 );
 
 test.after(async () => {
-  await cloud.stopAll('cloud-azure-acr', [
+  await stopAll('cloud-azure-acr', [
     ['engine', () => engine?.stop()],
     ['registry', () => registry?.stop()],
     ['azure', () => az?.stop()],

@@ -30,6 +30,7 @@ import {
 } from './support/exchange-env.js';
 import { clientOk, containersClients, pushAndPullBack, toolTests } from './support/clients-containers.js';
 import * as cloud from './support/cloud.js';
+import { setUp, stopAll } from './support/lifecycle.js';
 import { dockerClientEnv, startDockerEngine, type DockerEngine } from './support/docker-engine.js';
 
 const AR = 'us-docker.pkg.dev';
@@ -52,7 +53,7 @@ const secrets: Record<string, string> = {};
 const { toolTest } = await toolTests('cloud-gcp');
 
 test.before(() =>
-  cloud.setUp('cloud-gcp', async () => {
+  setUp('cloud-gcp', async () => {
     google = await googleFixture.start();
     registry = await cloud.startCloudRegistry(google.registryLogin, presented);
     stores = await storeModeSandboxes('cloud-gcp');
@@ -66,7 +67,7 @@ test.before(() =>
 );
 
 test.after(async () => {
-  await cloud.stopAll('cloud-gcp', [
+  await stopAll('cloud-gcp', [
     ['daemon', daemon && (() => daemon!.stop(3000))],
     ['engine', engine && (() => engine!.stop())],
     ['registry', registry && (() => registry!.stop())],

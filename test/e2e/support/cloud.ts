@@ -1,6 +1,6 @@
 // Set-up and checks shared by the cloud e2e files (cloud-*.test.ts): a token registry that accepts what a cloud
-// stand-in vouches for, set-up and tear-down that say which part failed, the kubelet, export and `ls --json`
-// answers parsed, and the Docker Engine's push-and-pull-back.
+// stand-in vouches for, a skopeo policy, the kubelet, export and `ls --json` answers parsed, and the Docker
+// Engine's push-and-pull-back.
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,27 +11,6 @@ import { runHelper } from './helper.js';
 import { describe, type RunResult } from './run.js';
 
 export type Login = { username: string; password: string };
-
-/** Runs a file's set-up; on failure prints the whole error (uvu shows one line) and fails the file. */
-export async function setUp(label: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    console.error(`[${label}] setup failed:`, error);
-    throw error;
-  }
-}
-
-/** Stops, in order, what a file started (absent parts are skipped); one failing stop does not keep the rest up. */
-export async function stopAll(label: string, stops: Array<[string, (() => unknown) | undefined]>): Promise<void> {
-  for (const [what, stop] of stops) {
-    try {
-      await stop?.();
-    } catch (error) {
-      console.error(`[${label}] ${what} stop:`, error);
-    }
-  }
-}
 
 /** A real token registry whose logins `registryLogin` (a cloud stand-in's) decides; each is pushed to `presented`. */
 export function startCloudRegistry(
