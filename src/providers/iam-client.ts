@@ -6,7 +6,7 @@ import { ServiceRefusedError } from '../errors.js';
 import { bodyExcerpt, foreignText, registerSecret } from '../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch, readCaBundle } from '../http.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { checkedExpiry } from './provider.js';
+import { checkedExpiry, type IssuedCredential } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
 export const DEFAULT_IAM_ENDPOINT = 'https://iam.cloud.ibm.com';
@@ -46,6 +46,22 @@ function announcedExpiry(service: string, body: { expires_in?: unknown; expirati
     return checkedExpiry(service, `expiration ${absolute}, by this machine's clock`, issuedAt, absolute * 1000);
   }
   return issuedAt + 3600_000;
+}
+
+/** An IAM grant answered as clients log in to IBM registries with it: `iambearer` + the access token. */
+/** What a client gets for an IAM access token: ICR takes it as the password of `iambearer`. */
+export function iambearerLogin(tokens: Omit<IamTokens, 'refreshToken'>, identity?: string): IssuedCredential {
+  const { accessToken: secret, issuedAt, expiresAt } = tokens;
+  return { username: 'iambearer', secret, issuedAt, expiresAt, ...(identity ? { identity } : {}) };
+}
+
+export async function requestIambearer(
+  entry: MappingEntry,
+  form: Record<string, string>,
+  basicAuth?: string,
+  timeoutMs?: number,
+): Promise<IssuedCredential> {
+  return iambearerLogin(await requestIamToken(entry, form, basicAuth, timeoutMs));
 }
 
 export async function requestIamToken(

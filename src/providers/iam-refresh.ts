@@ -3,7 +3,7 @@
 // bx:bx); where that works the client gets an access token as `iambearer`, otherwise
 // the refresh token is passed through unchanged and the registry mints tokens itself.
 import { isPermanent } from '../errors.js';
-import { requestIamToken } from './iam-client.js';
+import { requestIambearer } from './iam-client.js';
 import { passThrough, type Provider } from './provider.js';
 
 // The registry accepts an `iamrefresh` login for far longer than an hour; re-try the
@@ -14,18 +14,12 @@ export const iamRefreshProvider: Provider = {
   async issue(entry, refreshToken, context) {
     const client = entry.options?.iamClient ?? 'bx:bx';
     try {
-      const tokens = await requestIamToken(
+      return await requestIambearer(
         entry,
         { grant_type: 'refresh_token', refresh_token: refreshToken },
         client,
         context?.timeoutMs,
       );
-      return {
-        username: 'iambearer',
-        secret: tokens.accessToken,
-        issuedAt: tokens.issuedAt,
-        expiresAt: tokens.expiresAt,
-      };
     } catch (error) {
       if (!isPermanent(error)) throw error;
       return passThrough(entry, refreshToken, Date.now() + PASS_THROUGH_RECHECK_MS);

@@ -10,18 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as awsFixture from '../fixtures/aws.js';
-import * as registryFixture from '../fixtures/token-registry.js';
+import type * as registryFixture from '../fixtures/token-registry.js';
 import { assertNotFound, assertOneLineError } from './support/asserts.js';
 import { writeAuthFile } from './support/client-config.js';
 import { clientOk, containersClients, pushAndPullBack, toolTests } from './support/clients-containers.js';
-import {
-  dockerCli,
-  dockerClientEnv,
-  imageId,
-  importTinyImage,
-  startDockerEngine,
-  type DockerEngine,
-} from './support/docker-engine.js';
+import * as cloud from './support/cloud.js';
+import { setUp, stopAll } from './support/lifecycle.js';
+import { dockerClientEnv, startDockerEngine, type DockerEngine } from './support/docker-engine.js';
 import {
   assertNoSecretOnDisk,
   cacheRecord,
@@ -57,23 +52,18 @@ let policy: string;
 const envs = {} as Record<StoreMode, NodeJS.ProcessEnv>;
 /** The docker CLI's environment per store (DOCKER_HOST, DOCKER_CONFIG with credHelpers for the registry). */
 const dockerEnvs = {} as Record<StoreMode, NodeJS.ProcessEnv>;
-/** Every ECR password the token server was asked to accept. */
-const presented: string[] = [];
+/** Every login (ECR password) the token server was asked to accept. */
+const presented: cloud.Login[] = [];
 
-test.before(async () => {
-  try {
+test.before(() =>
+  setUp('cloud-aws-ecr', async () => {
     sandboxes = await storeModeSandboxes('cloud-aws-ecr');
     aws = await awsFixture.start({ keys: [KEY, DOOMED], roles: [ROLE] });
-    const recording = (username: string, password: string) => {
-      presented.push(password);
-      return aws!.registryLogin(username, password);
-    };
-    registry = await registryFixture.start({ validators: [recording] });
+    registry = await cloud.startCloudRegistry(aws.registryLogin, presented);
     engine = await startDockerEngine('cloud-aws-ecr');
     const box = sandboxes.boxes.file;
     image = await buildImage(box);
-    policy = join(box.root, 'policy.json');
-    writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+    policy = cloud.writeAcceptAnythingPolicy(box.root);
     const registriesConf = join(box.root, 'registries.conf');
     writeFileSync(registriesConf, 'unqualified-search-registries = []\n');
     for (const mode of STORE_MODES) {
@@ -83,26 +73,17 @@ test.before(async () => {
       envs[mode] = sb.env;
       dockerEnvs[mode] = dockerClientEnv(sb, engine, [registry.host]).env;
     }
-  } catch (error) {
-    console.error('[cloud-aws-ecr] setup failed:', error);
-    throw error;
-  }
-});
+  }),
+);
 
-test.after(async () => {
-  for (const [what, stop] of [
+test.after(() =>
+  stopAll('cloud-aws-ecr', [
     ['engine', () => engine?.stop()],
     ['registry', () => registry?.stop()],
     ['aws', () => aws?.stop()],
     ['sandboxes', () => sandboxes?.cleanup()],
-  ] as const) {
-    try {
-      await stop();
-    } catch (error) {
-      console.error(`[cloud-aws-ecr] ${what} stop:`, error);
-    }
-  }
-});
+  ]),
+);
 
 const ecrRequests = () => aws!.counts.byOperation['ecr:GetAuthorizationToken'] ?? 0;
 const ecrLogin = (
@@ -128,9 +109,6 @@ function assertEcrCreds(r: RunResult, what: string, key: typeof KEY | null = KEY
   return creds.Secret;
 }
 
-const lsEntries = async (env: NodeJS.ProcessEnv) =>
-  JSON.parse((await runHelper(['ls', '--json'], { env })).stdout) as Array<Record<string, unknown>>;
-
 for (const mode of STORE_MODES) {
   test(`[${mode}] login verifies once: a wrong secret is refused naming AWS's code, nothing stored`, async () => {
     const env = envs[mode];
@@ -148,7 +126,7 @@ for (const mode of STORE_MODES) {
     assert.is(ok.code, 0, describe(ok));
     console.log(`[cloud-aws-ecr] ${mode}: login with its verifying exchange took ${Date.now() - started} ms`);
     assert.not.ok(ok.stderr.includes(KEY.secretAccessKey), 'the secret is not echoed');
-    const entries = await lsEntries(env);
+    const entries = await cloud.lsEntries(env);
     assert.equal(
       entries.map((e) => [e.server, e.kind, e.username, e.store]),
       [[host, 'aws-ecr', KEY.accessKeyId, mode]],
@@ -176,9 +154,12 @@ for (const mode of STORE_MODES) {
     clientOk(await skopeo(env, ['copy', '--src-tls-verify=false', `${repo}:1`, `oci:${back}:back`]), 'skopeo pull');
     assert.is(ociDigest(back, 'back'), image.digest, 'the pulled image is the pushed one');
     assert.is(ecrRequests(), before, 'the cached token served both');
-    assert.ok(presented.includes(password), 'the registry got that ECR token');
+    assert.ok(
+      presented.some((p) => p.password === password),
+      'the registry got that ECR token',
+    );
     assert.not.ok(
-      presented.some((p) => p.includes(KEY.secretAccessKey)),
+      presented.some((p) => p.password.includes(KEY.secretAccessKey)),
       'the secret key never reached the registry',
     );
   });
@@ -186,12 +167,7 @@ for (const mode of STORE_MODES) {
   test(`[${mode}] the real Docker Engine pushes and pulls with the ECR token`, async () => {
     const env = dockerEnvs[mode];
     const ref = `${registry!.host}/engine-${mode}/tiny:1`;
-    const pushedId = await importTinyImage(env, sandboxes!.boxes[mode].dir(`image-${mode}`), ref);
-    clientOk(await dockerCli(env, ['push', ref]), 'docker push');
-    clientOk(await dockerCli(env, ['rmi', ref]), 'docker rmi');
-    const pulled = await dockerCli(env, ['pull', ref]);
-    clientOk(pulled, 'docker pull');
-    assert.is(await imageId(env, ref), pushedId, 'the same image came back');
+    await cloud.assertEngineRoundTrip(env, sandboxes!.boxes[mode].dir(`image-${mode}`), ref);
     const config = readFileSync(join(env.DOCKER_CONFIG!, 'config.json'), 'utf8');
     assert.not.ok(config.includes(KEY.secretAccessKey), 'no secret in config.json');
   });
@@ -212,7 +188,7 @@ test('inference: an access key id on an ECR host is aws-ecr; a pasted token (AWS
   await loginOk(env, ECR_HOST, KEY.accessKeyId, KEY.secretAccessKey);
   const pasted = { ServerURL: '210987654321.dkr.ecr.eu-west-1.amazonaws.com', Username: 'AWS', Secret: 'pasted' };
   assert.is((await store(env, pasted)).code, 0);
-  const kinds = Object.fromEntries((await lsEntries(env)).map((e) => [e.server, e.kind]));
+  const kinds = Object.fromEntries((await cloud.lsEntries(env)).map((e) => [e.server, e.kind]));
   assert.is(kinds[ECR_HOST], 'aws-ecr');
   assert.is(kinds[pasted.ServerURL], 'static');
   assertEcrCreds(await getWith(env, ECR_HOST), 'get on the ECR host');
@@ -240,7 +216,7 @@ test('--aws-profile imports key and role from the AWS CLI files; the role sessio
   const server = '*.dkr.ecr.us-east-1.amazonaws.com';
   const r = await runHelper(['login', server, '--aws-profile', 'puller'], { env, timeoutMs: 30_000 });
   assert.is(r.code, 0, describe(r));
-  const entry = (await lsEntries(env)).find((e) => e.server === server);
+  const entry = (await cloud.lsEntries(env)).find((e) => e.server === server);
   assert.equal([entry?.kind, entry?.username], ['aws-ecr', KEY.accessKeyId]);
   const sessions = aws!.counts.sessions;
   const password = assertEcrCreds(
@@ -324,25 +300,13 @@ test('a revoked key: 20 concurrent gets send 1 request, UnrecognizedClientExcept
 test('kubelet mode and export give AWS + the token; ls and doctor show the entry', async () => {
   const env = envs.file;
   const host = registry!.host;
-  const kubelet = await runHelper(['kubelet'], {
-    env,
-    stdin: JSON.stringify({
-      apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
-      kind: 'CredentialProviderRequest',
-      image: `${host}/team/app:1`,
-    }),
-  });
-  clientOk(kubelet, 'kubelet');
-  const auth = (JSON.parse(kubelet.stdout) as { auth: Record<string, { username: string; password: string }> }).auth;
-  assert.is(auth[host]?.username, 'AWS');
-  assert.ok(aws!.validateEcrPassword(auth[host]!.password).ok, 'kubelet gets a live token');
-  const exported = await runHelper(['export', '--registry', host], { env });
-  clientOk(exported, 'export');
-  const entry = (JSON.parse(exported.stdout) as { auths: Record<string, { username: string; password: string }> })
-    .auths[host];
-  assert.is(entry?.username, 'AWS');
-  assert.ok(aws!.validateEcrPassword(entry!.password).ok, 'export gives a live token');
-  assert.not.ok(exported.stdout.includes(KEY.secretAccessKey));
+  const kubelet = (await cloud.kubeletLogin(env, `${host}/team/app:1`, host)).login;
+  assert.is(kubelet?.username, 'AWS');
+  assert.ok(aws!.validateEcrPassword(kubelet!.password).ok, 'kubelet gets a live token');
+  const exported = await cloud.exportedLogin(env, host);
+  assert.is(exported.login?.username, 'AWS');
+  assert.ok(aws!.validateEcrPassword(exported.login!.password).ok, 'export gives a live token');
+  assert.not.ok(exported.run.stdout.includes(KEY.secretAccessKey));
   const ls = await runHelper(['ls'], { env });
   assert.match(ls.stdout, new RegExp(`^${host.replace(/\./g, '\\.')} +aws-ecr +${KEY.accessKeyId}`, 'm'), ls.stdout);
   const doctor = await runHelper(['doctor'], { env, timeoutMs: 30_000 });

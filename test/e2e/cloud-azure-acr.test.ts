@@ -10,18 +10,13 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import * as azureFixture from '../fixtures/azure.js';
-import * as registryFixture from '../fixtures/token-registry.js';
+import type * as registryFixture from '../fixtures/token-registry.js';
 import { assertNoLeak, assertOneLineError } from './support/asserts.js';
 import { writeAuthFile, writeDockerConfig } from './support/client-config.js';
 import { clientOk, containersClients, pulledImageId, toolTests } from './support/clients-containers.js';
-import {
-  dockerCli,
-  dockerClientEnv,
-  imageId,
-  importTinyImage,
-  startDockerEngine,
-  type DockerEngine,
-} from './support/docker-engine.js';
+import * as cloud from './support/cloud.js';
+import { setUp, stopAll } from './support/lifecycle.js';
+import { dockerClientEnv, startDockerEngine, type DockerEngine } from './support/docker-engine.js';
 import {
   assertNoSecretOnDisk,
   cacheRecord,
@@ -57,8 +52,8 @@ let registry: registryFixture.TokenRegistryHandle | undefined;
 let engine: DockerEngine | undefined;
 let extra: Sandbox[] = [];
 let image: OciImage;
-/** Every password the token server asked the stand-in about. */
-const presented: string[] = [];
+/** Every login the token server asked the stand-in about. */
+const presented: cloud.Login[] = [];
 
 const acrLogin = (sp = SP) => ['--kind', 'azure-acr', '--tenant', sp.tenant, '--acr-endpoint', az!.url];
 const envOf = (mode: StoreMode) => stores!.boxes[mode].env;
@@ -69,40 +64,24 @@ const sandbox = (label: string) => {
   return sb;
 };
 
-test.before(async () => {
-  try {
+test.before(() =>
+  setUp('cloud-azure-acr', async () => {
     az = await azureFixture.start({ clients: [SP, DOOMED] });
-    registry = await registryFixture.start({
-      validators: [
-        (username, password) => {
-          presented.push(password);
-          return az!.registryLogin(username, password);
-        },
-      ],
-    });
+    registry = await cloud.startCloudRegistry(az.registryLogin, presented);
     stores = await storeModeSandboxes('cloud-acr');
     for (const mode of STORE_MODES) envOf(mode).AZURE_AUTHORITY_HOST = az.authorityUrl;
     image = await buildImage(stores.boxes.file);
     engine = await startDockerEngine('acr');
-  } catch (error) {
-    console.error('[cloud-azure-acr] setup failed:', error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
-  for (const [what, stop] of [
+  await stopAll('cloud-azure-acr', [
     ['engine', () => engine?.stop()],
     ['registry', () => registry?.stop()],
     ['azure', () => az?.stop()],
     ['stores', () => stores?.cleanup()],
-  ] as const) {
-    try {
-      await stop();
-    } catch (error) {
-      console.error(`[cloud-azure-acr] ${what} stop:`, error);
-    }
-  }
+  ]);
   for (const sb of extra) sb.cleanup();
   extra = [];
 });
@@ -125,15 +104,13 @@ test('login checks the secret first: a wrong one is refused with AADSTS7000215 a
   assert.match(wrong.stderr, /the login for 127\.0\.0\.1:\d+ was not stored: Microsoft Entra ID at .* refused/);
   assert.match(wrong.stderr, /AADSTS7000215: the client secret is wrong or was deleted/);
   assert.is(wrong.stderr.trim().split('\n').length, 1, `one line\n${describe(wrong)}`);
-  const ls = await runHelper(['ls', '--json'], { env });
-  assert.equal(JSON.parse(ls.stdout), [], 'nothing stored');
+  assert.equal(await cloud.lsEntries(env), [], 'nothing stored');
 
   const before = az!.counts.refreshTokens;
   for (const mode of STORE_MODES) await loginOk(envOf(mode), registry!.host, SP.clientId, SP.clientSecret, acrLogin());
   assert.is(az!.counts.refreshTokens - before, 2, 'one verifying exchange per login');
-  const entries = JSON.parse((await runHelper(['ls', '--json'], { env })).stdout) as Array<Record<string, string>>;
   assert.equal(
-    entries.map((e) => [e.server, e.kind, e.username, e.store]),
+    (await cloud.lsEntries(env)).map((e) => [e.server, e.kind, e.username, e.store]),
     [[registry!.host, 'azure-acr', SP.clientId, 'file']],
   );
   const items = await stores!.keyring.items();
@@ -218,12 +195,7 @@ for (const mode of STORE_MODES) {
     const { env } = dockerClientEnv(stores!.boxes[mode], engine!, [registry!.host]);
     const ref = `${registry!.host}/${mode}/engine:1`;
     const requestsBefore = registry!.requests.length;
-    const pushedId = await importTinyImage(env, stores!.boxes[mode].dir(`engine-${mode}`), ref);
-    clientOk(await dockerCli(env, ['push', ref]), 'docker push');
-    clientOk(await dockerCli(env, ['rmi', ref]), 'docker rmi');
-    const pulled = await dockerCli(env, ['pull', ref]);
-    clientOk(pulled, 'docker pull');
-    assert.is(await imageId(env, ref), pushedId, 'the same image came back');
+    await cloud.assertEngineRoundTrip(env, stores!.boxes[mode].dir(`engine-${mode}`), ref);
     const logins = registry!.requests.slice(requestsBefore).filter((r) => r.username !== null);
     assert.ok(logins.length >= 2, `the engine presented credentials (${logins.length})`);
     assert.ok(
@@ -235,25 +207,11 @@ for (const mode of STORE_MODES) {
 
 test('kubelet and export get the null GUID + the refresh token, which skopeo can use as a password', async () => {
   const env = envOf('file');
-  const kubelet = await runHelper(['kubelet'], {
-    env,
-    stdin: JSON.stringify({
-      apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
-      kind: 'CredentialProviderRequest',
-      image: `${registry!.host}/file/skopeo:latest`,
-    }),
-  });
-  assert.is(kubelet.code, 0, describe(kubelet));
-  const auth = (JSON.parse(kubelet.stdout) as { auth: Record<string, { username: string; password: string }> }).auth[
-    registry!.host
-  ]!;
+  const auth = (await cloud.kubeletLogin(env, `${registry!.host}/file/skopeo:latest`, registry!.host)).login!;
   assert.is(auth.username, azureFixture.ACR_REFRESH_USERNAME);
   assertRefreshToken(auth.password, 'kubelet');
 
-  const exported = await runHelper(['export', '--format', 'dockerconfigjson', '--registry', registry!.host], { env });
-  assert.is(exported.code, 0, describe(exported));
-  const entry = (JSON.parse(exported.stdout) as { auths: Record<string, { username: string; password: string }> })
-    .auths[registry!.host]!;
+  const entry = (await cloud.exportedLogin(env, registry!.host, ['--format', 'dockerconfigjson'])).login!;
   assert.equal([entry.username, entry.password], [auth.username, auth.password], 'the same login');
 
   const before = registry!.requests.length;
@@ -378,7 +336,7 @@ test('the daemon refreshes the refresh token before it expires; gets never excha
 test('the client secret is never written outside the store', () => {
   for (const sb of [...Object.values(stores!.boxes), ...extra]) assertNoSecretOnDisk(sb, SECRETS);
   assert.not.ok(
-    presented.some((p) => Object.values(SECRETS).includes(p)),
+    presented.some((p) => Object.values(SECRETS).includes(p.password)),
     'a secret reached the registry',
   );
 });

@@ -5,10 +5,10 @@
 // registry host names such as us-docker.pkg.dev are only names here (lanyard never contacts a registry).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as googleFixture from '../fixtures/google.js';
-import * as registryFixture from '../fixtures/token-registry.js';
+import type * as registryFixture from '../fixtures/token-registry.js';
 import type { Sandbox } from './support/sandbox.js';
 import { storeModeSandboxes, STORE_MODES, type StoreMode, type StoreModeSandboxes } from './support/store-modes.js';
 import { buildImage, ociDigest, type OciImage } from './support/image.js';
@@ -29,14 +29,9 @@ import {
   type Daemon,
 } from './support/exchange-env.js';
 import { clientOk, containersClients, pushAndPullBack, toolTests } from './support/clients-containers.js';
-import {
-  dockerCli,
-  dockerClientEnv,
-  imageId,
-  importTinyImage,
-  startDockerEngine,
-  type DockerEngine,
-} from './support/docker-engine.js';
+import * as cloud from './support/cloud.js';
+import { setUp, stopAll } from './support/lifecycle.js';
+import { dockerClientEnv, startDockerEngine, type DockerEngine } from './support/docker-engine.js';
 
 const AR = 'us-docker.pkg.dev';
 const USERNAME = googleFixture.ACCESS_TOKEN_USERNAME;
@@ -52,51 +47,33 @@ let policy: string;
 let key: googleFixture.ServiceAccountKeyFile;
 let keyText: string;
 /** Every login the token registry's Google validator was asked about, in order. */
-const presented: Array<{ username: string; password: string }> = [];
+const presented: cloud.Login[] = [];
 const secrets: Record<string, string> = {};
 
 const { toolTest } = await toolTests('cloud-gcp');
 
-test.before(async () => {
-  try {
+test.before(() =>
+  setUp('cloud-gcp', async () => {
     google = await googleFixture.start();
-    registry = await registryFixture.start({
-      validators: [
-        (username, password) => {
-          presented.push({ username, password });
-          return google.registryLogin(username, password);
-        },
-      ],
-    });
+    registry = await cloud.startCloudRegistry(google.registryLogin, presented);
     stores = await storeModeSandboxes('cloud-gcp');
     engine = await startDockerEngine('cloud-gcp');
     image = await buildImage(stores.boxes.file);
-    policy = join(stores.boxes.file.root, 'policy.json');
-    writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+    policy = cloud.writeAcceptAnythingPolicy(stores.boxes.file.root);
     key = google.makeServiceAccountKey();
     keyText = JSON.stringify(key, null, 2);
     secrets['private key'] = key.private_key.split('\n')[1]!;
-  } catch (error) {
-    console.error('[cloud-gcp] setup failed:', error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
-  const stops: Array<[string, (() => Promise<unknown>) | undefined]> = [
+  await stopAll('cloud-gcp', [
     ['daemon', daemon && (() => daemon!.stop(3000))],
     ['engine', engine && (() => engine!.stop())],
     ['registry', registry && (() => registry!.stop())],
     ['google', google && (() => google.stop())],
     ['stores', stores && (() => stores!.cleanup())],
-  ];
-  for (const [what, stop] of stops) {
-    try {
-      await stop?.();
-    } catch (error) {
-      console.error(`[cloud-gcp] ${what} stop:`, error);
-    }
-  }
+  ]);
   daemonBox?.cleanup();
 });
 
@@ -112,12 +89,6 @@ async function loginKeyOk(env: NodeJS.ProcessEnv, server: string, text: string, 
   const r = await loginKey(env, server, text, extra);
   assert.is(r.code, 0, `login ${server}\n${describe(r)}`);
   return r;
-}
-
-async function lsEntries(env: NodeJS.ProcessEnv): Promise<Array<Record<string, string>>> {
-  const r = await runHelper(['ls', '--json'], { env });
-  assert.is(r.code, 0, describe(r));
-  return JSON.parse(r.stdout) as Array<Record<string, string>>;
 }
 
 /** `get` answered a live Google access token of `email`. */
@@ -147,7 +118,7 @@ test('login without -u: one exchange checks the key; stored as gcp under its cli
   assert.match(r.stderr, `Stored gcp login for ${AR} (user ${key.client_email})`);
   assertNoLeak(r, secrets['private key']!, 'login');
   assert.is(google.counts.total - before, 1, 'one exchange at login');
-  const entries = await lsEntries(file().env);
+  const entries = await cloud.lsEntries(file().env);
   assert.equal(
     entries.map((e) => [e.server, e.kind, e.username, e.store]),
     [[AR, 'gcp', key.client_email, 'file']],
@@ -176,7 +147,7 @@ test('login refuses a deleted key (invalid_grant) and a broken key file; nothing
   assert.match(paste.stderr, /the Google key file given is not JSON/);
   assertNoLeak(paste, secrets['private key']!, 'a pasted private key');
   assert.equal(
-    (await lsEntries(file().env)).map((e) => e.server),
+    (await cloud.lsEntries(file().env)).map((e) => e.server),
     [AR],
     'nothing stored',
   );
@@ -214,7 +185,7 @@ test('store (docker login): _json_key and _json_key_base64 become gcp, pasted to
     stdin: legacyText,
   });
   assert.is(kept.code, 0, describe(kept));
-  const byServer = Object.fromEntries((await lsEntries(env)).map((e) => [e.server, [e.kind, e.username]]));
+  const byServer = Object.fromEntries((await cloud.lsEntries(env)).map((e) => [e.server, [e.kind, e.username]]));
   assert.equal(byServer['gcr.io'], ['gcp', legacy.client_email]);
   assert.equal(byServer['us.gcr.io'], ['gcp', base64.client_email]);
   assert.equal(byServer['asia.gcr.io'], ['static', USERNAME]);
@@ -302,13 +273,7 @@ for (const mode of STORE_MODES) {
     const { env } = dockerClientEnv(box, engine!, [registry!.host], { LANYARD_STORE: mode });
     const ref = `${registry!.host}/gcp/engine-${mode}:1`;
     const seen = presented.length;
-    const pushedId = await importTinyImage(env, box.dir(`engine-image-${mode}`), ref);
-    clientOk(await dockerCli(env, ['push', ref]), 'docker push');
-    clientOk(await dockerCli(env, ['rmi', ref]), 'docker rmi');
-    assert.is(await imageId(env, ref), '', 'gone before the pull');
-    const pulled = await dockerCli(env, ['pull', ref]);
-    clientOk(pulled, 'docker pull');
-    assert.is(await imageId(env, ref), pushedId, 'the same image came back');
+    await cloud.assertEngineRoundTrip(env, box.dir(`engine-image-${mode}`), ref);
     const users = new Set(presented.slice(seen).map((l) => l.username));
     assert.equal([...users], [USERNAME], 'the engine presented only oauth2accesstoken');
   });
@@ -372,22 +337,13 @@ test('a key deleted after login: 20 concurrent gets, 1 request, one line naming 
 // ---- other ways out ----------------------------------------------------------------------------------
 
 test('kubelet mode and export give oauth2accesstoken + the token, never the key', async () => {
-  const request = JSON.stringify({
-    apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
-    kind: 'CredentialProviderRequest',
-    image: `${AR}/proj/repo/app:1`,
-  });
-  const k = await runHelper(['kubelet'], { env: file().env, stdin: request, timeoutMs: 20_000 });
-  assert.is(k.code, 0, describe(k));
-  const auth = (JSON.parse(k.stdout) as { auth: Record<string, { username: string; password: string }> }).auth[AR];
-  assert.is(auth?.username, USERNAME);
-  assert.is(google.registryLogin(USERNAME, auth!.password), key.client_email, 'a live token');
-  const e = await runHelper(['export', '--registry', AR], { env: file().env, timeoutMs: 20_000 });
-  assert.is(e.code, 0, describe(e));
-  const exported = (JSON.parse(e.stdout) as { auths: Record<string, { username: string; password: string }> }).auths;
-  assert.is(exported[AR]?.username, USERNAME);
-  assert.is(google.registryLogin(USERNAME, exported[AR]!.password), key.client_email);
-  for (const r of [k, e]) assertNoLeak(r, secrets['private key']!, 'kubelet/export');
+  const kubelet = await cloud.kubeletLogin(file().env, `${AR}/proj/repo/app:1`, AR);
+  assert.is(kubelet.login?.username, USERNAME);
+  assert.is(google.registryLogin(USERNAME, kubelet.login!.password), key.client_email, 'a live token');
+  const exported = await cloud.exportedLogin(file().env, AR);
+  assert.is(exported.login?.username, USERNAME);
+  assert.is(google.registryLogin(USERNAME, exported.login!.password), key.client_email);
+  for (const r of [kubelet.run, exported.run]) assertNoLeak(r, secrets['private key']!, 'kubelet/export');
 });
 
 test('ls shows the entry and its token; doctor names the identity the token belongs to', async () => {

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import * as hubFixture from '../fixtures/dockerhub.js';
+import { stopAll } from './support/lifecycle.js';
 import type { Sandbox } from './support/sandbox.js';
 import { runHelper, NOT_FOUND } from './support/helper.js';
 import { describe } from './support/run.js';
@@ -45,16 +46,10 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  try {
-    if (daemon?.running()) await daemon.stop(3000);
-  } catch (error) {
-    console.error('[exchange-dockerhub] daemon stop:', error);
-  }
-  try {
-    await hub?.stop();
-  } catch (error) {
-    console.error('[exchange-dockerhub] hub stop:', error);
-  }
+  await stopAll('exchange-dockerhub', [
+    ['daemon', daemon?.running() ? () => daemon!.stop(3000) : undefined],
+    ['hub', hub && (() => hub!.stop())],
+  ]);
   sb?.cleanup();
 });
 

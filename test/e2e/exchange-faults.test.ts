@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import * as iamFixture from '../fixtures/iam.js';
+import { stopAll } from './support/lifecycle.js';
 import type { Sandbox } from './support/sandbox.js';
 import { assertOneLineError, assertNoLeak } from './support/asserts.js';
 import { NOT_FOUND, runHelper } from './support/helper.js';
@@ -47,16 +48,10 @@ test.after(async () => {
       /* already stopped */
     }
   }
-  try {
-    await proxy?.stop();
-  } catch (error) {
-    console.error('[exchange-faults] proxy stop:', error);
-  }
-  try {
-    await iam?.stop();
-  } catch (error) {
-    console.error('[exchange-faults] iam stop:', error);
-  }
+  await stopAll('exchange-faults', [
+    ['proxy', proxy && (() => proxy!.stop())],
+    ['iam', iam && (() => iam!.stop())],
+  ]);
   sb?.cleanup();
 });
 

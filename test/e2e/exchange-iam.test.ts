@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as iamFixture from '../fixtures/iam.js';
 import * as registryFixture from '../fixtures/token-registry.js';
+import { setUp, stopAll } from './support/lifecycle.js';
 import type { Sandbox } from './support/sandbox.js';
 import { startKeyring, type Keyring } from './support/keyring.js';
 import { buildImage, ociDigest, type OciImage } from './support/image.js';
@@ -41,8 +42,8 @@ let clientEnv: NodeJS.ProcessEnv;
 /** Every password the token server was asked to accept as `iambearer`. */
 const presented: string[] = [];
 
-test.before(async () => {
-  try {
+test.before(() =>
+  setUp('exchange-iam', async () => {
     sb = fileStoreSandbox('exchange-iam');
     kcBox = fileStoreSandbox('exchange-iam-keychain');
     iam = await iamFixture.start({ apikeys: [APIKEY, KEYCHAIN_APIKEY] });
@@ -60,29 +61,16 @@ test.before(async () => {
     writeFileSync(registriesConf, 'unqualified-search-registries = []\n');
     authFile = writeAuthFile(join(sb.root, 'auth.json'), [registry.host]);
     clientEnv = { ...sb.env, CONTAINERS_REGISTRIES_CONF: registriesConf };
-  } catch (error) {
-    console.error('[exchange-iam] setup failed:', error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
   const pid = registry?.registryPid;
-  try {
-    await registry?.stop();
-  } catch (error) {
-    console.error('[exchange-iam] registry stop:', error);
-  }
-  try {
-    await iam?.stop();
-  } catch (error) {
-    console.error('[exchange-iam] iam stop:', error);
-  }
-  try {
-    await keyring?.stop();
-  } catch (error) {
-    console.error('[exchange-iam] keyring stop:', error);
-  }
+  await stopAll('exchange-iam', [
+    ['registry', registry && (() => registry!.stop())],
+    ['iam', iam && (() => iam!.stop())],
+    ['keyring', keyring && (() => keyring!.stop())],
+  ]);
   if (pid !== undefined) assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the registry process is gone');
   sb?.cleanup();
   kcBox?.cleanup();

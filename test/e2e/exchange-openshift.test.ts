@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as kubeFixture from '../fixtures/kube-api.js';
+import { stopAll } from './support/lifecycle.js';
 import type { Sandbox } from './support/sandbox.js';
 import { assertOneLineError, assertNoLeak } from './support/asserts.js';
 import { NOT_FOUND } from './support/helper.js';
@@ -45,13 +46,10 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  for (const handle of [kube, capped, tls]) {
-    try {
-      await handle?.stop();
-    } catch (error) {
-      console.error('[exchange-openshift] kube stop:', error);
-    }
-  }
+  await stopAll(
+    'exchange-openshift',
+    [kube, capped, tls].map((handle) => ['kube', handle && (() => handle.stop())]),
+  );
   sb?.cleanup();
 });
 

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import * as iamFixture from '../fixtures/iam.js';
 import * as kubeFixture from '../fixtures/kube-api.js';
+import { setUp, stopAll } from './support/lifecycle.js';
 import type { Sandbox } from './support/sandbox.js';
 import { runHelper } from './support/helper.js';
 import { describe, type RunResult } from './support/run.js';
@@ -42,8 +43,8 @@ let shortIam: iamFixture.IamHandle | undefined;
 let kube: kubeFixture.KubeHandle | undefined;
 let daemon: Daemon | undefined;
 
-test.before(async () => {
-  try {
+test.before(() =>
+  setUp('export', async () => {
     sb = fileStoreSandbox('export');
     daemonBox = fileStoreSandbox('export-daemon');
     iam = await iamFixture.start({ apikeys: [APIKEY] });
@@ -52,33 +53,16 @@ test.before(async () => {
     await loginIam(sb.env, ICR, APIKEY, iam.url);
     await loginOk(sb.env, STATIC, 'bob', STATIC_PW);
     await loginOk(sb.env, 'docker.io', 'hubuser', HUB_PAT);
-  } catch (error) {
-    console.error('[export] setup failed:', error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
-  try {
-    if (daemon?.running()) await daemon.stop(5000);
-  } catch (error) {
-    console.error('[export] daemon stop:', error);
-  }
-  try {
-    await kube?.stop();
-  } catch (error) {
-    console.error('[export] kube stop:', error);
-  }
-  try {
-    await iam?.stop();
-  } catch (error) {
-    console.error('[export] iam stop:', error);
-  }
-  try {
-    await shortIam?.stop();
-  } catch (error) {
-    console.error('[export] iam stop:', error);
-  }
+  await stopAll('export', [
+    ['daemon', daemon?.running() ? () => daemon!.stop(5000) : undefined],
+    ['kube', kube && (() => kube!.stop())],
+    ['iam', iam && (() => iam!.stop())],
+    ['short-lived iam', shortIam && (() => shortIam!.stop())],
+  ]);
   sb?.cleanup();
   daemonBox?.cleanup();
 });
