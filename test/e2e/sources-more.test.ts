@@ -284,6 +284,21 @@ test("gcp-adc: an authorized_user file in gcloud's well-known place is refreshed
   assert.ok((google.counts.byGrant.refresh_token ?? 0) > refreshes, 'the refresh grant was used');
 });
 
+test('--source auto: workload before managed identity for Azure, the ADC file before metadata for Google', async () => {
+  const auto = (host: string, env: NodeJS.ProcessEnv, kind: string, extra: string[] = []) =>
+    lanyard(['login', host, '--source', 'auto', '--kind', kind, ...extra], env);
+  const workload = await auto('acr-auto-wi.registry.test', workloadEnv(), 'azure-acr', ['--acr-endpoint', az.url]);
+  assert.is(workload.code, 0, describe(workload));
+  assert.match(workload.stderr, '--source auto (azure-workload-identity answered)');
+  const managed = await auto('acr-auto-mi.registry.test', sb.env, 'azure-acr', ['--acr-endpoint', az.url]);
+  assert.is(managed.code, 0, describe(managed));
+  assert.match(managed.stderr, '--source auto (azure-managed-identity answered)');
+  // gcloud's ADC file (written by the test before) comes before the metadata server, which is not there.
+  const adc = await auto('gcp-auto.registry.test', sb.env, 'gcp');
+  assert.is(adc.code, 0, describe(adc));
+  assert.match(adc.stderr, '--source auto (gcp-adc answered)');
+});
+
 // ---- AWS keys from the environment and from a profile ----------------------------------------------------
 
 /** Role credentials fetched from IMDS through the bridge's recorder, so the gate knows their session token. */
