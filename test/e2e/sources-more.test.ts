@@ -30,7 +30,7 @@ import { runHelper } from './support/helper.js';
 import { buildImage, type OciImage } from './support/image.js';
 import { setUp, stopAll } from './support/lifecycle.js';
 import { freePort } from './support/port.js';
-import { describe, run, type RunResult } from './support/run.js';
+import { describe, type RunResult } from './support/run.js';
 import type { Sandbox } from './support/sandbox.js';
 
 const REGION = 'us-west-2';
@@ -154,18 +154,8 @@ function loginOk(r: RunResult, source: string, identityPattern: RegExp) {
   assert.match(r.stderr, 'nothing secret is stored');
 }
 
-const skopeo = (env: NodeJS.ProcessEnv, args: string[]) =>
-  run('skopeo', ['--policy', policy, ...args], { env, timeoutMs: 60_000 });
-
-/** skopeo pushes the test image to the token registry and inspects it back, its helper answering from `env`. */
-async function pushAndPull(env: NodeJS.ProcessEnv, tag: string) {
-  const ref = `docker://${registry.host}/team/app:${tag}`;
-  const push = await skopeo(env, ['copy', '--authfile', authFile, '--dest-tls-verify=false', image.ref, ref]);
-  assert.is(push.code, 0, `push\n${describe(push)}`);
-  const inspect = await skopeo(env, ['inspect', '--authfile', authFile, '--tls-verify=false', ref]);
-  assert.is(inspect.code, 0, `inspect\n${describe(inspect)}`);
-  assert.is((JSON.parse(inspect.stdout) as { Digest: string }).Digest, image.digest);
-}
+const pushAndPull = (env: NodeJS.ProcessEnv, tag: string) =>
+  cloud.skopeoRoundTrip(env, { host: registry.host, authFile, policy, image }, tag);
 
 // ---- Azure ----------------------------------------------------------------------------------------------
 
