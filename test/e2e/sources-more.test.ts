@@ -64,8 +64,6 @@ let authFile: string;
 let deadPort: number;
 /** Every login the token registry was asked about. */
 const presented: cloud.Login[] = [];
-/** Files whose token_uri a source's answer is exchanged at. */
-const keyFiles: Record<string, string> = {};
 
 test.before(() =>
   setUp('sources-more', async () => {
@@ -246,9 +244,9 @@ test('azure-managed-identity, IMDS flavour (AZURE_POD_IDENTITY_AUTHORITY_HOST): 
 
 test('gcp-adc: a service-account key in GOOGLE_APPLICATION_CREDENTIALS is exchanged at its token_uri', async () => {
   const key = google.makeServiceAccountKey({ email: 'ci-pusher@lanyard-test.iam.gserviceaccount.com' });
-  keyFiles.serviceAccount = join(sb.root, 'sa-key.json');
-  writeFileSync(keyFiles.serviceAccount, JSON.stringify(key), { mode: 0o600 });
-  const env = { ...sb.env, GOOGLE_APPLICATION_CREDENTIALS: keyFiles.serviceAccount };
+  const keyFile = join(sb.root, 'sa-key.json');
+  writeFileSync(keyFile, JSON.stringify(key), { mode: 0o600 });
+  const env = { ...sb.env, GOOGLE_APPLICATION_CREDENTIALS: keyFile };
   const host = 'gcp-adc-key.registry.test';
   const grants = google.counts.byGrant['jwt-bearer'] ?? 0;
   loginOk(await lanyard(['login', host, '--source', 'gcp-adc', '--kind', 'gcp'], env), 'gcp-adc', /ci-pusher@/);
