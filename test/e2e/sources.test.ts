@@ -17,6 +17,7 @@ import { startIbmIdentity, type IbmIdentityHandle } from '../fixtures/ibm-identi
 import type { Served } from '../fixtures/support.js';
 import * as registryFixture from '../fixtures/token-registry.js';
 import { writeAuthFile } from './support/client-config.js';
+import * as cloud from './support/cloud.js';
 import {
   cacheRecord,
   daemonCommand,
@@ -30,7 +31,7 @@ import {
 import { runHelper } from './support/helper.js';
 import { buildImage, type OciImage } from './support/image.js';
 import { freePort } from './support/port.js';
-import { describe, run, type RunResult } from './support/run.js';
+import { describe, type RunResult } from './support/run.js';
 import type { Sandbox } from './support/sandbox.js';
 
 const REGION = 'us-west-2';
@@ -87,8 +88,7 @@ test.before(async () => {
     registry = await registryFixture.start({ validators: [aws.registryLogin, ibmLogin, gceLogin] });
     deadPort = await freePort();
     image = await buildImage(sb);
-    policy = join(sb.root, 'policy.json');
-    writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+    policy = cloud.writeAcceptAnythingPolicy(sb.root);
     authFile = writeAuthFile(join(sb.root, 'auth.json'), [registry.host]);
     Object.assign(sb.env, overrides(), {
       // Present but unused here: they must not lead anywhere either.
@@ -162,16 +162,8 @@ function assertNothingStored(server: string, source: string) {
   if (existsSync(secretsFile)) assert.not.match(readFileSync(secretsFile, 'utf8'), server);
 }
 
-const skopeo = (args: string[]) => run('skopeo', ['--policy', policy, ...args], { env: sb.env, timeoutMs: 60_000 });
-
-async function pushAndPull(tag: string) {
-  const ref = `docker://${registry.host}/team/app:${tag}`;
-  const push = await skopeo(['copy', '--authfile', authFile, '--dest-tls-verify=false', image.ref, ref]);
-  assert.is(push.code, 0, `push\n${describe(push)}`);
-  const inspect = await skopeo(['inspect', '--authfile', authFile, '--tls-verify=false', ref]);
-  assert.is(inspect.code, 0, `inspect\n${describe(inspect)}`);
-  assert.is((JSON.parse(inspect.stdout) as { Digest: string }).Digest, image.digest);
-}
+const pushAndPull = (tag: string, env = sb.env) =>
+  cloud.skopeoRoundTrip(env, { host: registry.host, authFile, policy, image }, tag);
 
 test('every default endpoint is overridden with a loopback address', () => {
   for (const [name, value] of Object.entries(overrides())) {
@@ -206,13 +198,7 @@ test('aws-web-identity (CI OIDC): the token file becomes an STS session; skopeo 
   assert.ok(aws.validateEcrPassword(creds.Secret).ok);
   const host = await lanyard(['login', registry.host, '--source', 'aws-web-identity', '--region', REGION], env);
   assert.is(host.code, 0, describe(host));
-  const previous = sb.env;
-  sb.env = env;
-  try {
-    await pushAndPull('aws-web-identity');
-  } finally {
-    sb.env = previous;
-  }
+  await pushAndPull('aws-web-identity', env);
 });
 
 test('ibm-trusted-profile: the compute-resource token becomes an IAM token answered as iambearer', async () => {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as awsFixture from '../fixtures/aws.js';
 import * as googleFixture from '../fixtures/google.js';
 import * as azureFixture from '../fixtures/azure.js';
+import { startAzureIdentity } from '../fixtures/azure-identity.js';
 import * as registryFixture from '../fixtures/token-registry.js';
 import * as sigv4 from '../fixtures/sigv4.js';
 import { decodeJwt, nowSeconds } from '../fixtures/support.js';
@@ -528,6 +529,33 @@ az('the exchange refuses forged, expired-by-tenant and wrong-tenant tokens; expi
     assert.is(Z.registryLogin(azureFixture.ACR_REFRESH_USERNAME, stale), null);
   } finally {
     Z.setRefreshTokenLifetime(10_800);
+  }
+});
+
+az("trustEntraToken: the exchange takes the identity stand-in's tokens only when told to", async () => {
+  const identity = await startAzureIdentity({ managedIdentity: { clientId: randomUUID(), tenant: SP.tenant } });
+  const trusting = await azureFixture.start({ clients: [], trustEntraToken: identity.validateToken });
+  try {
+    const answer = await fetch(
+      `${identity.url}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(
+        'https://containerregistry.azure.net',
+      )}`,
+      { headers: { Metadata: 'true' } },
+    );
+    const token = (await answer.json()).access_token as string;
+    const exchangeAt = (handle: azureFixture.AzureHandle, accessToken: string) =>
+      post(
+        handle.exchangeUrl,
+        form({ grant_type: 'access_token', service: REGISTRY, tenant: SP.tenant, access_token: accessToken }),
+        FORM,
+      );
+    assert.is((await exchangeAt(Z, token)).status, 401, 'not trusted by default');
+    const exchanged = await exchangeAt(trusting, token);
+    assert.is(exchanged.status, 200);
+    assert.ok(trusting.registryLogin(azureFixture.ACR_REFRESH_USERNAME, (await exchanged.json()).refresh_token));
+    assert.is((await exchangeAt(trusting, `${token}x`)).status, 401, 'a forged one still is not');
+  } finally {
+    await Promise.all([trusting.stop(), identity.stop()]);
   }
 });
 

@@ -1,6 +1,6 @@
-// Set-up and checks shared by the cloud e2e files (cloud-*.test.ts): a token registry that accepts what a cloud
-// stand-in vouches for, a skopeo policy, the kubelet, export and `ls --json` answers parsed, and the Docker
-// Engine's push-and-pull-back.
+// Set-up and checks shared by the cloud e2e files (cloud-*.test.ts, sources*.test.ts): a token registry that
+// accepts what a cloud stand-in vouches for, a skopeo policy and skopeo's push-and-inspect, the kubelet, export
+// and `ls --json` answers parsed, and the Docker Engine's push-and-pull-back.
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import * as registryFixture from '../../fixtures/token-registry.js';
 import { clientOk } from './clients-containers.js';
 import { dockerCli, imageId, importTinyImage } from './docker-engine.js';
 import { runHelper } from './helper.js';
-import { describe, type RunResult } from './run.js';
+import type { OciImage } from './image.js';
+import { describe, run, type RunResult } from './run.js';
 
 export type Login = { username: string; password: string };
 
@@ -76,4 +77,23 @@ export async function assertEngineRoundTrip(env: NodeJS.ProcessEnv, workDir: str
   assert.is(await imageId(env, ref), '', 'gone before the pull');
   clientOk(await dockerCli(env, ['pull', ref]), 'docker pull');
   assert.is(await imageId(env, ref), pushedId, 'the same image came back');
+}
+
+/** Where skopeo pushes: the registry host, its auth file (credHelpers to lanyard), the policy, the image. */
+export interface SkopeoTarget {
+  host: string;
+  authFile: string;
+  policy: string;
+  image: OciImage;
+}
+
+/** skopeo pushes the image as team/app:`tag` and inspects it back (same digest), its helper answering from `env`. */
+export async function skopeoRoundTrip(env: NodeJS.ProcessEnv, target: SkopeoTarget, tag: string): Promise<void> {
+  const skopeo = (args: string[]) => run('skopeo', ['--policy', target.policy, ...args], { env, timeoutMs: 60_000 });
+  const ref = `docker://${target.host}/team/app:${tag}`;
+  const push = await skopeo(['copy', '--authfile', target.authFile, '--dest-tls-verify=false', target.image.ref, ref]);
+  assert.is(push.code, 0, `push\n${describe(push)}`);
+  const inspect = await skopeo(['inspect', '--authfile', target.authFile, '--tls-verify=false', ref]);
+  assert.is(inspect.code, 0, `inspect\n${describe(inspect)}`);
+  assert.is((JSON.parse(inspect.stdout) as { Digest: string }).Digest, target.image.digest);
 }
