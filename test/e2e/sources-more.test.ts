@@ -7,7 +7,8 @@
 //   gcp-adc: a service-account key (GOOGLE_APPLICATION_CREDENTIALS) and an authorized_user file (gcloud's
 //   well-known file) exchanged at google.ts;
 //   aws-env and aws-profile: session keys IMDS handed out (recorded by the session bridge, which insists on their
-//   session token) in the environment and in a shared credentials file, and a profile's role assumed with a key;
+//   session token) in the environment (also kubelet mode and skopeo) and in a shared credentials file, and a
+//   profile's role assumed with a key;
 //   the real Docker Engine pushing and pulling through the token registry with aws-web-identity.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -313,7 +314,7 @@ async function assertEcrAnswer(env: NodeJS.ProcessEnv, host: string) {
   assert.equal(bridge.counts.refused, {}, 'never without or with a wrong session token');
 }
 
-test('aws-env: session keys in AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN sign the ECR call', async () => {
+test('aws-env: session keys in AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN sign the ECR call; kubelet, skopeo', async () => {
   const session = await imdsSession();
   const env = {
     ...sb.env,
@@ -326,6 +327,18 @@ test('aws-env: session keys in AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN sign the E
   loginOk(r, 'aws-env', new RegExp(`access key ${session.AccessKeyId} \\(environment\\)`));
   assert.not.match(r.stderr, session.SecretAccessKey);
   await assertEcrAnswer(env, host);
+  // The registry's subject for an ECR password names the key that signed its request: the environment's.
+  const ecrSubject = (login: cloud.Login) => aws.registryLogin(login.username, login.password);
+  const envKey = (subject: string | null | undefined) => subject?.endsWith(`:${session.AccessKeyId}`) === true;
+  const { login: kubelet } = await cloud.kubeletLogin(env, `${host}/team/app:1`, host);
+  assert.ok(kubelet && envKey(ecrSubject(kubelet)), 'kubelet: an ECR password from the environment keys');
+  const r2 = await lanyard(
+    ['login', registry.host, '--source', 'aws-env', '--kind', 'aws-ecr', '--region', REGION],
+    env,
+  );
+  assert.is(r2.code, 0, describe(r2));
+  const seen = await cloud.subjectsPresentedDuring(presented, ecrSubject, () => pushAndPull(env, 'aws-env'));
+  assert.ok(seen.length > 0 && seen.every(envKey), `the registry took logins of ${JSON.stringify(seen)}`);
 });
 
 test('aws-profile: session keys in a shared credentials file (AWS_PROFILE) sign the ECR call', async () => {

@@ -3,8 +3,10 @@
 // only through the override variables in README's environment table; the AWS stand-in takes the temporary
 // credentials they hand out through aws-session-bridge.ts, which checks the session token and its expiry.
 // Proven here: login + get per source (the answer checked by the stand-in that issued it), skopeo push and pull
-// through the token registry, kubelet mode per cloud, `--source auto` and doctor naming what answered, the daemon
-// renewing an answer whose source credentials expire mid-run with no failed get, and an absent metadata service.
+// through the token registry per source (the registry takes only logins of that source's identity), kubelet mode
+// for aws-instance, ibm-trusted-profile, ibm-vpc-instance and gcp-metadata, `--source auto` and doctor naming what
+// answered, the daemon renewing an answer whose source credentials expire mid-run with no failed get, and an
+// absent metadata service.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { startSessionBridge, type SessionBridge } from '../fixtures/aws-session-
 import { startGceMetadata, type GceHandle } from '../fixtures/gce-metadata.js';
 import { startIbmIdentity, type IbmIdentityHandle } from '../fixtures/ibm-identity.js';
 import type { Served } from '../fixtures/support.js';
-import * as registryFixture from '../fixtures/token-registry.js';
+import type * as registryFixture from '../fixtures/token-registry.js';
 import { writeAuthFile } from './support/client-config.js';
 import * as cloud from './support/cloud.js';
 import {
@@ -44,6 +46,13 @@ const PROFILE = {
   crn: 'crn:v1:bluemix:public:iam-identity::a/1::profile:Profile-8dd8',
   trusts: [POD_SUBJECT],
 };
+/** The profile linked to the VPC instance: not the pods' one, so the registry can tell the two sources apart. */
+const NODE_PROFILE = {
+  id: 'Profile-4b1c0f9e-7a2d-4c55-9e0b-3f6d2a9c8e11',
+  name: 'vpc-node',
+  crn: 'crn:v1:bluemix:public:iam-identity::a/1::profile:Profile-4b1c',
+  trusts: [],
+};
 /** Server keys for logins checked by `get` and kubelet mode (the registry host serves the real clients). */
 const HOSTS = {
   awsInstance: 'aws-instance.registry.test',
@@ -68,11 +77,16 @@ let policy: string;
 let authFile: string;
 /** A loopback port nothing listens on: a metadata service that is not there. */
 let deadPort: number;
+/** Every login the token registry was asked about. */
+const presented: cloud.Login[] = [];
 
 const gceLogin = (username: string, password: string) =>
   username === 'oauth2accesstoken' && gce.validateToken(password) ? 'gce-default' : null;
 const ibmLogin = (username: string, password: string) =>
   username === 'iambearer' ? ibm.validateToken(password) : null;
+/** Who the registry took a login for: `aws:<account>:<access key>`, an IBM profile id, or gce-default. */
+const registrySubject = ({ username, password }: cloud.Login) =>
+  aws.registryLogin(username, password) ?? ibmLogin(username, password) ?? gceLogin(username, password);
 
 test.before(async () => {
   try {
@@ -84,8 +98,8 @@ test.before(async () => {
     imdsFront = await bridge.recorder(imds);
     stsFront = await bridge.recorder(sts);
     gce = await startGceMetadata();
-    ibm = await startIbmIdentity({ profiles: [PROFILE], instanceProfileId: PROFILE.id });
-    registry = await registryFixture.start({ validators: [aws.registryLogin, ibmLogin, gceLogin] });
+    ibm = await startIbmIdentity({ profiles: [PROFILE, NODE_PROFILE], instanceProfileId: NODE_PROFILE.id });
+    registry = await cloud.startCloudRegistry((u, p) => registrySubject({ username: u, password: p }), presented);
     deadPort = await freePort();
     image = await buildImage(sb);
     policy = cloud.writeAcceptAnythingPolicy(sb.root);
@@ -162,8 +176,22 @@ function assertNothingStored(server: string, source: string) {
   if (existsSync(secretsFile)) assert.not.match(readFileSync(secretsFile, 'utf8'), server);
 }
 
-const pushAndPull = (tag: string, env = sb.env) =>
-  cloud.skopeoRoundTrip(env, { host: registry.host, authFile, policy, image }, tag);
+/** skopeo pushes and pulls as team/app:`tag`; every login the registry took meanwhile was `subject`'s. */
+async function pushAndPull(tag: string, subject: (s: string | null) => boolean, env = sb.env) {
+  const seen = await cloud.subjectsPresentedDuring(presented, registrySubject, () =>
+    cloud.skopeoRoundTrip(env, { host: registry.host, authFile, policy, image }, tag),
+  );
+  assert.ok(seen.length > 0 && seen.every(subject), `the registry took logins of ${JSON.stringify(seen)}`);
+}
+
+/** `login <the registry host>` with `args`, so the real clients' `get` answers from that source. */
+async function loginRegistry(args: string[], env = sb.env) {
+  const r = await lanyard(['login', registry.host, ...args], env);
+  assert.is(r.code, 0, describe(r));
+}
+
+/** The registry subject of an ECR password signed with the instance role's current key. */
+const instanceRoleSubject = (s: string | null) => s?.endsWith(`:${imds.current().AccessKeyId}`) === true;
 
 test('every default endpoint is overridden with a loopback address', () => {
   for (const [name, value] of Object.entries(overrides())) {
@@ -186,6 +214,8 @@ test('aws-instance: IMDSv2 role credentials sign the ECR call, session token inc
   assert.is(listed?.source, 'aws-instance');
   assert.is(listed?.kind, 'aws-ecr');
   assert.match((await lanyard(['ls'])).stdout, 'source aws-instance');
+  await loginRegistry(['--source', 'aws-instance', '--region', REGION]);
+  await pushAndPull('aws-instance', instanceRoleSubject);
 });
 
 test('aws-web-identity (CI OIDC): the token file becomes an STS session; skopeo pushes and pulls', async () => {
@@ -196,9 +226,8 @@ test('aws-web-identity (CI OIDC): the token file becomes an STS session; skopeo 
   loginOk(r, 'aws-web-identity', /assumed-role\/ci-push/);
   const creds = parseCreds(await getWith(env, HOSTS.awsWebIdentity), 'get');
   assert.ok(aws.validateEcrPassword(creds.Secret).ok);
-  const host = await lanyard(['login', registry.host, '--source', 'aws-web-identity', '--region', REGION], env);
-  assert.is(host.code, 0, describe(host));
-  await pushAndPull('aws-web-identity', env);
+  await loginRegistry(['--source', 'aws-web-identity', '--region', REGION], env);
+  await pushAndPull('aws-web-identity', (s) => s?.startsWith('aws:') === true && !instanceRoleSubject(s), env);
 });
 
 test('ibm-trusted-profile: the compute-resource token becomes an IAM token answered as iambearer', async () => {
@@ -209,15 +238,17 @@ test('ibm-trusted-profile: the compute-resource token becomes an IAM token answe
   const creds = parseCreds(await getWith(sb.env, HOSTS.ibmProfile), 'get');
   assert.is(creds.Username, 'iambearer');
   assert.is(ibm.validateToken(creds.Secret), PROFILE.id);
-  assert.is((await lanyard(['login', registry.host, ...args])).code, 0);
-  await pushAndPull('ibm-trusted-profile');
+  await loginRegistry(args);
+  await pushAndPull('ibm-trusted-profile', (s) => s === PROFILE.id);
 });
 
-test('ibm-vpc-instance: the instance identity token becomes the linked profile IAM token', async () => {
+test('ibm-vpc-instance: the instance identity token becomes the linked profile IAM token; skopeo', async () => {
   loginOk(await lanyard(['login', HOSTS.ibmVpc, '--source', 'ibm-vpc-instance']), 'ibm-vpc-instance', /./);
   const creds = parseCreds(await getWith(sb.env, HOSTS.ibmVpc), 'get');
   assert.is(creds.Username, 'iambearer');
-  assert.is(ibm.validateToken(creds.Secret), PROFILE.id);
+  assert.is(ibm.validateToken(creds.Secret), NODE_PROFILE.id);
+  await loginRegistry(['--source', 'ibm-vpc-instance']);
+  await pushAndPull('ibm-vpc-instance', (s) => s === NODE_PROFILE.id);
 });
 
 test("gcp-metadata: the metadata server's token is the answer, as oauth2accesstoken", async () => {
@@ -226,12 +257,15 @@ test("gcp-metadata: the metadata server's token is the answer, as oauth2accessto
   const creds = parseCreds(await getWith(sb.env, HOSTS.gcpMetadata), 'get');
   assert.is(creds.Username, 'oauth2accesstoken');
   assert.ok(gce.validateToken(creds.Secret));
+  await loginRegistry(['--source', 'gcp-metadata']);
+  await pushAndPull('gcp-metadata', (s) => s === 'gce-default');
 });
 
-test('kubelet mode answers from a source of each cloud', async () => {
+test('kubelet mode answers from each metadata or projected-token source', async () => {
   for (const [host, check] of [
     [HOSTS.awsInstance, (u: string, p: string) => u === 'AWS' && aws.validateEcrPassword(p).ok],
     [HOSTS.ibmProfile, (u: string, p: string) => u === 'iambearer' && ibm.validateToken(p) === PROFILE.id],
+    [HOSTS.ibmVpc, (u: string, p: string) => u === 'iambearer' && ibm.validateToken(p) === NODE_PROFILE.id],
     [HOSTS.gcpMetadata, (u: string, p: string) => u === 'oauth2accesstoken' && gce.validateToken(p)],
   ] as const) {
     const request = { apiVersion: 'credentialprovider.kubelet.k8s.io/v1', kind: 'CredentialProviderRequest' };

@@ -28,6 +28,17 @@ export function startCloudRegistry(
   });
 }
 
+/** The distinct subjects (`subjectOf` each login) the registry was asked about while `action` ran. */
+export async function subjectsPresentedDuring(
+  presented: Login[],
+  subjectOf: (login: Login) => string | null,
+  action: () => Promise<void>,
+): Promise<Array<string | null>> {
+  const before = presented.length;
+  await action();
+  return [...new Set(presented.slice(before).map(subjectOf))];
+}
+
 /** A containers signature policy in `dir` that accepts any image (the test registry signs nothing). */
 export function writeAcceptAnythingPolicy(dir: string): string {
   const policy = join(dir, 'policy.json');
