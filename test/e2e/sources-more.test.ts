@@ -316,6 +316,8 @@ async function assertEcrAnswer(env: NodeJS.ProcessEnv, host: string) {
 
 test('aws-env: session keys in AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN sign the ECR call; kubelet, skopeo', async () => {
   const session = await imdsSession();
+  // The keys are the instance role's (so the bridge knows their session token): IMDS must not be asked again.
+  const imdsAsked = imds.counts.total;
   const env = {
     ...sb.env,
     AWS_ACCESS_KEY_ID: session.AccessKeyId,
@@ -339,6 +341,7 @@ test('aws-env: session keys in AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN sign the E
   assert.is(r2.code, 0, describe(r2));
   const seen = await cloud.subjectsPresentedDuring(presented, ecrSubject, () => pushAndPull(env, 'aws-env'));
   assert.ok(seen.length > 0 && seen.every(envKey), `the registry took logins of ${JSON.stringify(seen)}`);
+  assert.is(imds.counts.total, imdsAsked, 'the answers came from the environment, never from IMDS');
 });
 
 test('aws-profile: session keys in a shared credentials file (AWS_PROFILE) sign the ECR call', async () => {
