@@ -4,11 +4,12 @@
 //   azure-workload-identity and azure-managed-identity (IDENTITY_ENDPOINT + IDENTITY_HEADER, and IMDS through
 //   AZURE_POD_IDENTITY_AUTHORITY_HOST): an Entra token from azure-identity.ts that azure.ts's ACR exchange takes
 //   (trustEntraToken), skopeo push and pull, kubelet mode (null GUID + refresh token);
-//   gcp-adc: a service-account key (GOOGLE_APPLICATION_CREDENTIALS) and an authorized_user file (gcloud's
-//   well-known file) exchanged at google.ts;
+//   gcp-adc: a service-account key (GOOGLE_APPLICATION_CREDENTIALS; also kubelet mode) and an authorized_user file
+//   (gcloud's well-known file) exchanged at google.ts, each with skopeo;
 //   aws-env and aws-profile: session keys IMDS handed out (recorded by the session bridge, which insists on their
-//   session token) in the environment (also kubelet mode and skopeo) and in a shared credentials file, and a
-//   profile's role assumed with a key;
+//   session token) in the environment (also kubelet mode and skopeo) and in a shared credentials file (also
+//   kubelet mode), a long-lived key in a credentials file (skopeo), and a profile's role assumed with a key;
+// Every skopeo round trip that follows another source's checks whose logins the registry took (`loginAndRoundTrip`).
 //   the real Docker Engine pushing and pulling through the token registry with aws-web-identity.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -78,10 +79,7 @@ test.before(() =>
     identity = await startAzureIdentity({ federated: [WORKLOAD], managedIdentity: MANAGED });
     az = await azureFixture.start({ clients: [], trustEntraToken: identity.validateToken });
     google = await googleFixture.start();
-    registry = await cloud.startCloudRegistry(
-      (u, p) => aws.registryLogin(u, p) ?? az.registryLogin(u, p) ?? google.registryLogin(u, p),
-      presented,
-    );
+    registry = await cloud.startCloudRegistry((u, p) => registrySubject({ username: u, password: p }), presented);
     deadPort = await freePort();
     image = await buildImage(sb);
     policy = cloud.writeAcceptAnythingPolicy(sb.root);
@@ -156,6 +154,20 @@ function loginOk(r: RunResult, source: string, identityPattern: RegExp) {
 const pushAndPull = (env: NodeJS.ProcessEnv, tag: string) =>
   cloud.skopeoRoundTrip(env, { host: registry.host, authFile, policy, image }, tag);
 
+/** Who the registry took a login for: `aws:<account>:<access key>`, an ACR client id or a Google subject. */
+const registrySubject = ({ username, password }: cloud.Login) =>
+  aws.registryLogin(username, password) ??
+  az.registryLogin(username, password) ??
+  google.registryLogin(username, password);
+
+/** `login <the registry host>` with `args`, then skopeo pushes and pulls: the registry took only `subject`'s logins. */
+async function loginAndRoundTrip(env: NodeJS.ProcessEnv, args: string[], tag: string, subject: string) {
+  const r = await lanyard(['login', registry.host, ...args], env);
+  assert.is(r.code, 0, describe(r));
+  const seen = await cloud.subjectsPresentedDuring(presented, registrySubject, () => pushAndPull(env, tag));
+  assert.equal(seen, [subject], `the registry took logins of ${JSON.stringify(seen)}`);
+}
+
 // ---- Azure ----------------------------------------------------------------------------------------------
 
 const acrArgs = () => ['--kind', 'azure-acr', '--acr-endpoint', az.url];
@@ -197,13 +209,10 @@ test('azure-workload-identity: the federated token becomes an Entra token, then 
   assert.ok((identity.counts.byEndpoint.entra ?? 0) > before, 'the assertion grant was asked');
   await assertAcrAnswer(env, host, WORKLOAD.clientId);
   await assertKubeletAcr(env, host, WORKLOAD.clientId);
-  const r = await lanyard(['login', registry.host, '--source', 'azure-workload-identity', ...acrArgs()], env);
-  assert.is(r.code, 0, describe(r));
-  await pushAndPull(env, 'azure-workload-identity');
-  assert.ok(presented.some((p) => az.registryLogin(p.username, p.password) === WORKLOAD.clientId));
+  await loginAndRoundTrip(env, ['--source', 'azure-workload-identity', ...acrArgs()], 'azure-wi', WORKLOAD.clientId);
 });
 
-test('azure-managed-identity, App Service flavour: IDENTITY_ENDPOINT with IDENTITY_HEADER', async () => {
+test('azure-managed-identity, App Service flavour (IDENTITY_ENDPOINT + IDENTITY_HEADER): get, skopeo', async () => {
   const env = { ...sb.env, ...appServiceEnv() };
   const host = 'acr-appservice.registry.test';
   const before = identity.counts.byEndpoint.appservice ?? 0;
@@ -223,6 +232,11 @@ test('azure-managed-identity, App Service flavour: IDENTITY_ENDPOINT with IDENTI
   assert.is(wrong.code, 1, describe(wrong));
   assert.match(wrong.stderr, /managed identity endpoint .*401/);
   assert.not.match(wrong.stderr, 'not-the-header');
+  // The registry host was last the workload identity's: only this login makes it the managed identity's.
+  const asked = identity.counts.byEndpoint.appservice ?? 0;
+  await loginAndRoundTrip(env, ['--source', 'azure-managed-identity', ...acrArgs()], 'appservice', MANAGED.clientId);
+  assert.ok((identity.counts.byEndpoint.appservice ?? 0) > asked, 'the App Service endpoint answered');
+  assert.is(identity.counts.byEndpoint.imds ?? 0, 0, 'still not the IMDS');
 });
 
 test('azure-managed-identity, IMDS flavour (AZURE_POD_IDENTITY_AUTHORITY_HOST): get, kubelet, skopeo', async () => {
@@ -243,7 +257,7 @@ test('azure-managed-identity, IMDS flavour (AZURE_POD_IDENTITY_AUTHORITY_HOST): 
 
 // ---- Google application default credentials -------------------------------------------------------------
 
-test('gcp-adc: a service-account key in GOOGLE_APPLICATION_CREDENTIALS is exchanged at its token_uri', async () => {
+test('gcp-adc: a service-account key in GOOGLE_APPLICATION_CREDENTIALS is exchanged; kubelet, skopeo', async () => {
   const key = google.makeServiceAccountKey({ email: 'ci-pusher@lanyard-test.iam.gserviceaccount.com' });
   const keyFile = join(sb.root, 'sa-key.json');
   writeFileSync(keyFile, JSON.stringify(key), { mode: 0o600 });
@@ -255,12 +269,13 @@ test('gcp-adc: a service-account key in GOOGLE_APPLICATION_CREDENTIALS is exchan
   assert.is(creds.Username, googleFixture.ACCESS_TOKEN_USERNAME);
   assert.is(google.registryLogin(creds.Username, creds.Secret), key.client_email);
   assert.ok((google.counts.byGrant['jwt-bearer'] ?? 0) >= grants + 2, 'login and get each signed a grant');
-  const r = await lanyard(['login', registry.host, '--source', 'gcp-adc', '--kind', 'gcp'], env);
-  assert.is(r.code, 0, describe(r));
-  await pushAndPull(env, 'gcp-adc');
+  const { login: kubelet } = await cloud.kubeletLogin(env, `${host}/team/app:1`, host);
+  assert.ok(kubelet, 'kubelet: a login');
+  assert.is(google.registryLogin(kubelet.username, kubelet.password), key.client_email, "kubelet: the key's token");
+  await loginAndRoundTrip(env, ['--source', 'gcp-adc', '--kind', 'gcp'], 'gcp-adc', key.client_email);
 });
 
-test("gcp-adc: an authorized_user file in gcloud's well-known place is refreshed at its token_uri", async () => {
+test("gcp-adc: an authorized_user file in gcloud's well-known place is refreshed; skopeo", async () => {
   const user = google.makeAuthorizedUser();
   const dir = join(sb.env.CLOUDSDK_CONFIG!);
   mkdirSync(dir, { recursive: true });
@@ -269,8 +284,10 @@ test("gcp-adc: an authorized_user file in gcloud's well-known place is refreshed
   loginOk(await lanyard(['login', host, '--source', 'gcp-adc', '--kind', 'gcp'], sb.env), 'gcp-adc', /OAuth client/);
   const refreshes = google.counts.byGrant.refresh_token ?? 0;
   const creds = parseCreds(await getWith(sb.env, host), 'get');
-  assert.ok(google.registryLogin(creds.Username, creds.Secret), 'a live token of the user');
+  assert.is(google.registryLogin(creds.Username, creds.Secret), `user:${user.client_id}`, 'a live token of the user');
   assert.ok((google.counts.byGrant.refresh_token ?? 0) > refreshes, 'the refresh grant was used');
+  // The registry host was last the service account's: only this login makes it the user's.
+  await loginAndRoundTrip(sb.env, ['--source', 'gcp-adc', '--kind', 'gcp'], 'gcp-adc-user', `user:${user.client_id}`);
 });
 
 test('--source auto: workload before managed identity for Azure, the ADC file before metadata for Google', async () => {
@@ -344,7 +361,7 @@ test('aws-env: session keys in AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN sign the E
   assert.is(imds.counts.total, imdsAsked, 'the answers came from the environment, never from IMDS');
 });
 
-test('aws-profile: session keys in a shared credentials file (AWS_PROFILE) sign the ECR call', async () => {
+test('aws-profile: session keys in a shared credentials file (AWS_PROFILE) sign the ECR call; kubelet', async () => {
   const session = await imdsSession();
   writeFileSync(
     sb.env.AWS_SHARED_CREDENTIALS_FILE!,
@@ -358,6 +375,25 @@ test('aws-profile: session keys in a shared credentials file (AWS_PROFILE) sign 
   const r = await lanyard(['login', host, '--source', 'aws-profile', '--kind', 'aws-ecr', '--region', REGION], env);
   loginOk(r, 'aws-profile', new RegExp(`access key ${session.AccessKeyId} \\(profile ci\\)`));
   await assertEcrAnswer(env, host);
+  const { login: kubelet } = await cloud.kubeletLogin(env, `${host}/team/app:1`, host);
+  assert.ok(kubelet, 'kubelet: a login');
+  assert.match(
+    registrySubject(kubelet) ?? '',
+    `:${session.AccessKeyId}`,
+    "kubelet: an ECR password from the profile's key",
+  );
+});
+
+test('aws-profile: a long-lived key in a shared credentials file (no session token, no role): skopeo', async () => {
+  writeFileSync(
+    sb.env.AWS_SHARED_CREDENTIALS_FILE!,
+    `[plain]\naws_access_key_id = ${KEY.accessKeyId}\naws_secret_access_key = ${KEY.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  const env = { ...sb.env, AWS_PROFILE: 'plain' };
+  // The registry host was last aws-env's (the instance session's key): only this login makes it this key's.
+  const args = ['--source', 'aws-profile', '--kind', 'aws-ecr', '--region', REGION];
+  await loginAndRoundTrip(env, args, 'aws-profile-plain', `aws:123456789012:${KEY.accessKeyId}`);
 });
 
 test("aws-profile: a profile's role_arn is assumed with its source_profile's key, then ECR is asked", async () => {

@@ -4,9 +4,9 @@
 // credentials they hand out through aws-session-bridge.ts, which checks the session token and its expiry.
 // Proven here: login + get per source (the answer checked by the stand-in that issued it), skopeo push and pull
 // through the token registry per source (the registry takes only logins of that source's identity), kubelet mode
-// for aws-instance, ibm-trusted-profile, ibm-vpc-instance and gcp-metadata, `--source auto` and doctor naming what
-// answered, the daemon renewing an answer whose source credentials expire mid-run with no failed get, and an
-// absent metadata service.
+// for aws-instance, aws-web-identity, ibm-trusted-profile, ibm-vpc-instance and gcp-metadata, `--source auto`
+// and doctor naming what answered, the daemon renewing an answer whose source credentials expire mid-run with no
+// failed get, and an absent metadata service.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -192,6 +192,8 @@ async function loginRegistry(args: string[], env = sb.env) {
 
 /** The registry subject of an ECR password signed with the instance role's current key. */
 const instanceRoleSubject = (s: string | null) => s?.endsWith(`:${imds.current().AccessKeyId}`) === true;
+/** An ECR password signed with some other AWS key: in this file, only the web-identity session's. */
+const webIdentitySubject = (s: string | null) => s?.startsWith('aws:') === true && !instanceRoleSubject(s);
 
 test('every default endpoint is overridden with a loopback address', () => {
   for (const [name, value] of Object.entries(overrides())) {
@@ -218,7 +220,7 @@ test('aws-instance: IMDSv2 role credentials sign the ECR call, session token inc
   await pushAndPull('aws-instance', instanceRoleSubject);
 });
 
-test('aws-web-identity (CI OIDC): the token file becomes an STS session; skopeo pushes and pulls', async () => {
+test('aws-web-identity (CI OIDC): the token file becomes an STS session; kubelet, skopeo', async () => {
   const tokenFile = join(sb.root, 'oidc-token');
   writeFileSync(tokenFile, sts.issueWebIdentityToken(CI_SUBJECT));
   const env = { ...sb.env, AWS_ROLE_ARN: ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile };
@@ -226,8 +228,10 @@ test('aws-web-identity (CI OIDC): the token file becomes an STS session; skopeo 
   loginOk(r, 'aws-web-identity', /assumed-role\/ci-push/);
   const creds = parseCreds(await getWith(env, HOSTS.awsWebIdentity), 'get');
   assert.ok(aws.validateEcrPassword(creds.Secret).ok);
+  const { login } = await cloud.kubeletLogin(env, `${HOSTS.awsWebIdentity}/team/app:1`, HOSTS.awsWebIdentity);
+  assert.ok(login && webIdentitySubject(registrySubject(login)), `kubelet: ${JSON.stringify(login?.username)}`);
   await loginRegistry(['--source', 'aws-web-identity', '--region', REGION], env);
-  await pushAndPull('aws-web-identity', (s) => s?.startsWith('aws:') === true && !instanceRoleSubject(s), env);
+  await pushAndPull('aws-web-identity', webIdentitySubject, env);
 });
 
 test('ibm-trusted-profile: the compute-resource token becomes an IAM token answered as iambearer', async () => {
