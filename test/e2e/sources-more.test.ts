@@ -7,8 +7,8 @@
 //   gcp-adc: a service-account key (GOOGLE_APPLICATION_CREDENTIALS; also kubelet mode) and an authorized_user file
 //   (gcloud's well-known file) exchanged at google.ts, each with skopeo;
 //   aws-env and aws-profile: session keys IMDS handed out (recorded by the session bridge, which insists on their
-//   session token) in the environment (also kubelet mode and skopeo) and in a shared credentials file (also
-//   kubelet mode), a long-lived key in a credentials file (skopeo), and a profile's role assumed with a key;
+//   session token) in the environment (also kubelet mode and skopeo) and in a shared credentials file, a
+//   long-lived key in a credentials file (kubelet mode and skopeo), and a profile's role assumed with a key;
 // Every skopeo round trip that follows another source's checks whose logins the registry took (`loginAndRoundTrip`).
 //   the real Docker Engine pushing and pulling through the token registry with aws-web-identity.
 import { test } from 'uvu';
@@ -361,7 +361,7 @@ test('aws-env: session keys in AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN sign the E
   assert.is(imds.counts.total, imdsAsked, 'the answers came from the environment, never from IMDS');
 });
 
-test('aws-profile: session keys in a shared credentials file (AWS_PROFILE) sign the ECR call; kubelet', async () => {
+test('aws-profile: session keys in a shared credentials file (AWS_PROFILE) sign the ECR call', async () => {
   const session = await imdsSession();
   writeFileSync(
     sb.env.AWS_SHARED_CREDENTIALS_FILE!,
@@ -375,25 +375,28 @@ test('aws-profile: session keys in a shared credentials file (AWS_PROFILE) sign 
   const r = await lanyard(['login', host, '--source', 'aws-profile', '--kind', 'aws-ecr', '--region', REGION], env);
   loginOk(r, 'aws-profile', new RegExp(`access key ${session.AccessKeyId} \\(profile ci\\)`));
   await assertEcrAnswer(env, host);
-  const { login: kubelet } = await cloud.kubeletLogin(env, `${host}/team/app:1`, host);
-  assert.ok(kubelet, 'kubelet: a login');
-  assert.match(
-    registrySubject(kubelet) ?? '',
-    `:${session.AccessKeyId}`,
-    "kubelet: an ECR password from the profile's key",
-  );
 });
 
-test('aws-profile: a long-lived key in a shared credentials file (no session token, no role): skopeo', async () => {
+test('aws-profile: a long-lived key in a credentials file (no session token, no role): kubelet, skopeo', async () => {
   writeFileSync(
     sb.env.AWS_SHARED_CREDENTIALS_FILE!,
     `[plain]\naws_access_key_id = ${KEY.accessKeyId}\naws_secret_access_key = ${KEY.secretAccessKey}\n`,
     { mode: 0o600 },
   );
   const env = { ...sb.env, AWS_PROFILE: 'plain' };
-  // The registry host was last aws-env's (the instance session's key): only this login makes it this key's.
   const args = ['--source', 'aws-profile', '--kind', 'aws-ecr', '--region', REGION];
-  await loginAndRoundTrip(env, args, 'aws-profile-plain', `aws:123456789012:${KEY.accessKeyId}`);
+  // Nothing else signs an ECR call with this key: an answer in its name came from the file.
+  const keySubject = `aws:123456789012:${KEY.accessKeyId}`;
+  const host = 'aws-profile-plain.registry.test';
+  loginOk(
+    await lanyard(['login', host, ...args], env),
+    'aws-profile',
+    new RegExp(`${KEY.accessKeyId} \\(profile plain\\)`),
+  );
+  const { login: kubelet } = await cloud.kubeletLogin(env, `${host}/team/app:1`, host);
+  assert.is(kubelet && registrySubject(kubelet), keySubject, 'kubelet: an ECR password signed with the key');
+  // The registry host was last aws-env's (the instance session's key): only this login makes it this key's.
+  await loginAndRoundTrip(env, args, 'aws-profile-plain', keySubject);
 });
 
 test("aws-profile: a profile's role_arn is assumed with its source_profile's key, then ECR is asked", async () => {
