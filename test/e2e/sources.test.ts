@@ -229,7 +229,7 @@ test('aws-web-identity (CI OIDC): the token file becomes an STS session; kubelet
   const creds = parseCreds(await getWith(env, HOSTS.awsWebIdentity), 'get');
   assert.ok(aws.validateEcrPassword(creds.Secret).ok);
   const { login } = await cloud.kubeletLogin(env, `${HOSTS.awsWebIdentity}/team/app:1`, HOSTS.awsWebIdentity);
-  assert.ok(login && webIdentitySubject(registrySubject(login)), `kubelet: ${JSON.stringify(login?.username)}`);
+  assert.ok(login && webIdentitySubject(registrySubject(login)), `kubelet: ${login && registrySubject(login)}`);
   await loginRegistry(['--source', 'aws-web-identity', '--region', REGION], env);
   await pushAndPull('aws-web-identity', webIdentitySubject, env);
 });
