@@ -7,8 +7,9 @@ import { normalizeServer } from '../hosts/normalize.js';
 import { loadProvider } from '../providers/index.js';
 import { inferKind } from '../providers/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
-import type { Kind, Mapping, MappingEntry } from '../mapping/types.js';
+import type { Kind, MappingEntry } from '../mapping/types.js';
 import type { CoreContext } from './core-context.js';
+import { entryBase, givenOptions, putEntry } from './new-entry.js';
 import { discardSecret, placeSecret, type SecretChoice } from './secret-placement.js';
 
 export interface NewLogin extends SecretChoice {
@@ -43,18 +44,9 @@ export function assertStorable(login: Pick<NewLogin, 'serverURL' | 'username' | 
 }
 
 /** The entry as it will be, but for where its secret goes: what a provider needs to try an exchange. */
-function provisionalEntry(login: NewLogin, serverKey: string, kind: Kind): MappingEntry {
-  const options = login.options && Object.keys(login.options).length ? login.options : undefined;
-  return {
-    server: serverKey,
-    serverURL: login.serverURL.trim(),
-    kind,
-    username: login.username,
-    store: 'env',
-    secretRef: '',
-    ...(options ? { options } : {}),
-    updatedAt: new Date().toISOString(),
-  };
+function provisionalEntry(login: NewLogin, serverKey: string, kind: Kind, now: number): MappingEntry {
+  const base = entryBase(serverKey, login.serverURL, kind, login.username, givenOptions(login.options), now);
+  return { ...base, store: 'env', secretRef: '' };
 }
 
 /**
@@ -76,7 +68,7 @@ export async function storeCredential(context: CoreContext, given: NewLogin): Pr
   if (login.verify) {
     const { verifyLogin } = await import('./verify-login.js');
     registerSecret(login.secret);
-    await verifyLogin(context, provisionalEntry(login, server.key, inferred), { secret: login.secret });
+    await verifyLogin(context, provisionalEntry(login, server.key, inferred, context.now()), { secret: login.secret });
   }
   let replaced: MappingEntry | undefined;
   const entry = await updateMapping(async (mapping) => {
@@ -85,31 +77,16 @@ export async function storeCredential(context: CoreContext, given: NewLogin): Pr
     // the kind and the provider options (a private IAM endpoint, an API server to mint tokens with).
     const previous =
       index >= 0 && mapping.entries[index].username === login.username ? mapping.entries[index] : undefined;
-    const options = login.options && Object.keys(login.options).length ? login.options : previous?.options;
+    const options = givenOptions(login.options) ?? previous?.options;
     const placement = await placeSecret(mapping, server.key, login.secret, login);
+    const kind = login.kind ?? previous?.kind ?? inferred;
     const next: MappingEntry = {
-      server: server.key,
-      serverURL: login.serverURL.trim(),
-      kind: login.kind ?? previous?.kind ?? inferred,
-      username: login.username,
+      ...entryBase(server.key, login.serverURL, kind, login.username, options, context.now()),
       ...placement,
-      ...(options ? { options } : {}),
-      updatedAt: new Date(context.now()).toISOString(),
     };
     replaced = putEntry(mapping, index, next);
     return next;
   }, context.config.paths.mappingFile);
   await discardSecret(replaced, entry);
   return entry;
-}
-
-/** Puts `next` at `index` (or appends it when that is -1); returns the entry it replaced. */
-export function putEntry(mapping: Mapping, index: number, next: MappingEntry): MappingEntry | undefined {
-  if (index < 0) {
-    mapping.entries.push(next);
-    return undefined;
-  }
-  const replaced = mapping.entries[index];
-  mapping.entries[index] = next;
-  return replaced;
 }

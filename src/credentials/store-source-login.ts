@@ -5,7 +5,7 @@ import { updateMapping } from '../mapping/mapping-file.js';
 import type { Kind, MappingEntry, SourceChoice, SourceEntry } from '../mapping/types.js';
 import type { CoreContext } from './core-context.js';
 import { discardSecret } from './secret-placement.js';
-import { putEntry } from './store-credential.js';
+import { entryBase, givenOptions, putEntry } from './new-entry.js';
 
 export interface NewSourceLogin {
   serverURL: string;
@@ -25,16 +25,8 @@ export async function storeSourceLogin(
   given: NewSourceLogin,
 ): Promise<{ entry: SourceEntry; answered: SourceAnswer }> {
   const server = normalizeServer(given.serverURL);
-  const options = given.options && Object.keys(given.options).length ? given.options : undefined;
-  const provisional: SourceEntry = {
-    server: server.key,
-    serverURL: given.serverURL.trim(),
-    kind: given.kind,
-    username: '',
-    source: given.source,
-    ...(options ? { options } : {}),
-    updatedAt: new Date(context.now()).toISOString(),
-  };
+  const base = entryBase(server.key, given.serverURL, given.kind, '', givenOptions(given.options), context.now());
+  const provisional: SourceEntry = { ...base, source: given.source };
   const { verifyLogin } = await import('./verify-login.js');
   const answered = (await verifyLogin(context, provisional, { entry: provisional }))?.source;
   if (!answered) throw new Error('a source login was not verified'); // verifyLogin always checks source logins

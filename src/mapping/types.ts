@@ -28,7 +28,7 @@ export interface SecretPlacement {
 }
 
 /** What every entry names: the registry, what kind of login it is, and the provider's settings. */
-interface EntryBase {
+export interface EntryBase {
   /** Normalised lookup key: `host[:port]`, a pattern such as `*.icr.io`, or a verbatim Hub OAuth key. */
   server: string;
   /** The server URL as the client first gave it; `list` answers with this. */
