@@ -2,17 +2,12 @@
 // pass-through token dies, and how our clock compares with the issuer's. Opaque
 // tokens (e.g. OpenShift's sha256~…) simply have no known expiry, and neither has a
 // claim that is no time a Date can hold (beyond ±8.64e15 ms).
+import { unverifiedClaims } from '../jwt-claims.js';
+
 const MAX_TIME_MS = 8.64e15;
 
-function claimOf(token: string, claim: string): unknown {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    return (JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown> | null)?.[claim];
-  } catch {
-    return undefined;
-  }
-}
+const claimOf = (token: string, claim: string): unknown =>
+  token.split('.').length === 3 ? unverifiedClaims(token)[claim] : undefined;
 
 function numericClaim(token: string, claim: 'exp' | 'iat'): number | undefined {
   const value = claimOf(token, claim);

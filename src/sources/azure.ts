@@ -21,8 +21,8 @@ import {
   type SourceIdentity,
   TOKEN_SERVICE_TIMEOUT_MS,
   tokenServiceUrl,
-  unverifiedClaims,
 } from './source-io.js';
+import { unverifiedClaims } from '../jwt-claims.js';
 
 export interface AzureCredential extends SourceIdentity {
   /** An Entra access token whose audience is `resource` (ACR's by default). */

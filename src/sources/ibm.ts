@@ -22,8 +22,8 @@ import {
   type SourceIdentity,
   TOKEN_SERVICE_TIMEOUT_MS,
   tokenServiceUrl,
-  unverifiedClaims,
 } from './source-io.js';
+import { unverifiedClaims } from '../jwt-claims.js';
 
 export interface IbmCredential extends SourceIdentity {
   /** An IAM access token (a JWT), for ICR as `iambearer`'s password. */

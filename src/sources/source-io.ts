@@ -38,6 +38,25 @@ export async function ask(where: string, url: URL, options: HttpOptions, hint: s
   }
 }
 
+/**
+ * A metadata GET that must answer 200. A 404 means nothing is attached to this machine (no instance role, no
+ * service account): permanent, and `missing` says what and what to do. `path` names the request in other refusals.
+ */
+export async function metadataGet(
+  where: string,
+  url: URL,
+  options: HttpOptions,
+  hint: string,
+  request: { path: string; missing: string },
+): Promise<HttpResponse> {
+  const answer = await ask(where, url, options, hint);
+  if (answer.status === 404) {
+    throw new ServiceRefusedError(where, `answered 404 ${request.missing}`, { status: 404, permanent: true });
+  }
+  if (answer.status !== 200) throw refused(where, answer, `for ${request.path}`);
+  return answer;
+}
+
 /** A remote token service's URL, refused unless it is HTTPS (or loopback, for the stand-ins). */
 export const tokenServiceUrl = (url: string, what: string): URL => assertSafeEndpoint(url, what);
 
@@ -123,16 +142,4 @@ export function readTokenFile(path: string, what: string, setting: string): stri
   if (!text) throw new UserError(`the ${what} ${path} (${setting}) is empty`);
   registerSecret(text);
   return text;
-}
-
-/** A JWT's claims read without verifying them (the issuer verifies; we only name the identity). */
-export function unverifiedClaims(token: string): Record<string, unknown> {
-  try {
-    const claims = parseJson(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    return typeof claims === 'object' && claims !== null && !Array.isArray(claims)
-      ? (claims as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
 }
