@@ -21,6 +21,23 @@ export interface AwsCredential extends SourceIdentity {
   assumeRole?: RoleToAssume;
 }
 
+/** Keys found somewhere (`from` says where, for people): the secret parts registered for redaction at once. */
+export function accessKeys(
+  accessKeyId: string,
+  secretAccessKey: string,
+  sessionToken: string | undefined,
+  from: string,
+): AwsCredential {
+  registerSecret(secretAccessKey);
+  registerSecret(sessionToken);
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(sessionToken ? { sessionToken } : {}),
+    identity: `access key ${accessKeyId} (${from})`,
+  };
+}
+
 /** AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), as every AWS SDK reads them first. */
 export function awsFromEnvironment(aws: AwsIdentityConfig): AwsCredential {
   const { accessKeyId, secretAccessKey, sessionToken } = aws;
@@ -28,12 +45,5 @@ export function awsFromEnvironment(aws: AwsIdentityConfig): AwsCredential {
     const missing = accessKeyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID';
     throw new UserError(`AWS environment keys: ${missing} is not set (set both AWS_ACCESS_KEY_ID and the secret)`);
   }
-  registerSecret(secretAccessKey);
-  registerSecret(sessionToken);
-  return {
-    accessKeyId,
-    secretAccessKey,
-    ...(sessionToken ? { sessionToken } : {}),
-    identity: `access key ${accessKeyId} (environment)`,
-  };
+  return accessKeys(accessKeyId, secretAccessKey, sessionToken, 'environment');
 }

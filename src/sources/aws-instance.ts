@@ -8,6 +8,7 @@ import { foreignText, registerSecret } from '../foreign-text.js';
 import type { AwsCredential } from './aws-credential.js';
 import {
   ask,
+  metadataGet,
   believedExpiry,
   METADATA_TIMEOUT_MS,
   metadataUrl,
@@ -50,23 +51,9 @@ export async function awsInstanceRole(aws: AwsIdentityConfig, timeoutMs = METADA
   if (tokenAnswer.status !== 200 || !tokenAnswer.body.trim()) throw refused(where, tokenAnswer, 'to the token PUT');
   const sessionToken = tokenAnswer.body.trim();
   registerSecret(sessionToken);
-  const get = async (path: string) => {
-    const answer = await ask(
-      where,
-      url(path),
-      { headers: { 'X-aws-ec2-metadata-token': sessionToken }, timeoutMs },
-      ABSENT_HINT,
-    );
-    if (answer.status === 404) {
-      throw new ServiceRefusedError(
-        where,
-        'answered 404 for security-credentials: no instance role (attach an IAM instance profile to the instance)',
-        { status: 404, permanent: true },
-      );
-    }
-    if (answer.status !== 200) throw refused(where, answer, `for ${path}`);
-    return answer;
-  };
+  const missing = 'for security-credentials: no instance role (attach an IAM instance profile to the instance)';
+  const options = { headers: { 'X-aws-ec2-metadata-token': sessionToken }, timeoutMs };
+  const get = (path: string) => metadataGet(where, url(path), options, ABSENT_HINT, { path, missing });
 
   const roleName = (await get(CREDENTIALS_PATH)).body.split('\n')[0]!.trim();
   if (!/^[\w+=,.@-]{1,128}$/.test(roleName)) {

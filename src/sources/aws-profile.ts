@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import type { AwsIdentityConfig } from '../config.js';
 import { UserError } from '../errors.js';
-import { quoted, registerSecret } from '../foreign-text.js';
-import { type AwsCredential, awsFromEnvironment, type RoleToAssume } from './aws-credential.js';
+import { quoted } from '../foreign-text.js';
+import { accessKeys, type AwsCredential, awsFromEnvironment, type RoleToAssume } from './aws-credential.js';
 import { awsInstanceRole } from './aws-instance.js';
 import { awsWebIdentity } from './aws-web-identity.js';
 
@@ -68,15 +68,7 @@ function staticKeys(settings: Settings, name: string): AwsCredential | undefined
   const accessKeyId = settings.get('aws_access_key_id');
   const secretAccessKey = settings.get('aws_secret_access_key');
   if (!accessKeyId || !secretAccessKey) return undefined;
-  const sessionToken = settings.get('aws_session_token');
-  registerSecret(secretAccessKey);
-  registerSecret(sessionToken);
-  return {
-    accessKeyId,
-    secretAccessKey,
-    ...(sessionToken ? { sessionToken } : {}),
-    identity: `access key ${accessKeyId} (profile ${name})`,
-  };
+  return accessKeys(accessKeyId, secretAccessKey, settings.get('aws_session_token'), `profile ${name}`);
 }
 
 function roleOf(settings: Settings, roleArn: string): RoleToAssume {

@@ -12,12 +12,11 @@ import { foreignText, quoted, registerSecret } from '../foreign-text.js';
 import { header } from '../http.js';
 import { Field, parseJson } from '../validate.js';
 import {
-  ask,
   believedExpiry,
   METADATA_TIMEOUT_MS,
+  metadataGet,
   metadataUrl,
   readAnswer,
-  refused,
   secretField,
   type SourceIdentity,
 } from './source-io.js';
@@ -93,16 +92,10 @@ export async function googleMetadata(
   const base = `http://${google.metadataHost ?? GCE_METADATA_DEFAULT_HOST}`;
   const url = (path: string) => metadataUrl(base, `${ACCOUNT_PATH}${path}`, 'GCE_METADATA_HOST');
   const where = `the Google metadata server at ${url('').origin}`;
+  const missing = 'for the default service account: none is attached to this instance or workload';
   const get = async (path: string) => {
-    const answer = await ask(where, url(path), { headers: { 'Metadata-Flavor': 'Google' }, timeoutMs }, ABSENT_HINT);
-    if (answer.status === 404) {
-      throw new ServiceRefusedError(
-        where,
-        'answered 404 for the default service account: none is attached to this instance or workload',
-        { status: 404, permanent: true },
-      );
-    }
-    if (answer.status !== 200) throw refused(where, answer, `for ${path}`);
+    const options = { headers: { 'Metadata-Flavor': 'Google' }, timeoutMs };
+    const answer = await metadataGet(where, url(path), options, ABSENT_HINT, { path, missing });
     // Google's libraries check this header too: whatever else answers on that address is not the metadata server.
     if (header(answer, 'metadata-flavor') !== 'Google') {
       throw new ServiceRefusedError(where, 'answered without Metadata-Flavor: Google: it is not a metadata server', {
