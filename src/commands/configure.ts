@@ -120,7 +120,8 @@ export function registerConfigure(cli: Argv): Argv {
           );
         if (chosen.registries.length === 0)
           throw new UserError(
-            'no registries to configure: log in first (docker-credential-lanyard login …) or name them with --registry',
+            'no registries to configure: log in first (docker-credential-lanyard login …) ' +
+              'or name them with --registry',
           );
         const plan = planConfigure(chosen.registries, {
           containers: argv.containers,

@@ -137,7 +137,7 @@ test('an exact entry beats the pattern and is keyed by its host', async () => {
   tokenOf(res, 'us.icr.io', EXACT_KEY);
 });
 
-test('Hub images (`ubuntu`, `library/ubuntu`, `docker.io/…`, `index.docker.io/…`) answer under Hub keys', async () => {
+test('Hub images (`ubuntu`, `library/ubuntu`, `docker.io/…`, `index.docker.io/…`) use Hub keys', async () => {
   for (const image of [
     'ubuntu',
     'ubuntu:24.04',

@@ -238,7 +238,8 @@ for (const mode of MODES) {
     );
     assert.is((await listParsed(env))[idToken.ServerURL], '<token>', 'list shows <token>');
 
-    const odd = { ServerURL: 'odd.example.test', Username: 'ü ser"\\', Secret: `p"a\\s\ns\tü 🔑 <>&' ${unique('x')}` };
+    const secret = `p"a\\s\ns\tü 🔑 <>&' ${unique('x')}`;
+    const odd = { ServerURL: 'odd.example.test', Username: 'ü ser"\\', Secret: secret };
     assertSilentOk(await store(env, odd), 'store unusual secret');
     assertCreds(await get(env, odd.ServerURL), odd, 'get unusual secret');
 

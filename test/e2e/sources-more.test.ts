@@ -24,12 +24,10 @@ import { startAzureIdentity, type AzureIdentityHandle } from '../fixtures/azure-
 import * as googleFixture from '../fixtures/google.js';
 import type { Served } from '../fixtures/support.js';
 import type * as registryFixture from '../fixtures/token-registry.js';
-import { writeAuthFile } from './support/client-config.js';
 import * as cloud from './support/cloud.js';
 import { dockerClientEnv, startDockerEngine } from './support/docker-engine.js';
 import { fileStoreSandbox, getWith, parseCreds } from './support/exchange-env.js';
 import { runHelper } from './support/helper.js';
-import { buildImage, type OciImage } from './support/image.js';
 import { setUp, stopAll } from './support/lifecycle.js';
 import { freePort } from './support/port.js';
 import { describe, type RunResult } from './support/run.js';
@@ -60,9 +58,7 @@ let identity: AzureIdentityHandle;
 let az: azureFixture.AzureHandle;
 let google: googleFixture.GoogleHandle;
 let registry: registryFixture.TokenRegistryHandle;
-let image: OciImage;
-let policy: string;
-let authFile: string;
+let target: cloud.SkopeoTarget;
 let deadPort: number;
 /** Every login the token registry was asked about. */
 const presented: cloud.Login[] = [];
@@ -81,9 +77,7 @@ test.before(() =>
     google = await googleFixture.start();
     registry = await cloud.startCloudRegistry((u, p) => registrySubject({ username: u, password: p }), presented);
     deadPort = await freePort();
-    image = await buildImage(sb);
-    policy = cloud.writeAcceptAnythingPolicy(sb.root);
-    authFile = writeAuthFile(join(sb.root, 'auth.json'), [registry.host]);
+    target = await cloud.skopeoTarget(sb, registry.host);
     Object.assign(sb.env, overrides(), {
       AWS_SHARED_CREDENTIALS_FILE: join(sb.root, 'aws-credentials'),
       AWS_CONFIG_FILE: join(sb.root, 'aws-config'),
@@ -151,8 +145,7 @@ function loginOk(r: RunResult, source: string, identityPattern: RegExp) {
   assert.match(r.stderr, 'nothing secret is stored');
 }
 
-const pushAndPull = (env: NodeJS.ProcessEnv, tag: string) =>
-  cloud.skopeoRoundTrip(env, { host: registry.host, authFile, policy, image }, tag);
+const pushAndPull = (env: NodeJS.ProcessEnv, tag: string) => cloud.skopeoRoundTrip(env, target, tag);
 
 /** Who the registry took a login for: `aws:<account>:<access key>`, an ACR client id or a Google subject. */
 const registrySubject = ({ username, password }: cloud.Login) =>

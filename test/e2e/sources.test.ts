@@ -18,7 +18,6 @@ import { startGceMetadata, type GceHandle } from '../fixtures/gce-metadata.js';
 import { startIbmIdentity, type IbmIdentityHandle } from '../fixtures/ibm-identity.js';
 import type { Served } from '../fixtures/support.js';
 import type * as registryFixture from '../fixtures/token-registry.js';
-import { writeAuthFile } from './support/client-config.js';
 import * as cloud from './support/cloud.js';
 import {
   cacheRecord,
@@ -31,7 +30,6 @@ import {
   type Daemon,
 } from './support/exchange-env.js';
 import { runHelper } from './support/helper.js';
-import { buildImage, type OciImage } from './support/image.js';
 import { freePort } from './support/port.js';
 import { describe, type RunResult } from './support/run.js';
 import type { Sandbox } from './support/sandbox.js';
@@ -72,9 +70,7 @@ let ibm: IbmIdentityHandle;
 let imdsFront: Served;
 let stsFront: Served;
 let registry: registryFixture.TokenRegistryHandle;
-let image: OciImage;
-let policy: string;
-let authFile: string;
+let target: cloud.SkopeoTarget;
 /** A loopback port nothing listens on: a metadata service that is not there. */
 let deadPort: number;
 /** Every login the token registry was asked about. */
@@ -101,9 +97,7 @@ test.before(async () => {
     ibm = await startIbmIdentity({ profiles: [PROFILE, NODE_PROFILE], instanceProfileId: NODE_PROFILE.id });
     registry = await cloud.startCloudRegistry((u, p) => registrySubject({ username: u, password: p }), presented);
     deadPort = await freePort();
-    image = await buildImage(sb);
-    policy = cloud.writeAcceptAnythingPolicy(sb.root);
-    authFile = writeAuthFile(join(sb.root, 'auth.json'), [registry.host]);
+    target = await cloud.skopeoTarget(sb, registry.host);
     Object.assign(sb.env, overrides(), {
       // Present but unused here: they must not lead anywhere either.
       AWS_SHARED_CREDENTIALS_FILE: join(sb.root, 'aws-credentials'),
@@ -179,7 +173,7 @@ function assertNothingStored(server: string, source: string) {
 /** skopeo pushes and pulls as team/app:`tag`; every login the registry took meanwhile was `subject`'s. */
 async function pushAndPull(tag: string, subject: (s: string | null) => boolean, env = sb.env) {
   const seen = await cloud.subjectsPresentedDuring(presented, registrySubject, () =>
-    cloud.skopeoRoundTrip(env, { host: registry.host, authFile, policy, image }, tag),
+    cloud.skopeoRoundTrip(env, target, tag),
   );
   assert.ok(seen.length > 0 && seen.every(subject), `the registry took logins of ${JSON.stringify(seen)}`);
 }

@@ -8,7 +8,9 @@ import * as registryFixture from '../../fixtures/token-registry.js';
 import { clientOk } from './clients-containers.js';
 import { dockerCli, imageId, importTinyImage } from './docker-engine.js';
 import { runHelper } from './helper.js';
-import type { OciImage } from './image.js';
+import { buildImage, type OciImage } from './image.js';
+import type { Sandbox } from './sandbox.js';
+import { writeAuthFile } from './client-config.js';
 import { describe, run, type RunResult } from './run.js';
 
 export type Login = { username: string; password: string };
@@ -96,6 +98,17 @@ export interface SkopeoTarget {
   authFile: string;
   policy: string;
   image: OciImage;
+}
+
+/** Everything skopeo needs to push to `host` from the sandbox: a tiny image, an auth file, a policy. */
+export async function skopeoTarget(sb: Sandbox, host: string): Promise<SkopeoTarget> {
+  const image = await buildImage(sb);
+  return {
+    host,
+    authFile: writeAuthFile(join(sb.root, 'auth.json'), [host]),
+    policy: writeAcceptAnythingPolicy(sb.root),
+    image,
+  };
 }
 
 /** skopeo pushes the image as team/app:`tag` and inspects it back (same digest), its helper answering from `env`. */
