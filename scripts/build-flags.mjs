@@ -2,4 +2,18 @@
 // binary) and scripts/release/ (all targets). Measured on 2 cores: --bytecode with ESM
 // and --splitting (lazily loaded chunks, so a `get` does not load the management CLI)
 // bring `version` from ~20 ms to ~8 ms.
-export const BUILD_FLAGS = ['--compile', '--minify', '--bytecode', '--format=esm', '--splitting', '--sourcemap=none'];
+// Bun's executables read .env and bunfig.toml from the working directory by default: a
+// checkout holding `preload = ["./x.js"]` would run its code inside the helper, next to the
+// keychain, on every `docker build` there. Every autoload is turned off explicitly.
+export const BUILD_FLAGS = [
+  '--compile',
+  '--minify',
+  '--bytecode',
+  '--format=esm',
+  '--splitting',
+  '--sourcemap=none',
+  '--no-compile-autoload-dotenv',
+  '--no-compile-autoload-bunfig',
+  '--no-compile-autoload-tsconfig',
+  '--no-compile-autoload-package-json',
+];

@@ -6,6 +6,7 @@ import { run, start, type RunResult } from './run.js';
 export interface HelperOptions {
   env: NodeJS.ProcessEnv;
   stdin?: string | Buffer;
+  cwd?: string;
   timeoutMs?: number;
 }
 
@@ -21,7 +22,7 @@ function requireBin(): void {
 
 export function runHelper(args: string[], opts: HelperOptions): Promise<RunResult> {
   requireBin();
-  return run(BIN, args, { env: opts.env, stdin: opts.stdin ?? '', timeoutMs: opts.timeoutMs ?? 10_000 });
+  return run(BIN, args, { env: opts.env, stdin: opts.stdin ?? '', cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 10_000 });
 }
 
 /** Start the binary without waiting (for kill -9 tests). */
