@@ -1,6 +1,6 @@
 // Where a new long-lived secret goes, and the cleanup of the one it replaces. Every
 // write uses a fresh id, so the mapping can switch atomically from old to new.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../hash-and-random.js';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { writeErr } from '../output.js';
@@ -27,7 +27,7 @@ export async function placeSecret(
     throw new UserError(
       'the env store is read-only: map the variable that holds the secret with `login SERVER -u USER --secret-env VAR`',
     );
-  const placement: SecretPlacement = { store: target.name, secretRef: `${idPrefix}/${randomBytes(6).toString('hex')}` };
+  const placement: SecretPlacement = { store: target.name, secretRef: `${idPrefix}/${randomHex(6)}` };
   await claimNewSecret(mapping, placement); // listed first: a kill -9 mid-write leaves it known
   await target.write(placement.secretRef, secret);
   return placement;

@@ -3,7 +3,7 @@
 // content, never a torn file.
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../hash-and-random.js';
 import { UserError } from '../errors.js';
 import { sweepAbandonedTempFiles } from './temp-files.js';
 
@@ -41,7 +41,7 @@ export function ensurePrivateDir(dir: string): void {
 export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
   ensurePrivateDir(dirname(path));
   sweepAbandonedTempFiles(path);
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', mode);

@@ -20,7 +20,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../hash-and-random.js';
 import { cannotWrite, ensurePrivateDir } from './atomic-write.js';
 import { isAlive } from './process-alive.js';
 import { sweepAbandonedTempFiles } from './temp-files.js';
@@ -162,7 +162,7 @@ function staleOwner(lockPath: string): Owner | { pid: 0; token: '' } | undefined
 
 /** Moves a stale lock aside; puts it back if what was moved is not the lock judged stale. True if removed. */
 function breakStaleLock(lockPath: string, stale: Owner | { pid: 0; token: '' }): boolean {
-  const aside = `${lockPath}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const aside = `${lockPath}.stale.${process.pid}.${randomHex(4)}`;
   try {
     renameSync(lockPath, aside);
   } catch {
@@ -198,7 +198,7 @@ export async function withLock<T>(
     throw error instanceof UserError ? new LockUnavailableError(error.message) : error;
   }
   sweepAbandonedTempFiles(lockPath); // content files of lock takers killed before they linked them
-  const me: Owner = { pid: process.pid, token: randomBytes(8).toString('hex') };
+  const me: Owner = { pid: process.pid, token: randomHex(8) };
   const deadline = Date.now() + timeoutMs;
   while (!tryCreate(lockPath, me)) {
     const stale = staleOwner(lockPath);

@@ -2,7 +2,7 @@
 // (0700 dir, 0600 files, written atomically). It holds only derived, short-lived
 // credentials, never the stored long-lived secret, plus the last failure so that
 // waiters and the daemon do not hammer a service that just said no.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash-and-random.js';
 import { chmodSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -29,8 +29,7 @@ export interface TokenCache {
 
 export function tokenCache(runtimeDir: string): TokenCache {
   const tokensDir = join(runtimeDir, 'tokens');
-  const fileFor = (server: string) =>
-    join(tokensDir, `${createHash('sha256').update(server).digest('hex').slice(0, 32)}.json`);
+  const fileFor = (server: string) => join(tokensDir, `${sha256Hex(server).slice(0, 32)}.json`);
   const ensureDir = () => {
     ensurePrivateDir(tokensDir);
     for (const dir of [runtimeDir, tokensDir]) {
