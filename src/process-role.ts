@@ -6,7 +6,13 @@ let role: Role = 'helper';
 
 export const processRole = (): Role => role;
 
-/** Called once by the daemon at start. */
+type BunJit = { Bun?: { unsafe?: { setJITPolicy?(scale: number): void } } };
+
+/**
+ * Called once by the daemon at start. The binary starts with the JIT held back (scripts/build-flags.mjs), right for
+ * a process that lives for one answer; the daemon lives for days, so it takes the normal policy back.
+ */
 export function becomeDaemon(): void {
   role = 'daemon';
+  (globalThis as BunJit).Bun?.unsafe?.setJITPolicy?.(1);
 }
