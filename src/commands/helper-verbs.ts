@@ -3,7 +3,6 @@
 import { CredentialsNotFoundError, describeError } from '../errors.js';
 import { foreignText } from '../foreign-text.js';
 import type { HelperContext } from '../credentials/core-context.js';
-import type { MappingEntry } from '../mapping/types.js';
 import { formatCredentials, parseServerURL, parseStoreRequest } from '../protocol/messages.js';
 import { tellTerminal } from '../protocol/terminal-notice.js';
 import { trace } from '../trace.js';
@@ -20,6 +19,12 @@ async function reportGetFailure(serverURL: string, error: unknown): Promise<neve
   throw error;
 }
 
+/** `get` without the daemon's answer: the core finds the entry and issues its credential in this process. */
+async function resolveHere(context: HelperContext, serverURL: string): Promise<{ username: string; secret: string }> {
+  const { resolveCredential } = await import('../credentials/resolve-credential.js');
+  return resolveCredential(context, serverURL).catch((error: unknown) => reportGetFailure(serverURL, error));
+}
+
 async function run(verb: string, context: HelperContext): Promise<void> {
   switch (verb) {
     case 'store': {
@@ -32,17 +37,9 @@ async function run(verb: string, context: HelperContext): Promise<void> {
     case 'get': {
       const serverURL = parseServerURL(context.stdinText());
       trace('stdin read');
-      const { resolveCredential } = await import('../credentials/resolve-credential.js');
-      trace('imports: resolve-credential');
-      // Static secrets may come from the daemon's memory (the agent path), loaded only if one is asked for.
-      const heldSecret = async (entry: MappingEntry) => {
-        const secret = await (await import('../daemon/agent-client.js')).askAgent(context, entry);
-        trace(secret === undefined ? 'agent: no answer' : 'agent: answered');
-        return secret;
-      };
-      const { username, secret } = await resolveCredential({ ...context, heldSecret }, serverURL).catch(
-        (error: unknown) => reportGetFailure(serverURL, error),
-      );
+      const fromAgent = await (await import('../daemon/agent-client.js')).askAgent(context.config, serverURL);
+      trace(fromAgent ? 'agent: answered' : 'agent: no answer');
+      const { username, secret } = fromAgent ?? (await resolveHere(context, serverURL));
       context.write(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
       trace('output written');
       return;

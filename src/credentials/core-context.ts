@@ -4,7 +4,7 @@
 // temp dirs, an in-memory store and a clock of their own.
 import { processConfig, type Config } from '../config.js';
 import { runningDaemonPid } from '../daemon-files.js';
-import type { MappingEntry, StoreName } from '../mapping/types.js';
+import type { StoreName } from '../mapping/types.js';
 import { openStore } from '../secrets/select-store.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 
@@ -15,8 +15,6 @@ export interface CoreContext {
   openStore(name: StoreName): Promise<SecretStore>;
   /** A daemon refreshes tokens ahead of time, so a caller may be handed one past its refresh time. */
   daemonRunning(): boolean;
-  /** The secret a running daemon holds for a static entry, if it answers at once (the agent path of `get`). */
-  heldSecret?(entry: MappingEntry): Promise<string | undefined>;
 }
 
 /** The protocol verbs' I/O as well: the request text on stdin (read when needed) and where answers go. */

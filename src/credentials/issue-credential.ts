@@ -268,6 +268,23 @@ async function refreshUnderLock(job: Job, startedAt: number, options: IssueOptio
   });
 }
 
+function jobFor(context: CoreContext, entry: MappingEntry): Job {
+  const cache = tokenCache(context.config.paths.runtimeDir);
+  return { context, entry, cache, fingerprint: secretFingerprint(entry, context.config) };
+}
+
+/**
+ * A usable cached token for an exchanging entry, also one past its refresh time (for a running daemon, which is
+ * about to replace it): no store read, no lock, no exchange. Undefined when anything more would be needed.
+ */
+export function cachedToken(context: CoreContext, entry: MappingEntry): Answer | undefined {
+  const job = jobFor(context, entry);
+  const now = context.now();
+  const record = currentRecord(job, now);
+  const cached = fromCache(record, now, true);
+  return cached && 'token' in cached ? tokenIssued(cached.token, 'cached', record).answer : undefined;
+}
+
 /** The credential for an entry and what it took to get it. */
 export async function issueCredential(
   context: CoreContext,
@@ -278,17 +295,12 @@ export async function issueCredential(
   log.debug(`entry ${entry.server} (${entry.kind}, ${from})${options.force ? ': forced refresh' : ''}`);
   if (!KIND_TRAITS[entry.kind].exchanges) {
     const provider = await loadProvider(entry.kind);
-    const stored = (await context.heldSecret?.(entry)) ?? (await readSecret(context, entry));
+    const stored = await readSecret(context, entry);
     const { username, secret, expiresAt } = await provider.issue(entry, stored);
     return { answer: { username, secret, ...(expiresAt !== undefined ? { expiresAt } : {}) }, outcome: 'exchanged' };
   }
   const startedAt = context.now();
-  const job: Job = {
-    context,
-    entry,
-    cache: tokenCache(context.config.paths.runtimeDir),
-    fingerprint: secretFingerprint(entry, context.config),
-  };
+  const job = jobFor(context, entry);
   if (!options.force) {
     const record = currentRecord(job, startedAt);
     const cached = fromCache(record, startedAt, options.acceptDueTokens ?? false);

@@ -1,15 +1,12 @@
-// `get`'s side of the agent path: asks the running daemon for a static entry's secret within a few
-// milliseconds. A daemon that is absent, slow, stopped or holding nothing costs at most the deadline, and
-// `get` reads the store as it would without one. The answer is believed only as a bounded pair of strings
-// for the very entry asked about (its username); it is registered for redaction and never logged.
+// `get`'s side of the agent path: asks the running daemon for the whole answer (get-answer.ts) within a few
+// milliseconds, before loading anything else of the core. A daemon that is absent, slow, stopped or without
+// the answer at hand costs at most the deadline, and `get` then works it out as it would without one. The
+// answer is believed only as a bounded pair of strings; it is printed and never logged.
 import { lstatSync } from 'node:fs';
-import type { CoreContext } from '../credentials/core-context.js';
+import type { Config } from '../config.js';
 import { daemonSocketPath } from '../daemon-files.js';
-import { registerSecret } from '../foreign-text.js';
-import type { MappingEntry } from '../mapping/types.js';
 import { connectUnixSocket, type UnixSocket } from '../secrets/unix-socket.js';
-import { secretFingerprint } from '../tokens/fingerprint.js';
-import { agentServes, MAX_AGENT_ANSWER_BYTES, parseAgentAnswer } from './socket-protocol.js';
+import { type GetAnswer, MAX_AGENT_ANSWER_BYTES, parseGetAnswer } from './socket-protocol.js';
 
 /** Connect, one line each way: a live daemon answers in well under a millisecond. */
 export const AGENT_DEADLINE_MS = 10;
@@ -24,24 +21,22 @@ function ownSocket(path: string): boolean {
   }
 }
 
-/** The entry's secret as the daemon holds it, or undefined (then the store is read). */
-export function askAgent(context: CoreContext, entry: MappingEntry): Promise<string | undefined> {
-  const path = daemonSocketPath(context.config.paths);
-  if (!context.config.agent || !agentServes(entry) || !ownSocket(path)) return Promise.resolve(undefined);
-  const fingerprint = secretFingerprint(entry, context.config);
-  const request = `${JSON.stringify({ op: 'secret', server: entry.server, fingerprint })}\n`;
+/** The daemon's answer for this registry, or null (then `get` does the work itself). */
+export function askAgent(config: Config, serverURL: string): Promise<GetAnswer['answer']> {
+  const path = daemonSocketPath(config.paths);
+  if (!config.agent || !ownSocket(path)) return Promise.resolve(null);
+  const request = `${JSON.stringify({ op: 'get', serverURL })}\n`;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let socket: UnixSocket | undefined;
     let settled = false;
-    const finish = (secret?: string) => {
+    const finish = (answer: GetAnswer['answer'] = null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socket?.destroy();
-      if (secret !== undefined) registerSecret(secret);
-      resolve(secret);
+      resolve(answer);
     };
     const timer = setTimeout(finish, AGENT_DEADLINE_MS);
     const received = (chunk: Buffer) => {
@@ -50,8 +45,7 @@ export function askAgent(context: CoreContext, entry: MappingEntry): Promise<str
       const all = Buffer.concat(chunks, size);
       const newline = all.indexOf(0x0a);
       if (newline < 0) return size > MAX_AGENT_ANSWER_BYTES ? finish() : undefined;
-      const held = parseAgentAnswer(all.subarray(0, newline).toString('utf8'));
-      finish(held?.username === entry.username ? held.secret : undefined);
+      finish(parseGetAnswer(all.subarray(0, newline).toString('utf8')));
     };
     void connectUnixSocket(path, {
       open: (opened) => {

@@ -14,6 +14,7 @@ import { peerUidReader } from './peer-credentials.js';
 import { PullSecretSyncer } from './pull-secret-syncer.js';
 import { RefreshScheduler } from './scheduler.js';
 import { SecretAgent } from './secret-agent.js';
+import { answerGet } from './get-answer.js';
 import { askDaemon } from './socket-client.js';
 import type { DaemonRequest } from './socket-protocol.js';
 import { serveSocket } from './socket-server.js';
@@ -51,7 +52,7 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   const startedAt = Date.now();
   const agentStatus = () => ({ enabled: context.config.agent, held: agent.heldCount });
   const serve = async (request: DaemonRequest) => {
-    if (request.op === 'secret') return agent.answer(request.server, request.fingerprint);
+    if (request.op === 'get') return answerGet(context, agent, request.serverURL);
     if (request.op === 'status')
       return {
         pid: process.pid,

@@ -1,9 +1,9 @@
 // The agent: the daemon keeps the secrets of static logins (kinds that exchange nothing) in memory, so a
-// `get` asks it over the socket instead of the keychain. A secret is read from its store on the first ask
-// (that ask gets no answer: the asker reads the store itself) and answered only to an asker that names the
-// same entry by its fingerprint; it is dropped when the login changes or goes (the mapping is stat'ed per
-// request and every second), when a read from its store fails (locked, unreachable), after the idle time,
-// and when the daemon stops. Nothing of it is written anywhere.
+// `get` is answered from there instead of the keychain (get-answer.ts). A secret is read from its store on the
+// first ask (that ask gets no answer: the asker reads the store itself) and answered only while the mapping
+// still names the same login (its fingerprint); it is dropped when the login changes or goes (the mapping is
+// stat'ed per request and every second), when a read from its store fails (locked, unreachable), after the
+// idle time, and when the daemon stops. Nothing of it is written anywhere.
 import type { CoreContext } from '../credentials/core-context.js';
 import { readStoredSecret } from '../credentials/read-secret.js';
 import { describeError } from '../errors.js';
@@ -12,7 +12,7 @@ import { log } from '../log.js';
 import type { StoreName, StoredEntry } from '../mapping/types.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { MappingWatcher } from './mapping-watcher.js';
-import { agentServes, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS, type AgentAnswer } from './socket-protocol.js';
+import { agentServes, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './socket-protocol.js';
 
 interface Login {
   entry: StoredEntry;
@@ -51,19 +51,23 @@ export class SecretAgent {
     this.held.clear();
   }
 
-  answer(server: string, fingerprint: string): AgentAnswer {
-    if (!this.context.config.agent) return { held: null };
+  /**
+   * The secret it holds for this entry of the current mapping, if any; otherwise it reads it from the store
+   * after this answer has gone out (the asker reads the store itself meanwhile).
+   */
+  secretFor(entry: StoredEntry): string | undefined {
+    if (!this.context.config.agent) return undefined;
     this.followMapping();
-    const login = this.logins.get(server);
-    if (login?.fingerprint !== fingerprint) return { held: null };
+    const login = this.logins.get(entry.server);
+    if (login === undefined || login.fingerprint !== secretFingerprint(entry, this.context.config)) return undefined;
     const now = this.context.now();
-    const held = this.held.get(server);
-    if (held?.fingerprint === fingerprint && !this.idle(held, now)) {
+    const held = this.held.get(entry.server);
+    if (held?.fingerprint === login.fingerprint && !this.idle(held, now)) {
       held.lastAskedAt = now;
-      return { held: { username: held.entry.username, secret: held.secret } };
+      return held.secret;
     }
     this.readSoon(login);
-    return { held: null };
+    return undefined;
   }
 
   private idle(held: Held, now: number): boolean {

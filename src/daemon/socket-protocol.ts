@@ -15,28 +15,28 @@ export const MAX_AGENT_USERNAME_CHARS = 1024;
 export const MAX_AGENT_ANSWER_BYTES = 6 * (MAX_AGENT_SECRET_CHARS + MAX_AGENT_USERNAME_CHARS) + 64;
 
 /**
- * `secret`: the static secret of the entry with this server key, if the daemon's mapping has that entry with
- * this fingerprint (tokens/fingerprint.ts): the asker read the same login, so the answer is never another one's.
+ * `get`: the whole answer for a registry, as `get` would print it, when the daemon has it at hand: a static
+ * login's secret it holds, or a cached token. The daemon resolves the entry from the mapping itself, so the
+ * answer is always for the login the mapping names now.
  */
-export type DaemonRequest =
-  | { op: 'status' }
-  | { op: 'refresh'; server?: string }
-  | { op: 'secret'; server: string; fingerprint: string };
+export type DaemonRequest = { op: 'status' } | { op: 'refresh'; server?: string } | { op: 'get'; serverURL: string };
 
-/**
- * Which entries the agent serves: kinds that exchange nothing (their stored secret is the answer), from a store
- * the daemon reads as the asker would: not `env`, whose value is in the asker's environment.
- */
 /** Static logins kept in a store the daemon can read (an env-store value lives in the asker's environment). */
 export const agentServes = (entry: MappingEntry): entry is StoredEntry =>
   !isSourceEntry(entry) && !KIND_TRAITS[entry.kind].exchanges && entry.store !== 'env';
 
-/** The daemon's answer to `secret`: the login it holds, or nothing (the asker reads the store). */
-export type AgentAnswer = { held: { username: string; secret: string } | null };
+/**
+ * Entries whose answer does not depend on the asker's environment: not an env-store secret, and not an identity
+ * source (it reads the clouds' variables, which the daemon's environment need not share).
+ */
+export const daemonAnswers = (entry: MappingEntry): entry is StoredEntry =>
+  !isSourceEntry(entry) && entry.store !== 'env';
+
+/** The daemon's answer to `get`: the login to print, or nothing (the asker works it out itself). */
+export type GetAnswer = { answer: { username: string; secret: string } | null };
 
 const SOURCE = 'daemon request';
-const EXPECTED = 'expected {"op":"status"}, {"op":"refresh","server"?} or {"op":"secret","server","fingerprint"}';
-const FINGERPRINT = /^[0-9a-f]{32}$/;
+const EXPECTED = 'expected {"op":"status"}, {"op":"refresh","server"?} or {"op":"get","serverURL"}';
 
 export function parseDaemonRequest(line: string): DaemonRequest {
   let parsed: unknown;
@@ -46,14 +46,9 @@ export function parseDaemonRequest(line: string): DaemonRequest {
     throw new UserError(`${SOURCE} is not JSON: ${EXPECTED}`);
   }
   const request = Field.root(SOURCE, parsed);
-  const op = request.member('op').oneOf(['status', 'refresh', 'secret']);
+  const op = request.member('op').oneOf(['status', 'refresh', 'get']);
   if (op === 'status') return { op };
-  if (op === 'secret') {
-    const fingerprint = request.member('fingerprint');
-    const value = fingerprint.string();
-    if (!FINGERPRINT.test(value)) throw fingerprint.invalid('is not 32 lowercase hex digits');
-    return { op, server: request.member('server').nonEmptyString(), fingerprint: value };
-  }
+  if (op === 'get') return { op, serverURL: request.member('serverURL').nonEmptyString() };
   const server = request.member('server').optionalString();
   return server === undefined ? { op } : { op, server };
 }
@@ -64,16 +59,13 @@ const boundedString = (field: Field, maxChars: number): string => {
   return value;
 };
 
-/**
- * The daemon's answer to `secret`, believed only as a pair of bounded strings; anything else is no answer.
- * (Whether the username is the entry's is the asker's check: only it knows which entry it read.)
- */
-export function parseAgentAnswer(line: string): AgentAnswer['held'] {
+/** The daemon's answer to `get`, believed only as a pair of bounded strings; anything else is no answer. */
+export function parseGetAnswer(line: string): GetAnswer['answer'] {
   try {
-    const held = Field.root('daemon answer', parseJson(line)).member('held');
-    if (held.absentOrNull) return null;
-    const username = boundedString(held.member('username'), MAX_AGENT_USERNAME_CHARS);
-    return { username, secret: boundedString(held.member('secret'), MAX_AGENT_SECRET_CHARS) };
+    const answer = Field.root('daemon answer', parseJson(line)).member('answer');
+    if (answer.absentOrNull) return null;
+    const username = boundedString(answer.member('username'), MAX_AGENT_USERNAME_CHARS);
+    return { username, secret: boundedString(answer.member('secret'), MAX_AGENT_SECRET_CHARS) };
   } catch {
     return null;
   }

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { BIN, DIST_BIN } from './support/paths.js';
@@ -87,6 +87,21 @@ test('logout: get is not-found at once, and the daemon drops the secret', async 
   assertSilentOk(await store(sb.env, loginA), 'log in to A again');
   assertCreds(await get(sb.env, A), loginA, 'get after logging in again');
   await held(1);
+});
+
+test('an env-store login is never answered by the daemon: each asker gets its own variable', async () => {
+  const server = 'agent-env.registry.test';
+  const env = (value: string) => ({ ...sb.env, AGENT_TEST_TOKEN: value, LANYARD_TRACE: '1' });
+  const login = await runHelper(['login', server, '-u', 'ci', '--secret-env', 'AGENT_TEST_TOKEN'], {
+    env: env('first-value'),
+  });
+  assertOk(login, 'login --secret-env');
+  for (const value of ['first-value', 'second-value']) {
+    const r = await get(env(value), server);
+    assertCreds(r, { ServerURL: server, Username: 'ci', Secret: value }, `get with the variable set to ${value}`);
+    assert.match(r.stderr, /agent: no answer/, 'the daemon (started without the variable) did not answer');
+  }
+  assertOk(await runHelper(['logout', server], { env: sb.env }), 'logout');
 });
 
 /**
@@ -223,14 +238,7 @@ test('the daemon refuses a peer of another uid (SO_PEERCRED), even one that can 
     assert.is(status.code, 1, 'root is refused');
     assert.match(status.stderr, /refused: the daemon answers only its own user/);
     await sleep(100); // let the daemon read the secret the first get asked for
-    const { secretFingerprint } = await import('../../src/tokens/fingerprint.js');
-    const { loadConfig } = await import('../../src/config.js');
-    const [entry] = JSON.parse(readFileSync(peerSb.mappingFile, 'utf8')).entries;
-    const request = {
-      op: 'secret',
-      server: entry.server,
-      fingerprint: secretFingerprint(entry, { env: {}, identity: loadConfig({}).identity }),
-    };
+    const request = { op: 'get', serverURL: A };
     const answer = await askRaw(socket, JSON.stringify(request));
     assert.match(answer, /refused/);
     assert.not.ok(answer.includes(login.Secret), 'no secret to another uid');

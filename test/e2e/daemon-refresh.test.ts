@@ -104,6 +104,19 @@ test('the daemon starts (PID file, socket) and exchanges at once with the daemon
   assert.match(logText(sb), `daemon started (PID ${daemon.pid})`);
 });
 
+test('with the daemon up, get is answered by the daemon: the cached token, no exchange', async () => {
+  const cached = cacheRecord(sb, A)!.token!;
+  const helperBefore = helperRequests();
+  let r = await getWith({ ...sb.env, LANYARD_TRACE: '1' }, A);
+  // On a loaded machine the daemon can miss the get's few-millisecond deadline; the get then reads the cache.
+  for (let attempt = 1; attempt < 8 && !r.stderr.includes('agent: answered'); attempt++)
+    r = await getWith({ ...sb.env, LANYARD_TRACE: '1' }, A);
+  assert.match(r.stderr, /agent: answered/, describe(r));
+  assert.not.match(r.stderr, /mapping read/, 'the get read nothing itself');
+  assert.equal(parseCreds(r, 'get from the daemon'), { ServerURL: A, Username: 'iambearer', Secret: cached.secret });
+  assert.is(helperRequests(), helperBefore, 'no inline exchange');
+});
+
 test('daemon status lists the entry with token expiry, last refresh and next refresh', async () => {
   await sleep(1100); // so that the last refresh is at least a second ago
   const r = await daemonCommand(sb.env, ['status']);

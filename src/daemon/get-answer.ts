@@ -1,0 +1,39 @@
+// The daemon's side of `get` (the agent path): the whole answer, when it is at hand without waiting on
+// anything: a static login's secret the agent holds, or a cached token (one past its refresh time too: this
+// daemon is about to replace it). The entry is found in the mapping as `get` finds it. Anything else (no
+// login, a secret not held yet, a token to exchange, an error) is no answer: the asker then does the work
+// itself, as it would with no daemon, and reports any failure in its own words.
+import type { CoreContext } from '../credentials/core-context.js';
+import { cachedToken } from '../credentials/issue-credential.js';
+import { findEntry } from '../credentials/resolve-credential.js';
+import { describeError } from '../errors.js';
+import { log } from '../log.js';
+import { loadProvider } from '../providers/index.js';
+import { KIND_TRAITS } from '../providers/kinds.js';
+import type { SecretAgent } from './secret-agent.js';
+import { daemonAnswers, type GetAnswer, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './socket-protocol.js';
+
+async function lookUp(context: CoreContext, agent: SecretAgent, serverURL: string): Promise<GetAnswer['answer']> {
+  const entry = findEntry(context, serverURL);
+  if (!daemonAnswers(entry)) return null;
+  if (KIND_TRAITS[entry.kind].exchanges) {
+    const token = cachedToken(context, entry);
+    return token ? { username: token.username, secret: token.secret } : null;
+  }
+  const held = agent.secretFor(entry);
+  if (held === undefined) return null;
+  const { username, secret } = await (await loadProvider(entry.kind)).issue(entry, held);
+  return { username, secret };
+}
+
+export async function answerGet(context: CoreContext, agent: SecretAgent, serverURL: string): Promise<GetAnswer> {
+  if (!context.config.agent) return { answer: null };
+  try {
+    const answer = await lookUp(context, agent, serverURL);
+    const fits = answer && answer.secret.length <= MAX_AGENT_SECRET_CHARS;
+    return { answer: fits && answer.username.length <= MAX_AGENT_USERNAME_CHARS ? answer : null };
+  } catch (error) {
+    log.debug(`agent: no answer for a get: ${describeError(error)}`);
+    return { answer: null };
+  }
+}
