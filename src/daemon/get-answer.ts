@@ -11,7 +11,14 @@ import { log } from '../log.js';
 import { loadProvider } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import type { SecretAgent } from './secret-agent.js';
-import { daemonAnswers, type GetAnswer, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './socket-protocol.js';
+import { isSourceEntry, type MappingEntry, type StoredEntry } from '../mapping/types.js';
+import { type GetAnswer, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './socket-protocol.js';
+
+/**
+ * Entries whose answer does not depend on the asker's environment: not an env-store secret, and not an identity
+ * source (it reads the clouds' variables, which the daemon's environment need not share).
+ */
+const daemonAnswers = (entry: MappingEntry): entry is StoredEntry => !isSourceEntry(entry) && entry.store !== 'env';
 
 async function lookUp(context: CoreContext, agent: SecretAgent, serverURL: string): Promise<GetAnswer['answer']> {
   const entry = findEntry(context, serverURL);

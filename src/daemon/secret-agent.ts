@@ -9,10 +9,11 @@ import { readStoredSecret } from '../credentials/read-secret.js';
 import { describeError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { log } from '../log.js';
-import type { StoreName, StoredEntry } from '../mapping/types.js';
+import { isSourceEntry, type MappingEntry, type StoreName, type StoredEntry } from '../mapping/types.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { MappingWatcher } from './mapping-watcher.js';
-import { agentServes, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './socket-protocol.js';
+import { KIND_TRAITS } from '../providers/kinds.js';
+import { MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './socket-protocol.js';
 
 interface Login {
   entry: StoredEntry;
@@ -25,6 +26,10 @@ interface Held extends Login {
 }
 
 const SWEEP_INTERVAL_MS = 1000;
+
+/** Static logins kept in a store the daemon can read (an env-store value lives in the asker's environment). */
+const agentServes = (entry: MappingEntry): entry is StoredEntry =>
+  !isSourceEntry(entry) && !KIND_TRAITS[entry.kind].exchanges && entry.store !== 'env';
 
 export class SecretAgent {
   /** The entries it may serve, by server key, as the mapping is now. */

@@ -2,8 +2,6 @@
 // Requests are size-limited; the socket lives in the 0700 runtime dir, so only the
 // user can reach it, and where the runtime can tell, the daemon checks the peer's uid too.
 import { UserError } from '../errors.js';
-import { isSourceEntry, type MappingEntry, type StoredEntry } from '../mapping/types.js';
-import { KIND_TRAITS } from '../providers/kinds.js';
 import { Field, parseJson } from '../validate.js';
 
 export const MAX_REQUEST_BYTES = 16 * 1024;
@@ -20,17 +18,6 @@ export const MAX_AGENT_ANSWER_BYTES = 6 * (MAX_AGENT_SECRET_CHARS + MAX_AGENT_US
  * answer is always for the login the mapping names now.
  */
 export type DaemonRequest = { op: 'status' } | { op: 'refresh'; server?: string } | { op: 'get'; serverURL: string };
-
-/** Static logins kept in a store the daemon can read (an env-store value lives in the asker's environment). */
-export const agentServes = (entry: MappingEntry): entry is StoredEntry =>
-  !isSourceEntry(entry) && !KIND_TRAITS[entry.kind].exchanges && entry.store !== 'env';
-
-/**
- * Entries whose answer does not depend on the asker's environment: not an env-store secret, and not an identity
- * source (it reads the clouds' variables, which the daemon's environment need not share).
- */
-export const daemonAnswers = (entry: MappingEntry): entry is StoredEntry =>
-  !isSourceEntry(entry) && entry.store !== 'env';
 
 /** The daemon's answer to `get`: the login to print, or nothing (the asker works it out itself). */
 export type GetAnswer = { answer: { username: string; secret: string } | null };
