@@ -166,17 +166,16 @@ const fanout = (file, env) => [
 
 const baseline = { id: 'ss', name: 'secretservice get', steps: [get(SS, base)] };
 // `daemon: true` cases run while `docker-credential-lanyard daemon` runs in the sandbox: the agent path
-// (the daemon answers the static secret from memory), and the same daemon bypassed (LANYARD_AGENT=0).
+// (the daemon answers the whole get: a static secret from memory, a cached token), and the same daemon
+// bypassed (LANYARD_AGENT=0).
 const noAgentEnv = { ...keychainEnv, LANYARD_AGENT: '0' };
+const iamGet = { file: BIN, args: ['get'], env: keychainEnv, input: IAM_SERVER, check: iamCheck };
 const singles = [
   { id: 'lk', name: 'lanyard get (keychain)', steps: [get(BIN, keychainEnv)] },
   { id: 'agent', name: 'lanyard get (keychain, agent)', steps: [get(BIN, keychainEnv)], daemon: true },
   { id: 'lkd', name: 'lanyard get (keychain, daemon up, agent off)', steps: [get(BIN, noAgentEnv)], daemon: true },
-  {
-    id: 'li',
-    name: 'lanyard get (IAM token, cached)',
-    steps: [{ file: BIN, args: ['get'], env: keychainEnv, input: IAM_SERVER, check: iamCheck }],
-  },
+  { id: 'li', name: 'lanyard get (IAM token, cached)', steps: [iamGet] },
+  { id: 'lid', name: 'lanyard get (IAM token, cached, agent)', steps: [iamGet], daemon: true },
   { id: 'lkca', name: 'lanyard get (keychain, CA)', steps: [get(BIN, caEnv)] },
   { id: 'lf', name: 'lanyard get (file store)', steps: [get(BIN, fileEnv)] },
   { id: 'pass', name: 'pass get', steps: [get(PASS, base)] },
@@ -198,6 +197,13 @@ const singles = [
 ];
 const fanoutBaseline = { id: 'ss-fanout', name: `secretservice list + ${FANOUT} gets`, steps: fanout(SS, base) };
 const fanoutCase = { id: 'fanout', name: `lanyard list + ${FANOUT} gets`, steps: fanout(BIN, keychainEnv) };
+const fanoutAgentCase = {
+  id: 'fanout-agent',
+  name: `lanyard list + ${FANOUT} gets (agent)`,
+  steps: fanout(BIN, keychainEnv),
+};
+const timeFanout = (c) =>
+  timePairs({ cases: [c], baseline: fanoutBaseline, rounds: FANOUT_RUNS, warmup: 1, timeOne });
 
 // Every step must answer correctly before it is timed; its answer is then fixed.
 const verify = (c) => {
@@ -271,14 +277,11 @@ if (daemonCases.length)
   Object.assign(
     paired,
     await withDaemon(() => {
-      for (const c of daemonCases) verify(c);
-      return pairsOf(daemonCases, RUNS, WARMUP);
+      for (const c of [...daemonCases, fanoutAgentCase]) verify(c);
+      return { ...pairsOf(daemonCases, RUNS, WARMUP), ...timeFanout(fanoutAgentCase) };
     }),
   );
-Object.assign(
-  paired,
-  timePairs({ cases: [fanoutCase], baseline: fanoutBaseline, rounds: FANOUT_RUNS, warmup: 1, timeOne }),
-);
+Object.assign(paired, timeFanout(fanoutCase));
 
 standin.kill('SIGTERM');
 await once(standin, 'close');
@@ -403,11 +406,10 @@ console.log(
   `docker build fan-out: list, then a get for each of ${FANOUT} registries, in sequence; ` +
     `${FANOUT_RUNS} pairs after 1 warm-up pair`,
 );
-const fo = stats.fanout;
 table([
   header,
   row(fanoutBaseline.name, summarize(paired.fanout.baseline), undefined, fanoutBaseline.id),
-  row(fanoutCase.name, fo, fo.ratio, fanoutCase.id),
+  ...[fanoutCase, fanoutAgentCase].map((c) => row(c.name, stats[c.id], stats[c.id].ratio, c.id)),
 ]);
 
 if (hf) {
@@ -450,7 +452,9 @@ const targets = [
   ['warm static get, daemon running (agent path)', 'agent', 0.8],
   ['warm static get, no daemon', 'lk', 1.2],
   [`cached exchanged-token get (one IAM exchange for ${2 + WARMUP + RUNS} gets)`, 'li', 0.7],
+  ['cached exchanged-token get, daemon running (agent path)', 'lid', 0.7],
   [`${FANOUT}-registry fan-out`, 'fanout', 0.8],
+  [`${FANOUT}-registry fan-out, daemon running (agent path)`, 'fanout-agent', 0.8],
 ];
 const verdicts = targets.map(([what, id, max]) => {
   const ratio = stats[id]?.ratio.median;
