@@ -3,17 +3,23 @@
 // Service: the library's default silently falls back to the kernel keyring, which
 // forgets everything at logout.
 //
+// On Linux a read is first tried by our own D-Bus client (secret-service-reader.ts): a
+// plain read then never loads the addon, which costs more than the read. Every case it
+// does not settle (locked, ambiguous, no Secret Service…) takes the addon's path below,
+// which says what is wrong; writes and deletes always take it.
+//
 // Every wait is bounded. The addon is synchronous where it matters (even AsyncEntry's
 // constructor connects to D-Bus on the main thread), so it cannot be raced with a
 // timer: instead the session bus handshake, the one step libdbus does without a
 // deadline, is checked first with one (LANYARD_KEYCHAIN_TIMEOUT_MS), and every later
 // call to the Secret Service is bounded by the addon itself. Only an unlock prompt,
 // which waits for a person, is left to wait.
+import type { Entry } from '@napi-rs/keyring';
 import { processConfig } from '../config.js';
-import { Entry } from '@napi-rs/keyring';
 import { UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
 import type { SecretStore } from './secret-store.js';
+import { readSecretFromSecretService, SECRET_SERVICE_STAGE } from './secret-service-reader.js';
 import { checkSessionBus } from './session-bus.js';
 import { trace } from '../trace.js';
 
@@ -33,6 +39,18 @@ const noSecretService = (seen: string) =>
 
 const busAddress = () => quoted(processConfig().sessionBusAddress ?? '', 200);
 
+const secretServiceSilent = (seconds: number, doing: string) =>
+  new UserError(
+    `the Secret Service on the session bus ${busAddress()} did not answer within ${seconds} s (${doing}); ` +
+      `the keyring daemon may be frozen: restart it (e.g. gnome-keyring-daemon --replace), ${FILE_STORE_HINT}`,
+  );
+
+const busSilent = (timeoutMs: number, stage: string, doing: string) =>
+  new UserError(
+    `the session bus ${busAddress()} did not answer within ${timeoutMs / 1000} s (at ${stage}, while ${doing}); ` +
+      `restart the desktop session or fix DBUS_SESSION_BUS_ADDRESS, ${FILE_STORE_HINT}`,
+  );
+
 /** The library reports every failure as GenericFailure; the message and the time taken tell the cases apart. */
 export function explainKeychainError(error: unknown, doing: string, elapsedMs: number): UserError {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
@@ -45,11 +63,7 @@ export function explainKeychainError(error: unknown, doing: string, elapsedMs: n
   if (/did not receive a reply/i.test(message)) {
     // libdbus says this both when its reply timeout expired and when the connection broke (at once).
     return elapsedMs >= (SECRET_SERVICE_REPLY_S * 1000) / 2
-      ? new UserError(
-          `the Secret Service on the session bus ${busAddress()} did not answer within ` +
-            `${SECRET_SERVICE_REPLY_S} s (${doing}); the keyring daemon may be frozen: restart it ` +
-            `(e.g. gnome-keyring-daemon --replace), ${FILE_STORE_HINT}`,
-        )
+      ? secretServiceSilent(SECRET_SERVICE_REPLY_S, doing)
       : noSecretService(`the session bus ${busAddress()} dropped the connection while ${doing}`);
   }
   if (/dbus|d-bus|secret service|org\.freedesktop\.secrets|autolaunch/i.test(message)) {
@@ -66,13 +80,7 @@ function ensureBusAnswers(doing: string): Promise<void> {
   busChecked ??= (async () => {
     const { sessionBusAddress, keychainTimeoutMs: timeoutMs } = processConfig();
     const check = await checkSessionBus(sessionBusAddress, timeoutMs);
-    if (check.state === 'silent') {
-      throw new UserError(
-        `the session bus ${busAddress()} did not answer within ${timeoutMs / 1000} s ` +
-          `(at ${check.stage}, while ${doing}); restart the desktop session or fix DBUS_SESSION_BUS_ADDRESS, ` +
-          FILE_STORE_HINT,
-      );
-    }
+    if (check.state === 'silent') throw busSilent(timeoutMs, check.stage, doing);
     if (check.state === 'unreachable') {
       throw noSecretService(`the session bus ${busAddress()}: ${check.seen}`);
     }
@@ -80,31 +88,63 @@ function ensureBusAnswers(doing: string): Promise<void> {
   return busChecked;
 }
 
-function entry(ref: string): Entry {
-  return new Entry(SERVICE, ref, { linux: { store: 'secret-service' } });
+let addon: Promise<typeof import('@napi-rs/keyring')> | undefined;
+
+/** Loaded only when needed: a read that the D-Bus reader answers never pays for it. */
+function loadAddon(): Promise<typeof import('@napi-rs/keyring')> {
+  addon ??= import('@napi-rs/keyring').then((loaded) => {
+    trace('keychain addon loaded');
+    return loaded;
+  });
+  return addon;
 }
 
-async function call<T>(doing: string, action: () => T): Promise<T> {
+async function call<T>(doing: string, ref: string, action: (entry: Entry) => T): Promise<T> {
   await ensureBusAnswers(doing);
   trace('session bus check');
+  const { Entry } = await loadAddon();
   const started = Date.now();
   try {
-    return action();
+    return action(new Entry(SERVICE, ref, { linux: { store: 'secret-service' } }));
   } catch (error) {
     throw explainKeychainError(error, doing, Date.now() - started);
+  }
+}
+
+/** The D-Bus reader's answer; undefined when the addon must decide (then the trace says why). */
+async function readOverDBus(ref: string, doing: string): Promise<{ secret: string | undefined } | undefined> {
+  const { sessionBusAddress: address, keychainTimeoutMs: timeoutMs } = processConfig();
+  const answer = await readSecretFromSecretService(ref, { address, timeoutMs });
+  switch (answer.state) {
+    case 'found':
+      trace('store read (keychain, D-Bus)');
+      return { secret: answer.secret };
+    case 'absent':
+      trace('store read (keychain, D-Bus): absent');
+      return { secret: undefined };
+    case 'silent':
+      throw answer.stage === SECRET_SERVICE_STAGE
+        ? secretServiceSilent(timeoutMs / 1000, doing)
+        : busSilent(timeoutMs, answer.stage, doing);
+    case 'ask-addon':
+      trace(`D-Bus reader leaves this read to the addon: ${answer.reason}`);
+      return undefined;
   }
 }
 
 export const keychainStore: SecretStore = {
   name: 'keychain',
   async read(ref) {
-    return (await call(`reading "${ref}"`, () => entry(ref).getPassword())) ?? undefined;
+    const doing = `reading "${ref}"`;
+    const answered = process.platform === 'linux' ? await readOverDBus(ref, doing) : undefined;
+    if (answered) return answered.secret;
+    return (await call(doing, ref, (e) => e.getPassword())) ?? undefined;
   },
   async write(ref, secret) {
-    await call(`saving "${ref}"`, () => entry(ref).setPassword(secret));
+    await call(`saving "${ref}"`, ref, (e) => e.setPassword(secret));
   },
   async delete(ref) {
-    await call(`removing "${ref}"`, () => entry(ref).deleteCredential());
+    await call(`removing "${ref}"`, ref, (e) => e.deleteCredential());
   },
   describe(ref) {
     return `the OS keychain (service "${SERVICE}", account "${ref}")`;
@@ -114,7 +154,7 @@ export const keychainStore: SecretStore = {
 /** True if a Secret Service answers; throws if it answers but is locked, hangs or is broken. */
 export async function keychainReachable(): Promise<boolean> {
   try {
-    await call('looking for a Secret Service', () => entry('lanyard-probe').getPassword());
+    await call('looking for a Secret Service', 'lanyard-probe', (e) => e.getPassword());
     return true;
   } catch (error) {
     if (error instanceof NoSecretServiceError) return false;

@@ -1,5 +1,5 @@
-// A tiny client conversation over a unix socket, for the session-bus check that runs before
-// every keychain call. Under Bun (the shipped binary) it uses Bun's native socket: importing
+// A tiny client conversation over a unix socket, for the session-bus check and the D-Bus
+// keychain reader. Under Bun (the shipped binary) it uses Bun's native socket: importing
 // node:net there costs about 17 ms of CPU per process (measured on 2 cores, against ~2 ms for
 // Bun.connect), paid on every keychain `get`. Under Node (development, unit tests) it uses node:net.
 
@@ -103,4 +103,53 @@ export function unreliableTarget(path: string): boolean {
 export async function connectUnixSocket(path: string, events: SocketEvents): Promise<UnixSocket> {
   const bun = bunRuntime();
   return bun ? connectWithBun(bun, path, events) : connectWithNode(path, events);
+}
+
+/** One side of a conversation with one outcome; the handlers that return T end it with that result. */
+export interface Conversation<T> {
+  /** Connected: say the first thing. `socket` stays usable until the conversation ends. */
+  open(socket: UnixSocket): void;
+  data(chunk: Buffer): void;
+  error(code: string | undefined, message: string): T;
+  close(): T;
+  /** The deadline passed. */
+  timeout(): T;
+}
+
+/**
+ * Talks over the unix socket at `path` until the first outcome: `end(result)` called by the conversation,
+ * a socket error, the peer closing, or the deadline. Then the socket is closed and nothing more is heard.
+ */
+export function converseOverUnixSocket<T>(
+  path: string,
+  timeoutMs: number,
+  conversation: (end: (result: T) => void) => Conversation<T>,
+): Promise<T> {
+  return new Promise((resolve) => {
+    let socket: UnixSocket | undefined;
+    let settled = false;
+    const end = (result: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket?.destroy();
+      resolve(result);
+    };
+    const talk = conversation(end);
+    const timer = setTimeout(() => end(talk.timeout()), timeoutMs);
+    void connectUnixSocket(path, {
+      open: (opened) => {
+        socket = opened;
+        talk.open(opened);
+      },
+      data: (chunk) => {
+        if (!settled) talk.data(chunk);
+      },
+      error: (code, message) => end(talk.error(code, message)),
+      close: () => end(talk.close()),
+    }).then((opened) => {
+      socket = opened;
+      if (settled) opened.destroy();
+    });
+  });
 }

@@ -27,6 +27,8 @@ export interface Keyring {
   items(service?: string): Promise<KeyringItem[]>;
   /** The secret of the item with exactly these attributes (secret-tool lookup), or null. */
   secret(attributes: Record<string, string>): Promise<string | null>;
+  /** Deletes one item, as another program (or a person in Seahorse) may. */
+  deleteItem(path: string): Promise<void>;
   /** Locks the login collection, as a screen lock does: every later read fails as locked (nothing unlocks it). */
   lock(): Promise<void>;
   stop(): Promise<void>;
@@ -169,6 +171,9 @@ export async function startKeyring(sb: Sandbox, options: { abstract?: boolean } 
           items.push({ path, attributes: parseStringDict(attrs.stdout) });
         }
         return items;
+      },
+      async deleteItem(path) {
+        await gdbus(['--object-path', path, '--method', 'org.freedesktop.Secret.Item.Delete']);
       },
       async lock() {
         await gdbus([
