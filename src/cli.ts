@@ -29,13 +29,14 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (PROTOCOL_VERBS.has(verb)) {
-    const [{ runHelperVerb }, { processContext }, { readStdin }] = await Promise.all([
+    const { readStdinOnce } = await import('./protocol/stdin.js');
+    if (verb === 'get' && (await (await import('./commands/agent-get.js')).answeredByAgent(readStdinOnce))) return 0;
+    const [{ runHelperVerb }, { processContext }] = await Promise.all([
       import('./commands/helper-verbs.js'),
       import('./credentials/core-context.js'),
-      import('./protocol/stdin.js'),
     ]);
-    trace('imports: helper verbs, core context, stdin');
-    return runHelperVerb(verb, { ...processContext(), stdinText: readStdin, write: writeOut });
+    trace('imports: helper verbs, core context');
+    return runHelperVerb(verb, { ...processContext(), stdinText: readStdinOnce, write: writeOut });
   }
   return (await import('./commands/management.js')).runManagement(args);
 }

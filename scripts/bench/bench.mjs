@@ -202,8 +202,7 @@ const fanoutAgentCase = {
   name: `lanyard list + ${FANOUT} gets (agent)`,
   steps: fanout(BIN, keychainEnv),
 };
-const timeFanout = (c) =>
-  timePairs({ cases: [c], baseline: fanoutBaseline, rounds: FANOUT_RUNS, warmup: 1, timeOne });
+const timeFanout = (c) => timePairs({ cases: [c], baseline: fanoutBaseline, rounds: FANOUT_RUNS, warmup: 1, timeOne });
 
 // Every step must answer correctly before it is timed; its answer is then fixed.
 const verify = (c) => {

@@ -19,12 +19,6 @@ async function reportGetFailure(serverURL: string, error: unknown): Promise<neve
   throw error;
 }
 
-/** `get` without the daemon's answer: the core finds the entry and issues its credential in this process. */
-async function resolveHere(context: HelperContext, serverURL: string): Promise<{ username: string; secret: string }> {
-  const { resolveCredential } = await import('../credentials/resolve-credential.js');
-  return resolveCredential(context, serverURL).catch((error: unknown) => reportGetFailure(serverURL, error));
-}
-
 async function run(verb: string, context: HelperContext): Promise<void> {
   switch (verb) {
     case 'store': {
@@ -36,10 +30,12 @@ async function run(verb: string, context: HelperContext): Promise<void> {
     }
     case 'get': {
       const serverURL = parseServerURL(context.stdinText());
-      trace('stdin read');
-      const fromAgent = await (await import('../daemon/agent-client.js')).askAgent(context.config, serverURL);
-      trace(fromAgent ? 'agent: answered' : 'agent: no answer');
-      const { username, secret } = fromAgent ?? (await resolveHere(context, serverURL));
+      // The agent path (commands/agent-get.ts) had no answer: the core works it out in this process.
+      const { resolveCredential } = await import('../credentials/resolve-credential.js');
+      trace('imports: resolve-credential');
+      const { username, secret } = await resolveCredential(context, serverURL).catch((error: unknown) =>
+        reportGetFailure(serverURL, error),
+      );
       context.write(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
       trace('output written');
       return;

@@ -6,7 +6,7 @@ import { lstatSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { daemonSocketPath } from '../daemon-files.js';
 import { connectUnixSocket, type UnixSocket } from '../secrets/unix-socket.js';
-import { type GetAnswer, MAX_AGENT_ANSWER_BYTES, parseGetAnswer } from './socket-protocol.js';
+import { type GetAnswer, MAX_AGENT_ANSWER_BYTES, parseGetAnswer } from './agent-answer.js';
 
 /** Connect, one line each way: a live daemon answers in well under a millisecond. */
 export const AGENT_DEADLINE_MS = 10;

@@ -12,7 +12,7 @@ import { loadProvider } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import type { SecretAgent } from './secret-agent.js';
 import { isSourceEntry, type MappingEntry, type StoredEntry } from '../mapping/types.js';
-import { type GetAnswer, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './socket-protocol.js';
+import { type GetAnswer, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './agent-answer.js';
 
 /**
  * Entries whose answer does not depend on the asker's environment: not an env-store secret, and not an identity

@@ -13,7 +13,7 @@ import { isSourceEntry, type MappingEntry, type StoreName, type StoredEntry } fr
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { MappingWatcher } from './mapping-watcher.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
-import { MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './socket-protocol.js';
+import { MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './agent-answer.js';
 
 interface Login {
   entry: StoredEntry;

@@ -68,3 +68,18 @@ export function readStdin(limit = MAX_INPUT_BYTES): string {
     throw new UserError('input on stdin is not valid UTF-8');
   }
 }
+
+let request: { text: string } | { failure: unknown } | undefined;
+
+/** `readStdin`, once per process: `get` reads the request for the agent path, then (if need be) for the core. */
+export function readStdinOnce(): string {
+  if (request === undefined) {
+    try {
+      request = { text: readStdin() };
+    } catch (failure) {
+      request = { failure };
+    }
+  }
+  if ('failure' in request) throw request.failure;
+  return request.text;
+}
