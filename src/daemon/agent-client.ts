@@ -25,7 +25,8 @@ function ownSocket(path: string): boolean {
 export function askAgent(config: Config, serverURL: string): Promise<GetAnswer['answer']> {
   const path = daemonSocketPath(config.paths);
   if (!config.agent || !ownSocket(path)) return Promise.resolve(null);
-  const request = `${JSON.stringify({ op: 'get', serverURL })}\n`;
+  const { mappingFile, secretsFile } = config.paths;
+  const request = `${JSON.stringify({ op: 'get', serverURL, mappingFile, secretsFile })}\n`;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -11,6 +11,7 @@ import { log } from '../log.js';
 import { loadProvider } from '../providers/index.js';
 import { KIND_TRAITS } from '../providers/kinds.js';
 import type { SecretAgent } from './secret-agent.js';
+import type { GetRequest } from './socket-protocol.js';
 import { isSourceEntry, type MappingEntry, type StoredEntry } from '../mapping/types.js';
 import { type GetAnswer, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './agent-answer.js';
 
@@ -33,10 +34,12 @@ async function lookUp(context: CoreContext, agent: SecretAgent, serverURL: strin
   return { username, secret };
 }
 
-export async function answerGet(context: CoreContext, agent: SecretAgent, serverURL: string): Promise<GetAnswer> {
-  if (!context.config.agent) return { answer: null };
+export async function answerGet(context: CoreContext, agent: SecretAgent, request: GetRequest): Promise<GetAnswer> {
+  const { mappingFile, secretsFile } = context.config.paths;
+  const ownFiles = request.mappingFile === mappingFile && request.secretsFile === secretsFile;
+  if (!context.config.agent || !ownFiles) return { answer: null };
   try {
-    const answer = await lookUp(context, agent, serverURL);
+    const answer = await lookUp(context, agent, request.serverURL);
     const fits = answer && answer.secret.length <= MAX_AGENT_SECRET_CHARS;
     return { answer: fits && answer.username.length <= MAX_AGENT_USERNAME_CHARS ? answer : null };
   } catch (error) {

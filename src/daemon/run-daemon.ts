@@ -52,7 +52,7 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   const startedAt = Date.now();
   const agentStatus = () => ({ enabled: context.config.agent, held: agent.heldCount });
   const serve = async (request: DaemonRequest) => {
-    if (request.op === 'get') return answerGet(context, agent, request.serverURL);
+    if (request.op === 'get') return answerGet(context, agent, request);
     if (request.op === 'status')
       return {
         pid: process.pid,

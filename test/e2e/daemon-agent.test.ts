@@ -104,6 +104,23 @@ test('an env-store login is never answered by the daemon: each asker gets its ow
   assertOk(await runHelper(['logout', server], { env: sb.env }), 'logout');
 });
 
+test("a job with its own config dir beside the user's daemon gets its own logins, not the daemon's", async () => {
+  await held(1);
+  const job = createSandbox('agent-job');
+  try {
+    // Same runtime dir (so the same daemon socket), its own config and data dirs: a CI job's throwaway logins.
+    const env = { ...sb.env, XDG_CONFIG_HOME: job.configHome, XDG_DATA_HOME: job.dataHome, LANYARD_TRACE: '1' };
+    const none = await get(env, A);
+    assertOneLineError(none, 'get of a login only the daemon has', NOT_FOUND);
+    assert.match(none.stderr, /agent: no answer/);
+    const own = creds(A, fresh('secret-job'));
+    assertSilentOk(await store({ ...env, LANYARD_STORE: 'file' }, own), 'the job stores its own login for A');
+    assertCreds(await get(env, A), own, "the job's own login, not the daemon's");
+  } finally {
+    job.cleanup();
+  }
+});
+
 /**
  * A traced get, repeated until the agent answered it: on a loaded machine the daemon can miss the
  * get's few-millisecond deadline, and the get then reads the store, as designed.
