@@ -51,6 +51,8 @@ export interface DBusMessage {
   serial: number;
   replySerial?: number;
   errorName?: string;
+  /** The method or signal name (a peer's view of our calls, in tests). */
+  member?: string;
   signature: string;
   body: DBusValue[];
 }
@@ -254,7 +256,7 @@ function dictFields(type: TypeNode): TypeNode[] {
   return [key, value];
 }
 
-const HeaderField = { errorName: 4, replySerial: 5, signature: 8 };
+const HeaderField = { member: 3, errorName: 4, replySerial: 5, signature: 8 };
 const HEADER_FIELDS_TYPE = parseSignature('a(yv)')[0]!;
 
 // The header fields we write: [what, field code, its type].
@@ -477,6 +479,7 @@ export function unmarshalMessage(bytes: Buffer): { message: DBusMessage; length:
   const signature = (headerField(fields, HeaderField.signature, 'g') as string | undefined) ?? '';
   const replySerial = headerField(fields, HeaderField.replySerial, 'u') as number | undefined;
   const errorName = headerField(fields, HeaderField.errorName, 's') as string | undefined;
+  const member = headerField(fields, HeaderField.member, 's') as string | undefined;
   if ((type === MessageType.methodReturn || type === MessageType.error) && replySerial === undefined)
     throw new DBusWireError('a reply without a reply serial');
   if (type === MessageType.error && errorName === undefined) throw new DBusWireError('an error without a name');
@@ -485,5 +488,5 @@ export function unmarshalMessage(bytes: Buffer): { message: DBusMessage; length:
   const body: DBusValue[] = [];
   for (const type of parseSignature(signature)) body.push(bodyReader.value(type, 1));
   if (bodyReader.at !== length) throw new DBusWireError(`the body is longer than its signature ${signature}`);
-  return { message: { type, serial, replySerial, errorName, signature, body }, length };
+  return { message: { type, serial, replySerial, errorName, member, signature, body }, length };
 }

@@ -136,11 +136,19 @@ function converse(socketPath: string, request: Buffer, timeoutMs: number): Promi
   let session: string | undefined;
   let found: { unlocked: string[]; locked: string[] } | undefined;
   let item: string | undefined;
+  // gnome-keyring aborts (an upstream race) when a client goes while a call of its is still being handled, as
+  // OpenSession: the connection is closed only once every call sent has its reply (or at the deadline).
+  const unanswered = new Set<number>([Serial.hello, Serial.openSession, Serial.searchItems]);
+  let decided: SecretServiceAnswer | undefined;
 
   return converseOverUnixSocket<SecretServiceAnswer>(socketPath, timeoutMs, (end) => {
-    const finish = (answer: SecretServiceAnswer) => {
+    const stop = (answer: SecretServiceAnswer) => {
       ended = true;
       end(answer);
+    };
+    const finish = (answer: SecretServiceAnswer) => {
+      decided ??= answer;
+      if (unanswered.size === 0) stop(decided);
     };
     const askAddon = (reason: string) => finish({ state: 'ask-addon', reason });
 
@@ -151,10 +159,13 @@ function converse(socketPath: string, request: Buffer, timeoutMs: number): Promi
       if (found.unlocked.length !== 1 || found.locked.length !== 0)
         return askAddon(`${found.unlocked.length} unlocked and ${found.locked.length} locked items`);
       item = found.unlocked[0]!;
+      unanswered.add(Serial.getSecrets);
       socket?.write(serviceCall(Serial.getSecrets, 'GetSecrets', 'aoo', [[item], session]));
     };
 
     const onReply = (reply: DBusMessage) => {
+      if (reply.replySerial !== undefined) unanswered.delete(reply.replySerial);
+      if (decided) return finish(decided);
       switch (reply.replySerial) {
         case Serial.hello:
           if (reply.type === MessageType.error) return askAddon('Hello refused');
@@ -188,11 +199,13 @@ function converse(socketPath: string, request: Buffer, timeoutMs: number): Promi
         const received = inbox.view();
         const lineEnd = received.indexOf('\r\n');
         if (lineEnd < 0) {
-          if (received.length > MAX_AUTH_LINE_BYTES) askAddon('no line in answer to AUTH');
+          if (received.length > MAX_AUTH_LINE_BYTES) stop({ state: 'ask-addon', reason: 'no line in answer to AUTH' });
           return;
         }
         const line = received.subarray(0, lineEnd).toString('latin1');
-        if (!line.startsWith('OK ')) return askAddon(`AUTH answered ${foreignText(line, 60)}`);
+        // Refused before BEGIN: the bus never handles our calls, so nothing is waited for.
+        if (!line.startsWith('OK '))
+          return stop({ state: 'ask-addon', reason: `AUTH answered ${foreignText(line, 60)}` });
         inbox.consume(lineEnd + 2);
         stage = 'Hello';
       }
@@ -210,12 +223,13 @@ function converse(socketPath: string, request: Buffer, timeoutMs: number): Promi
       },
       data: (chunk) => {
         inbox.add(chunk);
-        if (inbox.total > MAX_MESSAGE_BYTES) return askAddon('more than 1 MiB received');
+        // Replies that cannot be read cannot be waited for: these end the conversation at once.
+        if (inbox.total > MAX_MESSAGE_BYTES) return stop({ state: 'ask-addon', reason: 'more than 1 MiB received' });
         try {
           consume();
         } catch (error) {
           if (!(error instanceof DBusWireError)) throw error;
-          askAddon(error.message);
+          stop({ state: 'ask-addon', reason: error.message });
         }
       },
       // The bus check that runs next, on the addon's path, names a connection failure.
