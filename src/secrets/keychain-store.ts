@@ -74,7 +74,10 @@ export function explainKeychainError(error: unknown, doing: string, elapsedMs: n
 
 let busChecked: Promise<void> | undefined;
 
-/** Once per process, before the addon first connects: fail in bounded time, naming what was seen. */
+/**
+ * Before the addon first connects: fail in bounded time, naming what was seen. A bus that answered is trusted
+ * for the rest of the process; a failure is not remembered, so a daemon asks again once the keyring is back.
+ */
 function ensureBusAnswers(doing: string): Promise<void> {
   if (process.platform !== 'linux') return Promise.resolve();
   busChecked ??= (async () => {
@@ -84,7 +87,10 @@ function ensureBusAnswers(doing: string): Promise<void> {
     if (check.state === 'unreachable') {
       throw noSecretService(`the session bus ${busAddress()}: ${check.seen}`);
     }
-  })();
+  })().catch((error: unknown) => {
+    busChecked = undefined;
+    throw error;
+  });
   return busChecked;
 }
 
