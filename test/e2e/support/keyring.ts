@@ -31,6 +31,12 @@ export interface Keyring {
   deleteItem(path: string): Promise<void>;
   /** Locks the login collection, as a screen lock does: every later read fails as locked (nothing unlocks it). */
   lock(): Promise<void>;
+  /**
+   * Starts gnome-keyring again, unlocked, if it died: gnome-keyring 42 aborts now and then when a client is
+   * killed with a call in flight (an upstream race), which a test that SIGKILLs the helper provokes. Its items are
+   * on disk and come back. Returns whether it had died; the reason is printed with the keyring's own last lines.
+   */
+  restartIfDied(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +50,65 @@ function parseStringDict(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of text.matchAll(re)) out[unquote(m[1] ?? m[2] ?? '')] = unquote(m[3] ?? m[4] ?? '');
   return out;
+}
+
+/** gnome-keyring on the bus in `env`, unlocked, once it owns the Secret Service name and a probe item reads back. */
+async function startUnlockedKeyring(env: NodeJS.ProcessEnv, logFile: string): Promise<ChildProcess> {
+  const logFd = openSync(logFile, 'a');
+  const gk: ChildProcess = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+    env,
+    stdio: ['pipe', logFd, logFd],
+  });
+  closeSync(logFd);
+  track(gk);
+  gk.stdin!.end('lanyard-e2e-keyring');
+  try {
+    await untilUsable(gk, env, logFile);
+  } catch (error) {
+    await stopChild(gk);
+    throw error;
+  }
+  return gk;
+}
+
+async function untilUsable(gk: ChildProcess, env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+  // Wait until it owns org.freedesktop.secrets: asking earlier would make the bus auto-start a
+  // second, locked gnome-keyring through D-Bus activation.
+  let owned = false;
+  for (let i = 0; i < 100 && !owned && gk.exitCode === null; i++) {
+    const r = await run(
+      'dbus-send',
+      [
+        '--session',
+        '--print-reply',
+        '--dest=org.freedesktop.DBus',
+        '/',
+        'org.freedesktop.DBus.NameHasOwner',
+        'string:org.freedesktop.secrets',
+      ],
+      { env, timeoutMs: 5000 },
+    );
+    owned = /boolean true/.test(r.stdout);
+    if (!owned) await sleep(20);
+  }
+  if (!owned)
+    throw new Error(`gnome-keyring-daemon did not take org.freedesktop.secrets: ${readFileSync(logFile, 'utf8')}`);
+  // ready = a probe item can be written and read back (the login collection exists and is unlocked)
+  let ready = false;
+  for (let i = 0; i < 100 && !ready; i++) {
+    const w = await run('secret-tool', ['store', '--label=probe', 'lanyard-e2e-probe', '1'], {
+      env,
+      stdin: 'probe',
+      timeoutMs: 5000,
+    });
+    if (w.code === 0) {
+      const r = await run('secret-tool', ['lookup', 'lanyard-e2e-probe', '1'], { env, timeoutMs: 5000 });
+      ready = r.stdout === 'probe';
+    }
+    if (!ready) await sleep(30);
+  }
+  if (!ready) throw new Error('private gnome-keyring did not become usable');
+  await runOk('secret-tool', ['clear', 'lanyard-e2e-probe', '1'], { env });
 }
 
 /** `abstract`: the bus listens on a Linux abstract socket (`unix:abstract=…`, as dbus-launch's default gives). */
@@ -92,63 +157,27 @@ export async function startKeyring(sb: Sandbox, options: { abstract?: boolean } 
       up = await listening();
     }
     if (!up) throw new Error('dbus-daemon did not start listening');
-    const logFd = openSync(join(dir, 'gnome-keyring.log'), 'a');
-    const gk: ChildProcess = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
-      env,
-      stdio: ['pipe', logFd, logFd],
-    });
-    closeSync(logFd);
-    track(gk);
+    const logFile = join(dir, 'gnome-keyring.log');
+    let gk = await startUnlockedKeyring(env, logFile);
     children.push(gk);
-    gk.stdin!.end('lanyard-e2e-keyring');
-    // Wait until it owns org.freedesktop.secrets: asking earlier would make the bus auto-start a
-    // second, locked gnome-keyring through D-Bus activation.
-    let owned = false;
-    for (let i = 0; i < 100 && !owned && gk.exitCode === null; i++) {
-      const r = await run(
-        'dbus-send',
-        [
-          '--session',
-          '--print-reply',
-          '--dest=org.freedesktop.DBus',
-          '/',
-          'org.freedesktop.DBus.NameHasOwner',
-          'string:org.freedesktop.secrets',
-        ],
-        { env, timeoutMs: 5000 },
-      );
-      owned = /boolean true/.test(r.stdout);
-      if (!owned) await sleep(20);
-    }
-    if (!owned)
-      throw new Error(
-        'gnome-keyring-daemon did not take org.freedesktop.secrets: ' +
-          readFileSync(join(dir, 'gnome-keyring.log'), 'utf8'),
-      );
-    // ready = a probe item can be written and read back (the login collection exists and is unlocked)
-    let ready = false;
-    for (let i = 0; i < 100 && !ready; i++) {
-      const w = await run('secret-tool', ['store', '--label=probe', 'lanyard-e2e-probe', '1'], {
-        env,
-        stdin: 'probe',
-        timeoutMs: 5000,
-      });
-      if (w.code === 0) {
-        const r = await run('secret-tool', ['lookup', 'lanyard-e2e-probe', '1'], { env, timeoutMs: 5000 });
-        ready = r.stdout === 'probe';
-      }
-      if (!ready) await sleep(30);
-    }
-    if (!ready) throw new Error('private gnome-keyring did not become usable');
-    await runOk('secret-tool', ['clear', 'lanyard-e2e-probe', '1'], { env });
     sb.env.DBUS_SESSION_BUS_ADDRESS = address;
 
     const gdbus = (args: string[]) =>
       runOk('gdbus', ['call', '--session', '--dest', 'org.freedesktop.secrets', ...args], { env });
     return {
       address,
-      daemonPid: gk.pid!,
+      get daemonPid() {
+        return gk.pid!;
+      },
       stop,
+      async restartIfDied() {
+        if (gk.exitCode === null && gk.signalCode === null) return false;
+        const lastLines = readFileSync(logFile, 'utf8').trim().split('\n').slice(-4).join(' | ');
+        console.log(`  (gnome-keyring died, ${gk.signalCode ?? gk.exitCode}: ${lastLines}; started again)`);
+        gk = await startUnlockedKeyring(env, logFile);
+        children.push(gk);
+        return true;
+      },
       async items(service = 'lanyard') {
         const search = await gdbus([
           '--object-path',
