@@ -45,6 +45,15 @@ const fail = (msg) => {
   console.error(`bench-get: ${msg}`);
   process.exit(1);
 };
+// fail() exits at once: the stand-in and a daemon it started must not outlive the script (a daemon did, once).
+const started = new Set();
+const startedHere = (child) => {
+  started.add(child);
+  return child;
+};
+process.on('exit', () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 if (!BIN || !SANDBOX || !process.env.DBUS_SESSION_BUS_ADDRESS) fail('bench.mjs is started by scripts/bench-get');
 if (!existsSync(CA_FILE)) fail(`${CA_FILE} is missing (package ca-certificates)`);
 const which = (name) =>
@@ -113,11 +122,13 @@ for (const [want, env] of [
 // one exchange (the first get below), proving the timed gets never left the cache.
 const IAM_SERVER = 'iam.bench.lanyard.test';
 const APIKEY = `bench-key-${randomBytes(12).toString('hex')}`;
-const standin = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'iam-standin.mts')], {
-  env: { ...base, LANYARD_BENCH_APIKEY: APIKEY },
-  stdio: ['ignore', 'pipe', 'inherit'],
-  cwd: join(import.meta.dirname, '..', '..'),
-});
+const standin = startedHere(
+  spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'iam-standin.mts')], {
+    env: { ...base, LANYARD_BENCH_APIKEY: APIKEY },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: join(import.meta.dirname, '..', '..'),
+  }),
+);
 let standinOut = '';
 standin.stdout.on('data', (chunk) => {
   standinOut += chunk;
@@ -243,7 +254,7 @@ const timeOne = (c) => {
 
 /** Runs `fn` while a lanyard daemon runs in the sandbox; stops exactly that process after. */
 async function withDaemon(fn) {
-  const daemon = spawn(BIN, ['daemon'], { env: keychainEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  const daemon = startedHere(spawn(BIN, ['daemon'], { env: keychainEnv, stdio: ['ignore', 'ignore', 'pipe'] }));
   let said = '';
   daemon.stderr.on('data', (chunk) => {
     said += chunk;
