@@ -18,6 +18,10 @@ export type GetAnswer = { answer: AgentLogin | null };
 const bounded = (value: unknown, maxChars: number): value is string =>
   typeof value === 'string' && value !== '' && value.length <= maxChars;
 
+/** Whether a login may travel as an agent answer: both sides hold it to the same bounds. */
+export const withinAgentBounds = (login: { username: unknown; secret: unknown }): login is AgentLogin =>
+  bounded(login.username, MAX_AGENT_USERNAME_CHARS) && bounded(login.secret, MAX_AGENT_SECRET_CHARS);
+
 /** The answer line, believed only as a pair of bounded, non-empty strings; anything else is no answer. */
 export function parseGetAnswer(line: string): AgentLogin | null {
   let parsed: unknown;
@@ -28,7 +32,6 @@ export function parseGetAnswer(line: string): AgentLogin | null {
   }
   const answer = (parsed as { answer?: unknown } | null)?.answer as Partial<Record<string, unknown>> | null;
   if (typeof answer !== 'object' || answer === null) return null;
-  const { username, secret } = answer;
-  if (!bounded(username, MAX_AGENT_USERNAME_CHARS) || !bounded(secret, MAX_AGENT_SECRET_CHARS)) return null;
-  return { username, secret };
+  const login = { username: answer.username, secret: answer.secret };
+  return withinAgentBounds(login) ? login : null;
 }

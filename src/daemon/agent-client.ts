@@ -5,8 +5,8 @@
 import { lstatSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { daemonSocketPath } from '../daemon-files.js';
-import { connectUnixSocket, type UnixSocket } from '../secrets/unix-socket.js';
-import { type GetAnswer, MAX_AGENT_ANSWER_BYTES, parseGetAnswer } from './agent-answer.js';
+import { converseOverUnixSocket } from '../secrets/unix-socket.js';
+import { type AgentLogin, MAX_AGENT_ANSWER_BYTES, parseGetAnswer } from './agent-answer.js';
 
 /** Connect, one line each way: a live daemon answers in well under a millisecond. */
 export const AGENT_DEADLINE_MS = 10;
@@ -22,43 +22,25 @@ function ownSocket(path: string): boolean {
 }
 
 /** The daemon's answer for this registry, or null (then `get` does the work itself). */
-export function askAgent(config: Config, serverURL: string): Promise<GetAnswer['answer']> {
+export function askAgent(config: Config, serverURL: string): Promise<AgentLogin | null> {
   const path = daemonSocketPath(config.paths);
   if (!config.agent || !ownSocket(path)) return Promise.resolve(null);
   const { mappingFile, secretsFile } = config.paths;
   const request = `${JSON.stringify({ op: 'get', serverURL, mappingFile, secretsFile })}\n`;
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let socket: UnixSocket | undefined;
-    let settled = false;
-    const finish = (answer: GetAnswer['answer'] = null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket?.destroy();
-      resolve(answer);
-    };
-    const timer = setTimeout(finish, AGENT_DEADLINE_MS);
-    const received = (chunk: Buffer) => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return converseOverUnixSocket<AgentLogin | null>(path, AGENT_DEADLINE_MS, (end) => ({
+    open: (socket) => socket.write(request),
+    data: (chunk) => {
       chunks.push(chunk);
       size += chunk.length;
       const all = Buffer.concat(chunks, size);
       const newline = all.indexOf(0x0a);
-      if (newline < 0) return size > MAX_AGENT_ANSWER_BYTES ? finish() : undefined;
-      finish(parseGetAnswer(all.subarray(0, newline).toString('utf8')));
-    };
-    void connectUnixSocket(path, {
-      open: (opened) => {
-        socket = opened;
-        opened.write(request);
-      },
-      data: received,
-      error: () => finish(),
-      close: () => finish(),
-    }).then((opened) => {
-      socket = opened;
-      if (settled) opened.destroy();
-    });
-  });
+      if (newline >= 0) end(parseGetAnswer(all.subarray(0, newline).toString('utf8')));
+      else if (size > MAX_AGENT_ANSWER_BYTES) end(null);
+    },
+    error: () => null,
+    close: () => null,
+    timeout: () => null,
+  }));
 }

@@ -13,7 +13,7 @@ import { KIND_TRAITS } from '../providers/kinds.js';
 import type { SecretAgent } from './secret-agent.js';
 import type { GetRequest } from './socket-protocol.js';
 import { isSourceEntry, type MappingEntry, type StoredEntry } from '../mapping/types.js';
-import { type GetAnswer, MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './agent-answer.js';
+import { type GetAnswer, withinAgentBounds } from './agent-answer.js';
 
 /**
  * Entries whose answer does not depend on the asker's environment: not an env-store secret, and not an identity
@@ -40,8 +40,7 @@ export async function answerGet(context: CoreContext, agent: SecretAgent, reques
   if (!context.config.agent || !ownFiles) return { answer: null };
   try {
     const answer = await lookUp(context, agent, request.serverURL);
-    const fits = answer && answer.secret.length <= MAX_AGENT_SECRET_CHARS;
-    return { answer: fits && answer.username.length <= MAX_AGENT_USERNAME_CHARS ? answer : null };
+    return { answer: answer && withinAgentBounds(answer) ? answer : null };
   } catch (error) {
     log.debug(`agent: no answer for a get: ${describeError(error)}`);
     return { answer: null };
