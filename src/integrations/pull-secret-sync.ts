@@ -1,7 +1,7 @@
 // Keeps a Kubernetes pull secret filled with the credentials lanyard would hand out,
 // through the Kubernetes API (the client the OpenShift provider uses): create if
 // missing, replace if different, leave alone if equal.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash-and-random.js';
 import type { CoreContext } from '../credentials/core-context.js';
 import { readStoredSecret } from '../credentials/read-secret.js';
 import { isRefusedWith } from '../errors.js';
@@ -34,7 +34,7 @@ export async function syncPullSecret(
     data: Record<string, string>;
     metadata: Record<string, unknown>;
   };
-  const contentHash = createHash('sha256').update(manifest.data['.dockerconfigjson']).digest('hex');
+  const contentHash = sha256Hex(manifest.data['.dockerconfigjson']);
   const api = {
     apiServer: target.apiServer,
     caFile: target.caFile,
