@@ -4,12 +4,12 @@ import type { Argv } from 'yargs';
 import { processContext } from '../credentials/core-context.js';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { isTenantId } from '../hosts/azure.js';
+import { isTenantId } from '../clouds/azure/hosts.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { assertSafeEndpoint, readCaBundle } from '../http.js';
 import { KINDS, STORE_NAMES, type Kind, type StoreName } from '../mapping/types.js';
-import { loginKind, sourceKind } from '../providers/infer-kind.js';
-import { KIND_TRAITS } from '../providers/kinds.js';
+import { loginKind, sourceKind } from '../clouds/infer-kind.js';
+import { KIND_TRAITS } from '../clouds/kind.js';
 import { readPassword } from './read-password.js';
 import { writeErr } from '../output.js';
 
@@ -59,7 +59,7 @@ async function awsProfileLogin(argv: Record<string, unknown>) {
   for (const flag of ['password-stdin', 'secret-env', 'username'] as const) {
     if (argv[flag]) throw new UserError(`--aws-profile brings the access key itself: drop --${flag}`);
   }
-  const { readAwsProfile } = await import('../integrations/aws-profile.js');
+  const { readAwsProfile } = await import('../clouds/aws/profile-login.js');
   return readAwsProfile(String(argv['aws-profile']));
 }
 
@@ -69,7 +69,7 @@ async function sourceLogin(argv: Record<string, unknown>, source: string): Promi
     if (argv[flag])
       throw new UserError(`--source takes the identity from the environment and stores nothing: drop --${flag}`);
   }
-  const { isSourceName, SOURCE_CLOUDS } = await import('../sources/index.js');
+  const { isSourceName, SOURCE_CLOUDS } = await import('../clouds/sources.js');
   if (source !== 'auto' && !isSourceName(source)) {
     const names = Object.keys(SOURCE_CLOUDS).join(', ');
     throw new UserError(`--source needs one of ${names}, or auto; not ${JSON.stringify(source.slice(0, 60))}`);

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { assertSafeEndpoint } from '../http.js';
 import { explicitRegistries } from '../integrations/mapped-registries.js';
 import { readMapping } from '../mapping/mapping-file.js';
-import { INLINE_RETRY } from '../providers/retry.js';
+import { INLINE_RETRY } from '../retry.js';
 import { readPassword } from './read-password.js';
 import { writeOut } from '../output.js';
 

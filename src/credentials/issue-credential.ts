@@ -9,10 +9,10 @@ import { LockUnavailableError, withLock } from '../fsutil/lock.js';
 import { log } from '../log.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { loadProvider } from '../providers/index.js';
-import { KIND_TRAITS } from '../providers/kinds.js';
-import type { IssuedCredential } from '../providers/provider.js';
-import { withRetries, type RetryPolicy } from '../providers/retry.js';
+import { loadProvider } from '../clouds/registry.js';
+import { KIND_TRAITS } from '../clouds/kind.js';
+import type { IssuedCredential } from '../clouds/provider.js';
+import { withRetries, type RetryPolicy } from '../retry.js';
 import { isoTime } from '../service-limits.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import {

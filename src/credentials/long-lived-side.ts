@@ -5,10 +5,10 @@
 import { UserError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { isSourceEntry, type MappingEntry, type SourceEntry } from '../mapping/types.js';
-import { loadProvider } from '../providers/index.js';
-import { KIND_TRAITS } from '../providers/kinds.js';
-import { checkedExpiry, type IssueContext, type IssuedCredential, type ResolvedSource } from '../providers/provider.js';
-import type { SourceContext } from '../sources/index.js';
+import { loadProvider } from '../clouds/registry.js';
+import { KIND_TRAITS } from '../clouds/kind.js';
+import { checkedExpiry, type IssueContext, type IssuedCredential, type ResolvedSource } from '../clouds/provider.js';
+import type { SourceContext } from '../clouds/sources.js';
 import type { CoreContext } from './core-context.js';
 import { readSecret } from './read-secret.js';
 
@@ -54,7 +54,7 @@ export async function resolveSource(
 ): Promise<ResolvedSource> {
   const cloud = KIND_TRAITS[entry.kind].sources?.cloud;
   if (!cloud) throw new UserError(`${entry.kind} logins cannot take an identity source: log in with a secret`);
-  const sources = await import('../sources/index.js');
+  const sources = await import('../clouds/sources.js');
   const where = sourceContext(context, entry, timeoutMs);
   if (entry.source === 'auto') {
     const found = await sources.credentialFromAuto(cloud, where);

@@ -4,8 +4,8 @@
 import { UserError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { normalizeServer } from '../hosts/normalize.js';
-import { loadProvider } from '../providers/index.js';
-import { inferKind } from '../providers/infer-kind.js';
+import { loadProvider } from '../clouds/registry.js';
+import { inferKind } from '../clouds/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { Kind, MappingEntry } from '../mapping/types.js';
 import type { CoreContext } from './core-context.js';

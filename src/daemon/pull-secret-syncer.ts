@@ -4,7 +4,7 @@ import type { CoreContext } from '../credentials/core-context.js';
 import { describeError } from '../errors.js';
 import { log } from '../log.js';
 import type { PullSecretTarget } from '../mapping/types.js';
-import { BACKGROUND_ATTEMPT, backoffDelay } from '../providers/retry.js';
+import { BACKGROUND_ATTEMPT, backoffDelay } from '../retry.js';
 import { syncPullSecret, targetId } from '../integrations/pull-secret-sync.js';
 import { MappingWatcher } from './mapping-watcher.js';
 

@@ -14,9 +14,9 @@ import {
 import { describeError, isPermanent } from '../errors.js';
 import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { checkSecret } from '../providers/index.js';
-import { KIND_TRAITS } from '../providers/kinds.js';
-import { BACKGROUND_ATTEMPT, backoffDelay } from '../providers/retry.js';
+import { checkSecret } from '../clouds/registry.js';
+import { KIND_TRAITS } from '../clouds/kind.js';
+import { BACKGROUND_ATTEMPT, backoffDelay } from '../retry.js';
 import { isoTime } from '../service-limits.js';
 import { MappingWatcher } from './mapping-watcher.js';
 

@@ -9,9 +9,9 @@ import { asRemoteFailure, describeError, isPermanent } from '../errors.js';
 import { foreignText } from '../foreign-text.js';
 import { exchangeOnce, type LongLivedSide } from '../credentials/long-lived-side.js';
 import { isSourceEntry, type MappingEntry } from '../mapping/types.js';
-import { checkSecret } from '../providers/index.js';
-import { KIND_TRAITS } from '../providers/kinds.js';
-import { jwtIssuedAt } from '../providers/jwt.js';
+import { checkSecret } from '../clouds/registry.js';
+import { KIND_TRAITS } from '../clouds/kind.js';
+import { jwtIssuedAt } from '../clouds/jwt.js';
 import { fail, ok, warn, type Finding } from './finding.js';
 
 const SKEW_TOLERANCE_MS = 30_000;

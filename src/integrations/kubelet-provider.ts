@@ -10,7 +10,7 @@ import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { registryOfImage } from '../hosts/image-reference.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { INLINE_RETRY } from '../providers/retry.js';
+import { INLINE_RETRY } from '../retry.js';
 import { emptyRecord, Field, parseJson } from '../validate.js';
 import { passwordLogin } from './password-login.js';
 

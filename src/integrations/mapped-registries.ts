@@ -2,8 +2,8 @@
 // expanded over the registry domains lanyard knows by name (client configs and pull
 // secrets cannot hold patterns).
 import { UserError } from '../errors.js';
-import { GOOGLE_REGISTRY_HOSTS } from '../hosts/gcp.js';
-import { ICR_DOMAINS } from '../hosts/icr.js';
+import { GOOGLE_REGISTRY_HOSTS } from '../clouds/gcp/hosts.js';
+import { ICR_DOMAINS } from '../clouds/ibm/hosts.js';
 import { patternMatches } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMapping } from '../mapping/mapping-file.js';

@@ -6,8 +6,8 @@ import type { CoreContext } from '../credentials/core-context.js';
 import { readStoredSecret } from '../credentials/read-secret.js';
 import { isRefusedWith } from '../errors.js';
 import type { PullSecretTarget } from '../mapping/types.js';
-import { kubeRequest } from '../providers/kube-api.js';
-import type { RetryPolicy } from '../providers/retry.js';
+import { kubeRequest } from '../clouds/openshift/kube-api.js';
+import type { RetryPolicy } from '../retry.js';
 import { buildDockerConfig, pullSecretManifest } from './pull-secret.js';
 
 export const targetId = (target: Pick<PullSecretTarget, 'namespace' | 'name'>) => `${target.namespace}/${target.name}`;

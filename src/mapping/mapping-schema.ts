@@ -4,7 +4,7 @@
 import { UserError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
-import { SOURCE_CLOUDS } from '../sources/index.js';
+import { SOURCE_CLOUDS } from '../clouds/sources.js';
 import { KINDS, STORE_NAMES, type Mapping, type MappingEntry, type PullSecretTarget } from './types.js';
 
 /** An entry or pull-secret target this version cannot read: ignored, reported, and kept as it is. */

@@ -17,7 +17,7 @@ export type Kind = (typeof KINDS)[number];
 
 // Store names are also a setting (LANYARD_STORE), so they are defined with the configuration.
 import type { StoreName } from '../config.js';
-import type { SourceName } from '../sources/index.js';
+import type { SourceName } from '../clouds/sources.js';
 
 export { isStoreName, STORE_NAMES, type StoreName } from '../config.js';
 

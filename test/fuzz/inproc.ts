@@ -10,8 +10,8 @@ import { findBestMatch, patternMatches } from '../../src/hosts/match.js';
 import { parseRequest as parseKubeletRequest } from '../../src/integrations/kubelet-provider.js';
 import { registryOfImage } from '../../src/hosts/image-reference.js';
 import { parseDaemonRequest } from '../../src/daemon/socket-protocol.js';
-import { jwtExpiry, jwtIssuedAt } from '../../src/providers/jwt.js';
-import { backoffDelay, INLINE_RETRY, parseRetryAfter } from '../../src/providers/retry.js';
+import { jwtExpiry, jwtIssuedAt } from '../../src/clouds/jwt.js';
+import { backoffDelay, INLINE_RETRY, parseRetryAfter } from '../../src/retry.js';
 import {
   composedURL,
   daemonLine,

@@ -4,11 +4,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeError, isPermanent, ServiceRefusedError, UserError } from '../../src/errors.js';
-import { ecrRegistryHost, isEcrHost } from '../../src/hosts/aws.js';
+import { ecrRegistryHost, isEcrHost } from '../../src/clouds/aws/hosts.js';
 import type { MappingEntry } from '../../src/mapping/types.js';
-import { parseAwsIni } from '../../src/sources/aws-profile.js';
-import { inferKind } from '../../src/providers/infer-kind.js';
-import { awsEcrProvider, roleSessionName } from '../../src/providers/aws-ecr.js';
+import { parseAwsIni } from '../../src/clouds/aws/profile-source.js';
+import { inferKind } from '../../src/clouds/infer-kind.js';
+import { awsEcrProvider, roleSessionName } from '../../src/clouds/aws/ecr-provider.js';
 import * as awsFixture from '../fixtures/aws.js';
 
 const KEY = { accessKeyId: 'AKIAUNITTEST00000001', secretAccessKey: 'unit-secret/access+key0000000000000000000' };

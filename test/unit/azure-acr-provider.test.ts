@@ -8,11 +8,11 @@ import * as assert from 'uvu/assert';
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { asRemoteFailure, describeError, isPermanent, UserError } from '../../src/errors.js';
-import { isAcrHost } from '../../src/hosts/azure.js';
+import { isAcrHost } from '../../src/clouds/azure/hosts.js';
 import type { MappingEntry } from '../../src/mapping/types.js';
-import { azureAcrProvider } from '../../src/providers/azure-acr.js';
-import { inferKind, loginKind } from '../../src/providers/infer-kind.js';
-import { IDENTITY_TOKEN_USERNAME } from '../../src/providers/kinds.js';
+import { azureAcrProvider } from '../../src/clouds/azure/acr-provider.js';
+import { inferKind, loginKind } from '../../src/clouds/infer-kind.js';
+import { IDENTITY_TOKEN_USERNAME } from '../../src/clouds/kind.js';
 import * as azureFixture from '../fixtures/azure.js';
 import { encodeJwt, listen, nowSeconds, sendJson, type Served } from '../fixtures/support.js';
 

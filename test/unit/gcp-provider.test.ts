@@ -7,9 +7,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { isPermanent, ServiceRefusedError, UserError } from '../../src/errors.js';
 import { mappedRegistries } from '../../src/integrations/mapped-registries.js';
 import type { MappingEntry } from '../../src/mapping/types.js';
-import { gcpProvider } from '../../src/providers/gcp.js';
-import { acceptGoogleLogin } from '../../src/providers/google-key.js';
-import { inferKind } from '../../src/providers/infer-kind.js';
+import { gcpProvider } from '../../src/clouds/gcp/provider.js';
+import { acceptGoogleLogin } from '../../src/clouds/gcp/google-key.js';
+import { inferKind } from '../../src/clouds/infer-kind.js';
 import * as googleFixture from '../fixtures/google.js';
 
 const entryFor = (server = 'us-docker.pkg.dev'): MappingEntry => ({

@@ -28,7 +28,7 @@ const { resolveCredential } = await import('../../src/credentials/resolve-creden
 const { CredentialsNotFoundError, UserError } = await import('../../src/errors.js');
 import type { CoreContext, HelperContext } from '../../src/credentials/core-context.js';
 import type { MappingEntry } from '../../src/mapping/types.js';
-import type { RetryPolicy } from '../../src/providers/retry.js';
+import type { RetryPolicy } from '../../src/retry.js';
 import type { SecretStore } from '../../src/secrets/secret-store.js';
 
 const APIKEY = 'get-test-apikey-0123456789';

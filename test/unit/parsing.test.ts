@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { registryOfImage } from '../../src/hosts/image-reference.js';
-import { parseBearerChallenge } from '../../src/providers/oauth2.js';
+import { parseBearerChallenge } from '../../src/clouds/generic/oauth2.js';
 import { parseRequest } from '../../src/integrations/kubelet-provider.js';
-import { jwtExpiry, jwtIssuedAt } from '../../src/providers/jwt.js';
+import { jwtExpiry, jwtIssuedAt } from '../../src/clouds/jwt.js';
 import { lineDiff } from '../../src/integrations/text-diff.js';
 
 test('registry of an image reference, as docker decides it', () => {

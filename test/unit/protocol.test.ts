@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatCredentials, parseServerURL, parseStoreRequest } from '../../src/protocol/messages.js';
-import { inferKind } from '../../src/providers/infer-kind.js';
+import { inferKind } from '../../src/clouds/infer-kind.js';
 
 test('store request: valid, extra fields ignored, ServerURL trimmed, empty Secret allowed', () => {
   assert.equal(parseStoreRequest('{"ServerURL":" us.icr.io\\n","Username":"u","Secret":"s","Email":"x"}'), {

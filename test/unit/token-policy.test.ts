@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { expiryMarginMs, isUsable, needsRefresh, refreshDueAt } from '../../src/tokens/policy.js';
-import { backoffDelay, parseRetryAfter, withRetries } from '../../src/providers/retry.js';
+import { backoffDelay, parseRetryAfter, withRetries } from '../../src/retry.js';
 import { ServiceRefusedError, TransportError, UserError } from '../../src/errors.js';
 
 const hour = { issuedAt: 0, expiresAt: 3600_000 };

@@ -4,9 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ServiceRefusedError } from '../../src/errors.js';
 import { foreignText, registerSecret } from '../../src/foreign-text.js';
-import { checkedExpiry } from '../../src/providers/provider.js';
-import { jwtExpiry } from '../../src/providers/jwt.js';
-import { parseRetryAfter } from '../../src/providers/retry.js';
+import { checkedExpiry } from '../../src/clouds/provider.js';
+import { jwtExpiry } from '../../src/clouds/jwt.js';
+import { parseRetryAfter } from '../../src/retry.js';
 import {
   isoTime,
   MAX_SERVICE_DELAY_MS,

@@ -1,0 +1,199 @@
+// An AWS access key (username: the access key id; secret: the secret access key), optionally used to assume a
+// role, becomes an ECR authorization token answered as `AWS` + password (docs/wire-clouds.md §1): the key never
+// reaches a client. The registry host names region and partition; ECR Public always calls us-east-1.
+import { processConfig } from '../../config.js';
+import { UserError } from '../../errors.js';
+import { quoted, registerSecret } from '../../foreign-text.js';
+import {
+  ACCESS_KEY_ID,
+  apiSuffixOfRegion,
+  ECR_PUBLIC_REGION,
+  ecrRegistryHost,
+  isEcrPublicHost,
+  REGION_NAME,
+} from './hosts.js';
+import { assertSafeEndpoint } from '../../http.js';
+import type { MappingEntry } from '../../mapping/types.js';
+import type { RoleToAssume } from './credential.js';
+import { type AwsApi, type AwsCredentials, assumeRole, getAuthorizationToken } from './aws-client.js';
+import { credentialOf, type IssueContext, type IssuedCredential, type Provider } from '../provider.js';
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** Where one entry's exchange goes: the region (and partition) its host names, or its `region` option. */
+interface EcrTarget {
+  isPublic: boolean;
+  region: string;
+  apiSuffix: string;
+  fips: boolean;
+}
+
+function targetOf(entry: MappingEntry): EcrTarget {
+  const host = entry.server.replace(/:\d+$/, '');
+  const option = entry.options?.region;
+  if (option !== undefined && !REGION_NAME.test(option)) {
+    throw new UserError(`${quoted(option)} is not an AWS region name (such as us-east-1)`);
+  }
+  if (isEcrPublicHost(host)) {
+    return { isPublic: true, region: ECR_PUBLIC_REGION, apiSuffix: 'amazonaws.com', fips: false };
+  }
+  const registry = ecrRegistryHost(host);
+  if (registry?.region.includes('*')) {
+    throw new UserError(
+      `the pattern ${entry.server} spans regions, and one ECR exchange serves one region: ` +
+        'log in once per region, e.g. *.dkr.ecr.us-east-1.amazonaws.com',
+    );
+  }
+  if (registry && option !== undefined && option !== registry.region) {
+    throw new UserError(`${entry.server} is in ${registry.region}, not in the region ${option} given with --region`);
+  }
+  const region = registry?.region ?? option;
+  if (region === undefined) {
+    throw new UserError(`${entry.server} does not name an AWS region: log in again with --region REGION`);
+  }
+  return {
+    isPublic: false,
+    region,
+    apiSuffix: registry?.apiSuffix ?? apiSuffixOfRegion(region),
+    fips: !!registry?.fips,
+  };
+}
+
+/** An API at its override (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL) or its regional default. */
+function api(
+  signingName: string,
+  region: string,
+  override: string | undefined,
+  regional: string,
+  name: string,
+): AwsApi {
+  const endpoint = assertSafeEndpoint(override ?? regional, `the ${name} endpoint`);
+  return { signingName, region, endpoint, label: `${name} at ${endpoint.origin}` };
+}
+
+function ecrApi(target: EcrTarget): AwsApi {
+  const { ecr, ecrPublic } = processConfig().awsEndpoints;
+  if (target.isPublic) {
+    const regional = `https://api.ecr-public.${ECR_PUBLIC_REGION}.amazonaws.com/`;
+    return api('ecr-public', target.region, ecrPublic, regional, 'Amazon ECR Public');
+  }
+  const regional = `https://${target.fips ? 'ecr-fips' : 'api.ecr'}.${target.region}.${target.apiSuffix}/`;
+  return api('ecr', target.region, ecr, regional, 'Amazon ECR');
+}
+
+function stsApi(target: EcrTarget): AwsApi {
+  const regional = `https://sts.${target.region}.${target.apiSuffix}/`;
+  return api('sts', target.region, processConfig().awsEndpoints.sts, regional, 'AWS STS');
+}
+
+/** `lanyard-<host>` within STS's limits (`[\w+=,.@-]{2,64}`): CloudTrail then shows which login asked. */
+export function roleSessionName(server: string): string {
+  return `lanyard-${server}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+function checkedKeyId(entry: MappingEntry): string {
+  if (/^ASIA/.test(entry.username)) {
+    throw new UserError(
+      `${entry.username} is a temporary key (ASIA…) that needs a session token lanyard does not keep: ` +
+        'log in with a long-term access key (AKIA…), and --role-arn to use a role',
+    );
+  }
+  if (!ACCESS_KEY_ID.test(entry.username)) {
+    throw new UserError(
+      'the username of an ECR login is the access key id (AKIA… and 16 more letters or digits), ' +
+        `not ${quoted(entry.username)}`,
+    );
+  }
+  return entry.username;
+}
+
+/** The keys that sign (stored, or a source's), until when they work, and what to run to replace them. */
+interface Signer {
+  credentials: AwsCredentials;
+  expiresAt: number;
+  relogin: string;
+}
+
+function checkedRole(role: RoleToAssume): RoleToAssume {
+  if (!ROLE_ARN.test(role.roleArn)) {
+    throw new UserError(`${quoted(role.roleArn)} is not a role ARN (arn:aws:iam::<account>:role/<name>)`);
+  }
+  return role;
+}
+
+/** The entry's --role-arn, checked; undefined without one. */
+function optionRole(entry: MappingEntry): RoleToAssume | undefined {
+  const roleArn = entry.options?.roleArn;
+  return roleArn === undefined ? undefined : checkedRole({ roleArn });
+}
+
+/** Assumes `role` when there is one, then asks ECR: the token is only as good as the keys that asked for it. */
+async function ecrToken(
+  entry: MappingEntry,
+  target: EcrTarget,
+  signer: Signer,
+  role: RoleToAssume | undefined,
+  context: IssueContext | undefined,
+): Promise<IssuedCredential> {
+  const permission = target.isPublic
+    ? 'ecr-public:GetAuthorizationToken (and sts:GetServiceBearerToken)'
+    : 'ecr:GetAuthorizationToken';
+  let { credentials, expiresAt: signerExpiresAt } = signer;
+  let identity: string | undefined;
+  if (role) {
+    const session = await assumeRole(
+      stsApi(target),
+      credentials,
+      { ...role, sessionName: role.sessionName ?? roleSessionName(entry.server) },
+      {
+        permission: `sts:AssumeRole on ${role.roleArn} (and a trust policy that lets it in)`,
+        relogin: signer.relogin,
+      },
+      context?.timeoutMs,
+    );
+    credentials = session;
+    signerExpiresAt = Math.min(signerExpiresAt, session.expiresAt);
+    identity = session.arn || undefined;
+  }
+  const refusalContext = { permission, relogin: signer.relogin };
+  const token = await getAuthorizationToken(
+    ecrApi(target),
+    target.isPublic,
+    credentials,
+    refusalContext,
+    context?.timeoutMs,
+  );
+  return {
+    username: token.username,
+    secret: token.password,
+    issuedAt: token.issuedAt,
+    expiresAt: Math.min(token.expiresAt, signerExpiresAt),
+    ...(identity ? { identity } : {}),
+  };
+}
+
+export const awsEcrProvider: Provider = {
+  async issue(entry, secretAccessKey, context) {
+    const target = targetOf(entry);
+    const accessKeyId = checkedKeyId(entry);
+    registerSecret(secretAccessKey);
+    const relogin = `docker-credential-lanyard login ${entry.server} -u ${accessKeyId} --password-stdin`;
+    const signer = { credentials: { accessKeyId, secretAccessKey }, expiresAt: Number.POSITIVE_INFINITY, relogin };
+    return ecrToken(entry, target, signer, optionRole(entry), context);
+  },
+
+  async issueFromSource(entry, source, context) {
+    const target = targetOf(entry);
+    const found = credentialOf(source, 'aws');
+    const { accessKeyId, secretAccessKey, sessionToken } = found;
+    const signer = {
+      credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) },
+      expiresAt: found.expiresAt ?? Number.POSITIVE_INFINITY,
+      relogin: `docker-credential-lanyard login ${entry.server} --source ${source.name}`,
+    };
+    // A profile's role_arn comes with the source; otherwise the login's --role-arn.
+    const role = found.assumeRole ? checkedRole(found.assumeRole) : optionRole(entry);
+    const issued = await ecrToken(entry, target, signer, role, context);
+    return { ...issued, identity: issued.identity ?? found.identity };
+  },
+};

@@ -1,0 +1,194 @@
+// Azure identity sources (docs/wire-identities.md §3): a Microsoft Entra access token for Azure Container
+// Registry, which the azure-acr provider trades at the registry's /oauth2/exchange as it does a service principal's.
+//   workload identity  AZURE_FEDERATED_TOKEN_FILE (a projected service-account token, or a CI job's OIDC token)
+//                      sent as client_assertion with AZURE_CLIENT_ID to the tenant's v2.0 token endpoint
+//   managed identity   IDENTITY_ENDPOINT + IDENTITY_HEADER (App Service, Functions, Container Apps), else the
+//                      instance metadata service (VMs, VM scale sets, AKS nodes' kubelet identity)
+import type { AzureIdentityConfig } from '../../config.js';
+import { ServiceRefusedError, UserError } from '../../errors.js';
+import { foreignText, registerSecret } from '../../foreign-text.js';
+import type { HttpResponse } from '../../http.js';
+import {
+  ask,
+  believedExpiry,
+  epochSeconds,
+  METADATA_TIMEOUT_MS,
+  metadataUrl,
+  readAnswer,
+  readTokenFile,
+  refused,
+  secretField,
+  type SourceIdentity,
+  TOKEN_SERVICE_TIMEOUT_MS,
+  tokenServiceUrl,
+} from '../source-io.js';
+import { unverifiedClaims } from '../../jwt-claims.js';
+
+export interface AzureCredential extends SourceIdentity {
+  /** An Entra access token whose audience is `resource` (ACR's by default). */
+  accessToken: string;
+  expiresAt: number;
+  /** The token's tenant (`tid`): the ACR exchange names it. */
+  tenant?: string;
+}
+
+export const ACR_RESOURCE = 'https://containerregistry.azure.net';
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+export const AZURE_IMDS_DEFAULT = 'http://169.254.169.254';
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const APP_SERVICE_API_VERSION = '2019-08-01';
+const IMDS_API_VERSION = '2018-02-01';
+/** Entra codes a later try can get past: the kubelet had not yet rewritten an expired assertion. */
+const TRANSIENT_AADSTS = new Set([700024]);
+const AADSTS_HINTS: Record<number, string> = {
+  70021: "no federated credential on the app matches the token's issuer, subject and audience",
+  700211: "no federated credential on the app matches the token's issuer",
+  700213: "no federated credential on the app matches the token's subject",
+  700016: 'AZURE_CLIENT_ID is not an application in this tenant',
+  90002: 'AZURE_TENANT_ID is not a tenant',
+  700024: 'the token in the file is outside its valid time range',
+};
+
+export interface WorkloadIdentityOptions {
+  /** AZURE_AUTHORITY_HOST (the azure-acr work's setting); default https://login.microsoftonline.com. */
+  authorityHost?: string;
+  resource?: string;
+  timeoutMs?: number;
+}
+
+export interface ManagedIdentityOptions {
+  resource?: string;
+  /** A user-assigned identity's client id (AZURE_CLIENT_ID, or the login's option); default the system one. */
+  clientId?: string;
+  timeoutMs?: number;
+}
+
+function credentialFrom(where: string, accessToken: string, expiresAt: number, fallback: string): AzureCredential {
+  const claims = unverifiedClaims(accessToken);
+  const tenant = typeof claims.tid === 'string' ? claims.tid : undefined;
+  const who = [claims.appid, claims.azp, claims.oid].find((v): v is string => typeof v === 'string') ?? fallback;
+  return { accessToken, expiresAt: believedExpiry(where, expiresAt), identity: who, ...(tenant ? { tenant } : {}) };
+}
+
+/** Entra's error: the AADSTS code from error_codes, the first line of the description, and what it means. */
+function entraRefusal(where: string, response: HttpResponse): ServiceRefusedError {
+  let code: number | undefined;
+  let description = '';
+  try {
+    const body = JSON.parse(response.body) as { error_codes?: unknown; error_description?: unknown };
+    code = Array.isArray(body.error_codes) && typeof body.error_codes[0] === 'number' ? body.error_codes[0] : undefined;
+    description = typeof body.error_description === 'string' ? body.error_description.split(/\r?\n/)[0]! : '';
+  } catch {
+    return refused(where, response, 'to the client-assertion grant');
+  }
+  if (code === undefined) return refused(where, response, 'to the client-assertion grant');
+  const hint = AADSTS_HINTS[code] ? ` (${AADSTS_HINTS[code]})` : '';
+  const { status } = response;
+  return new ServiceRefusedError(where, `refused the federated token: ${foreignText(description, 300)}${hint}`, {
+    status,
+    permanent: status < 500 && status !== 429 && !TRANSIENT_AADSTS.has(code),
+  });
+}
+
+export async function azureWorkloadIdentity(
+  azure: AzureIdentityConfig,
+  options: WorkloadIdentityOptions = {},
+): Promise<AzureCredential> {
+  const { federatedTokenFile, clientId, tenantId } = azure;
+  const missing = [
+    ['AZURE_FEDERATED_TOKEN_FILE', federatedTokenFile],
+    ['AZURE_CLIENT_ID', clientId],
+    ['AZURE_TENANT_ID', tenantId],
+  ].filter(([, value]) => !value);
+  if (missing.length) {
+    throw new UserError(`Azure workload identity: ${missing.map(([name]) => name).join(', ')} not set`);
+  }
+  const assertion = readTokenFile(federatedTokenFile!, 'federated token file', 'AZURE_FEDERATED_TOKEN_FILE');
+  const authority = (options.authorityHost ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, '');
+  const url = tokenServiceUrl(`${authority}/${encodeURIComponent(tenantId!)}/oauth2/v2.0/token`, 'the Entra authority');
+  const where = `Microsoft Entra ID at ${url.origin}`;
+  const response = await ask(
+    where,
+    url,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId!,
+        client_assertion_type: CLIENT_ASSERTION_TYPE,
+        client_assertion: assertion,
+        scope: `${options.resource ?? ACR_RESOURCE}/.default`,
+      }).toString(),
+      timeoutMs: options.timeoutMs ?? TOKEN_SERVICE_TIMEOUT_MS,
+    },
+    'check the network or AZURE_AUTHORITY_HOST',
+  );
+  if (response.status !== 200) throw entraRefusal(where, response);
+  const issuedAt = Date.now();
+  const token = readAnswer(where, response, (body) => ({
+    accessToken: secretField(body.member('access_token')),
+    expiresIn: Number(body.member('expires_in').value),
+  }));
+  return credentialFrom(where, token.accessToken, issuedAt + token.expiresIn * 1000, clientId!);
+}
+
+/** App Service / Container Apps flavour when IDENTITY_ENDPOINT and IDENTITY_HEADER are set, else IMDS. */
+export async function azureManagedIdentity(
+  azure: AzureIdentityConfig,
+  options: ManagedIdentityOptions = {},
+): Promise<AzureCredential> {
+  const appService = azure.identityEndpoint !== undefined && azure.identityHeader !== undefined;
+  if (azure.identityEndpoint !== undefined && !appService) {
+    throw new UserError('Azure managed identity: IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not');
+  }
+  const query = new URLSearchParams({
+    'api-version': appService ? APP_SERVICE_API_VERSION : IMDS_API_VERSION,
+    resource: options.resource ?? ACR_RESOURCE,
+    ...(options.clientId ? { client_id: options.clientId } : {}),
+  });
+  let url: URL;
+  let headers: Record<string, string>;
+  if (appService) {
+    registerSecret(azure.identityHeader);
+    url = metadataUrl(azure.identityEndpoint!, '', 'IDENTITY_ENDPOINT');
+    headers = { 'X-IDENTITY-HEADER': azure.identityHeader!, Accept: 'application/json' };
+  } else {
+    url = metadataUrl(azure.imdsEndpoint ?? AZURE_IMDS_DEFAULT, 'metadata/identity/oauth2/token', 'the IMDS endpoint');
+    headers = { Metadata: 'true', Accept: 'application/json' };
+  }
+  url.search = query.toString();
+  const where = appService
+    ? `the managed identity endpoint at ${url.origin}`
+    : `the Azure instance metadata service at ${url.origin}`;
+  const response = await ask(
+    where,
+    url,
+    { headers, timeoutMs: options.timeoutMs ?? METADATA_TIMEOUT_MS },
+    appService ? 'IDENTITY_ENDPOINT does not answer' : 'not on an Azure VM, or no managed identity endpoint here',
+  );
+  if (response.status !== 200) {
+    // IMDS says 400 "Identity not found" when no identity (or not the one asked for) is assigned.
+    const none = response.status === 400 && /identity not found/i.test(response.body);
+    if (none) {
+      const which = options.clientId ? ` with client id ${options.clientId}` : '';
+      throw new ServiceRefusedError(
+        where,
+        `answered 400 Identity not found: no managed identity${which} is assigned here`,
+        {
+          status: 400,
+          permanent: true,
+        },
+      );
+    }
+    throw refused(where, response, 'for a managed identity token');
+  }
+  const token = readAnswer(where, response, (body) => ({
+    accessToken: secretField(body.member('access_token')),
+    expiresOn: epochSeconds(body.member('expires_on').value),
+    expiresIn: Number(body.member('expires_in').value),
+  }));
+  // expires_on (epoch seconds, a string in both flavours) is the documented field; expires_in only in IMDS's.
+  const expiresAt = Number.isNaN(token.expiresOn) ? Date.now() + token.expiresIn * 1000 : token.expiresOn;
+  return credentialFrom(where, token.accessToken, expiresAt, options.clientId ?? 'system-assigned identity');
+}

@@ -1,0 +1,80 @@
+// What every kind of login implements: turn the stored long-lived secret into the
+// credential a client should receive. Providers do network I/O only; caching,
+// single flight and scheduling belong to tokens/ and daemon/.
+import { ServiceRefusedError } from '../errors.js';
+import type { MappingEntry } from '../mapping/types.js';
+import { boundedExpiry, UNUSABLE_ANSWER_HOLD_MS, unusableLifetime } from '../service-limits.js';
+import { type CloudCredentials, SOURCE_CLOUDS, type SourceCredential, type SourceName } from './sources.js';
+import type { SourceCloud } from './kind.js';
+
+export interface IssuedCredential {
+  username: string;
+  secret: string;
+  /** Epoch ms. */
+  issuedAt: number;
+  /** Epoch ms; undefined when the credential does not expire (or we cannot know). */
+  expiresAt?: number;
+  /** Whom the service says the credential belongs to, made safe to show (doctor names it); never cached. */
+  identity?: string;
+}
+
+/** What a login gives: the username (possibly empty, from `login` without -u) and the secret. */
+export interface LoginSecret {
+  username: string;
+  secret: string;
+}
+
+export interface IssueContext {
+  /** Per-request limit: a `get` inside a pull must give up sooner than the daemon. */
+  timeoutMs?: number;
+}
+
+/** What an identity source answered for a `login --source` entry: its name, and the credential. */
+export interface ResolvedSource {
+  name: SourceName;
+  credential: SourceCredential;
+}
+
+export interface Provider {
+  /** The credential a client should get; the stored secret itself (passThrough) when nothing can be exchanged. */
+  issue(entry: MappingEntry, secret: string, context?: IssueContext): Promise<IssuedCredential>;
+  /**
+   * For kinds whose row in ./kinds.ts says `checked`: asks the service whether it still accepts the secret;
+   * resolves to what was confirmed (for people), throws a ServiceRefusedError or TransportError otherwise.
+   */
+  check?(entry: MappingEntry, secret: string): Promise<string>;
+  /**
+   * For kinds whose secret names its owner (a key file): checks the secret a login gives and says what to store,
+   * the username taken from the secret. Throws a UserError naming what is wrong, never quoting the secret.
+   */
+  acceptLogin?(login: LoginSecret): LoginSecret;
+  /**
+   * For kinds whose row in ./kinds.ts names `sources`: the same credential as `issue`, from what an identity
+   * source answered in place of a stored secret. Both meet at one function in the provider.
+   */
+  issueFromSource?(entry: MappingEntry, source: ResolvedSource, context?: IssueContext): Promise<IssuedCredential>;
+}
+
+/** A source's credential in its cloud's shape; a source of another cloud reaching a provider is a bug. */
+export function credentialOf<C extends SourceCloud>(source: ResolvedSource, cloud: C): CloudCredentials[C] {
+  if (SOURCE_CLOUDS[source.name] !== cloud) throw new Error(`the ${source.name} source is not a ${cloud} source`);
+  return source.credential as CloudCredentials[C];
+}
+
+/**
+ * The expiry a service announced, believed within limits: at most a day after issue;
+ * a token that is already dead (or nearly) is refused, and the service asked again later.
+ * `service` and `field` name the source in the error, e.g. "IBM Cloud IAM at …", "expires_in -5".
+ */
+export function checkedExpiry(service: string, field: string, issuedAt: number, expiresAt: number): number {
+  const problem = unusableLifetime(issuedAt, expiresAt);
+  if (problem) {
+    const detail = `answered a token with ${problem} (${field}): it cannot be used`;
+    throw new ServiceRefusedError(service, detail, { permanent: false, retryAfterMs: UNUSABLE_ANSWER_HOLD_MS });
+  }
+  return boundedExpiry(issuedAt, expiresAt);
+}
+
+export function passThrough(entry: MappingEntry, secret: string, expiresAt?: number): IssuedCredential {
+  return { username: entry.username, secret, issuedAt: Date.now(), ...(expiresAt !== undefined ? { expiresAt } : {}) };
+}
