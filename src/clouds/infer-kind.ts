@@ -3,8 +3,7 @@
 // on any host; host names decide only where the username cannot. A kind that needs a
 // `login` option (Azure's tenant) is marked by its host only together with that option.
 import { UserError } from '../errors.js';
-import { KINDS, type Kind } from '../mapping/types.js';
-import { KIND_TRAITS, type SourceCloud } from './kind.js';
+import { KIND_TRAITS, KINDS, type Kind, type SourceCloud, sourceCloudOf } from './registry.js';
 
 type Options = Readonly<Record<string, string>>;
 
@@ -51,10 +50,10 @@ export function loginKind(
  * `auto`) the one whose registries the host is. `cloud` is the named source's, undefined for `auto`.
  */
 export function sourceKind(serverKey: string, requested: Kind | undefined, cloud: SourceCloud | undefined): Kind {
-  const takers = KINDS.filter((kind) => KIND_TRAITS[kind].sources !== undefined);
+  const takers = KINDS.filter((kind) => sourceCloudOf(kind) !== undefined);
   const names = takers.join(', ');
   if (requested !== undefined) {
-    const taken = KIND_TRAITS[requested].sources?.cloud;
+    const taken = sourceCloudOf(requested);
     if (taken === undefined) throw new UserError(`${requested} logins cannot take an identity source (only ${names})`);
     if (cloud !== undefined && cloud !== taken) {
       throw new UserError(`--kind ${requested} takes ${taken} identity sources, not a ${cloud} one`);
@@ -62,7 +61,7 @@ export function sourceKind(serverKey: string, requested: Kind | undefined, cloud
     return requested;
   }
   const kind = takers.find((k) =>
-    cloud !== undefined ? KIND_TRAITS[k].sources?.cloud === cloud : KIND_TRAITS[k].sources?.hosts(serverKey),
+    cloud !== undefined ? sourceCloudOf(k) === cloud : KIND_TRAITS[k].sourceHosts?.(serverKey),
   );
   if (kind === undefined)
     throw new UserError(`${serverKey} is not a registry whose kind --source auto knows: add --kind`);

@@ -2,10 +2,20 @@
 // credential a client should receive. Providers do network I/O only; caching,
 // single flight and scheduling belong to tokens/ and daemon/.
 import { ServiceRefusedError } from '../errors.js';
-import type { MappingEntry } from '../mapping/types.js';
 import { boundedExpiry, UNUSABLE_ANSWER_HOLD_MS, unusableLifetime } from '../service-limits.js';
-import { type CloudCredentials, SOURCE_CLOUDS, type SourceCredential, type SourceName } from './sources.js';
-import type { SourceCloud } from './kind.js';
+import type { SourceIdentity } from './source-io.js';
+
+/** What a provider reads of a mapping entry (mapping/types.ts's entries are these, with more). */
+export interface LoginEntry {
+  /** Normalised lookup key: `host[:port]`, a pattern such as `*.icr.io`, or a verbatim Hub OAuth key. */
+  server: string;
+  /** The server URL as the client first gave it. */
+  serverURL: string;
+  kind: string;
+  username: string;
+  /** Provider settings (endpoints, API server, CA bundle), never secrets. */
+  options?: Record<string, string>;
+}
 
 export interface IssuedCredential {
   username: string;
@@ -31,18 +41,20 @@ export interface IssueContext {
 
 /** What an identity source answered for a `login --source` entry: its name, and the credential. */
 export interface ResolvedSource {
-  name: SourceName;
-  credential: SourceCredential;
+  name: string;
+  cloud: string;
+  /** In its cloud's shape (credentialOf gives it that type). */
+  credential: SourceIdentity;
 }
 
 export interface Provider {
   /** The credential a client should get; the stored secret itself (passThrough) when nothing can be exchanged. */
-  issue(entry: MappingEntry, secret: string, context?: IssueContext): Promise<IssuedCredential>;
+  issue(entry: LoginEntry, secret: string, context?: IssueContext): Promise<IssuedCredential>;
   /**
    * For kinds whose row in ./kinds.ts says `checked`: asks the service whether it still accepts the secret;
    * resolves to what was confirmed (for people), throws a ServiceRefusedError or TransportError otherwise.
    */
-  check?(entry: MappingEntry, secret: string): Promise<string>;
+  check?(entry: LoginEntry, secret: string): Promise<string>;
   /**
    * For kinds whose secret names its owner (a key file): checks the secret a login gives and says what to store,
    * the username taken from the secret. Throws a UserError naming what is wrong, never quoting the secret.
@@ -52,13 +64,13 @@ export interface Provider {
    * For kinds whose row in ./kinds.ts names `sources`: the same credential as `issue`, from what an identity
    * source answered in place of a stored secret. Both meet at one function in the provider.
    */
-  issueFromSource?(entry: MappingEntry, source: ResolvedSource, context?: IssueContext): Promise<IssuedCredential>;
+  issueFromSource?(entry: LoginEntry, source: ResolvedSource, context?: IssueContext): Promise<IssuedCredential>;
 }
 
-/** A source's credential in its cloud's shape; a source of another cloud reaching a provider is a bug. */
-export function credentialOf<C extends SourceCloud>(source: ResolvedSource, cloud: C): CloudCredentials[C] {
-  if (SOURCE_CLOUDS[source.name] !== cloud) throw new Error(`the ${source.name} source is not a ${cloud} source`);
-  return source.credential as CloudCredentials[C];
+/** A source's credential in its cloud's shape `C`; a source of another cloud reaching a provider is a bug. */
+export function credentialOf<C extends SourceIdentity>(source: ResolvedSource, cloud: string): C {
+  if (source.cloud !== cloud) throw new Error(`the ${source.name} source is not a ${cloud} source`);
+  return source.credential as C;
 }
 
 /**
@@ -75,6 +87,6 @@ export function checkedExpiry(service: string, field: string, issuedAt: number, 
   return boundedExpiry(issuedAt, expiresAt);
 }
 
-export function passThrough(entry: MappingEntry, secret: string, expiresAt?: number): IssuedCredential {
+export function passThrough(entry: LoginEntry, secret: string, expiresAt?: number): IssuedCredential {
   return { username: entry.username, secret, issuedAt: Date.now(), ...(expiresAt !== undefined ? { expiresAt } : {}) };
 }

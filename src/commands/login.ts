@@ -4,74 +4,72 @@ import type { Argv } from 'yargs';
 import { processContext } from '../credentials/core-context.js';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { isTenantId } from '../clouds/azure/hosts.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { assertSafeEndpoint, readCaBundle } from '../http.js';
 import { KINDS, STORE_NAMES, type Kind, type StoreName } from '../mapping/types.js';
 import { loginKind, sourceKind } from '../clouds/infer-kind.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import type { LoginOption } from '../clouds/cloud.js';
+import {
+  isSourceName,
+  KIND_TRAITS,
+  LOGIN_IMPORTS,
+  LOGIN_OPTIONS,
+  optionsProblem,
+  SOURCE_CLOUDS,
+  SOURCE_NAMES,
+} from '../clouds/registry.js';
 import { readPassword } from './read-password.js';
 import { writeErr } from '../output.js';
 
-const OPTION_KEYS = {
-  'iam-endpoint': 'iamEndpoint',
-  'api-server': 'apiServer',
-  namespace: 'namespace',
-  'service-account': 'serviceAccount',
-  'ca-file': 'caFile',
-  'expiration-seconds': 'expirationSeconds',
-  'hub-endpoint': 'hubEndpoint',
-  tenant: 'tenant',
-  'acr-endpoint': 'acrEndpoint',
-  'role-arn': 'roleArn',
-  region: 'region',
-  'trusted-profile': 'trustedProfile',
-  'client-id': 'clientId',
-} as const;
+/** The one option every cloud's token endpoint may need: a private CA. */
+const CA_FILE_OPTION: LoginOption = {
+  flag: 'ca-file',
+  key: 'caFile',
+  describe: 'PEM CA bundle for the IAM endpoint or the API server',
+};
+
+/** The clouds' own `login` flags, as yargs options. */
+function cloudFlags(): Record<string, { type: 'string'; describe: string }> {
+  return Object.fromEntries(
+    [...LOGIN_OPTIONS, ...LOGIN_IMPORTS].map(({ flag, describe }) => [flag, { type: 'string', describe }]),
+  );
+}
 
 /** Provider settings for the mapping entry; endpoints are checked now rather than at the first pull. */
 function providerOptions(argv: Record<string, unknown>): Record<string, string> {
   const options: Record<string, string> = {};
-  for (const [flag, key] of Object.entries(OPTION_KEYS)) {
-    const value = argv[flag];
-    if (typeof value === 'string' && value !== '') options[key] = key === 'caFile' ? resolve(value) : value;
-  }
-  for (const key of ['iamEndpoint', 'apiServer', 'hubEndpoint', 'acrEndpoint'] as const) {
-    if (options[key]) assertSafeEndpoint(options[key], `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  for (const option of [CA_FILE_OPTION, ...LOGIN_OPTIONS]) {
+    const value = argv[option.flag];
+    if (typeof value !== 'string' || value === '') continue;
+    options[option.key] = option === CA_FILE_OPTION ? resolve(value) : value;
+    if (option.endpoint) assertSafeEndpoint(value, `--${option.flag}`);
+    const problem = option.problem?.(value);
+    if (problem) throw new UserError(problem);
   }
   if (options.caFile) readCaBundle(options.caFile); // a typo is told now, not at the first pull
-  if (options.expirationSeconds !== undefined && !/^\d+$/.test(options.expirationSeconds)) {
-    throw new UserError(
-      `--expiration-seconds needs a whole number of seconds, not ${JSON.stringify(options.expirationSeconds)}`,
-    );
-  }
-  if (options.tenant !== undefined && !isTenantId(options.tenant)) {
-    throw new UserError(`--tenant needs a directory (tenant) id or domain, not ${JSON.stringify(options.tenant)}`);
-  }
-  if ((options.apiServer === undefined) !== (options.serviceAccount === undefined)) {
-    throw new UserError('--api-server and --service-account go together (with --namespace)');
-  }
+  const problem = optionsProblem(options);
+  if (problem) throw new UserError(problem);
   return options;
 }
 
-/** `--aws-profile`: the key comes from the AWS CLI's files, so no secret is typed or piped. */
-async function awsProfileLogin(argv: Record<string, unknown>) {
+/** A flag such as `--aws-profile`: the login comes from where the cloud's CLI keeps it, so nothing is piped. */
+async function importedLogin(argv: Record<string, unknown>) {
+  const given = LOGIN_IMPORTS.find((login) => argv[login.flag] !== undefined);
+  if (!given) return undefined;
   for (const flag of ['password-stdin', 'secret-env', 'username'] as const) {
-    if (argv[flag]) throw new UserError(`--aws-profile brings the access key itself: drop --${flag}`);
+    if (argv[flag]) throw new UserError(`--${given.flag} brings the access key itself: drop --${flag}`);
   }
-  const { readAwsProfile } = await import('../clouds/aws/profile-login.js');
-  return readAwsProfile(String(argv['aws-profile']));
+  return given.read(String(argv[given.flag]), processContext().config);
 }
 
 /** `--source NAME|auto`: nothing is read or stored; one exchange through the source proves it works here. */
 async function sourceLogin(argv: Record<string, unknown>, source: string): Promise<void> {
-  for (const flag of ['password-stdin', 'secret-env', 'username', 'store', 'aws-profile'] as const) {
+  for (const flag of ['password-stdin', 'secret-env', 'username', 'store', ...LOGIN_IMPORTS.map((l) => l.flag)]) {
     if (argv[flag])
       throw new UserError(`--source takes the identity from the environment and stores nothing: drop --${flag}`);
   }
-  const { isSourceName, SOURCE_CLOUDS } = await import('../clouds/sources.js');
   if (source !== 'auto' && !isSourceName(source)) {
-    const names = Object.keys(SOURCE_CLOUDS).join(', ');
+    const names = SOURCE_NAMES.join(', ');
     throw new UserError(`--source needs one of ${names}, or auto; not ${JSON.stringify(source.slice(0, 60))}`);
   }
   const serverURL = String(argv.server);
@@ -111,54 +109,12 @@ export function registerLogin(cli: Argv): Argv {
           type: 'string',
           describe: 'read the secret from this environment variable at use time (CI)',
         })
-        .option('iam-endpoint', {
-          type: 'string',
-          describe: 'IBM Cloud IAM endpoint (default https://iam.cloud.ibm.com, or LANYARD_IAM_ENDPOINT)',
-        })
-        .option('api-server', {
-          type: 'string',
-          describe: 'OpenShift/Kubernetes API server that mints service-account tokens',
-        })
-        .option('namespace', { type: 'string', describe: 'namespace of the service account (with --api-server)' })
-        .option('service-account', {
-          type: 'string',
-          describe: 'service account to mint bound tokens for (with --api-server)',
-        })
-        .option('ca-file', { type: 'string', describe: 'PEM CA bundle for the IAM endpoint or the API server' })
-        .option('expiration-seconds', {
-          type: 'string',
-          describe: 'lifetime to request for minted service-account tokens (default 3600, at least 600)',
-        })
-        .option('hub-endpoint', {
-          type: 'string',
-          describe: 'Docker Hub API used to check the access token (default https://hub.docker.com)',
-        })
-        .option('tenant', {
-          type: 'string',
-          describe: 'Microsoft Entra tenant of the service principal (-u its client id): an Azure ACR login',
-        })
-        .option('acr-endpoint', {
-          type: 'string',
-          describe: "where the registry's /oauth2/exchange is served (default https://<registry>)",
-        })
-        .option('role-arn', { type: 'string', describe: 'AWS: a role to assume with STS before asking ECR' })
-        .option('region', { type: 'string', describe: 'AWS: the region, for a host that does not name it' })
-        .option('aws-profile', {
-          type: 'string',
-          describe: 'AWS: take the access key (and role_arn) from this profile of ~/.aws/credentials and config',
-        })
         .option('source', {
           type: 'string',
-          describe:
-            'no stored secret: take the identity from this source (aws-env, aws-profile, aws-web-identity, ' +
-            'aws-instance, gcp-adc, gcp-metadata, azure-workload-identity, azure-managed-identity, ' +
-            'ibm-trusted-profile, ibm-vpc-instance) or auto',
+          describe: `no stored secret: take the identity from this source (${SOURCE_NAMES.join(', ')}) or auto`,
         })
-        .option('trusted-profile', {
-          type: 'string',
-          describe: 'IBM Cloud: the trusted profile (id Profile-…, name, or CRN) for an ibm-* source',
-        })
-        .option('client-id', { type: 'string', describe: "Azure: a user-assigned managed identity's client id" })
+        .option(CA_FILE_OPTION.flag, { type: 'string', describe: CA_FILE_OPTION.describe })
+        .options(cloudFlags())
         .option('password-stdin', { type: 'boolean', default: false, describe: 'read the secret from stdin' })
         .example(
           'echo "$IBMCLOUD_API_KEY" | $0 login us.icr.io -u iamapikey --password-stdin',
@@ -185,18 +141,17 @@ export function registerLogin(cli: Argv): Argv {
         ),
     async (argv) => {
       if (argv.source !== undefined) return sourceLogin(argv, argv.source);
-      const profile = argv['aws-profile'] !== undefined ? await awsProfileLogin(argv) : undefined;
-      const options = { ...(profile?.roleArn ? { roleArn: profile.roleArn } : {}), ...providerOptions(argv) };
+      const imported = await importedLogin(argv);
+      const options = { ...imported?.options, ...providerOptions(argv) };
       // one of KINDS (yargs checks the choices), or the kind a login-only option marks on this host
       const serverKey = normalizeServer(argv.server!).key;
       const kind = loginKind(serverKey, argv.kind as Kind | undefined, options, argv.username ?? '');
       // Without -u, a key file names its owner (see storeCredential); other logins are refused there.
-      const username = profile?.accessKeyId ?? argv.username ?? (kind && KIND_TRAITS[kind].username) ?? '';
+      const username = imported?.username ?? argv.username ?? (kind && KIND_TRAITS[kind].username) ?? '';
       const secretEnv = argv['secret-env'];
       if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
         throw new UserError(`--secret-env needs a variable name, not ${JSON.stringify(secretEnv)}`);
-      const secret =
-        profile?.secretAccessKey ?? (secretEnv !== undefined ? '' : await readPassword(argv['password-stdin']));
+      const secret = imported?.secret ?? (secretEnv !== undefined ? '' : await readPassword(argv['password-stdin']));
       if (secretEnv === undefined && secret === '') throw new UserError('the secret is empty');
       const { storeCredential } = await import('../credentials/store-credential.js');
       const entry = await storeCredential(processContext(), {

@@ -10,7 +10,7 @@ import { log } from '../log.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { loadProvider } from '../clouds/registry.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import { KIND_TRAITS } from '../clouds/registry.js';
 import type { IssuedCredential } from '../clouds/provider.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { isoTime } from '../service-limits.js';

@@ -5,10 +5,8 @@
 import { UserError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { isSourceEntry, type MappingEntry, type SourceEntry } from '../mapping/types.js';
-import { loadProvider } from '../clouds/registry.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import { loadProvider, SOURCE_CLOUDS, sourceCloudOf } from '../clouds/registry.js';
 import { checkedExpiry, type IssueContext, type IssuedCredential, type ResolvedSource } from '../clouds/provider.js';
-import type { SourceContext } from '../clouds/sources.js';
 import type { CoreContext } from './core-context.js';
 import { readSecret } from './read-secret.js';
 
@@ -22,48 +20,21 @@ export async function longLivedSide(context: CoreContext, entry: MappingEntry): 
   return { secret };
 }
 
-/** `--trusted-profile`: an IBM trusted profile by id (`Profile-…`), by CRN (`crn:…`), or else by name. */
-function trustedProfile(value: string | undefined): SourceContext['ibmProfile'] {
-  if (value === undefined) return undefined;
-  if (value.startsWith('Profile-')) return { profileId: value };
-  return value.startsWith('crn:') ? { profileCrn: value } : { profileName: value };
-}
-
-function sourceContext(context: CoreContext, entry: SourceEntry, timeoutMs?: number): SourceContext {
-  const { identity, awsFiles, awsEndpoints, azureAuthorityHost } = context.config;
-  const options = entry.options ?? {};
-  const iamEndpoint = options.iamEndpoint ?? context.config.iamEndpoint;
-  const profile = trustedProfile(options.trustedProfile);
-  return {
-    identity,
-    awsFiles,
-    ...(awsEndpoints.sts ? { stsEndpoint: awsEndpoints.sts } : {}),
-    ...(azureAuthorityHost ? { azureAuthorityHost } : {}),
-    ...(options.clientId ? { azureClientId: options.clientId } : {}),
-    ...(iamEndpoint ? { iamEndpoint } : {}),
-    ...(profile ? { ibmProfile: profile } : {}),
-    ...(timeoutMs ? { timeoutMs } : {}),
-  };
-}
-
 /** Asks the entry's identity source (for `auto`: the first of its cloud's that answers) for a credential. */
 export async function resolveSource(
   context: CoreContext,
   entry: SourceEntry,
   timeoutMs?: number,
 ): Promise<ResolvedSource> {
-  const cloud = KIND_TRAITS[entry.kind].sources?.cloud;
+  const cloud = sourceCloudOf(entry.kind);
   if (!cloud) throw new UserError(`${entry.kind} logins cannot take an identity source: log in with a secret`);
   const sources = await import('../clouds/sources.js');
-  const where = sourceContext(context, entry, timeoutMs);
-  if (entry.source === 'auto') {
-    const found = await sources.credentialFromAuto(cloud, where);
-    return { name: found.source, credential: found.credential };
-  }
-  if (sources.SOURCE_CLOUDS[entry.source] !== cloud) {
+  const where = { config: context.config, options: entry.options ?? {}, ...(timeoutMs ? { timeoutMs } : {}) };
+  if (entry.source === 'auto') return sources.credentialFromAuto(cloud, where);
+  if (SOURCE_CLOUDS[entry.source] !== cloud) {
     throw new UserError(`the ${entry.source} source is not a ${cloud} identity: it cannot serve ${entry.kind}`);
   }
-  return { name: entry.source, credential: await sources.credentialFrom(entry.source, where) };
+  return sources.credentialFrom(entry.source, where);
 }
 
 /** What one exchange gave, and for a source entry which source answered (doctor and `login` name it). */

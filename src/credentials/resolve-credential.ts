@@ -6,7 +6,7 @@ import { normalizeServer } from '../hosts/normalize.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { trace } from '../trace.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import { KIND_TRAITS } from '../clouds/registry.js';
 import { INLINE_RETRY } from '../retry.js';
 import type { CoreContext } from './core-context.js';
 import { credentialFor, type Answer } from './issue-credential.js';

@@ -3,7 +3,7 @@
 // identity is told at login, not at the first pull inside a build.
 import { describeError, UserError } from '../errors.js';
 import { isSourceEntry, type MappingEntry } from '../mapping/types.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import { KIND_TRAITS } from '../clouds/registry.js';
 import { INLINE_RETRY, withRetries } from '../retry.js';
 import type { CoreContext } from './core-context.js';
 import { type Exchanged, exchangeOnce, type LongLivedSide } from './long-lived-side.js';

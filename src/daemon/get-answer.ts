@@ -9,7 +9,7 @@ import { findEntry } from '../credentials/resolve-credential.js';
 import { describeError } from '../errors.js';
 import { log } from '../log.js';
 import { loadProvider } from '../clouds/registry.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import { KIND_TRAITS } from '../clouds/registry.js';
 import type { SecretAgent } from './secret-agent.js';
 import type { GetRequest } from './socket-protocol.js';
 import { isSourceEntry, type MappingEntry, type StoredEntry } from '../mapping/types.js';

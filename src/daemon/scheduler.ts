@@ -15,7 +15,7 @@ import { describeError, isPermanent } from '../errors.js';
 import { log } from '../log.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { checkSecret } from '../clouds/registry.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import { KIND_TRAITS } from '../clouds/registry.js';
 import { BACKGROUND_ATTEMPT, backoffDelay } from '../retry.js';
 import { isoTime } from '../service-limits.js';
 import { MappingWatcher } from './mapping-watcher.js';

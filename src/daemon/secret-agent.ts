@@ -12,7 +12,7 @@ import { log } from '../log.js';
 import { isSourceEntry, type MappingEntry, type StoreName, type StoredEntry } from '../mapping/types.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
 import { MappingWatcher } from './mapping-watcher.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import { KIND_TRAITS } from '../clouds/registry.js';
 import { MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './agent-answer.js';
 
 interface Login {

@@ -10,7 +10,7 @@ import { foreignText } from '../foreign-text.js';
 import { exchangeOnce, type LongLivedSide } from '../credentials/long-lived-side.js';
 import { isSourceEntry, type MappingEntry } from '../mapping/types.js';
 import { checkSecret } from '../clouds/registry.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import { KIND_TRAITS } from '../clouds/registry.js';
 import { jwtIssuedAt } from '../clouds/jwt.js';
 import { fail, ok, warn, type Finding } from './finding.js';
 

@@ -5,7 +5,7 @@
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { processConfig } from '../config.js';
-import { IDENTITY_TOKEN_USERNAME } from '../clouds/kind.js';
+import { IDENTITY_TOKEN_USERNAME } from '../clouds/cloud.js';
 import { emptyRecord, cloneJson } from '../validate.js';
 import { loadClientConfig, renderConfig } from './json-config-file.js';
 import type { AuthEntry, ClientConfig, LoadedConfig } from './json-config-file.js';

@@ -2,15 +2,11 @@
 // expanded over the registry domains lanyard knows by name (client configs and pull
 // secrets cannot hold patterns).
 import { UserError } from '../errors.js';
-import { GOOGLE_REGISTRY_HOSTS } from '../clouds/gcp/hosts.js';
-import { ICR_DOMAINS } from '../clouds/ibm/hosts.js';
+import { KNOWN_REGISTRY_HOSTS } from '../clouds/registry.js';
 import { patternMatches } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { Mapping } from '../mapping/types.js';
-
-/** Registry hosts lanyard knows by name: what a mapped pattern can stand for in a client config. */
-const KNOWN_REGISTRY_HOSTS = [...ICR_DOMAINS, ...GOOGLE_REGISTRY_HOSTS];
 
 export function mappedRegistries(mapping: Mapping = readMapping()): { registries: string[]; unexpanded: string[] } {
   const registries = new Set<string>();

@@ -5,7 +5,8 @@ import type { CoreContext } from '../credentials/core-context.js';
 import type { Answer } from '../credentials/issue-credential.js';
 import { readSecret } from '../credentials/read-secret.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { IDENTITY_TOKEN_USERNAME, KIND_TRAITS } from '../clouds/kind.js';
+import { KIND_TRAITS } from '../clouds/registry.js';
+import { IDENTITY_TOKEN_USERNAME } from '../clouds/cloud.js';
 
 /** The login a username/password client gets for `answer`; undefined when there is none to give. */
 export async function passwordLogin(

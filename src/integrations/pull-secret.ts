@@ -7,7 +7,7 @@ import type { CoreContext } from '../credentials/core-context.js';
 import { credentialFor } from '../credentials/issue-credential.js';
 import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
-import { KIND_TRAITS } from '../clouds/kind.js';
+import { KIND_TRAITS } from '../clouds/registry.js';
 import { INLINE_RETRY, type RetryPolicy } from '../retry.js';
 import { emptyRecord } from '../validate.js';
 import { passwordLogin } from './password-login.js';

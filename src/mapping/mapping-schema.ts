@@ -4,7 +4,7 @@
 import { UserError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
-import { SOURCE_CLOUDS } from '../clouds/sources.js';
+import { SOURCE_NAMES } from '../clouds/registry.js';
 import { KINDS, STORE_NAMES, type Mapping, type MappingEntry, type PullSecretTarget } from './types.js';
 
 /** An entry or pull-secret target this version cannot read: ignored, reported, and kept as it is. */
@@ -33,7 +33,7 @@ function damaged(message: string): UserError {
 }
 
 /** Checks an entry's shape; the object itself is kept (unknown fields too), so a rewrite loses nothing. */
-const SOURCE_CHOICES = [...Object.keys(SOURCE_CLOUDS), 'auto'] as const;
+const SOURCE_CHOICES = [...SOURCE_NAMES, 'auto'] as const;
 
 function readEntry(entry: Field): MappingEntry {
   const server = entry.member('server').nonEmptyString();

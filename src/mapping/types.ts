@@ -1,23 +1,14 @@
 // The non-secret mapping: which server (or host pattern) is answered from which
 // secret, of which kind. Secrets themselves live in a SecretStore, referenced by id.
 
-export const KINDS = [
-  'ibm-iam',
-  'iam-refresh',
-  'dockerhub',
-  'openshift',
-  'oauth2',
-  'identity-token',
-  'static',
-  'aws-ecr',
-  'azure-acr',
-  'gcp',
-] as const;
-export type Kind = (typeof KINDS)[number];
+// Kinds and identity sources are the clouds' (src/clouds/registry.ts); the mapping stores their names.
+import type { LoginEntry } from '../clouds/provider.js';
+import type { Kind, SourceName } from '../clouds/registry.js';
+
+export { isKind, type Kind, KINDS } from '../clouds/registry.js';
 
 // Store names are also a setting (LANYARD_STORE), so they are defined with the configuration.
 import type { StoreName } from '../config.js';
-import type { SourceName } from '../clouds/sources.js';
 
 export { isStoreName, STORE_NAMES, type StoreName } from '../config.js';
 
@@ -28,15 +19,8 @@ export interface SecretPlacement {
 }
 
 /** What every entry names: the registry, what kind of login it is, and the provider's settings. */
-export interface EntryBase {
-  /** Normalised lookup key: `host[:port]`, a pattern such as `*.icr.io`, or a verbatim Hub OAuth key. */
-  server: string;
-  /** The server URL as the client first gave it; `list` answers with this. */
-  serverURL: string;
+export interface EntryBase extends LoginEntry {
   kind: Kind;
-  username: string;
-  /** Provider settings (endpoints, API server, CA bundle), never secrets. */
-  options?: Record<string, string>;
   updatedAt: string;
 }
 
@@ -80,8 +64,4 @@ export interface Mapping {
   defaultStore?: StoreName;
   entries: MappingEntry[];
   pullSecrets?: PullSecretTarget[];
-}
-
-export function isKind(value: string): value is Kind {
-  return (KINDS as readonly string[]).includes(value);
 }

@@ -12,7 +12,7 @@ import { isAcrHost } from '../../src/clouds/azure/hosts.js';
 import type { MappingEntry } from '../../src/mapping/types.js';
 import { azureAcrProvider } from '../../src/clouds/azure/acr-provider.js';
 import { inferKind, loginKind } from '../../src/clouds/infer-kind.js';
-import { IDENTITY_TOKEN_USERNAME } from '../../src/clouds/kind.js';
+import { IDENTITY_TOKEN_USERNAME } from '../../src/clouds/cloud.js';
 import * as azureFixture from '../fixtures/azure.js';
 import { encodeJwt, listen, nowSeconds, sendJson, type Served } from '../fixtures/support.js';
 

@@ -1,6 +1,6 @@
-// The kind table (src/providers/kinds.ts) against the code it describes: every kind has a row and a provider,
-// each row's traits are what its provider does, and no code outside src/providers/ tests a kind by name
-// (so a new kind stays one provider file and one row).
+// The kind table (each cloud's src/clouds/<cloud>/index.ts, gathered by src/clouds/registry.ts) against the code
+// it describes: every kind has a row and a provider, each row's traits are what its provider does, and no code
+// outside src/clouds/ tests a kind by name (so a new kind stays in its cloud's folder).
 import { processContext } from '../../src/credentials/core-context.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,7 +11,8 @@ import { passwordLogin } from '../../src/integrations/password-login.js';
 import { KINDS, type Kind, type MappingEntry } from '../../src/mapping/types.js';
 import { inferKind } from '../../src/clouds/infer-kind.js';
 import { loadProvider } from '../../src/clouds/registry.js';
-import { IDENTITY_TOKEN_USERNAME, KIND_TRAITS } from '../../src/clouds/kind.js';
+import { KIND_TRAITS } from '../../src/clouds/registry.js';
+import { IDENTITY_TOKEN_USERNAME } from '../../src/clouds/cloud.js';
 import * as azureFixture from '../fixtures/azure.js';
 import * as awsFixture from '../fixtures/aws.js';
 import * as googleFixture from '../fixtures/google.js';
@@ -208,43 +209,49 @@ function sourceFiles(dir: string): string[] {
   );
 }
 
-/** Files outside src/providers/ (and the list of kinds itself) that spell `text` as a string literal. */
-function spelledOutsideProviders(text: string): string[] {
+/** Files outside src/clouds/ that spell `text` as a string literal. */
+function spelledOutsideClouds(text: string): string[] {
   const literal = new RegExp(`['"\`]${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"\`]`);
   return sourceFiles(SRC)
     .map((file) => relative(SRC, file))
-    .filter((file) => !file.startsWith('providers/') && file !== 'mapping/types.ts')
+    .filter((file) => !file.startsWith('clouds/'))
     .filter((file) => literal.test(readFileSync(join(SRC, file), 'utf8')));
 }
 
-rule('no code outside src/providers/ names a kind: it asks KIND_TRAITS', () => {
-  // The identity sources' table names clouds, and Google's cloud is spelled like its kind.
-  const cloudNames = (kind: string, file: string) => kind === 'gcp' && file === 'sources/index.ts';
-  for (const kind of KINDS) {
-    assert.equal(
-      spelledOutsideProviders(kind).filter((file) => !cloudNames(kind, file)),
-      [],
-      kind,
-    );
-  }
+rule('no code outside src/clouds/ names a kind: it asks KIND_TRAITS', () => {
+  for (const kind of KINDS) assert.equal(spelledOutsideClouds(kind), [], kind);
 });
 
 rule('the identity-token username is spelled once, as IDENTITY_TOKEN_USERNAME', () => {
-  assert.equal(spelledOutsideProviders(IDENTITY_TOKEN_USERNAME), []);
-  const providers = sourceFiles(join(SRC, 'providers')).filter((file) => !file.endsWith('kinds.ts'));
-  for (const file of providers) assert.not.match(readFileSync(file, 'utf8'), `'${IDENTITY_TOKEN_USERNAME}'`, file);
+  assert.equal(spelledOutsideClouds(IDENTITY_TOKEN_USERNAME), []);
+  const clouds = sourceFiles(join(SRC, 'clouds')).filter((file) => !file.endsWith('/cloud.ts'));
+  for (const file of clouds) assert.not.match(readFileSync(file, 'utf8'), `'${IDENTITY_TOKEN_USERNAME}'`, file);
 });
 
+const staticImports = (file: string) =>
+  [...readFileSync(file, 'utf8').matchAll(/^import (type )?[^;]*?from '([^']+)';$/gms)]
+    .filter((m) => !m[1])
+    .map((m) => m[2]!);
+
 rule('the table loads no provider and no HTTP: it is on the path of every get', () => {
-  const source = readFileSync(join(SRC, 'providers/kinds.ts'), 'utf8');
-  const imports = [...source.matchAll(/^import (type )?.*from '([^']+)';$/gm)].filter((m) => !m[1]).map((m) => m[2]);
-  // Host tables only (leaves of hosts/ that import nothing): what `hostImplies` needs to recognise registries.
-  assert.ok(imports.length > 0 && imports.every((path) => /^\.\.\/hosts\/[a-z-]+\.js$/.test(path!)), `${imports}`);
-  for (const leaf of imports) {
-    const leafSource = readFileSync(join(SRC, 'providers', leaf!.replace(/\.js$/, '.ts')), 'utf8');
-    assert.not.match(leafSource, /^import (?!type )/m, `${leaf} imports nothing`);
+  const registry = join(SRC, 'clouds/registry.ts');
+  const indexes = staticImports(registry).filter((path) => path.endsWith('/index.js'));
+  assert.ok(indexes.length >= 7, `${indexes}`);
+  assert.equal(
+    staticImports(registry).filter((path) => !indexes.includes(path)),
+    ['../errors.js'],
+  );
+  for (const index of indexes) {
+    const file = join(SRC, 'clouds', index.replace(/\.js$/, '.ts'));
+    // Host tables only (leaves that import nothing), and the interface: what `hostImplies` needs.
+    const imports = staticImports(file);
+    for (const path of imports) {
+      assert.ok(/^(\.\/hosts|\.\.\/cloud|\.\.\/\.\.\/hosts\/dockerhub)\.js$/.test(path), `${index}: ${path}`);
+      const leaf = join(file, '..', path.replace(/\.js$/, '.ts'));
+      if (!leaf.endsWith('cloud.ts')) assert.not.match(readFileSync(leaf, 'utf8'), /^import (?!type )/m, leaf);
+    }
   }
-  assert.not.match(source, /import\(/);
+  assert.not.match(readFileSync(join(SRC, 'clouds/cloud.ts'), 'utf8'), /^import (?!type )/m);
 });
 
 rule.run();

@@ -15,7 +15,8 @@ import { awsWebIdentity } from '../../src/clouds/aws/web-identity.js';
 import { azureManagedIdentity, azureWorkloadIdentity } from '../../src/clouds/azure/sources.js';
 import { googleApplicationDefault, googleMetadata } from '../../src/clouds/gcp/sources.js';
 import { ibmTrustedProfile, ibmVpcInstance } from '../../src/clouds/ibm/sources.js';
-import { credentialFromAuto, type SourceContext } from '../../src/clouds/sources.js';
+import type { SourceContext } from '../../src/clouds/cloud.js';
+import { credentialFromAuto } from '../../src/clouds/sources.js';
 import { startImds, startStsWebIdentity, type ImdsHandle, type WebIdentityHandle } from '../fixtures/aws-identity.js';
 import { startAzureIdentity, type AzureIdentityHandle } from '../fixtures/azure-identity.js';
 import { startGceMetadata, type GceHandle } from '../fixtures/gce-metadata.js';
@@ -219,7 +220,10 @@ aws(
 );
 
 aws('auto: environment first, then web identity; a configured source that fails stops auto', async () => {
-  const context = (env: Record<string, string>): SourceContext => ({ identity: identity(env), stsEndpoint: sts.url });
+  const context = (env: Record<string, string>): SourceContext => ({
+    config: loadConfig({ HOME, ...env, AWS_ENDPOINT_URL_STS: sts.url }, 'linux'),
+    options: {},
+  });
   const webEnv = {
     AWS_ROLE_ARN: ROLE,
     AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile(
@@ -229,9 +233,9 @@ aws('auto: environment first, then web identity; a configured source that fails 
     ...imds.env(),
   };
   const keys = { AWS_ACCESS_KEY_ID: 'AKIAAUTO000000000001', AWS_SECRET_ACCESS_KEY: 'x/y' };
-  assert.is((await credentialFromAuto('aws', context({ ...keys, ...webEnv }))).source, 'aws-env');
-  assert.is((await credentialFromAuto('aws', context(webEnv))).source, 'aws-web-identity');
-  assert.is((await credentialFromAuto('aws', context(imds.env()))).source, 'aws-instance');
+  assert.is((await credentialFromAuto('aws', context({ ...keys, ...webEnv }))).name, 'aws-env');
+  assert.is((await credentialFromAuto('aws', context(webEnv))).name, 'aws-web-identity');
+  assert.is((await credentialFromAuto('aws', context(imds.env()))).name, 'aws-instance');
   const broken = { ...webEnv, AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'absent') };
   await failure(credentialFromAuto('aws', context(broken)), UserError, /web identity token file/);
   assert.is(imds.counts.tokens, 1, 'IMDS was not asked after web identity failed');

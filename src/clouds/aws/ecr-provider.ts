@@ -13,8 +13,8 @@ import {
   REGION_NAME,
 } from './hosts.js';
 import { assertSafeEndpoint } from '../../http.js';
-import type { MappingEntry } from '../../mapping/types.js';
-import type { RoleToAssume } from './credential.js';
+import type { LoginEntry } from '../provider.js';
+import type { AwsCredential, RoleToAssume } from './credential.js';
 import { type AwsApi, type AwsCredentials, assumeRole, getAuthorizationToken } from './aws-client.js';
 import { credentialOf, type IssueContext, type IssuedCredential, type Provider } from '../provider.js';
 
@@ -28,7 +28,7 @@ interface EcrTarget {
   fips: boolean;
 }
 
-function targetOf(entry: MappingEntry): EcrTarget {
+function targetOf(entry: LoginEntry): EcrTarget {
   const host = entry.server.replace(/:\d+$/, '');
   const option = entry.options?.region;
   if (option !== undefined && !REGION_NAME.test(option)) {
@@ -91,7 +91,7 @@ export function roleSessionName(server: string): string {
   return `lanyard-${server}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
 
-function checkedKeyId(entry: MappingEntry): string {
+function checkedKeyId(entry: LoginEntry): string {
   if (/^ASIA/.test(entry.username)) {
     throw new UserError(
       `${entry.username} is a temporary key (ASIA…) that needs a session token lanyard does not keep: ` +
@@ -122,14 +122,14 @@ function checkedRole(role: RoleToAssume): RoleToAssume {
 }
 
 /** The entry's --role-arn, checked; undefined without one. */
-function optionRole(entry: MappingEntry): RoleToAssume | undefined {
+function optionRole(entry: LoginEntry): RoleToAssume | undefined {
   const roleArn = entry.options?.roleArn;
   return roleArn === undefined ? undefined : checkedRole({ roleArn });
 }
 
 /** Assumes `role` when there is one, then asks ECR: the token is only as good as the keys that asked for it. */
 async function ecrToken(
-  entry: MappingEntry,
+  entry: LoginEntry,
   target: EcrTarget,
   signer: Signer,
   role: RoleToAssume | undefined,
@@ -184,7 +184,7 @@ export const awsEcrProvider: Provider = {
 
   async issueFromSource(entry, source, context) {
     const target = targetOf(entry);
-    const found = credentialOf(source, 'aws');
+    const found = credentialOf<AwsCredential>(source, 'aws');
     const { accessKeyId, secretAccessKey, sessionToken } = found;
     const signer = {
       credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) },

@@ -2,10 +2,9 @@
 // or AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE), so the secret is never typed or piped. The files are read
 // as the aws-profile identity source reads them; a profile with `role_arn` and `source_profile` takes its key
 // from the source profile, as the CLI does. Only a long-term key is imported: it is stored, and must not expire.
-import { processConfig } from '../../config.js';
 import { UserError } from '../../errors.js';
 import { quoted } from '../../foreign-text.js';
-import { profileSettings } from './profile-source.js';
+import { type AwsSharedFiles, profileSettings } from './profile-source.js';
 
 export interface AwsProfileKey {
   accessKeyId: string;
@@ -13,8 +12,7 @@ export interface AwsProfileKey {
   roleArn?: string;
 }
 
-export function readAwsProfile(name: string): AwsProfileKey {
-  const files = processConfig().awsFiles;
+export function readAwsProfile(name: string, files: AwsSharedFiles): AwsProfileKey {
   const settings = profileSettings(files, name);
   if (!settings) throw new UserError(`no AWS profile ${quoted(name)} in ${files.credentials} or ${files.config}`);
   const roleArn = settings.get('role_arn');

@@ -1,10 +1,18 @@
 // AWS web identity (EKS IRSA, GitHub Actions and GitLab OIDC): the OIDC token in AWS_WEB_IDENTITY_TOKEN_FILE is
 // traded for role credentials with STS AssumeRoleWithWebIdentity, an unsigned query-protocol call with an XML
 // answer (docs/wire-identities.md §1.3). The file is read at each call: the kubelet rewrites it before it expires.
+import type { AwsIdentityConfig } from '../../config.js';
 import { ServiceRefusedError, UserError } from '../../errors.js';
 import { foreignText, registerSecret } from '../../foreign-text.js';
 import type { AwsCredential } from './credential.js';
-import { ask, believedExpiry, readTokenFile, refused, TOKEN_SERVICE_TIMEOUT_MS, tokenServiceUrl } from '../source-io.js';
+import {
+  ask,
+  believedExpiry,
+  readTokenFile,
+  refused,
+  TOKEN_SERVICE_TIMEOUT_MS,
+  tokenServiceUrl,
+} from '../source-io.js';
 
 export interface WebIdentityOptions {
   roleArn: string;
@@ -43,6 +51,23 @@ const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot:
 export function xmlText(xml: string, name: string): string {
   const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '';
   return raw.replace(/&(lt|gt|amp|quot|apos);/g, (_, entity: string) => XML_ENTITIES[entity]!).trim();
+}
+
+/** The environment's web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_SESSION_NAME). */
+export function awsEnvironmentWebIdentity(
+  aws: AwsIdentityConfig,
+  options: Pick<WebIdentityOptions, 'stsEndpoint' | 'timeoutMs'>,
+): Promise<AwsCredential> {
+  if (!aws.roleArn || !aws.webIdentityTokenFile) {
+    throw new UserError('AWS web identity: AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE must both be set');
+  }
+  return awsWebIdentity({
+    roleArn: aws.roleArn,
+    tokenFile: aws.webIdentityTokenFile,
+    ...(aws.roleSessionName ? { sessionName: aws.roleSessionName } : {}),
+    ...(aws.region ? { region: aws.region } : {}),
+    ...options,
+  });
 }
 
 export async function awsWebIdentity(options: WebIdentityOptions): Promise<AwsCredential> {

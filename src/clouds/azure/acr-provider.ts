@@ -7,10 +7,11 @@ import { processConfig } from '../../config.js';
 import { UserError } from '../../errors.js';
 import { foreignText, quoted } from '../../foreign-text.js';
 import { defaultAuthorityHost, isAcrHost, isTenantId } from './hosts.js';
-import type { MappingEntry } from '../../mapping/types.js';
+import type { LoginEntry } from '../provider.js';
 import { acrRefreshToken, type AcrLogin, entraAccessToken } from './azure-client.js';
 import { jwtExpiry, jwtStringClaim } from '../jwt.js';
-import { IDENTITY_TOKEN_USERNAME } from '../kind.js';
+import { IDENTITY_TOKEN_USERNAME } from '../cloud.js';
+import type { AzureCredential } from './sources.js';
 import { checkedExpiry, credentialOf, type IssuedCredential, type Provider } from '../provider.js';
 
 /** A refresh token whose `exp` cannot be read is trusted this long (ACR's have lived about 3 h). */
@@ -22,7 +23,7 @@ interface Principal {
   tenant: string | undefined;
 }
 
-function acrLogin(entry: MappingEntry, principal: Principal, timeoutMs: number | undefined): AcrLogin {
+function acrLogin(entry: LoginEntry, principal: Principal, timeoutMs: number | undefined): AcrLogin {
   const { acrEndpoint, caFile } = entry.options ?? {};
   const { tenant } = principal;
   if (tenant === undefined || !isTenantId(tenant)) {
@@ -78,7 +79,7 @@ export const azureAcrProvider: Provider = {
   },
 
   async issueFromSource(entry, source, context) {
-    const found = credentialOf(source, 'azure');
+    const found = credentialOf<AzureCredential>(source, 'azure');
     // The token names its tenant (`tid`); a login's --tenant or AZURE_TENANT_ID only when it does not.
     const tenant = found.tenant ?? entry.options?.tenant ?? processConfig().identity.azure.tenantId;
     const login = acrLogin(entry, { clientId: found.identity, tenant }, context?.timeoutMs);

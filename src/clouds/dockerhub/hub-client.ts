@@ -4,13 +4,13 @@ import { processConfig } from '../../config.js';
 import { ServiceRefusedError } from '../../errors.js';
 import { registerSecret } from '../../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch } from '../../http.js';
-import type { MappingEntry } from '../../mapping/types.js';
+import type { LoginEntry } from '../provider.js';
 import { parseRetryAfter } from '../../retry.js';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://hub.docker.com';
 
 /** Resolves if Hub accepts the token; throws a ServiceRefusedError (permanent or not) otherwise. */
-export async function checkHubToken(entry: MappingEntry, token: string): Promise<void> {
+export async function checkHubToken(entry: LoginEntry, token: string): Promise<void> {
   const endpoint = entry.options?.hubEndpoint ?? processConfig().hubEndpoint ?? DEFAULT_HUB_ENDPOINT;
   const url = assertSafeEndpoint(`${endpoint.replace(/\/+$/, '')}/v2/auth/token`, 'the Docker Hub endpoint');
   registerSecret(token);

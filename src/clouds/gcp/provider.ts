@@ -5,7 +5,7 @@
 import { ServiceRefusedError } from '../../errors.js';
 import { bodyExcerpt, foreignText } from '../../foreign-text.js';
 import { type HttpResponse, header, httpFetch } from '../../http.js';
-import type { MappingEntry } from '../../mapping/types.js';
+import type { LoginEntry } from '../provider.js';
 import {
   acceptGoogleLogin,
   credentialOwner,
@@ -13,7 +13,8 @@ import {
   readGoogleCredential,
   signedAssertion,
 } from './google-key.js';
-import { KIND_TRAITS } from '../kind.js';
+import { isGoogleRegistry } from './hosts.js';
+import type { GoogleCredential as GoogleSourceCredential } from './sources.js';
 import { checkedExpiry, credentialOf, type IssueContext, type IssuedCredential, type Provider } from '../provider.js';
 import { parseRetryAfter } from '../../retry.js';
 
@@ -59,13 +60,13 @@ function googleError(body: string): { code: string; said: string } | undefined {
   }
 }
 
-function reloginCommand(entry: MappingEntry): string {
-  const implied = KIND_TRAITS.gcp.hostImplies?.(entry.server, '') ? '' : ' --kind gcp';
+function reloginCommand(entry: LoginEntry): string {
+  const implied = isGoogleRegistry(entry.server) ? '' : ' --kind gcp';
   return `docker-credential-lanyard login ${entry.server}${implied} --password-stdin < key.json`;
 }
 
 /** What a permanent refusal means for this kind of file, and what to do. */
-function advice(code: string | undefined, said: string, credential: GoogleCredential, entry: MappingEntry): string {
+function advice(code: string | undefined, said: string, credential: GoogleCredential, entry: LoginEntry): string {
   const relogin = reloginCommand(entry);
   const serviceAccount = credential.type === 'service_account';
   if (code === 'invalid_grant' && serviceAccount && /\biat\b|\bexp\b|timeframe/i.test(said))
@@ -87,7 +88,7 @@ function advice(code: string | undefined, said: string, credential: GoogleCreden
   return `log in again with a valid key file: ${relogin}`;
 }
 
-function refusal(response: HttpResponse, service: string, credential: GoogleCredential, entry: MappingEntry) {
+function refusal(response: HttpResponse, service: string, credential: GoogleCredential, entry: LoginEntry) {
   const { status } = response;
   const error = googleError(response.body);
   const said = error?.said ?? bodyExcerpt(response.body);
@@ -106,7 +107,7 @@ function accessTokenAnswer(token: string, issuedAt: number, expiresAt: number, i
 
 /** The grant of a key file (stored, or an ADC file a source found) at its token_uri. */
 async function exchangeKey(
-  entry: MappingEntry,
+  entry: LoginEntry,
   credential: GoogleCredential,
   context: IssueContext | undefined,
 ): Promise<IssuedCredential> {
@@ -150,7 +151,7 @@ export const gcpProvider: Provider = {
   },
 
   async issueFromSource(entry, source, context) {
-    const found = credentialOf(source, 'gcp');
+    const found = credentialOf<GoogleSourceCredential>(source, 'gcp');
     if (found.kind === 'key-file') {
       return exchangeKey(entry, readGoogleCredential(found.keyFile, `the ADC file ${found.path}`), context);
     }

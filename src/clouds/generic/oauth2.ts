@@ -6,8 +6,8 @@
 import { ServiceRefusedError } from '../../errors.js';
 import { registerSecret } from '../../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch } from '../../http.js';
-import type { MappingEntry } from '../../mapping/types.js';
-import { IDENTITY_TOKEN_USERNAME } from '../kind.js';
+import type { LoginEntry } from '../provider.js';
+import { IDENTITY_TOKEN_USERNAME } from '../cloud.js';
 import { passThrough, type Provider } from '../provider.js';
 import { parseRetryAfter } from '../../retry.js';
 
@@ -23,7 +23,7 @@ export function parseBearerChallenge(value: string | undefined): Record<string, 
   return params.realm ? params : undefined;
 }
 
-function registryBase(entry: MappingEntry): string {
+function registryBase(entry: LoginEntry): string {
   if (entry.options?.registryURL) return entry.options.registryURL;
   const loopback = /^(localhost|127\.[\d.]+|\[::1\])(:\d+)?$/.test(entry.server);
   return `${loopback ? 'http' : 'https'}://${entry.server}`;

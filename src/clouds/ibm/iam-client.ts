@@ -5,7 +5,7 @@ import { processConfig } from '../../config.js';
 import { ServiceRefusedError } from '../../errors.js';
 import { bodyExcerpt, foreignText, registerSecret } from '../../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch, readCaBundle } from '../../http.js';
-import type { MappingEntry } from '../../mapping/types.js';
+import type { LoginEntry } from '../provider.js';
 import { checkedExpiry, type IssuedCredential } from '../provider.js';
 import { parseRetryAfter } from '../../retry.js';
 
@@ -18,7 +18,7 @@ export interface IamTokens {
   expiresAt: number;
 }
 
-export function iamEndpoint(entry: MappingEntry): string {
+export function iamEndpoint(entry: LoginEntry): string {
   return entry.options?.iamEndpoint ?? processConfig().iamEndpoint ?? DEFAULT_IAM_ENDPOINT;
 }
 
@@ -56,7 +56,7 @@ export function iambearerLogin(tokens: Omit<IamTokens, 'refreshToken'>, identity
 }
 
 export async function requestIambearer(
-  entry: MappingEntry,
+  entry: LoginEntry,
   form: Record<string, string>,
   basicAuth?: string,
   timeoutMs?: number,
@@ -65,7 +65,7 @@ export async function requestIambearer(
 }
 
 export async function requestIamToken(
-  entry: MappingEntry,
+  entry: LoginEntry,
   form: Record<string, string>,
   basicAuth?: string,
   timeoutMs?: number,

@@ -3,6 +3,7 @@
 // compute-resource token, a VPC instance identity) the source's IAM token is already that answer.
 import { iambearerLogin, requestIambearer } from './iam-client.js';
 import { credentialOf, type Provider } from '../provider.js';
+import type { IbmCredential } from './sources.js';
 
 export const ibmIamProvider: Provider = {
   issue: (entry, apiKey, context) =>
@@ -14,7 +15,7 @@ export const ibmIamProvider: Provider = {
     ),
 
   async issueFromSource(_entry, source) {
-    const { accessToken, expiresAt, identity } = credentialOf(source, 'ibm');
+    const { accessToken, expiresAt, identity } = credentialOf<IbmCredential>(source, 'ibm');
     return iambearerLogin({ accessToken, issuedAt: Date.now(), expiresAt }, identity);
   },
 };

@@ -5,7 +5,7 @@
 // `oc whoami -t`) is passed through, with its expiry read from the JWT when it is one.
 import { ServiceRefusedError, UserError } from '../../errors.js';
 import { foreignText } from '../../foreign-text.js';
-import type { MappingEntry } from '../../mapping/types.js';
+import type { LoginEntry } from '../provider.js';
 import { isoTime } from '../../service-limits.js';
 import { jwtExpiry } from '../jwt.js';
 import { kubeRequest } from './kube-api.js';
@@ -17,7 +17,7 @@ interface TokenRequestStatus {
   status?: { token?: unknown; expirationTimestamp?: unknown };
 }
 
-async function mintBoundToken(entry: MappingEntry, token: string, context?: IssueContext): Promise<IssuedCredential> {
+async function mintBoundToken(entry: LoginEntry, token: string, context?: IssueContext): Promise<IssuedCredential> {
   const { apiServer, namespace, serviceAccount, caFile, audience } = entry.options ?? {};
   if (!namespace)
     throw new UserError(

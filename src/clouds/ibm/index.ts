@@ -1,0 +1,78 @@
+// IBM Cloud Container Registry: an API key or refresh token (stored) or a trusted profile becomes a 60-minute
+// IAM access token, answered as `iambearer` (README.md beside this file).
+import type { Cloud, SourceContext } from '../cloud.js';
+import { ICR_DOMAINS } from './hosts.js';
+
+/** IBM Cloud Container Registry: icr.io and its regional and private hosts (host patterns too). */
+const isIcrHost = (serverKey: string) => /(?:^|\.)icr\.io(?::\d+)?$/.test(serverKey);
+
+/** `--trusted-profile`: an IBM trusted profile by id (`Profile-…`), by CRN (`crn:…`), or else by name. */
+function trustedProfile({ options }: SourceContext): { profileId?: string; profileName?: string; profileCrn?: string } {
+  const value = options.trustedProfile;
+  if (value === undefined) return {};
+  if (value.startsWith('Profile-')) return { profileId: value };
+  return value.startsWith('crn:') ? { profileCrn: value } : { profileName: value };
+}
+
+export const ibm = {
+  name: 'ibm',
+  kinds: {
+    'ibm-iam': {
+      exchanges: true,
+      checked: false,
+      username: 'iamapikey',
+      sourceHosts: isIcrHost,
+      provider: async () => (await import('./ibm-iam.js')).ibmIamProvider,
+    },
+    'iam-refresh': {
+      exchanges: true,
+      checked: false,
+      username: 'iamrefresh',
+      provider: async () => (await import('./iam-refresh.js')).iamRefreshProvider,
+    },
+  },
+  sources: [
+    {
+      name: 'ibm-trusted-profile',
+      async notConfigured(context) {
+        const { profileId, profileName } = trustedProfile(context);
+        if (!profileId && !profileName) return 'no trusted profile named';
+        const { crTokenPath } = await import('./sources.js');
+        return crTokenPath(context.config.identity.ibm) ? undefined : 'no compute-resource token file';
+      },
+      async credential(context) {
+        const iamEndpoint = context.options.iamEndpoint ?? context.config.iamEndpoint;
+        return (await import('./sources.js')).ibmTrustedProfile(context.config.identity.ibm, {
+          ...trustedProfile(context),
+          ...(iamEndpoint ? { iamEndpoint } : {}),
+          ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
+        });
+      },
+    },
+    {
+      name: 'ibm-vpc-instance',
+      metadata: true,
+      async credential(context) {
+        const { profileId, profileCrn } = trustedProfile(context);
+        return (await import('./sources.js')).ibmVpcInstance(context.config.identity.ibm, {
+          ...(profileId ? { profileId } : {}),
+          ...(profileCrn ? { profileCrn } : {}),
+        });
+      },
+    },
+  ],
+  loginOptions: [
+    {
+      flag: 'iam-endpoint',
+      key: 'iamEndpoint',
+      describe: 'IBM Cloud IAM endpoint (default https://iam.cloud.ibm.com, or LANYARD_IAM_ENDPOINT)',
+      endpoint: true,
+    },
+    {
+      flag: 'trusted-profile',
+      key: 'trustedProfile',
+      describe: 'IBM Cloud: the trusted profile (id Profile-…, name, or CRN) for an ibm-* source',
+    },
+  ],
+  knownHosts: ICR_DOMAINS,
+} as const satisfies Cloud;
