@@ -1,6 +1,6 @@
 // Every setting lanyard takes from its environment, read in one place, typed, with its default.
 // `loadConfig(env)` is pure, so tests build a configuration from any environment; the program uses
-// `processConfig()`, read once. README's "Environment" table lists exactly the LANYARD_* names here
+// `processConfig()`, read once. docs/environment.md's table lists exactly the names read here
 // (test/unit/config.test.ts keeps the two in step).
 import { homedir } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // `login --ca-file` for IBM Cloud IAM behind a private CA (a TLS-inspecting proxy, a private endpoint): the
 // IAM stand-in serves HTTPS on 127.0.0.1 with a certificate from a throwaway CA made by openssl. The right
 // bundle works, a wrong one fails in one line that names the cause, a missing file is refused at login, and
-// the compiled binary's answer to NODE_EXTRA_CA_CERTS and SSL_CERT_FILE (documented in README) is pinned.
+// the compiled binary's answer to NODE_EXTRA_CA_CERTS and SSL_CERT_FILE (documented in docs/environment.md) is pinned.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
@@ -91,7 +91,7 @@ test('a --ca-file that is missing or holds no certificate is refused at login, i
   }
 });
 
-test('the binary honours NODE_EXTRA_CA_CERTS and SSL_CERT_FILE (README says so)', async () => {
+test('the binary honours NODE_EXTRA_CA_CERTS and SSL_CERT_FILE (docs/environment.md says so)', async () => {
   for (const variable of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE']) {
     const sb = await loggedIn(variable.toLowerCase());
     const r = await getWith({ ...sb.env, [variable]: ca.certFile }, 'us.icr.io');

@@ -1,6 +1,7 @@
 // `login --source`, continued from sources.test.ts: the sources that file does not prove, end to end with the
-// compiled binary and each source's stand-in on 127.0.0.1 (reached only through README's override variables or a
-// key file's token_uri), every answer checked by the stand-in that issued it and used at the token registry:
+// compiled binary and each source's stand-in on 127.0.0.1 (reached only through docs/environment.md's override
+// variables or a key file's token_uri), every answer checked by the stand-in that issued it and used at the token
+// registry:
 //   azure-workload-identity and azure-managed-identity (IDENTITY_ENDPOINT + IDENTITY_HEADER, and IMDS through
 //   AZURE_POD_IDENTITY_AUTHORITY_HOST): an Entra token from azure-identity.ts that azure.ts's ACR exchange takes
 //   (trustEntraToken), skopeo push and pull, kubelet mode (null GUID + refresh token);

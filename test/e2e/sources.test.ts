@@ -1,6 +1,6 @@
 // `login --source`: logins with no stored secret, end to end with the compiled binary. Each identity source is
 // served by its stand-in on 127.0.0.1 (test/fixtures/aws-identity.ts, gce-metadata.ts, ibm-identity.ts), reached
-// only through the override variables in README's environment table; the AWS stand-in takes the temporary
+// only through the override variables in docs/environment.md; the AWS stand-in takes the temporary
 // credentials they hand out through aws-session-bridge.ts, which checks the session token and its expiry.
 // Proven here: login + get per source (the answer checked by the stand-in that issued it), skopeo push and pull
 // through the token registry per source (the registry takes only logins of that source's identity), kubelet mode

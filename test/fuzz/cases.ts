@@ -61,7 +61,7 @@ const username = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
   .filter((u) => u.trim() !== '' && !['iamapikey', 'iamrefresh', '<token>'].includes(u));
 
-/** Spellings of one host that are all the same login (README "Host names"). */
+/** Spellings of one host that are all the same login (docs/host-names.md). */
 const spelling = (host: string) =>
   fc
     .tuple(

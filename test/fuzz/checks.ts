@@ -1,5 +1,5 @@
 // The invariants every fuzz input is checked against, shared by the in-process and the
-// process layer. They state the intended behaviour (docs/CONTRACT.md, README "Host names",
+// process layer. They state the intended behaviour (docs/CONTRACT.md, docs/host-names.md,
 // DESIGN "Rules that hold everywhere"), not what today's code happens to do.
 
 /** A message for people is one short line: longer ones are a dump of someone's input. */

@@ -169,7 +169,7 @@ function normalizeProperty(): Property<string> {
   };
 }
 
-/** Spellings that README "Host names" says are the same login. */
+/** Spellings that docs/host-names.md says are the same login. */
 function spellings(host: string, port: string | undefined): string[] {
   const hostPort = port ? `${host}:${port}` : host;
   const list = [
@@ -242,7 +242,7 @@ function globMatches(pattern: string, label: string): boolean {
   return row[label.length];
 }
 
-/** The reference semantics (README "Host names"), written independently of src/hosts/match.ts. */
+/** The reference semantics (docs/host-names.md), written independently of src/hosts/match.ts. */
 function oracleMatches(pattern: ServerKey, target: ServerKey): boolean {
   if (!pattern.isPattern || target.isPattern || pattern.port !== target.port || isIPv6Host(target.host)) return false;
   const p = pattern.host.split('.');

@@ -96,16 +96,16 @@ function variablesRead(): Set<string> {
   return new Set(names.map((m) => m[1] ?? m[2]!));
 }
 
-/** The variables README's environment table documents: the backquoted names in its first column. */
+/** The variables docs/environment.md's table documents: the backquoted names in its first column. */
 function variablesDocumented(): Set<string> {
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/environment.md', 'utf8');
   const table = readme.slice(readme.indexOf('| variable | default | what it does |'));
   const rows = table.split('\n').filter((line) => line.startsWith('| `'));
   const firstColumns = rows.map((row) => row.split('|')[1]!);
   return new Set(firstColumns.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!)));
 }
 
-test("README's environment table lists exactly the variables the configuration reads", () => {
+test("docs/environment.md's table lists exactly the variables the configuration reads", () => {
   const read = variablesRead();
   assert.ok(read.has('LANYARD_STORE') && read.has('XDG_RUNTIME_DIR'), `the scan finds variables: ${[...read]}`);
   assert.equal([...variablesDocumented()].sort(), [...read].sort());
