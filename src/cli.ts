@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Entry point. Protocol verbs (store/get/erase/list/version) are dispatched here with
-// nothing heavy loaded: the helper is spawned on every pull. Everything else goes to
-// the management CLI, which loads yargs lazily.
+// Entry point. The one place that reads the process's environment (through processConfig) and builds the
+// context everything below is handed. Protocol verbs (store/get/erase/list/version) are dispatched here with
+// nothing heavy loaded: the helper is spawned on every pull. Everything else goes to the management CLI,
+// which loads yargs lazily.
 import { basename } from 'node:path';
+import { processConfig } from './config.js';
 import { describeError } from './errors.js';
+import { startLog } from './log.js';
 import { HELPER_NAME, PACKAGE_NAME, VERSION } from './version.js';
-import { writeOut } from './output.js';
-import { trace } from './trace.js';
+import { writeErr, writeOut } from './output.js';
+import { startTrace, trace } from './trace.js';
 
 const PROTOCOL_VERBS = new Set(['store', 'get', 'erase', 'list', 'version']);
 const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version>`;
@@ -15,10 +18,18 @@ const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version>`;
 const KUBELET_NAME = /credential-provider|kubelet/;
 
 async function main(args: string[]): Promise<number> {
+  const config = processConfig();
+  startTrace(config.trace);
   trace('runtime started, main begins');
+  startLog(config);
   const [verb] = args;
+  const commandContext = async () => ({
+    ...(await import('./credentials/core-context.js')).contextFor(config),
+    out: writeOut,
+    err: writeErr,
+  });
   if ((verb === 'kubelet' && args.length === 1) || KUBELET_NAME.test(basename(process.argv0 ?? ''))) {
-    return (await import('./commands/kubelet.js')).runKubeletProvider();
+    return (await import('./commands/kubelet.js')).runKubeletProvider(await commandContext());
   }
   if (verb === undefined || (PROTOCOL_VERBS.has(verb) && args.length !== 1)) {
     writeOut(`${USAGE}\n`);
@@ -29,16 +40,15 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (PROTOCOL_VERBS.has(verb)) {
-    const { readStdinOnce } = await import('./protocol/stdin.js');
-    if (verb === 'get' && (await (await import('./commands/agent-get.js')).answeredByAgent(readStdinOnce))) return 0;
-    const [{ runHelperVerb }, { processContext }] = await Promise.all([
+    const [{ readStdinOnce }, { runHelperVerb }, context] = await Promise.all([
+      import('./protocol/stdin.js'),
       import('./commands/helper-verbs.js'),
-      import('./credentials/core-context.js'),
+      commandContext(),
     ]);
     trace('imports: helper verbs, core context');
-    return runHelperVerb(verb, { ...processContext(), stdinText: readStdinOnce, write: writeOut });
+    return runHelperVerb(verb, { ...context, stdinText: readStdinOnce });
   }
-  return (await import('./commands/management.js')).runManagement(args);
+  return (await import('./commands/management.js')).runManagement(args, await commandContext());
 }
 
 // If the event loop ever ran dry with main() still pending (a promise nobody settles),

@@ -1,14 +1,17 @@
 // LANYARD_TRACE=1: where one `get`'s time goes, one stderr line per phase: wall time since the runtime
 // started the process (performance.now() counts from its time origin), the step since the last line, and
 // the CPU time used so far. Off, a call costs one boolean test and loads nothing.
-import { processConfig } from './config.js';
 import { writeErr } from './output.js';
 
-let on: boolean | undefined;
+let on = false;
 let lastMs = 0;
 
+/** The entry point's call, with its configuration's LANYARD_TRACE. */
+export function startTrace(enabled: boolean): void {
+  on = enabled;
+}
+
 export function trace(phase: string): void {
-  on ??= processConfig().trace;
   if (!on) return;
   const nowMs = performance.now();
   const { user, system } = process.cpuUsage();

@@ -1,6 +1,7 @@
 // What every kind of login implements: turn the stored long-lived secret into the
 // credential a client should receive. Providers do network I/O only; caching,
 // single flight and scheduling belong to tokens/ and daemon/.
+import type { Config } from '../config.js';
 import { ServiceRefusedError } from '../errors.js';
 import { boundedExpiry, UNUSABLE_ANSWER_HOLD_MS, unusableLifetime } from '../service-limits.js';
 import type { SourceIdentity } from './source-io.js';
@@ -34,7 +35,9 @@ export interface LoginSecret {
   secret: string;
 }
 
+/** What a provider may take from its caller: lanyard's configuration (endpoint overrides), and a deadline. */
 export interface IssueContext {
+  config: Config;
   /** Per-request limit: a `get` inside a pull must give up sooner than the daemon. */
   timeoutMs?: number;
 }
@@ -49,12 +52,12 @@ export interface ResolvedSource {
 
 export interface Provider {
   /** The credential a client should get; the stored secret itself (passThrough) when nothing can be exchanged. */
-  issue(entry: LoginEntry, secret: string, context?: IssueContext): Promise<IssuedCredential>;
+  issue(entry: LoginEntry, secret: string, context: IssueContext): Promise<IssuedCredential>;
   /**
    * For kinds whose row in ./kinds.ts says `checked`: asks the service whether it still accepts the secret;
    * resolves to what was confirmed (for people), throws a ServiceRefusedError or TransportError otherwise.
    */
-  check?(entry: LoginEntry, secret: string): Promise<string>;
+  check?(entry: LoginEntry, secret: string, context: IssueContext): Promise<string>;
   /**
    * For kinds whose secret names its owner (a key file): checks the secret a login gives and says what to store,
    * the username taken from the secret. Throws a UserError naming what is wrong, never quoting the secret.
@@ -64,7 +67,7 @@ export interface Provider {
    * For kinds whose row in ./kinds.ts names `sources`: the same credential as `issue`, from what an identity
    * source answered in place of a stored secret. Both meet at one function in the provider.
    */
-  issueFromSource?(entry: LoginEntry, source: ResolvedSource, context?: IssueContext): Promise<IssuedCredential>;
+  issueFromSource?(entry: LoginEntry, source: ResolvedSource, context: IssueContext): Promise<IssuedCredential>;
 }
 
 /** A source's credential in its cloud's shape `C`; a source of another cloud reaching a provider is a bug. */

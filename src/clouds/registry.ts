@@ -1,6 +1,7 @@
 // The one table of clouds: every kind, identity source, `login` flag and known registry host comes from the
 // folders listed here. Adding a cloud is its folder and one line in CLOUDS; adding a kind is a row in its
 // cloud's index.ts. This module is on the path of every `get`: the folders' index files load no provider.
+import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { aws } from './aws/index.js';
 import { azure } from './azure/index.js';
@@ -48,10 +49,10 @@ export function loadProvider(kind: Kind): Promise<Provider> {
 }
 
 /** Runs the `check` hook of a kind whose traits say `checked`; resolves to what was confirmed. */
-export async function checkSecret(entry: LoginEntry & { kind: Kind }, secret: string): Promise<string> {
+export async function checkSecret(entry: LoginEntry & { kind: Kind }, secret: string, config: Config): Promise<string> {
   const provider = await loadProvider(entry.kind);
   if (!provider.check) throw new Error(`the ${entry.kind} provider has no check`); // a table error: kinds.test.ts
-  return provider.check(entry, secret);
+  return provider.check(entry, secret, { config });
 }
 
 /** Every identity source by name, with its cloud. */

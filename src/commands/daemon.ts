@@ -6,7 +6,7 @@ import { readMappingView } from '../mapping/mapping-file.js';
 import type { EntryStatus } from '../daemon/scheduler.js';
 import type { PullSecretStatus } from '../daemon/pull-secret-syncer.js';
 import { formatWhen } from './format-time.js';
-import { writeOut } from '../output.js';
+import type { CommandContext } from '../credentials/core-context.js';
 
 interface DaemonAnswer {
   pid: number;
@@ -23,29 +23,29 @@ function agentLine(agent: { enabled: boolean; held: number }): string {
 }
 
 /** ` from source NAME` for a `login --source` entry: the daemon's answer names the server, the mapping the rest. */
-function sourceNote(): (server: string) => string {
-  const entries = readMappingView().mapping.entries;
+function sourceNote(context: CommandContext): (server: string) => string {
+  const entries = readMappingView(context.config.paths.mappingFile).mapping.entries;
   return (server) => {
     const source = entries.find((entry) => entry.server === server)?.source;
     return source ? ` from source ${source}` : '';
   };
 }
 
-function printStatus(answer: DaemonAnswer): void {
-  const now = Date.now();
-  const fromSource = sourceNote();
-  writeOut(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
+function printStatus(context: CommandContext, answer: DaemonAnswer): void {
+  const now = context.now();
+  const fromSource = sourceNote(context);
+  context.out(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
   for (const e of answer.entries) {
-    writeOut(
+    context.out(
       `${e.server} (${e.kind}${fromSource(e.server)}): token expires ${formatWhen(e.expiresAt, now)}, ` +
         `last refresh ${formatWhen(e.lastRefresh, now)}, next ${formatWhen(e.nextAt, now)}` +
         `${e.lastError ? `, last error: ${e.lastError}` : ''}\n`,
     );
   }
-  if (answer.entries.length === 0) writeOut('no entries that need refreshing\n');
-  if (answer.agent) writeOut(agentLine(answer.agent));
+  if (answer.entries.length === 0) context.out('no entries that need refreshing\n');
+  if (answer.agent) context.out(agentLine(answer.agent));
   for (const p of answer.pullSecrets ?? []) {
-    writeOut(
+    context.out(
       `pull secret ${p.secret} (${p.registries.join(', ')}): last sync ${formatWhen(p.lastSync, now)}` +
         `${p.lastAction ? ` (${p.lastAction})` : ''}, next ${formatWhen(p.nextAt, now)}` +
         `${p.lastError ? `, last error: ${p.lastError}` : ''}\n`,
@@ -53,10 +53,10 @@ function printStatus(answer: DaemonAnswer): void {
   }
 }
 
-async function ask(request: { op: 'status' } | { op: 'refresh'; server?: string }) {
+async function ask(context: CommandContext, request: { op: 'status' } | { op: 'refresh'; server?: string }) {
   const { askDaemon } = await import('../daemon/socket-client.js');
   // A refresh waits for the token service (up to 15 s) and maybe for a lock (30 s).
-  const answer = (await askDaemon(request, request.op === 'refresh' ? 90_000 : 10_000)) as
+  const answer = (await askDaemon(context.config.paths, request, request.op === 'refresh' ? 90_000 : 10_000)) as
     | (DaemonAnswer & { error?: string })
     | undefined;
   if (!answer)
@@ -67,7 +67,7 @@ async function ask(request: { op: 'status' } | { op: 'refresh'; server?: string 
   return answer;
 }
 
-export function registerDaemon(cli: Argv): Argv {
+export function registerDaemon(cli: Argv, context: CommandContext): Argv {
   return cli.command(
     'daemon',
     'the background refresher (runs in the foreground without a subcommand)',
@@ -75,7 +75,7 @@ export function registerDaemon(cli: Argv): Argv {
       y
         .option('verbose', { alias: 'V', type: 'boolean', default: false, describe: 'debug lines in the log' })
         .command('status', 'token expiry, last refresh and last error per entry', {}, async () =>
-          printStatus(await ask({ op: 'status' })),
+          printStatus(context, await ask(context, { op: 'status' })),
         )
         .command(
           'refresh [server]',
@@ -83,7 +83,11 @@ export function registerDaemon(cli: Argv): Argv {
           (z) => z.positional('server', { type: 'string' }),
           async (argv) =>
             printStatus(
-              await ask({ op: 'refresh', ...(argv.server ? { server: normalizeServer(argv.server).key } : {}) }),
+              context,
+              await ask(context, {
+                op: 'refresh',
+                ...(argv.server ? { server: normalizeServer(argv.server).key } : {}),
+              }),
             ),
         )
         .command(
@@ -95,8 +99,8 @@ export function registerDaemon(cli: Argv): Argv {
               .option('binary', { type: 'string', describe: 'path of the installed binary (default: this one)' }),
           async (argv) => {
             const { currentBinary, installService } = await import('../daemon/service-units.js');
-            const path = installService(currentBinary(argv.binary), argv.enable);
-            writeOut(
+            const path = installService(context.config, currentBinary(argv.binary), argv.enable);
+            context.out(
               `wrote ${path}` +
                 `${argv.enable ? ' and started the service' : '; start it with --enable or your service manager'}\n`,
             );
@@ -104,14 +108,14 @@ export function registerDaemon(cli: Argv): Argv {
         )
         .command('uninstall', 'stop and remove the service', {}, async () => {
           const { uninstallService } = await import('../daemon/service-units.js');
-          const path = uninstallService();
-          writeOut(path ? `removed ${path}\n` : 'no service was installed\n');
+          const path = uninstallService(context.config);
+          context.out(path ? `removed ${path}\n` : 'no service was installed\n');
         })
         .example('$0 daemon', 'run the refresher in this terminal')
         .example('$0 daemon install --enable', 'run it as a user service'),
     async (argv) => {
       const { runDaemon } = await import('../daemon/run-daemon.js');
-      const code = await runDaemon({ verbose: argv.verbose as boolean });
+      const code = await runDaemon(context, { verbose: argv.verbose as boolean });
       if (code !== 0) throw new UserError('daemon exited with an error');
     },
   );

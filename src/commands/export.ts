@@ -1,12 +1,43 @@
 // `export`: a docker config.json `auths` block or a Kubernetes pull secret with the
 // credentials lanyard would hand out right now, for places lanyard cannot run.
 import type { Argv } from 'yargs';
-import { processContext } from '../credentials/core-context.js';
+import type { CommandContext } from '../credentials/core-context.js';
 import { UserError } from '../errors.js';
 import { explicitRegistries, mappedRegistries } from '../integrations/mapped-registries.js';
-import { writeOut, writeErr } from '../output.js';
+import { readMapping } from '../mapping/mapping-file.js';
 
-export function registerExport(cli: Argv): Argv {
+export interface ExportOptions {
+  format: string;
+  registry?: string[];
+  name: string;
+  namespace: string;
+}
+
+export async function runExport(options: ExportOptions, context: CommandContext): Promise<void> {
+  const { buildDockerConfig, pullSecretManifest } = await import('../integrations/pull-secret.js');
+  const registries = options.registry?.length
+    ? explicitRegistries(options.registry)
+    : mappedRegistries(readMapping(context.config.paths.mappingFile)).registries;
+  if (registries.length === 0)
+    throw new UserError('nothing to export: log in first, or name registries with --registry');
+  const built = await buildDockerConfig(context, registries);
+  for (const registry of built.skipped)
+    context.err(`note: ${registry} left out: its identity token cannot go into a pull secret\n`);
+  if (built.longLived.length)
+    context.err(
+      `note: long-lived secrets included for ${built.longLived.join(', ')}: treat the output like a password\n`,
+    );
+  if (built.expiresAt)
+    context.err(
+      `note: the tokens expire ${new Date(built.expiresAt).toISOString()}; ` +
+        "re-export or use the daemon's pull-secret sync\n",
+    );
+  const output =
+    options.format === 'k8s-secret' ? pullSecretManifest(built.config, options.name, options.namespace) : built.config;
+  context.out(`${JSON.stringify(output, null, 2)}\n`);
+}
+
+export function registerExport(cli: Argv, context: CommandContext): Argv {
   return cli.command(
     'export',
     'print a dockerconfigjson or a Kubernetes pull secret with fresh short-lived tokens',
@@ -24,26 +55,6 @@ export function registerExport(cli: Argv): Argv {
           '$0 export --format k8s-secret --registry us.icr.io --name icr --namespace apps | kubectl apply -f -',
           '',
         ),
-    async (argv) => {
-      const { buildDockerConfig, pullSecretManifest } = await import('../integrations/pull-secret.js');
-      const registries = argv.registry?.length ? explicitRegistries(argv.registry) : mappedRegistries().registries;
-      if (registries.length === 0)
-        throw new UserError('nothing to export: log in first, or name registries with --registry');
-      const built = await buildDockerConfig(processContext(), registries);
-      for (const registry of built.skipped)
-        writeErr(`note: ${registry} left out: its identity token cannot go into a pull secret\n`);
-      if (built.longLived.length)
-        writeErr(
-          `note: long-lived secrets included for ${built.longLived.join(', ')}: treat the output like a password\n`,
-        );
-      if (built.expiresAt)
-        writeErr(
-          `note: the tokens expire ${new Date(built.expiresAt).toISOString()}; ` +
-            "re-export or use the daemon's pull-secret sync\n",
-        );
-      const output =
-        argv.format === 'k8s-secret' ? pullSecretManifest(built.config, argv.name, argv.namespace) : built.config;
-      writeOut(`${JSON.stringify(output, null, 2)}\n`);
-    },
+    (argv) => runExport(argv, context),
   );
 }

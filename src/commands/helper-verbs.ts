@@ -8,13 +8,13 @@ import { tellTerminal } from '../protocol/terminal-notice.js';
 import { trace } from '../trace.js';
 
 /** A real failure of `get` (not "no login") is also told to the person at the terminal and the log. */
-async function reportGetFailure(serverURL: string, error: unknown): Promise<never> {
+async function reportGetFailure(context: HelperContext, serverURL: string, error: unknown): Promise<never> {
   if (!(error instanceof CredentialsNotFoundError)) {
     const message = describeError(error);
     const server = foreignText(serverURL, 256); // a client's text, shown to a terminal
     const { log } = await import('../log.js');
     log.warn(`get ${server} failed: ${message}`);
-    tellTerminal(`lanyard: ${message.includes(server) ? message : `${server}: ${message}`}`);
+    tellTerminal(context.config, `lanyard: ${message.includes(server) ? message : `${server}: ${message}`}`);
   }
   throw error;
 }
@@ -29,14 +29,15 @@ async function run(verb: string, context: HelperContext): Promise<void> {
       return;
     }
     case 'get': {
+      // A running daemon with the answer at hand spares this process the core (commands/agent-get.ts).
+      if (context.config.agent && (await (await import('./agent-get.js')).answeredByAgent(context))) return;
       const serverURL = parseServerURL(context.stdinText());
-      // The agent path (commands/agent-get.ts) had no answer: the core works it out in this process.
       const { resolveCredential } = await import('../credentials/resolve-credential.js');
       trace('imports: resolve-credential');
       const { username, secret } = await resolveCredential(context, serverURL).catch((error: unknown) =>
-        reportGetFailure(serverURL, error),
+        reportGetFailure(context, serverURL, error),
       );
-      context.write(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
+      context.out(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
       trace('output written');
       return;
     }
@@ -50,7 +51,7 @@ async function run(verb: string, context: HelperContext): Promise<void> {
     }
     case 'list': {
       const { listCredentials } = await import('../credentials/list-credentials.js');
-      context.write(`${JSON.stringify(listCredentials(context))}\n`);
+      context.out(`${JSON.stringify(listCredentials(context))}\n`);
       return;
     }
   }
@@ -61,7 +62,7 @@ export async function runHelperVerb(verb: string, context: HelperContext): Promi
     await run(verb, context);
     return 0;
   } catch (error) {
-    context.write(`${describeError(error)}\n`);
+    context.out(`${describeError(error)}\n`);
     return 1;
   }
 }

@@ -1,7 +1,7 @@
 // `login SERVER`: the management twin of `docker login`, with what docker cannot say:
 // the kind, the store, an env variable for CI, host patterns.
 import type { Argv } from 'yargs';
-import { processContext } from '../credentials/core-context.js';
+import type { CommandContext } from '../credentials/core-context.js';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
@@ -19,7 +19,6 @@ import {
   SOURCE_NAMES,
 } from '../clouds/registry.js';
 import { readPassword } from './read-password.js';
-import { writeErr } from '../output.js';
 
 /** The one option every cloud's token endpoint may need: a private CA. */
 const CA_FILE_OPTION: LoginOption = {
@@ -53,17 +52,17 @@ function providerOptions(argv: Record<string, unknown>): Record<string, string> 
 }
 
 /** A flag such as `--aws-profile`: the login comes from where the cloud's CLI keeps it, so nothing is piped. */
-async function importedLogin(argv: Record<string, unknown>) {
+async function importedLogin(argv: LoginFlags, context: CommandContext) {
   const given = LOGIN_IMPORTS.find((login) => argv[login.flag] !== undefined);
   if (!given) return undefined;
   for (const flag of ['password-stdin', 'secret-env', 'username'] as const) {
     if (argv[flag]) throw new UserError(`--${given.flag} brings the access key itself: drop --${flag}`);
   }
-  return given.read(String(argv[given.flag]), processContext().config);
+  return given.read(String(argv[given.flag]), context.config);
 }
 
 /** `--source NAME|auto`: nothing is read or stored; one exchange through the source proves it works here. */
-async function sourceLogin(argv: Record<string, unknown>, source: string): Promise<void> {
+async function sourceLogin(argv: LoginFlags, source: string, context: CommandContext): Promise<void> {
   for (const flag of ['password-stdin', 'secret-env', 'username', 'store', ...LOGIN_IMPORTS.map((l) => l.flag)]) {
     if (argv[flag])
       throw new UserError(`--source takes the identity from the environment and stores nothing: drop --${flag}`);
@@ -72,23 +71,58 @@ async function sourceLogin(argv: Record<string, unknown>, source: string): Promi
     const names = SOURCE_NAMES.join(', ');
     throw new UserError(`--source needs one of ${names}, or auto; not ${JSON.stringify(source.slice(0, 60))}`);
   }
-  const serverURL = String(argv.server);
+  const serverURL = argv.server;
   const cloud = isSourceName(source) ? SOURCE_CLOUDS[source] : undefined;
-  const kind = sourceKind(normalizeServer(serverURL).key, argv.kind as Kind | undefined, cloud);
+  const kind = sourceKind(normalizeServer(serverURL).key, stringFlag(argv, 'kind') as Kind | undefined, cloud);
   const { storeSourceLogin } = await import('../credentials/store-source-login.js');
-  const { entry, answered } = await storeSourceLogin(processContext(), {
+  const { entry, answered } = await storeSourceLogin(context, {
     serverURL,
     kind,
     source: isSourceName(source) ? source : 'auto',
     options: providerOptions(argv),
   });
   const picked = source === 'auto' ? `--source auto (${answered.name} answered)` : `the ${answered.name} source`;
-  writeErr(
+  context.err(
     `Logged in to ${entry.server} (${entry.kind}) with ${picked} as ${answered.identity}; nothing secret is stored.\n`,
   );
 }
 
-export function registerLogin(cli: Argv): Argv {
+/** `login`'s flags as given: lanyard's own and every cloud's (registry.ts), by flag name. */
+export type LoginFlags = Readonly<Record<string, unknown>> & { server: string };
+
+const stringFlag = (argv: LoginFlags, flag: string) => (typeof argv[flag] === 'string' ? argv[flag] : undefined);
+
+export async function runLogin(argv: LoginFlags, context: CommandContext): Promise<void> {
+  if (typeof argv.source === 'string') return sourceLogin(argv, argv.source, context);
+  const imported = await importedLogin(argv, context);
+  const options = { ...imported?.options, ...providerOptions(argv) };
+  // one of KINDS (yargs checks the choices), or the kind a login-only option marks on this host
+  const serverKey = normalizeServer(argv.server).key;
+  const given = stringFlag(argv, 'username');
+  const kind = loginKind(serverKey, stringFlag(argv, 'kind') as Kind | undefined, options, given ?? '');
+  // Without -u, a key file names its owner (see storeCredential); other logins are refused there.
+  const username = imported?.username ?? given ?? (kind && KIND_TRAITS[kind].username) ?? '';
+  const secretEnv = stringFlag(argv, 'secret-env');
+  if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
+    throw new UserError(`--secret-env needs a variable name, not ${JSON.stringify(secretEnv)}`);
+  const secret =
+    imported?.secret ?? (secretEnv !== undefined ? '' : await readPassword(argv['password-stdin'] === true));
+  if (secretEnv === undefined && secret === '') throw new UserError('the secret is empty');
+  const { storeCredential } = await import('../credentials/store-credential.js');
+  const entry = await storeCredential(context, {
+    serverURL: argv.server,
+    username,
+    secret,
+    kind,
+    store: stringFlag(argv, 'store') as StoreName | undefined,
+    secretEnv,
+    options,
+    verify: secretEnv === undefined,
+  });
+  context.err(`Stored ${entry.kind} login for ${entry.server} (user ${entry.username}) in the ${entry.store} store.\n`);
+}
+
+export function registerLogin(cli: Argv, context: CommandContext): Argv {
   return cli.command(
     'login <server>',
     'store a login for a registry or host pattern',
@@ -139,34 +173,6 @@ export function registerLogin(cli: Argv): Argv {
           '$0 login 123456789012.dkr.ecr.us-east-1.amazonaws.com --source auto',
           "a node or CI job: the environment's identity, nothing stored",
         ),
-    async (argv) => {
-      if (argv.source !== undefined) return sourceLogin(argv, argv.source);
-      const imported = await importedLogin(argv);
-      const options = { ...imported?.options, ...providerOptions(argv) };
-      // one of KINDS (yargs checks the choices), or the kind a login-only option marks on this host
-      const serverKey = normalizeServer(argv.server!).key;
-      const kind = loginKind(serverKey, argv.kind as Kind | undefined, options, argv.username ?? '');
-      // Without -u, a key file names its owner (see storeCredential); other logins are refused there.
-      const username = imported?.username ?? argv.username ?? (kind && KIND_TRAITS[kind].username) ?? '';
-      const secretEnv = argv['secret-env'];
-      if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
-        throw new UserError(`--secret-env needs a variable name, not ${JSON.stringify(secretEnv)}`);
-      const secret = imported?.secret ?? (secretEnv !== undefined ? '' : await readPassword(argv['password-stdin']));
-      if (secretEnv === undefined && secret === '') throw new UserError('the secret is empty');
-      const { storeCredential } = await import('../credentials/store-credential.js');
-      const entry = await storeCredential(processContext(), {
-        serverURL: argv.server!,
-        username,
-        secret,
-        kind,
-        store: argv.store as StoreName | undefined,
-        secretEnv,
-        options,
-        verify: secretEnv === undefined,
-      });
-      writeErr(
-        `Stored ${entry.kind} login for ${entry.server} (user ${entry.username}) in the ${entry.store} store.\n`,
-      );
-    },
+    (argv) => runLogin({ ...argv, server: argv.server! }, context),
   );
 }

@@ -2,13 +2,12 @@
 // scripts. Never shows secrets. Token state comes from the cache the daemon and `get`
 // keep, so it is shown whether or not the daemon runs.
 import type { Argv } from 'yargs';
-import { processContext } from '../credentials/core-context.js';
+import type { CommandContext, CoreContext } from '../credentials/core-context.js';
 import { tokenRecord } from '../credentials/token-state.js';
 import { runningDaemonPid } from '../daemon-files.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { formatWhen } from './format-time.js';
-import { writeErr, writeOut } from '../output.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -29,8 +28,8 @@ interface TokenState {
   error?: string;
 }
 
-function tokenState(entry: MappingEntry, now: number): TokenState {
-  const record = tokenRecord(processContext(), entry);
+function tokenState(context: CoreContext, entry: MappingEntry, now: number): TokenState {
+  const record = tokenRecord(context, entry);
   if (!record) return { state: 'none' };
   const base = { ...(record.lastRefresh ? { lastRefresh: record.lastRefresh } : {}) };
   if (record.check && !record.check.ok) return { ...base, state: 'revoked', error: record.check.message };
@@ -72,7 +71,42 @@ function describeState(token: TokenState, now: number): string {
   }
 }
 
-export function registerLs(cli: Argv): Argv {
+export async function runLs(options: { json: boolean }, context: CommandContext): Promise<void> {
+  const now = context.now();
+  const { mapping, unreadable } = readMappingView(context.config.paths.mappingFile);
+  // Entries that cannot be read are named (on stderr, which keeps --json parseable), never skipped silently.
+  for (const item of unreadable) context.err(`warning: ${item.problem}; that entry is ignored\n`);
+  const entries = mapping.entries.map((entry) => ({
+    server: entry.server,
+    serverURL: entry.serverURL,
+    kind: entry.kind,
+    username: entry.username,
+    ...(entry.source !== undefined ? { source: entry.source } : { store: entry.store }),
+    token: tokenState(context, entry, now),
+  }));
+  const daemonPid = runningDaemonPid(context.config.paths);
+  if (options.json) {
+    context.out(`${JSON.stringify(entries, null, 2)}\n`);
+    return;
+  }
+  if (entries.length === 0) {
+    context.out('No logins yet. Try: docker login us.icr.io, or docker-credential-lanyard login --help\n');
+    return;
+  }
+  // A login with an identity source stores nothing: the column names the source instead.
+  const from = (e: (typeof entries)[number]) => ('source' in e ? `source ${e.source}` : e.store);
+  const rows = entries.map((e) => [e.server, e.kind, e.username, from(e), describeState(e.token, now)]);
+  context.out(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE/SOURCE', 'TOKEN'], ...rows])}\n`);
+  context.out(
+    daemonPid
+      ? `refresher: running (PID ${daemonPid})\n`
+      : 'refresher: not running (tokens are exchanged on demand; ' +
+          'start one with `docker-credential-lanyard daemon install --enable`)\n',
+  );
+  for (const e of entries.filter((x) => x.token.error)) context.out(`${e.server}: ${e.token.error}\n`);
+}
+
+export function registerLs(cli: Argv, context: CommandContext): Argv {
   return cli.command(
     'ls',
     'list mapped registries: server, kind, username, store, token state',
@@ -80,39 +114,6 @@ export function registerLs(cli: Argv): Argv {
       y
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
         .example('$0 ls --json', ''),
-    (argv) => {
-      const now = Date.now();
-      const { mapping, unreadable } = readMappingView();
-      // Entries that cannot be read are named (on stderr, which keeps --json parseable), never skipped silently.
-      for (const item of unreadable) writeErr(`warning: ${item.problem}; that entry is ignored\n`);
-      const entries = mapping.entries.map((entry) => ({
-        server: entry.server,
-        serverURL: entry.serverURL,
-        kind: entry.kind,
-        username: entry.username,
-        ...(entry.source !== undefined ? { source: entry.source } : { store: entry.store }),
-        token: tokenState(entry, now),
-      }));
-      const daemonPid = runningDaemonPid(processContext().config.paths);
-      if (argv.json) {
-        writeOut(`${JSON.stringify(entries, null, 2)}\n`);
-        return;
-      }
-      if (entries.length === 0) {
-        writeOut('No logins yet. Try: docker login us.icr.io, or docker-credential-lanyard login --help\n');
-        return;
-      }
-      // A login with an identity source stores nothing: the column names the source instead.
-      const from = (e: (typeof entries)[number]) => ('source' in e ? `source ${e.source}` : e.store);
-      const rows = entries.map((e) => [e.server, e.kind, e.username, from(e), describeState(e.token, now)]);
-      writeOut(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE/SOURCE', 'TOKEN'], ...rows])}\n`);
-      writeOut(
-        daemonPid
-          ? `refresher: running (PID ${daemonPid})\n`
-          : 'refresher: not running (tokens are exchanged on demand; ' +
-              'start one with `docker-credential-lanyard daemon install --enable`)\n',
-      );
-      for (const e of entries.filter((x) => x.token.error)) writeOut(`${e.server}: ${e.token.error}\n`);
-    },
+    (argv) => runLs({ json: argv.json }, context),
   );
 }

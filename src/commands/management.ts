@@ -11,7 +11,7 @@ import { registerConfigure } from './configure.js';
 import { registerExport } from './export.js';
 import { registerPullSecret } from './pull-secret.js';
 import { registerDoctor } from './doctor.js';
-import { writeOut, writeErr } from '../output.js';
+import type { CommandContext } from '../credentials/core-context.js';
 
 const COMMANDS = new Set([
   'login',
@@ -27,11 +27,11 @@ const COMMANDS = new Set([
   'help',
 ]);
 
-export async function runManagement(args: string[]): Promise<number> {
+export async function runManagement(args: string[], context: CommandContext): Promise<number> {
   const [first] = args;
   if (first !== undefined && !first.startsWith('-') && !COMMANDS.has(first)) {
     // The helper protocol's wording, on stdout, for clients that call an unknown action.
-    writeOut(`${HELPER_NAME}: unknown action: ${first}\n`);
+    context.out(`${HELPER_NAME}: unknown action: ${first}\n`);
     return 1;
   }
   const cli = yargs(args)
@@ -54,14 +54,17 @@ export async function runManagement(args: string[]): Promise<number> {
     .fail((message, error) => {
       throw error ?? new UserError(message);
     });
-  registerLogin(cli);
-  registerLogout(cli);
-  registerLs(cli);
-  registerDaemon(cli);
-  registerConfigure(cli);
-  registerExport(cli);
-  registerPullSecret(cli);
-  registerDoctor(cli);
+  for (const register of [
+    registerLogin,
+    registerLogout,
+    registerLs,
+    registerDaemon,
+    registerConfigure,
+    registerExport,
+    registerPullSecret,
+    registerDoctor,
+  ])
+    register(cli, context);
   try {
     if (first === 'completion' && args.length === 1) {
       // yargs would print the script and then, with exitProcess(false), go on to reject the word as unknown.
@@ -71,7 +74,7 @@ export async function runManagement(args: string[]): Promise<number> {
     await cli.parseAsync();
     return 0;
   } catch (error) {
-    writeErr(`${HELPER_NAME}: ${describeError(error)}\n`);
+    context.err(`${HELPER_NAME}: ${describeError(error)}\n`);
     return 1;
   }
 }

@@ -1,6 +1,6 @@
 // `pull-secret`: Kubernetes pull secrets that the daemon keeps filled with fresh
 // short-lived tokens, for clusters where lanyard cannot run on the nodes.
-import { processContext } from '../credentials/core-context.js';
+import type { CommandContext } from '../credentials/core-context.js';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
@@ -9,9 +9,8 @@ import { explicitRegistries } from '../integrations/mapped-registries.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import { INLINE_RETRY } from '../retry.js';
 import { readPassword } from './read-password.js';
-import { writeOut } from '../output.js';
 
-export function registerPullSecret(cli: Argv): Argv {
+export function registerPullSecret(cli: Argv, context: CommandContext): Argv {
   return cli.command('pull-secret', 'Kubernetes pull secrets kept up to date by the daemon', (y) =>
     y
       .command(
@@ -46,9 +45,9 @@ export function registerPullSecret(cli: Argv): Argv {
           const registries = explicitRegistries(argv.registry);
           const { entryFor } = await import('../integrations/pull-secret.js');
           // a registry without a login would fail every sync
-          for (const registry of registries) entryFor(processContext(), registry);
+          for (const registry of registries) entryFor(context, registry);
           const { addPullSecret } = await import('../integrations/pull-secret-targets.js');
-          const target = await addPullSecret({
+          const target = await addPullSecret(context, {
             name: argv.name!,
             namespace: argv.namespace,
             registries,
@@ -57,16 +56,16 @@ export function registerPullSecret(cli: Argv): Argv {
             apiToken,
             secretEnv,
           });
-          writeOut(
+          context.out(
             `the daemon will keep ${target.namespace}/${target.name} up to date (${target.registries.join(', ')})\n`,
           );
         },
       )
       .command('ls', 'configured pull secrets', {}, () => {
-        const targets = readMapping().pullSecrets ?? [];
-        if (targets.length === 0) writeOut('no pull secrets configured\n');
+        const targets = readMapping(context.config.paths.mappingFile).pullSecrets ?? [];
+        if (targets.length === 0) context.out('no pull secrets configured\n');
         for (const t of targets)
-          writeOut(`${t.namespace}/${t.name}  ${t.registries.join(',')}  ${t.apiServer}  (token in ${t.store})\n`);
+          context.out(`${t.namespace}/${t.name}  ${t.registries.join(',')}  ${t.apiServer}  (token in ${t.store})\n`);
       })
       .command(
         'remove <name>',
@@ -74,17 +73,17 @@ export function registerPullSecret(cli: Argv): Argv {
         (z) => z.positional('name', { type: 'string' }).option('namespace', { type: 'string', demandOption: true }),
         async (argv) => {
           const { removePullSecret } = await import('../integrations/pull-secret-targets.js');
-          await removePullSecret(argv.namespace, argv.name!);
-          writeOut(`removed ${argv.namespace}/${argv.name}\n`);
+          await removePullSecret(context, argv.namespace, argv.name!);
+          context.out(`removed ${argv.namespace}/${argv.name}\n`);
         },
       )
       .command('sync', 'push every configured pull secret now (what the daemon does continuously)', {}, async () => {
         const { syncPullSecret, targetId } = await import('../integrations/pull-secret-sync.js');
-        const targets = readMapping().pullSecrets ?? [];
+        const targets = readMapping(context.config.paths.mappingFile).pullSecrets ?? [];
         if (targets.length === 0) throw new UserError('no pull secrets configured: pull-secret add NAME …');
         for (const target of targets) {
-          const result = await syncPullSecret(processContext(), target, INLINE_RETRY);
-          writeOut(`${targetId(target)}: ${result.action}\n`);
+          const result = await syncPullSecret(context, target, INLINE_RETRY);
+          context.out(`${targetId(target)}: ${result.action}\n`);
         }
       })
       .demandCommand(1, 'pull-secret needs a subcommand: add, ls, remove or sync'),

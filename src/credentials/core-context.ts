@@ -2,10 +2,10 @@
 // the world outside it, passed in rather than reached for: the settings and paths, a clock, the
 // secret stores, and whether a daemon runs. The program builds one per process; tests build one over
 // temp dirs, an in-memory store and a clock of their own.
-import { processConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { runningDaemonPid } from '../daemon-files.js';
 import type { StoreName } from '../mapping/types.js';
-import { openStore } from '../secrets/select-store.js';
+import { storeOpener } from '../secrets/select-store.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 
 export interface CoreContext {
@@ -17,21 +17,26 @@ export interface CoreContext {
   daemonRunning(): boolean;
 }
 
-/** The protocol verbs' I/O as well: the request text on stdin (read when needed) and where answers go. */
-export interface HelperContext extends CoreContext {
-  stdinText(): string;
-  write(text: string): void;
+/** Where a command's words go: answers to stdout, notes for people to stderr. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
 }
 
-let current: CoreContext | undefined;
+/** What a command runs with: the core's world and its output. */
+export interface CommandContext extends CoreContext, Output {}
 
-/** This process's context: its configuration, the real stores, the daemon's PID file. */
-export function processContext(): CoreContext {
-  current ??= {
-    config: processConfig(),
+/** The protocol verbs' I/O as well: the request text on stdin (read when needed). */
+export interface HelperContext extends CommandContext {
+  stdinText(): string;
+}
+
+/** The real world under one configuration: the clock, the stores it names, the daemon's PID file. */
+export function contextFor(config: Config): CoreContext {
+  return {
+    config,
     now: Date.now,
-    openStore,
-    daemonRunning: () => runningDaemonPid(processConfig().paths) !== undefined,
+    openStore: storeOpener(config),
+    daemonRunning: () => runningDaemonPid(config.paths) !== undefined,
   };
-  return current;
 }

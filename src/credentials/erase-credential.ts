@@ -36,12 +36,12 @@ async function forgetTokenAfterExchanges(cache: TokenCache, server: string): Pro
 export async function eraseCredential(context: CoreContext, serverURL: string): Promise<MappingEntry | undefined> {
   const server = normalizeServer(serverURL);
   const removed = await updateMapping(async (mapping) => {
-    await sweepUnusedSecrets(mapping);
+    await sweepUnusedSecrets(context, mapping);
     const index = mapping.entries.findIndex((e) => e.server === server.key);
     return index < 0 ? undefined : mapping.entries.splice(index, 1)[0];
   }, context.config.paths.mappingFile);
   if (!removed) return undefined;
-  await discardSecret(removed);
+  await discardSecret(context, removed);
   await forgetTokenAfterExchanges(tokenCache(context.config.paths.runtimeDir), removed.server);
   return removed;
 }

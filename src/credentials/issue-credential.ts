@@ -296,7 +296,7 @@ export async function issueCredential(
   if (!KIND_TRAITS[entry.kind].exchanges) {
     const provider = await loadProvider(entry.kind);
     const stored = await readSecret(context, entry);
-    const { username, secret, expiresAt } = await provider.issue(entry, stored);
+    const { username, secret, expiresAt } = await provider.issue(entry, stored, { config: context.config });
     return { answer: { username, secret, ...(expiresAt !== undefined ? { expiresAt } : {}) }, outcome: 'exchanged' };
   }
   const startedAt = context.now();

@@ -51,9 +51,10 @@ export async function exchangeOnce(
   context: CoreContext,
   entry: MappingEntry,
   side: LongLivedSide,
-  issue: IssueContext,
+  request: { timeoutMs?: number },
 ): Promise<Exchanged> {
   const provider = await loadProvider(entry.kind);
+  const issue: IssueContext = { ...request, config: context.config };
   if ('secret' in side) return { issued: await provider.issue(entry, side.secret, issue) };
   if (!provider.issueFromSource) throw new UserError(`${entry.kind} logins cannot take an identity source`);
   const source = await resolveSource(context, side.entry, issue.timeoutMs);

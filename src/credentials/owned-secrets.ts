@@ -13,8 +13,8 @@ import { isAlive } from '../fsutil/process-alive.js';
 import { log } from '../log.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import { isSourceEntry, isStoreName, type Mapping, type SecretPlacement, type StoredEntry } from '../mapping/types.js';
-import { processConfig } from '../config.js';
-import { openStore } from '../secrets/select-store.js';
+import type { Config } from '../config.js';
+import type { CoreContext } from './core-context.js';
 
 interface OwnedSecrets {
   /** The process that last changed the mapping: until it exits, it may still be removing what it replaced. */
@@ -22,7 +22,7 @@ interface OwnedSecrets {
   secrets: SecretPlacement[];
 }
 
-const ownedFile = () => join(dirname(processConfig().paths.mappingFile), 'owned-secrets.json');
+const ownedFile = (config: Config) => join(dirname(config.paths.mappingFile), 'owned-secrets.json');
 const key = (placement: SecretPlacement) => `${placement.store}\0${placement.secretRef}`;
 
 function named(mapping: Mapping): SecretPlacement[] {
@@ -42,29 +42,29 @@ function isPlacement(value: unknown): value is SecretPlacement {
 }
 
 /** The list; without one (first run, or a damaged file), what the mapping names is ours for sure. */
-function load(mapping: Mapping): OwnedSecrets {
+function load(config: Config, mapping: Mapping): OwnedSecrets {
   try {
-    const parsed = JSON.parse(readFileSync(ownedFile(), 'utf8')) as Record<string, unknown> | null;
+    const parsed = JSON.parse(readFileSync(ownedFile(config), 'utf8')) as Record<string, unknown> | null;
     if (parsed?.version === 1 && Array.isArray(parsed.secrets) && parsed.secrets.every(isPlacement)) {
       return { secrets: parsed.secrets, ...(typeof parsed.writer === 'number' ? { writer: parsed.writer } : {}) };
     }
-    log.warn(`${ownedFile()} is damaged; starting it again from the mapping`);
+    log.warn(`${ownedFile(config)} is damaged; starting it again from the mapping`);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    if (!missing) log.warn(`cannot read ${ownedFile()}: ${describeError(error)}`);
+    if (!missing) log.warn(`cannot read ${ownedFile(config)}: ${describeError(error)}`);
   }
   return { secrets: named(mapping).filter((p) => p.store !== 'env') };
 }
 
 /** Saves the list with this process as the last writer (it removes what it replaces once the lock is free). */
-function save(secrets: SecretPlacement[]): void {
+function save(config: Config, secrets: SecretPlacement[]): void {
   const owned: OwnedSecrets & { version: 1 } = { version: 1, writer: process.pid, secrets };
-  writeFileAtomic(ownedFile(), `${JSON.stringify(owned, null, 2)}\n`, 0o600);
+  writeFileAtomic(ownedFile(config), `${JSON.stringify(owned, null, 2)}\n`, 0o600);
 }
 
 /** Deletes a secret; on failure, the reason (absent counts as done). */
-export async function deleteSecret(placement: SecretPlacement): Promise<string | undefined> {
-  const store = await openStore(placement.store);
+export async function deleteSecret(context: CoreContext, placement: SecretPlacement): Promise<string | undefined> {
+  const store = await context.openStore(placement.store);
   try {
     await store.delete(placement.secretRef);
     return undefined;
@@ -74,24 +74,26 @@ export async function deleteSecret(placement: SecretPlacement): Promise<string |
 }
 
 /** Refs of entries the mapping file holds but cannot read (a hand-edit gone wrong): repairable, so never swept. */
-function refsOfUnreadableEntries(): Set<string> {
-  return new Set(readMappingView().unreadable.flatMap((item) => (item.secretRef ? [item.secretRef] : [])));
+function refsOfUnreadableEntries(config: Config): Set<string> {
+  return new Set(
+    readMappingView(config.paths.mappingFile).unreadable.flatMap((item) => (item.secretRef ? [item.secretRef] : [])),
+  );
 }
 
 /** Removes the listed secrets that `mapping` does not name; returns the list as it stands after. */
-async function removeUnused(mapping: Mapping): Promise<SecretPlacement[]> {
-  const owned = load(mapping);
+async function removeUnused(context: CoreContext, mapping: Mapping): Promise<SecretPlacement[]> {
+  const owned = load(context.config, mapping);
   // Racing the last writer's own removal would only repeat it, under the lock, during bursts of logins.
   if (owned.writer !== undefined && owned.writer !== process.pid && isAlive(owned.writer)) return owned.secrets;
   const inUse = new Set(named(mapping).map(key));
-  const repairable = refsOfUnreadableEntries();
+  const repairable = refsOfUnreadableEntries(context.config);
   const kept: SecretPlacement[] = [];
   for (const placement of owned.secrets) {
     if (inUse.has(key(placement)) || repairable.has(placement.secretRef)) {
       kept.push(placement);
       continue;
     }
-    const failure = await deleteSecret(placement);
+    const failure = await deleteSecret(context, placement);
     if (failure) {
       log.warn(`${failure}; trying again at the next write`);
       kept.push(placement);
@@ -101,11 +103,11 @@ async function removeUnused(mapping: Mapping): Promise<SecretPlacement[]> {
 }
 
 /** Under the mapping lock, before the change: removes what earlier writes left unused. */
-export async function sweepUnusedSecrets(mapping: Mapping): Promise<void> {
-  save(await removeUnused(mapping));
+export async function sweepUnusedSecrets(context: CoreContext, mapping: Mapping): Promise<void> {
+  save(context.config, await removeUnused(context, mapping));
 }
 
 /** Under the mapping lock, before the change: as sweepUnusedSecrets, then lists a secret about to be written. */
-export async function claimNewSecret(mapping: Mapping, placement: SecretPlacement): Promise<void> {
-  save([...(await removeUnused(mapping)), placement]);
+export async function claimNewSecret(context: CoreContext, mapping: Mapping, placement: SecretPlacement) {
+  save(context.config, [...(await removeUnused(context, mapping)), placement]);
 }

@@ -78,7 +78,7 @@ export async function storeCredential(context: CoreContext, given: NewLogin): Pr
     const previous =
       index >= 0 && mapping.entries[index].username === login.username ? mapping.entries[index] : undefined;
     const options = givenOptions(login.options) ?? previous?.options;
-    const placement = await placeSecret(mapping, server.key, login.secret, login);
+    const placement = await placeSecret(context, mapping, server.key, login.secret, login);
     const kind = login.kind ?? previous?.kind ?? inferred;
     const next: MappingEntry = {
       ...entryBase(server.key, login.serverURL, kind, login.username, options, context.now()),
@@ -87,6 +87,6 @@ export async function storeCredential(context: CoreContext, given: NewLogin): Pr
     replaced = putEntry(mapping, index, next);
     return next;
   }, context.config.paths.mappingFile);
-  await discardSecret(replaced, entry);
+  await discardSecret(context, replaced, entry);
   return entry;
 }

@@ -41,6 +41,6 @@ export async function storeSourceLogin(
     );
     return next;
   }, context.config.paths.mappingFile);
-  await discardSecret(replaced);
+  await discardSecret(context, replaced);
   return { entry, answered };
 }

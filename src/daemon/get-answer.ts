@@ -30,7 +30,7 @@ async function lookUp(context: CoreContext, agent: SecretAgent, serverURL: strin
   }
   const held = agent.secretFor(entry);
   if (held === undefined) return null;
-  const { username, secret } = await (await loadProvider(entry.kind)).issue(entry, held);
+  const { username, secret } = await (await loadProvider(entry.kind)).issue(entry, held, { config: context.config });
   return { username, secret };
 }
 

@@ -5,22 +5,23 @@ import { describeError } from '../errors.js';
 import { log } from '../log.js';
 import { readMapping } from '../mapping/mapping-file.js';
 import type { Mapping } from '../mapping/types.js';
-import { processConfig } from '../config.js';
 
 export class MappingWatcher {
   private stamp = -1;
+
+  constructor(private readonly mappingFile: string) {}
 
   /** The mapping if it changed since the last call (or on the first call); undefined otherwise. */
   changed(): Mapping | undefined {
     let stamp: number;
     try {
-      stamp = statSync(processConfig().paths.mappingFile).mtimeMs;
+      stamp = statSync(this.mappingFile).mtimeMs;
     } catch {
       stamp = 0;
     }
     if (stamp === this.stamp) return undefined;
     try {
-      const mapping = readMapping();
+      const mapping = readMapping(this.mappingFile);
       this.stamp = stamp;
       return mapping;
     } catch (error) {

@@ -28,11 +28,13 @@ interface TargetState extends PullSecretStatus {
 }
 
 export class PullSecretSyncer {
-  private readonly watcher = new MappingWatcher();
+  private readonly watcher: MappingWatcher;
   private states = new Map<string, TargetState>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly context: CoreContext) {}
+  constructor(private readonly context: CoreContext) {
+    this.watcher = new MappingWatcher(context.config.paths.mappingFile);
+  }
 
   start(tickMs = 1000): void {
     this.tick();

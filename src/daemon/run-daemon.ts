@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 import { describeError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { enableDebug, log } from '../log.js';
-import { processContext } from '../credentials/core-context.js';
+import type { CoreContext } from '../credentials/core-context.js';
 import { prepareRuntimeDir } from '../credentials/token-state.js';
 import { daemonPidFile, daemonSocketPath, runningDaemonPid } from '../daemon-files.js';
 import { peerUidReader } from './peer-credentials.js';
@@ -28,11 +28,10 @@ function removeQuietly(path: string): void {
   }
 }
 
-export async function runDaemon(options: { verbose: boolean }): Promise<number> {
+export async function runDaemon(context: CoreContext, options: { verbose: boolean }): Promise<number> {
   becomeDaemon();
   if (options.verbose) enableDebug();
   // Unusable settings fall back to their defaults; the daemon's log says so once.
-  const context = processContext();
   const { paths } = context.config;
   for (const problem of context.config.problems) log.warn(problem);
   prepareRuntimeDir(context);
@@ -40,7 +39,7 @@ export async function runDaemon(options: { verbose: boolean }): Promise<number> 
   if (
     other !== undefined &&
     other !== process.pid &&
-    (await askDaemon({ op: 'status' }, 2000).catch(() => 'hung')) !== undefined
+    (await askDaemon(paths, { op: 'status' }, 2000).catch(() => 'hung')) !== undefined
   ) {
     throw new UserError(`a lanyard daemon is already running (PID ${other})`);
   }

@@ -44,12 +44,14 @@ function jitter(ms: number): number {
 
 export class RefreshScheduler {
   private states = new Map<string, EntryState>();
-  private readonly watcher = new MappingWatcher();
+  private readonly watcher: MappingWatcher;
   private timer: NodeJS.Timeout | undefined;
   private wake: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(private readonly context: CoreContext) {}
+  constructor(private readonly context: CoreContext) {
+    this.watcher = new MappingWatcher(context.config.paths.mappingFile);
+  }
 
   /** Checks the mapping every `tickMs`; refreshes run on timers of their own, to the millisecond. */
   start(tickMs = 1000): void {
@@ -215,7 +217,7 @@ export class RefreshScheduler {
   private async runCheck(state: EntryState): Promise<SecretCheck> {
     let check: SecretCheck;
     try {
-      await checkSecret(state.entry, await readSecret(this.context, state.entry));
+      await checkSecret(state.entry, await readSecret(this.context, state.entry), this.context.config);
       check = { at: this.context.now(), ok: true };
     } catch (error) {
       if (!isPermanent(error)) throw error; // rate limits and outages say nothing about the token

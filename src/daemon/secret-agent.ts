@@ -36,10 +36,12 @@ export class SecretAgent {
   private logins = new Map<string, Login>();
   private readonly held = new Map<string, Held>();
   private readonly reading = new Set<string>();
-  private readonly watcher = new MappingWatcher();
+  private readonly watcher: MappingWatcher;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly context: CoreContext) {}
+  constructor(private readonly context: CoreContext) {
+    this.watcher = new MappingWatcher(context.config.paths.mappingFile);
+  }
 
   /** How many secrets it holds (never which). */
   get heldCount(): number {

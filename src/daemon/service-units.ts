@@ -1,6 +1,6 @@
 // Installs the daemon as a per-user service: a systemd user unit on Linux, a launchd
 // agent on macOS. Written atomically; `--enable` also starts it.
-import { processConfig } from '../config.js';
+import type { Config } from '../config.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -60,7 +60,7 @@ WantedBy=default.target
 `;
 }
 
-function target(): ServiceTarget {
+function target(config: Config): ServiceTarget {
   if (process.platform === 'darwin') {
     const path = join(homedir(), 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`);
     return {
@@ -76,7 +76,7 @@ function target(): ServiceTarget {
         'run `docker-credential-lanyard daemon` from your own service manager elsewhere',
     );
   }
-  const path = join(processConfig().systemdUserDir, SYSTEMD_UNIT);
+  const path = join(config.systemdUserDir, SYSTEMD_UNIT);
   return {
     path,
     contents: systemdUnit,
@@ -108,20 +108,20 @@ function runAll(commands: string[][]): void {
   }
 }
 
-export function installService(binary: string, enable: boolean): string {
+export function installService(config: Config, binary: string, enable: boolean): string {
   // systemd refuses these in a program's path, and XML cannot hold control characters at all.
   if (/["'\\\u0000-\u001f\u007f]/.test(binary)) {
     const why = 'its path has quotes, backslashes or control characters; move the binary';
     throw new UserError(`a service cannot run ${JSON.stringify(binary)}: ${why}`);
   }
-  const service = target();
+  const service = target(config);
   writeFileAtomic(service.path, service.contents(binary), 0o644);
   if (enable) runAll(service.enable);
   return service.path;
 }
 
-export function uninstallService(): string | undefined {
-  const service = target();
+export function uninstallService(config: Config): string | undefined {
+  const service = target(config);
   if (!existsSync(service.path)) return undefined;
   try {
     runAll(service.disable);

@@ -2,13 +2,17 @@
 // rejects when one listens but does not answer in time (a different problem).
 import { connect } from 'node:net';
 import { UserError } from '../errors.js';
-import { processConfig } from '../config.js';
+import type { LanyardPaths } from '../paths.js';
 import { daemonSocketPath } from '../daemon-files.js';
 import type { DaemonRequest } from './socket-protocol.js';
 
-export function askDaemon(request: DaemonRequest, timeoutMs: number): Promise<unknown | undefined> {
+export function askDaemon(
+  paths: LanyardPaths,
+  request: DaemonRequest,
+  timeoutMs: number,
+): Promise<unknown | undefined> {
   return new Promise((resolve, reject) => {
-    const socket = connect(daemonSocketPath(processConfig().paths));
+    const socket = connect(daemonSocketPath(paths));
     let answer = '';
     socket.setEncoding('utf8');
     socket.setTimeout(timeoutMs, () => {

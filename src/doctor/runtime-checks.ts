@@ -1,8 +1,8 @@
 // doctor: does each login actually work right now, and is the refresher healthy?
 // Exchanges are done directly against the provider (no cache writes): a diagnosis
 // should not change what `get` answers.
-import { processConfig } from '../config.js';
-import { processContext } from '../credentials/core-context.js';
+import type { Config } from '../config.js';
+import type { CoreContext } from '../credentials/core-context.js';
 import { readSecret } from '../credentials/read-secret.js';
 import { runningDaemonPid } from '../daemon-files.js';
 import { asRemoteFailure, describeError, isPermanent } from '../errors.js';
@@ -16,8 +16,8 @@ import { fail, ok, warn, type Finding } from './finding.js';
 
 const SKEW_TOLERANCE_MS = 30_000;
 
-export async function checkDaemon(): Promise<Finding[]> {
-  const pid = runningDaemonPid(processConfig().paths);
+export async function checkDaemon(config: Config): Promise<Finding[]> {
+  const pid = runningDaemonPid(config.paths);
   if (pid === undefined)
     return [
       warn(
@@ -27,7 +27,7 @@ export async function checkDaemon(): Promise<Finding[]> {
       ),
     ];
   const { askDaemon } = await import('../daemon/socket-client.js');
-  const answer = (await askDaemon({ op: 'status' }, 5000).catch(() => undefined)) as
+  const answer = (await askDaemon(config.paths, { op: 'status' }, 5000).catch(() => undefined)) as
     | { entries?: { server: string; lastError?: string }[] }
     | undefined;
   if (!answer?.entries)
@@ -65,13 +65,13 @@ function skewFinding(entry: MappingEntry, token: string, requestedAt: number, an
   );
 }
 
-export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
-  if (isSourceEntry(entry)) return exchangeFindings(entry, { entry });
+export async function checkEntry(context: CoreContext, entry: MappingEntry): Promise<Finding[]> {
+  if (isSourceEntry(entry)) return exchangeFindings(context, entry, { entry });
   const findings: Finding[] = [];
   const readStarted = Date.now();
   let secret: string;
   try {
-    secret = await readSecret(processContext(), entry);
+    secret = await readSecret(context, entry);
     findings.push(
       ok('secret', `${entry.server}: secret readable from the ${entry.store} store`, Date.now() - readStarted),
     );
@@ -81,7 +81,7 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
   if (KIND_TRAITS[entry.kind].checked) {
     const started = Date.now();
     try {
-      const confirmed = await checkSecret(entry, secret);
+      const confirmed = await checkSecret(entry, secret, context.config);
       findings.push(ok('exchange', `${entry.server}: ${confirmed}`, Date.now() - started));
     } catch (error) {
       findings.push(fail('exchange', `${entry.server}: ${describeError(error)}`, exchangeFix(entry, error)));
@@ -89,14 +89,14 @@ export async function checkEntry(entry: MappingEntry): Promise<Finding[]> {
     return findings;
   }
   if (!KIND_TRAITS[entry.kind].exchanges) return findings;
-  return [...findings, ...(await exchangeFindings(entry, { secret }))];
+  return [...findings, ...(await exchangeFindings(context, entry, { secret }))];
 }
 
 /** One exchange with the stored secret or the entry's source: which source answered as whom, and the clock. */
-async function exchangeFindings(entry: MappingEntry, side: LongLivedSide): Promise<Finding[]> {
+async function exchangeFindings(context: CoreContext, entry: MappingEntry, side: LongLivedSide): Promise<Finding[]> {
   const started = Date.now();
   try {
-    const { issued, source } = await exchangeOnce(processContext(), entry, side, {});
+    const { issued, source } = await exchangeOnce(context, entry, side, {});
     const answeredAt = Date.now();
     const lifetime =
       issued.expiresAt !== undefined ? `, valid ${Math.round((issued.expiresAt - issued.issuedAt) / 60_000)} min` : '';

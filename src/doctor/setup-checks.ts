@@ -8,13 +8,14 @@ import { loadClientConfig } from '../integrations/json-config-file.js';
 import { folderProblem, othersCanChange, shellWord, type OwnerProblem } from '../fsutil/owner-only.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { Mapping, StoredEntry } from '../mapping/types.js';
-import { processConfig } from '../config.js';
+import type { Config } from '../config.js';
+import type { CoreContext } from '../credentials/core-context.js';
 import { HELPER_NAME } from '../version.js';
 import { fail, ok, warn, type Finding } from './finding.js';
 
-export function checkOnPath(): Finding {
+export function checkOnPath(config: Config): Finding {
   const names = process.platform === 'win32' ? [`${HELPER_NAME}.exe`] : [HELPER_NAME];
-  for (const dir of (processConfig().env.PATH ?? '').split(delimiter).filter(Boolean)) {
+  for (const dir of (config.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     for (const name of names) {
       const candidate = join(dir, name);
       try {
@@ -32,9 +33,9 @@ export function checkOnPath(): Finding {
   );
 }
 
-export function checkClientConfigs(registries: string[]): Finding[] {
+export function checkClientConfigs(config: Config, registries: string[]): Finding[] {
   try {
-    return clientConfigFindings(registries);
+    return clientConfigFindings(config, registries);
   } catch (error) {
     return [
       fail(
@@ -46,10 +47,10 @@ export function checkClientConfigs(registries: string[]): Finding[] {
   }
 }
 
-function clientConfigFindings(registries: string[]): Finding[] {
+function clientConfigFindings(config: Config, registries: string[]): Finding[] {
   if (registries.length === 0) return [];
   const findings: Finding[] = [];
-  const docker = loadClientConfig(processConfig().clientFiles.dockerConfig).data;
+  const docker = loadClientConfig(config.clientFiles.dockerConfig).data;
   const missing = registries.filter(
     (r) =>
       !helperKeys(r, 'docker').every((k) => docker.credHelpers?.[k] === HELPER_SUFFIX) &&
@@ -59,12 +60,12 @@ function clientConfigFindings(registries: string[]): Finding[] {
     missing.length
       ? warn(
           'docker config',
-          `${processConfig().clientFiles.dockerConfig} does not send ${missing.join(', ')} to lanyard`,
+          `${config.clientFiles.dockerConfig} does not send ${missing.join(', ')} to lanyard`,
           'docker-credential-lanyard configure',
         )
-      : ok('docker config', `${processConfig().clientFiles.dockerConfig} sends every mapped registry to lanyard`),
+      : ok('docker config', `${config.clientFiles.dockerConfig} sends every mapped registry to lanyard`),
   );
-  for (const shadow of inspectClientConfigs(registries)) {
+  for (const shadow of inspectClientConfigs(config.clientFiles, registries)) {
     findings.push(
       warn(
         'shadowing login',
@@ -91,33 +92,33 @@ function ownerProblem(file: string): OwnerProblem | undefined {
 }
 
 /** The mapping file: trusted (it decides where secrets go) and readable, entry by entry. Also returns what it maps. */
-export function checkMapping(): { mapping: Mapping; findings: Finding[] } {
+export function checkMapping(config: Config): { mapping: Mapping; findings: Finding[] } {
   const none: Mapping = { version: 1, entries: [] };
-  const untrusted = ownerProblem(processConfig().paths.mappingFile);
+  const untrusted = ownerProblem(config.paths.mappingFile);
   if (untrusted) {
     const message = `${untrusted.problem}, yet it decides where each secret is sent`;
     return { mapping: none, findings: [fail('mapping file', message, untrusted.fix)] };
   }
   try {
-    const { mapping, unreadable } = readMappingView();
+    const { mapping, unreadable } = readMappingView(config.paths.mappingFile);
     const findings = unreadable.map((item) =>
       fail(
         'mapping file',
         `${item.problem}; that entry is ignored`,
-        `correct or remove it in ${processConfig().paths.mappingFile}`,
+        `correct or remove it in ${config.paths.mappingFile}`,
       ),
     );
-    const state = existsSync(processConfig().paths.mappingFile) ? 'can be changed only by you' : 'does not exist yet';
-    if (findings.length === 0) findings.push(ok('mapping file', `${processConfig().paths.mappingFile} ${state}`));
+    const state = existsSync(config.paths.mappingFile) ? 'can be changed only by you' : 'does not exist yet';
+    if (findings.length === 0) findings.push(ok('mapping file', `${config.paths.mappingFile} ${state}`));
     return { mapping, findings };
   } catch (error) {
-    const fix = `repair ${processConfig().paths.mappingFile} or move it aside and log in again`;
+    const fix = `repair ${config.paths.mappingFile} or move it aside and log in again`;
     return { mapping: none, findings: [fail('mapping file', describeError(error), fix)] };
   }
 }
 
-function secretsFileFinding(): Finding {
-  const file = processConfig().paths.secretsFile;
+function secretsFileFinding(config: Config): Finding {
+  const file = config.paths.secretsFile;
   let mode: number;
   try {
     mode = statSync(file).mode & 0o777;
@@ -129,15 +130,16 @@ function secretsFileFinding(): Finding {
   return untrusted ? fail('file store', untrusted.problem, untrusted.fix) : ok('file store', `${file} (0600)`);
 }
 
-export async function checkStores(mapping: Mapping): Promise<Finding[]> {
+export async function checkStores(context: CoreContext, mapping: Mapping): Promise<Finding[]> {
+  const { config } = context;
   const findings: Finding[] = [];
   const used = new Set([...mapping.entries.map((e) => e.store), ...(mapping.pullSecrets ?? []).map((t) => t.store)]);
   if (used.has('keychain')) {
     const started = Date.now();
     try {
-      const { keychainReachable } = await import('../secrets/keychain-store.js');
+      const keychain = await context.openStore('keychain');
       findings.push(
-        (await keychainReachable())
+        ((await keychain.reachable?.()) ?? true)
           ? ok('keychain', 'the OS keychain answers and is unlocked', Date.now() - started)
           : fail(
               'keychain',
@@ -149,9 +151,9 @@ export async function checkStores(mapping: Mapping): Promise<Finding[]> {
       findings.push(fail('keychain', describeError(error)));
     }
   }
-  if (used.has('file') || existsSync(processConfig().paths.secretsFile)) findings.push(secretsFileFinding());
+  if (used.has('file') || existsSync(config.paths.secretsFile)) findings.push(secretsFileFinding(config));
   for (const entry of mapping.entries.filter((e): e is StoredEntry => e.store === 'env')) {
-    if (!processConfig().env[entry.secretRef])
+    if (!config.env[entry.secretRef])
       findings.push(
         warn('env store', `${entry.server} reads its secret from $${entry.secretRef}, which is not set here`),
       );

@@ -4,7 +4,7 @@
 // credHelpers) or that keep a plaintext secret lying around.
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { normalizeServer } from '../hosts/normalize.js';
-import { processConfig } from '../config.js';
+import type { ClientConfigFiles } from '../config.js';
 import { IDENTITY_TOKEN_USERNAME } from '../clouds/cloud.js';
 import { emptyRecord, cloneJson } from '../validate.js';
 import { loadClientConfig, renderConfig } from './json-config-file.js';
@@ -73,24 +73,23 @@ export interface Plan {
 }
 
 /** Every file whose `auths` can hold a login for a registry: podman's search order, and docker's own file. */
-const inspectedFiles = () => [
-  ...new Set([...processConfig().clientFiles.containersSearch, processConfig().clientFiles.dockerConfig]),
-];
+const inspectedFiles = (files: ClientConfigFiles) => [...new Set([...files.containersSearch, files.dockerConfig])];
 
 function plan(
+  files: ClientConfigFiles,
   targets: string[],
   registries: string[],
   edit: (data: ClientConfig, path: string) => void,
   fix: boolean,
 ): Plan {
   const planned = new Map<string, PlannedFile>();
-  for (const path of new Set([...targets, ...inspectedFiles()])) {
+  for (const path of new Set([...targets, ...inspectedFiles(files)])) {
     const loaded = loadClientConfig(path);
     const data = cloneJson(loaded.data);
     if (targets.includes(path)) edit(data, path);
     planned.set(path, { loaded, data, after: '' });
   }
-  const shadows = findShadows(planned, registries);
+  const shadows = findShadows(files, planned, registries);
   if (fix) {
     for (const shadow of shadows) {
       const file = planned.get(shadow.file)!;
@@ -100,9 +99,9 @@ function plan(
       delete file.backupData.auths![shadow.authKey];
     }
   }
-  const files = [...planned.values()].filter((f) => !sameConfig(f.loaded.data, f.data));
-  for (const file of files) file.after = renderConfig(file.loaded, file.data);
-  return { files, shadows };
+  const changed = [...planned.values()].filter((f) => !sameConfig(f.loaded.data, f.data));
+  for (const file of changed) file.after = renderConfig(file.loaded, file.data);
+  return { files: changed, shadows };
 }
 
 /**
@@ -110,16 +109,20 @@ function plan(
  * file with lanyard in credHelpers wins over lanyard ('shadows'); any other login is a
  * secret lying in a plain file ('plaintext'). Within one file credHelpers come first.
  */
-function findShadows(planned: Map<string, PlannedFile>, registries: string[]): ShadowingLogin[] {
+function findShadows(
+  files: ClientConfigFiles,
+  planned: Map<string, PlannedFile>,
+  registries: string[],
+): ShadowingLogin[] {
   const found: ShadowingLogin[] = [];
   const authKeysFor = (data: ClientConfig, registry: string) =>
     Object.keys(data.auths ?? {}).filter((key) => registryOfAuthKey(key) === registry);
-  const podmanOrder = processConfig().clientFiles.containersSearch;
+  const podmanOrder = files.containersSearch;
   for (const registry of registries) {
     let helperSeen = false;
-    for (const path of inspectedFiles()) {
+    for (const path of inspectedFiles(files)) {
       const data = planned.get(path)!.data;
-      const client = path === processConfig().clientFiles.dockerConfig ? 'docker' : 'containers';
+      const client = path === files.dockerConfig ? 'docker' : 'containers';
       if (
         podmanOrder.includes(path) &&
         helperKeys(registry, client).some((key) => data.credHelpers?.[key] === HELPER_SUFFIX)
@@ -136,20 +139,25 @@ function findShadows(planned: Map<string, PlannedFile>, registries: string[]): S
 }
 
 /** Shadowing and plaintext logins as the files are now (for doctor). */
-export function inspectClientConfigs(registries: string[]): ShadowingLogin[] {
-  return plan([], registries, () => undefined, false).shadows;
+export function inspectClientConfigs(files: ClientConfigFiles, registries: string[]): ShadowingLogin[] {
+  return plan(files, [], registries, () => undefined, false).shadows;
 }
 
-export function containersTargets(force: boolean): string[] {
-  const candidates = processConfig().clientFiles.containersAuth;
-  if (force || processConfig().clientFiles.registryAuthFileSet) return candidates;
+export function containersTargets(files: ClientConfigFiles, force: boolean): string[] {
+  const candidates = files.containersAuth;
+  if (force || files.registryAuthFileSet) return candidates;
   return candidates.filter((path) => loadClientConfig(path).exists);
 }
 
-export function planConfigure(registries: string[], options: { containers: boolean; fix: boolean }): Plan {
-  const docker = processConfig().clientFiles.dockerConfig;
-  const targets = [docker, ...containersTargets(options.containers)];
+export function planConfigure(
+  files: ClientConfigFiles,
+  registries: string[],
+  options: { containers: boolean; fix: boolean },
+): Plan {
+  const docker = files.dockerConfig;
+  const targets = [docker, ...containersTargets(files, options.containers)];
   return plan(
+    files,
     targets,
     registries,
     (data, path) => {
@@ -163,10 +171,11 @@ export function planConfigure(registries: string[], options: { containers: boole
   );
 }
 
-export function planUnconfigure(registries: string[] | undefined): Plan {
-  const docker = processConfig().clientFiles.dockerConfig;
-  const targets = [docker, ...containersTargets(false)];
+export function planUnconfigure(files: ClientConfigFiles, registries: string[] | undefined): Plan {
+  const docker = files.dockerConfig;
+  const targets = [docker, ...containersTargets(files, false)];
   return plan(
+    files,
     targets,
     [],
     (data, path) => {

@@ -5,10 +5,9 @@ import { UserError } from '../errors.js';
 import { KNOWN_REGISTRY_HOSTS } from '../clouds/registry.js';
 import { patternMatches } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
-import { readMapping } from '../mapping/mapping-file.js';
 import type { Mapping } from '../mapping/types.js';
 
-export function mappedRegistries(mapping: Mapping = readMapping()): { registries: string[]; unexpanded: string[] } {
+export function mappedRegistries(mapping: Mapping): { registries: string[]; unexpanded: string[] } {
   const registries = new Set<string>();
   const unexpanded: string[] = [];
   for (const entry of mapping.entries) {

@@ -8,7 +8,6 @@ import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { withLock } from '../fsutil/lock.js';
 import { folderProblem, othersCanChange } from '../fsutil/owner-only.js';
 import { log } from '../log.js';
-import { processConfig } from '../config.js';
 import { lockPathFor } from '../paths.js';
 import { parseMapping, type MappingView, type ParsedMapping } from './mapping-schema.js';
 import type { Mapping, MappingEntry, PullSecretTarget } from './types.js';
@@ -42,18 +41,15 @@ function load(file: string): ParsedMapping {
   return { mapping: { version: 1, entries: [] }, unreadable: [], kept: { entries: [], pullSecrets: [] } };
 }
 
-// `file` defaults to this process's mapping file for the adapters; the core passes its context's.
-const processMappingFile = () => processConfig().paths.mappingFile;
-
 /** The readable part of the mapping and what could not be read, which is logged. */
-export function readMappingView(file = processMappingFile()): MappingView {
+export function readMappingView(file: string): MappingView {
   const { mapping, unreadable } = load(file);
   for (const item of unreadable) log.warn(`ignoring a mapping entry: ${item.problem}`);
   return { mapping, unreadable };
 }
 
 /** The readable part of the mapping; an unreadable entry is logged and otherwise ignored. */
-export function readMapping(file = processMappingFile()): Mapping {
+export function readMapping(file: string): Mapping {
   return readMappingView(file).mapping;
 }
 
@@ -66,10 +62,7 @@ export function readMapping(file = processMappingFile()): Mapping {
 // machine), so a burst of logins queues behind it: wait longer than for a token's lock before giving up.
 const MAPPING_LOCK_WAIT_MS = 60_000;
 
-export async function updateMapping<T>(
-  change: (mapping: Mapping) => Promise<T> | T,
-  file = processMappingFile(),
-): Promise<T> {
+export async function updateMapping<T>(change: (mapping: Mapping) => Promise<T> | T, file: string): Promise<T> {
   return withLock(
     lockPathFor(file),
     async () => {

@@ -3,10 +3,10 @@
 // failure is therefore also written to the controlling terminal, when there is one (none in CI or
 // under systemd). Not to stderr: clients pass it through, and a terminal user would read it twice.
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { processConfig } from '../config.js';
+import type { Config } from '../config.js';
 
-export function tellTerminal(line: string): void {
-  if (!processConfig().terminalNotice) return;
+export function tellTerminal(config: Config, line: string): void {
+  if (!config.terminalNotice) return;
   let fd: number | undefined;
   try {
     // Non-blocking, and without becoming the process's controlling terminal: a stopped or

@@ -1,13 +1,14 @@
 // Read-only secrets from environment variables, for CI: the mapping entry names the
 // variable (`login SERVER -u USER --secret-env VAR`), the CI system injects its value.
-import { processConfig } from '../config.js';
+import type { Environment } from '../config.js';
 import { UserError } from '../errors.js';
 import type { SecretStore } from './secret-store.js';
 
-export const envStore: SecretStore = {
+/** The store over `env`: the configuration's environment, read when a secret is asked for. */
+export const envStore = (env: Environment): SecretStore => ({
   name: 'env',
   async read(ref) {
-    const value = processConfig().env[ref];
+    const value = env[ref];
     return value === undefined || value === '' ? undefined : value;
   },
   async write() {
@@ -22,4 +23,4 @@ export const envStore: SecretStore = {
   describe(ref) {
     return `the environment variable ${ref}`;
   },
-};
+});

@@ -4,7 +4,6 @@ import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { withLock } from '../fsutil/lock.js';
-import { processConfig } from '../config.js';
 import { lockPathFor } from '../paths.js';
 import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
 import type { SecretStore } from './secret-store.js';
@@ -14,8 +13,7 @@ interface SecretsFile {
   secrets: Record<string, string>;
 }
 
-function load(): SecretsFile {
-  const file = processConfig().paths.secretsFile;
+function load(file: string): SecretsFile {
   let text: string;
   try {
     // Like ssh with a private key: refuse a file others can read rather than use it quietly.
@@ -43,32 +41,33 @@ function load(): SecretsFile {
   }
 }
 
-async function update(change: (file: SecretsFile) => void): Promise<void> {
-  await withLock(lockPathFor(processConfig().paths.secretsFile), () => {
-    const file = load();
+async function update(path: string, change: (file: SecretsFile) => void): Promise<void> {
+  await withLock(lockPathFor(path), () => {
+    const file = load(path);
     change(file);
-    writeFileAtomic(processConfig().paths.secretsFile, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+    writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
   });
 }
 
-export const fileStore: SecretStore = {
+/** The store kept in the secrets file at `path`. */
+export const fileStore = (path: string): SecretStore => ({
   name: 'file',
   async read(ref) {
-    const { secrets } = load();
+    const { secrets } = load(path);
     return Object.hasOwn(secrets, ref) ? secrets[ref] : undefined;
   },
   async write(ref, secret) {
-    await update((file) => {
+    await update(path, (file) => {
       file.secrets[ref] = secret;
     });
   },
   async delete(ref) {
-    if (!Object.hasOwn(load().secrets, ref)) return;
-    await update((file) => {
+    if (!Object.hasOwn(load(path).secrets, ref)) return;
+    await update(path, (file) => {
       delete file.secrets[ref];
     });
   },
   describe(ref) {
-    return `the file store ${processConfig().paths.secretsFile} (key "${ref}")`;
+    return `the file store ${path} (key "${ref}")`;
   },
-};
+});

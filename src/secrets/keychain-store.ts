@@ -15,7 +15,7 @@
 // call to the Secret Service is bounded by the addon itself. Only an unlock prompt,
 // which waits for a person, is left to wait.
 import type { Entry } from '@napi-rs/keyring';
-import { processConfig } from '../config.js';
+import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
 import type { SecretStore } from './secret-store.js';
@@ -37,22 +37,26 @@ const noSecretService = (seen: string) =>
     `no Secret Service is reachable (${seen}); start a keyring such as gnome-keyring, ${FILE_STORE_HINT}`,
   );
 
-const busAddress = () => quoted(processConfig().sessionBusAddress ?? '', 200);
+/** Where the Secret Service is reached, and how long the bus may take to answer. */
+export type KeychainBus = Pick<Config, 'sessionBusAddress' | 'keychainTimeoutMs'>;
 
-const secretServiceSilent = (seconds: number, doing: string) =>
+const busAddress = (bus: KeychainBus) => quoted(bus.sessionBusAddress ?? '', 200);
+
+const secretServiceSilent = (bus: KeychainBus, seconds: number, doing: string) =>
   new UserError(
-    `the Secret Service on the session bus ${busAddress()} did not answer within ${seconds} s (${doing}); ` +
+    `the Secret Service on the session bus ${busAddress(bus)} did not answer within ${seconds} s (${doing}); ` +
       `the keyring daemon may be frozen: restart it (e.g. gnome-keyring-daemon --replace), ${FILE_STORE_HINT}`,
   );
 
-const busSilent = (timeoutMs: number, stage: string, doing: string) =>
+const busSilent = (bus: KeychainBus, stage: string, doing: string) =>
   new UserError(
-    `the session bus ${busAddress()} did not answer within ${timeoutMs / 1000} s (at ${stage}, while ${doing}); ` +
+    `the session bus ${busAddress(bus)} did not answer within ${bus.keychainTimeoutMs / 1000} s ` +
+      `(at ${stage}, while ${doing}); ` +
       `restart the desktop session or fix DBUS_SESSION_BUS_ADDRESS, ${FILE_STORE_HINT}`,
   );
 
 /** The library reports every failure as GenericFailure; the message and the time taken tell the cases apart. */
-export function explainKeychainError(error: unknown, doing: string, elapsedMs: number): UserError {
+export function explainKeychainError(bus: KeychainBus, error: unknown, doing: string, elapsedMs: number): UserError {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   if (/prompt was dismissed|\blocked\b|IsLocked/i.test(message)) {
     return new UserError(
@@ -63,35 +67,13 @@ export function explainKeychainError(error: unknown, doing: string, elapsedMs: n
   if (/did not receive a reply/i.test(message)) {
     // libdbus says this both when its reply timeout expired and when the connection broke (at once).
     return elapsedMs >= (SECRET_SERVICE_REPLY_S * 1000) / 2
-      ? secretServiceSilent(SECRET_SERVICE_REPLY_S, doing)
-      : noSecretService(`the session bus ${busAddress()} dropped the connection while ${doing}`);
+      ? secretServiceSilent(bus, SECRET_SERVICE_REPLY_S, doing)
+      : noSecretService(`the session bus ${busAddress(bus)} dropped the connection while ${doing}`);
   }
   if (/dbus|d-bus|secret service|org\.freedesktop\.secrets|autolaunch/i.test(message)) {
     return noSecretService(message);
   }
   return new UserError(`keychain error: ${message}`);
-}
-
-let busChecked: Promise<void> | undefined;
-
-/**
- * Before the addon first connects: fail in bounded time, naming what was seen. A bus that answered is trusted
- * for the rest of the process; a failure is not remembered, so a daemon asks again once the keyring is back.
- */
-function ensureBusAnswers(doing: string): Promise<void> {
-  if (process.platform !== 'linux') return Promise.resolve();
-  busChecked ??= (async () => {
-    const { sessionBusAddress, keychainTimeoutMs: timeoutMs } = processConfig();
-    const check = await checkSessionBus(sessionBusAddress, timeoutMs);
-    if (check.state === 'silent') throw busSilent(timeoutMs, check.stage, doing);
-    if (check.state === 'unreachable') {
-      throw noSecretService(`the session bus ${busAddress()}: ${check.seen}`);
-    }
-  })().catch((error: unknown) => {
-    busChecked = undefined;
-    throw error;
-  });
-  return busChecked;
 }
 
 let addon: Promise<typeof import('@napi-rs/keyring')> | undefined;
@@ -104,66 +86,88 @@ function loadAddon(): Promise<typeof import('@napi-rs/keyring')> {
   });
   return addon;
 }
+/** The keychain reached over `bus`; it checks the bus once it has answered, and again after any failure. */
+export function keychainStore(bus: KeychainBus): SecretStore {
+  let busChecked: Promise<void> | undefined;
 
-async function call<T>(doing: string, ref: string, action: (entry: Entry) => T): Promise<T> {
-  await ensureBusAnswers(doing);
-  trace('session bus check');
-  const { Entry } = await loadAddon();
-  const started = Date.now();
-  try {
-    return action(new Entry(SERVICE, ref, { linux: { store: 'secret-service' } }));
-  } catch (error) {
-    throw explainKeychainError(error, doing, Date.now() - started);
+  /**
+   * Before the addon first connects: fail in bounded time, naming what was seen. A bus that answered is trusted
+   * for the rest of the store's life; a failure is not remembered, so a daemon asks again once the keyring is back.
+   */
+  function ensureBusAnswers(doing: string): Promise<void> {
+    if (process.platform !== 'linux') return Promise.resolve();
+    busChecked ??= (async () => {
+      const check = await checkSessionBus(bus.sessionBusAddress, bus.keychainTimeoutMs);
+      if (check.state === 'silent') throw busSilent(bus, check.stage, doing);
+      if (check.state === 'unreachable') {
+        throw noSecretService(`the session bus ${busAddress(bus)}: ${check.seen}`);
+      }
+    })().catch((error: unknown) => {
+      busChecked = undefined;
+      throw error;
+    });
+    return busChecked;
   }
-}
 
-/** The D-Bus reader's answer; undefined when the addon must decide (then the trace says why). */
-async function readOverDBus(ref: string, doing: string): Promise<{ secret: string | undefined } | undefined> {
-  const { sessionBusAddress: address, keychainTimeoutMs: timeoutMs } = processConfig();
-  const answer = await readSecretFromSecretService(ref, { address, timeoutMs });
-  switch (answer.state) {
-    case 'found':
-      trace('store read (keychain, D-Bus)');
-      return { secret: answer.secret };
-    case 'absent':
-      trace('store read (keychain, D-Bus): absent');
-      return { secret: undefined };
-    case 'silent':
-      throw answer.stage === SECRET_SERVICE_STAGE
-        ? secretServiceSilent(timeoutMs / 1000, doing)
-        : busSilent(timeoutMs, answer.stage, doing);
-    case 'ask-addon':
-      trace(`D-Bus reader leaves this read to the addon: ${answer.reason}`);
-      return undefined;
+  async function call<T>(doing: string, ref: string, action: (entry: Entry) => T): Promise<T> {
+    await ensureBusAnswers(doing);
+    trace('session bus check');
+    const { Entry } = await loadAddon();
+    const started = Date.now();
+    try {
+      return action(new Entry(SERVICE, ref, { linux: { store: 'secret-service' } }));
+    } catch (error) {
+      throw explainKeychainError(bus, error, doing, Date.now() - started);
+    }
   }
-}
 
-export const keychainStore: SecretStore = {
-  name: 'keychain',
-  async read(ref) {
-    const doing = `reading "${ref}"`;
-    const answered = process.platform === 'linux' ? await readOverDBus(ref, doing) : undefined;
-    if (answered) return answered.secret;
-    return (await call(doing, ref, (e) => e.getPassword())) ?? undefined;
-  },
-  async write(ref, secret) {
-    await call(`saving "${ref}"`, ref, (e) => e.setPassword(secret));
-  },
-  async delete(ref) {
-    await call(`removing "${ref}"`, ref, (e) => e.deleteCredential());
-  },
-  describe(ref) {
-    return `the OS keychain (service "${SERVICE}", account "${ref}")`;
-  },
-};
-
-/** True if a Secret Service answers; throws if it answers but is locked, hangs or is broken. */
-export async function keychainReachable(): Promise<boolean> {
-  try {
-    await call('looking for a Secret Service', 'lanyard-probe', (e) => e.getPassword());
-    return true;
-  } catch (error) {
-    if (error instanceof NoSecretServiceError) return false;
-    throw error;
+  /** The D-Bus reader's answer; undefined when the addon must decide (then the trace says why). */
+  async function readOverDBus(ref: string, doing: string): Promise<{ secret: string | undefined } | undefined> {
+    const { sessionBusAddress: address, keychainTimeoutMs: timeoutMs } = bus;
+    const answer = await readSecretFromSecretService(ref, { address, timeoutMs });
+    switch (answer.state) {
+      case 'found':
+        trace('store read (keychain, D-Bus)');
+        return { secret: answer.secret };
+      case 'absent':
+        trace('store read (keychain, D-Bus): absent');
+        return { secret: undefined };
+      case 'silent':
+        throw answer.stage === SECRET_SERVICE_STAGE
+          ? secretServiceSilent(bus, timeoutMs / 1000, doing)
+          : busSilent(bus, answer.stage, doing);
+      case 'ask-addon':
+        trace(`D-Bus reader leaves this read to the addon: ${answer.reason}`);
+        return undefined;
+    }
   }
+
+  return {
+    name: 'keychain',
+    async read(ref) {
+      const doing = `reading "${ref}"`;
+      const answered = process.platform === 'linux' ? await readOverDBus(ref, doing) : undefined;
+      if (answered) return answered.secret;
+      return (await call(doing, ref, (e) => e.getPassword())) ?? undefined;
+    },
+    async write(ref, secret) {
+      await call(`saving "${ref}"`, ref, (e) => e.setPassword(secret));
+    },
+    async delete(ref) {
+      await call(`removing "${ref}"`, ref, (e) => e.deleteCredential());
+    },
+    describe(ref) {
+      return `the OS keychain (service "${SERVICE}", account "${ref}")`;
+    },
+    // A Secret Service answers; throws if it answers but is locked, hangs or is broken.
+    async reachable() {
+      try {
+        await call('looking for a Secret Service', 'lanyard-probe', (e) => e.getPassword());
+        return true;
+      } catch (error) {
+        if (error instanceof NoSecretServiceError) return false;
+        throw error;
+      }
+    },
+  };
 }

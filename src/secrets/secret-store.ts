@@ -11,4 +11,6 @@ export interface SecretStore {
   delete(ref: string): Promise<void>;
   /** How a person restores a secret that this store lost, for error messages. */
   describe(ref: string): string;
+  /** Whether the service behind the store answers at all (the keychain); throws if it answers but is broken. */
+  reachable?(): Promise<boolean>;
 }

@@ -1,6 +1,8 @@
 // The aws-ecr kind against the SigV4-verifying AWS stand-in (test/fixtures/aws.ts): hosts → region and
 // partition, inference, the exchange for ECR, ECR Public and an assumed role, and every AWS error code
 // classified by its code (ThrottlingException comes with HTTP 400), with the secret never in a message.
+import type { IssueContext } from '../../src/clouds/provider.js';
+import { loadConfig } from '../../src/config.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeError, isPermanent, ServiceRefusedError, UserError } from '../../src/errors.js';
@@ -84,14 +86,14 @@ hosts.run();
 // ---- the exchange -----------------------------------------------------------------------------------------
 const exchange = suite('exchange');
 let aws: awsFixture.AwsHandle;
+let issueContext: IssueContext;
 
 exchange.before(async () => {
   aws = await awsFixture.start({ keys: [KEY], roles: [ROLE] });
-  // processConfig() reads the environment once, at the first exchange below.
-  Object.assign(process.env, aws.endpointEnv());
+  // The stand-in is reached through the configuration's endpoint overrides, as the binary reads them.
+  issueContext = { config: loadConfig(aws.endpointEnv()) };
 });
 exchange.after(async () => {
-  for (const name of Object.keys(aws.endpointEnv())) delete process.env[name];
   await aws.stop();
 });
 exchange.before.each(() => {
@@ -101,7 +103,7 @@ exchange.before.each(() => {
 });
 
 exchange('ECR: AWS + a password the registry accepts, for the host region, living the 12 h ECR announces', async () => {
-  const issued = await awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey);
+  const issued = await awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey, issueContext);
   assert.is(issued.username, 'AWS');
   const check = aws.validateEcrPassword(issued.secret);
   assert.ok(check.ok && check.region === 'us-west-2' && !check.public, JSON.stringify(check));
@@ -110,22 +112,30 @@ exchange('ECR: AWS + a password the registry accepts, for the host region, livin
 });
 
 exchange('ECR Public: its own API, always us-east-1', async () => {
-  const issued = await awsEcrProvider.issue(entry('public.ecr.aws'), KEY.secretAccessKey);
+  const issued = await awsEcrProvider.issue(entry('public.ecr.aws'), KEY.secretAccessKey, issueContext);
   const check = aws.validateEcrPassword(issued.secret);
   assert.ok(check.ok && check.public && check.region === 'us-east-1', JSON.stringify(check));
 });
 
 exchange('a host that names no region takes --region; a pattern across regions is refused', async () => {
-  const local = await awsEcrProvider.issue(entry('127.0.0.1:5000', { region: 'eu-west-1' }), KEY.secretAccessKey);
+  const local = await awsEcrProvider.issue(
+    entry('127.0.0.1:5000', { region: 'eu-west-1' }),
+    KEY.secretAccessKey,
+    issueContext,
+  );
   assert.ok(aws.validateEcrPassword(local.secret).ok);
-  const noRegion = await failure(awsEcrProvider.issue(entry('127.0.0.1:5000'), KEY.secretAccessKey));
+  const noRegion = await failure(awsEcrProvider.issue(entry('127.0.0.1:5000'), KEY.secretAccessKey, issueContext));
   assert.instance(noRegion, UserError);
   assert.match(noRegion.message, '--region');
-  const spanning = await failure(awsEcrProvider.issue(entry('*.dkr.ecr.*.amazonaws.com'), KEY.secretAccessKey));
+  const spanning = await failure(
+    awsEcrProvider.issue(entry('*.dkr.ecr.*.amazonaws.com'), KEY.secretAccessKey, issueContext),
+  );
   assert.match(spanning.message, 'one ECR exchange serves one region');
-  const clash = await failure(awsEcrProvider.issue(entry(PRIVATE, { region: 'eu-west-1' }), KEY.secretAccessKey));
+  const clash = await failure(
+    awsEcrProvider.issue(entry(PRIVATE, { region: 'eu-west-1' }), KEY.secretAccessKey, issueContext),
+  );
   assert.match(clash.message, 'is in us-west-2');
-  const temporary = await failure(awsEcrProvider.issue(entry(PRIVATE, {}, 'ASIAABCDEFGHIJKLMNOP'), 'x'));
+  const temporary = await failure(awsEcrProvider.issue(entry(PRIVATE, {}, 'ASIAABCDEFGHIJKLMNOP'), 'x', issueContext));
   assert.match(temporary.message, 'temporary key');
   assert.is(aws.counts.total, 1, 'nothing is sent for a login that cannot work');
 });
@@ -133,13 +143,17 @@ exchange('a host that names no region takes --region; a pattern across regions i
 exchange(
   'a role: AssumeRole first, then ECR with the session; the token lives no longer than the session',
   async () => {
-    const issued = await awsEcrProvider.issue(entry(PRIVATE, { roleArn: ROLE }), KEY.secretAccessKey);
+    const issued = await awsEcrProvider.issue(entry(PRIVATE, { roleArn: ROLE }), KEY.secretAccessKey, issueContext);
     const check = aws.validateEcrPassword(issued.secret);
     assert.ok(check.ok && check.account === '210987654321' && check.accessKeyId.startsWith('ASIA'));
     assert.ok(Math.abs(issued.expiresAt! - issued.issuedAt - 3600_000) < 5_000, 'bounded by the 1 h session');
     assert.equal(aws.counts.byOperation, { 'sts:AssumeRole': 1, 'ecr:GetAuthorizationToken': 1 });
     const denied = await failure(
-      awsEcrProvider.issue(entry(PRIVATE, { roleArn: 'arn:aws:iam::210987654321:role/other' }), KEY.secretAccessKey),
+      awsEcrProvider.issue(
+        entry(PRIVATE, { roleArn: 'arn:aws:iam::210987654321:role/other' }),
+        KEY.secretAccessKey,
+        issueContext,
+      ),
     );
     assert.ok(isPermanent(denied));
     assert.match(denied.message, /AWS STS at .*AccessDenied.*sts:AssumeRole on arn:aws:iam::210987654321:role\/other/);
@@ -147,38 +161,46 @@ exchange(
 );
 
 exchange('wrong secret and revoked key are permanent, named by their code, with what to do', async () => {
-  const wrong = await failure(awsEcrProvider.issue(entry(PRIVATE), 'not-the-secret'));
+  const wrong = await failure(awsEcrProvider.issue(entry(PRIVATE), 'not-the-secret', issueContext));
   assert.ok(isPermanent(wrong));
   assert.match(wrong.message, /InvalidSignatureException.*the secret access key does not belong to AKIAUNITTEST/);
   aws.addKey({ accessKeyId: 'AKIAUNITTEST00000002', secretAccessKey: 'second' });
   aws.revokeKey('AKIAUNITTEST00000002');
-  const revoked = await failure(awsEcrProvider.issue(entry(PRIVATE, {}, 'AKIAUNITTEST00000002'), 'second'));
+  const revoked = await failure(
+    awsEcrProvider.issue(entry(PRIVATE, {}, 'AKIAUNITTEST00000002'), 'second', issueContext),
+  );
   assert.ok(isPermanent(revoked));
   assert.match(revoked.message, /UnrecognizedClientException.*wrong, deleted or deactivated.*login /);
 });
 
 exchange('decided by the code, not the status: 400 throttling is transient, 403 access denied permanent', async () => {
   aws.failWith(1, 'ThrottlingException', 'Rate exceeded', 400);
-  const throttled = await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey));
+  const throttled = await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey, issueContext));
   assert.instance(throttled, ServiceRefusedError);
   assert.not.ok(isPermanent(throttled), 'ThrottlingException is retried');
   aws.failWith(1, 'AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized', 400);
-  const denied = await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey));
+  const denied = await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey, issueContext));
   assert.ok(isPermanent(denied));
   assert.match(denied.message, 'ecr:GetAuthorizationToken');
   aws.failWith(1, 'com.amazonaws.ecr#ServerException:http://internal', 'boom', 400);
-  assert.not.ok(isPermanent(await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey))), 'prefixed');
+  assert.not.ok(
+    isPermanent(await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey, issueContext))),
+    'prefixed',
+  );
   aws.faults.fail(1, 503);
-  assert.not.ok(isPermanent(await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey))), '5xx');
+  assert.not.ok(
+    isPermanent(await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey, issueContext))),
+    '5xx',
+  );
   aws.faults.malformed(1);
-  const cut = await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey));
+  const cut = await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey, issueContext));
   assert.not.ok(isPermanent(cut));
   assert.match(cut.message, 'not JSON');
 });
 
 exchange('an answer that is already dead is refused, not cached', async () => {
   aws.setEcrTokenLifetime(2);
-  const dead = await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey));
+  const dead = await failure(awsEcrProvider.issue(entry(PRIVATE), KEY.secretAccessKey, issueContext));
   assert.match(dead.message, /expiresAt .*cannot be used/);
 });
 

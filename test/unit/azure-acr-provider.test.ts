@@ -3,6 +3,8 @@
 // with what to do and classified permanent; throttling, 5xx and OAuth's temporarily_unavailable are transient
 // with Retry-After; ACR's 401 names the missing role; broken answers from the exchange are not trusted. And the
 // inference: only a `login` with --tenant on an *.azurecr.* host makes this kind; a `store` there stays static.
+import type { IssueContext } from '../../src/clouds/provider.js';
+import { loadConfig } from '../../src/config.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type http from 'node:http';
@@ -46,7 +48,7 @@ const entry = (extra: Record<string, string> = {}) => entryOf({ tenant: TENANT, 
 /** The provider's refusal: a RemoteFailure whose one-line message never holds the secret. */
 async function refusal(login: MappingEntry, secret = SECRET) {
   try {
-    await azureAcrProvider.issue(login, secret);
+    await azureAcrProvider.issue(login, secret, issueContext);
   } catch (error) {
     const failure = asRemoteFailure(error);
     assert.ok(failure, `a remote failure, not ${describeError(error)}`);
@@ -58,6 +60,7 @@ async function refusal(login: MappingEntry, secret = SECRET) {
 }
 
 const provider = suite('provider');
+let issueContext: IssueContext;
 
 provider.before(async () => {
   az = await azureFixture.start({
@@ -66,7 +69,7 @@ provider.before(async () => {
   });
   foreign = await azureFixture.start({ clients: [] });
   stub = await listen((_req: http.IncomingMessage, res: http.ServerResponse) => sendJson(res, 200, stubAnswer));
-  process.env.AZURE_AUTHORITY_HOST = az.authorityUrl; // the configuration reads it at the first exchange
+  issueContext = { config: loadConfig({ AZURE_AUTHORITY_HOST: az.authorityUrl }) };
 });
 provider.after(async () => {
   await Promise.all([az?.stop(), foreign?.stop(), stub?.stop()]);
@@ -78,7 +81,7 @@ provider.before.each(() => {
 
 provider('the secret becomes an ACR refresh token, answered as an identity token living until its exp', async () => {
   const before = Date.now();
-  const issued = await azureAcrProvider.issue(entry(), SECRET);
+  const issued = await azureAcrProvider.issue(entry(), SECRET, issueContext);
   assert.is(issued.username, IDENTITY_TOKEN_USERNAME);
   const check = az.validateRefreshToken(issued.secret);
   assert.ok(check.ok && check.subject === CLIENT && check.service === REGISTRY, JSON.stringify(check));
@@ -152,10 +155,10 @@ provider("the exchange's answer is not trusted: no token, an expired one, a far 
   const dead = await refusal(entry({ acrEndpoint: stub.url }));
   assert.equal([dead.permanent, /cannot be used/.test(dead.message)], [false, true], dead.message);
   stubAnswer = { refresh_token: jwt({ exp: nowSeconds() + 10 * 365 * 86_400 }) };
-  const far = await azureAcrProvider.issue(entry({ acrEndpoint: stub.url }), SECRET);
+  const far = await azureAcrProvider.issue(entry({ acrEndpoint: stub.url }), SECRET, issueContext);
   assert.ok(far.expiresAt! - far.issuedAt <= 24 * 3600_000, 'a lifetime counts for a day at most');
   stubAnswer = { refresh_token: 'opaque-token' };
-  const opaque = await azureAcrProvider.issue(entry({ acrEndpoint: stub.url }), SECRET);
+  const opaque = await azureAcrProvider.issue(entry({ acrEndpoint: stub.url }), SECRET, issueContext);
   assert.is(opaque.expiresAt! - opaque.issuedAt, 3600_000, 'a token without a readable exp: one hour');
 });
 
@@ -168,7 +171,7 @@ provider('a login the provider cannot use is a user error before any request', a
   ];
   for (const [login, expected] of cases) {
     try {
-      await azureAcrProvider.issue(login, SECRET);
+      await azureAcrProvider.issue(login, SECRET, issueContext);
       assert.unreachable(`${login.server} was exchanged`);
     } catch (error) {
       assert.instance(error, UserError, describeError(error));

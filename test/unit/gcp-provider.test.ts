@@ -1,6 +1,8 @@
 // The gcp kind in process, against the Google token endpoint stand-in (test/fixtures/google.ts): which logins
 // are inferred as gcp and which stay static, key files checked at login (one line, never the key), the JWT-bearer
 // and refresh-token grants, and Google's errors classified by their code, sanitised, with what to do.
+import type { IssueContext } from '../../src/clouds/provider.js';
+import { loadConfig } from '../../src/config.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateKeyPairSync } from 'node:crypto';
@@ -154,6 +156,8 @@ keys.run();
 
 // ---- exchanges -------------------------------------------------------------------------------------
 const exchange = suite('exchange');
+// The key names its own token_uri (the stand-in): nothing comes from the configuration.
+const issueContext: IssueContext = { config: loadConfig({}) };
 exchange.before(async () => {
   G = await googleFixture.start();
 });
@@ -170,7 +174,7 @@ exchange(
   async () => {
     const key = G.makeServiceAccountKey();
     const before = Date.now();
-    const issued = await gcpProvider.issue(entryFor(), JSON.stringify(key));
+    const issued = await gcpProvider.issue(entryFor(), JSON.stringify(key), issueContext);
     assert.is(issued.username, 'oauth2accesstoken');
     assert.is(G.registryLogin(issued.username, issued.secret), key.client_email, 'the registry takes the token');
     assert.is(issued.identity, key.client_email);
@@ -182,7 +186,7 @@ exchange(
 
 exchange('an authorized_user file: the refresh-token grant', async () => {
   const file = G.makeAuthorizedUser();
-  const issued = await gcpProvider.issue(entryFor(), JSON.stringify(file));
+  const issued = await gcpProvider.issue(entryFor(), JSON.stringify(file), issueContext);
   assert.is(G.registryLogin('oauth2accesstoken', issued.secret), `user:${file.client_id}`);
   assert.is(issued.identity, undefined);
 });
@@ -190,7 +194,7 @@ exchange('an authorized_user file: the refresh-token grant', async () => {
 exchange('invalid_grant for a deleted key: permanent, names the code, the account and the fix', async () => {
   const key = G.makeServiceAccountKey();
   G.revokeKey(key.private_key_id);
-  const error = await rejection(() => gcpProvider.issue(entryFor('eu.gcr.io'), JSON.stringify(key)));
+  const error = await rejection(() => gcpProvider.issue(entryFor('eu.gcr.io'), JSON.stringify(key), issueContext));
   assert.instance(error, ServiceRefusedError);
   assert.ok(isPermanent(error));
   assert.match(error.message, 'invalid_grant: Invalid JWT Signature.');
@@ -199,7 +203,9 @@ exchange('invalid_grant for a deleted key: permanent, names the code, the accoun
     error.message,
     'create a new key and log in again: docker-credential-lanyard login eu.gcr.io --password',
   );
-  const elsewhere = await rejection(() => gcpProvider.issue(entryFor('registry.corp'), JSON.stringify(key)));
+  const elsewhere = await rejection(() =>
+    gcpProvider.issue(entryFor('registry.corp'), JSON.stringify(key), issueContext),
+  );
   assert.match(elsewhere.message, 'login registry.corp --kind gcp --password-stdin < key.json');
 });
 
@@ -211,7 +217,9 @@ exchange("invalid_grant for the assertion's times: the clock is named", async ()
     'Invalid JWT: Token must be a short-lived token (60 minutes) and in a ' +
       'reasonable timeframe. Check your iat and exp values in the JWT claim.',
   );
-  const error = await rejection(() => gcpProvider.issue(entryFor(), JSON.stringify(G.makeServiceAccountKey())));
+  const error = await rejection(() =>
+    gcpProvider.issue(entryFor(), JSON.stringify(G.makeServiceAccountKey()), issueContext),
+  );
   assert.ok(isPermanent(error));
   assert.match(error.message, "this machine's clock is probably wrong");
 });
@@ -219,13 +227,13 @@ exchange("invalid_grant for the assertion's times: the clock is named", async ()
 exchange('a revoked refresh token and a wrong client secret: permanent, with what to do', async () => {
   const file = G.makeAuthorizedUser();
   const wrong = await rejection(() =>
-    gcpProvider.issue(entryFor(), JSON.stringify({ ...file, client_secret: 'not-the-secret' })),
+    gcpProvider.issue(entryFor(), JSON.stringify({ ...file, client_secret: 'not-the-secret' }), issueContext),
   );
   assert.ok(isPermanent(wrong));
   assert.match(wrong.message, 'invalid_client: Unauthorized');
   assert.match(wrong.message, 'client_id or client_secret is wrong');
   G.revokeRefreshToken(file.refresh_token);
-  const revoked = await rejection(() => gcpProvider.issue(entryFor(), JSON.stringify(file)));
+  const revoked = await rejection(() => gcpProvider.issue(entryFor(), JSON.stringify(file), issueContext));
   assert.ok(isPermanent(revoked));
   assert.match(revoked.message, 'invalid_grant: Token has been expired or revoked.');
   assert.match(revoked.message, 'gcloud auth application-default login');
@@ -235,16 +243,19 @@ exchange('a revoked refresh token and a wrong client secret: permanent, with wha
 exchange('429 and 5xx are transient; Retry-After is kept; unauthorized_client is permanent', async () => {
   const secret = JSON.stringify(G.makeServiceAccountKey());
   G.faults.throttle(1, 7);
-  const throttled = (await rejection(() => gcpProvider.issue(entryFor(), secret))) as ServiceRefusedError;
+  const throttled = (await rejection(() => gcpProvider.issue(entryFor(), secret, issueContext))) as ServiceRefusedError;
   assert.equal([throttled.permanent, throttled.status, throttled.retryAfterMs], [false, 429, 7000]);
   assert.match(throttled.message, 'rate_limit_exceeded');
   G.faults.fail(1, 503);
-  const failed = (await rejection(() => gcpProvider.issue(entryFor(), secret))) as ServiceRefusedError;
+  const failed = (await rejection(() => gcpProvider.issue(entryFor(), secret, issueContext))) as ServiceRefusedError;
   assert.equal([failed.permanent, failed.status], [false, 503]);
   G.failWith(1, 400, 'temporarily_unavailable', 'try later');
-  assert.not.ok(isPermanent(await rejection(() => gcpProvider.issue(entryFor(), secret))), 'decided by the code');
+  assert.not.ok(
+    isPermanent(await rejection(() => gcpProvider.issue(entryFor(), secret, issueContext))),
+    'decided by the code',
+  );
   G.failWith(1, 401, 'unauthorized_client', 'Client is unauthorized to retrieve access tokens using this method.');
-  const unauthorized = await rejection(() => gcpProvider.issue(entryFor(), secret));
+  const unauthorized = await rejection(() => gcpProvider.issue(entryFor(), secret, issueContext));
   assert.ok(isPermanent(unauthorized));
   assert.match(unauthorized.message, 'unauthorized_client: Client is unauthorized');
 });
@@ -254,7 +265,7 @@ exchange('what Google says is sanitised: control characters escaped, secrets mas
   const secret = JSON.stringify(key);
   const assertion = googleFixture.signAssertion(key);
   G.failWith(1, 400, 'invalid_grant', `bad\n\u001b[31massertion ${assertion} ${'x'.repeat(2000)}`);
-  const error = await rejection(() => gcpProvider.issue(entryFor(), secret));
+  const error = await rejection(() => gcpProvider.issue(entryFor(), secret, issueContext));
   assert.not.match(error.message, /[\n\u001b]/);
   assert.ok(error.message.length < 1000, `${error.message.length} characters`);
   assert.not.match(error.message, assertion.split('.')[2]!, 'an echoed assertion is masked');
@@ -265,18 +276,18 @@ exchange(
   async () => {
     const secret = JSON.stringify(G.makeServiceAccountKey());
     G.setTokenLifetime(5);
-    const short = await rejection(() => gcpProvider.issue(entryFor(), secret));
+    const short = await rejection(() => gcpProvider.issue(entryFor(), secret, issueContext));
     assert.match(short.message, 'lifetime of 5 s');
     assert.not.ok(isPermanent(short));
     G.setTokenLifetime(3599);
     G.faults.malformed(1);
-    assert.match((await rejection(() => gcpProvider.issue(entryFor(), secret))).message, 'not JSON');
+    assert.match((await rejection(() => gcpProvider.issue(entryFor(), secret, issueContext))).message, 'not JSON');
   },
 );
 
 exchange('a stored secret that is no key file fails as a user error naming the server', async () => {
   const requests = G.counts.total;
-  const error = await rejection(() => gcpProvider.issue(entryFor('gcr.io'), 'AKIAnotakey'));
+  const error = await rejection(() => gcpProvider.issue(entryFor('gcr.io'), 'AKIAnotakey', issueContext));
   assert.instance(error, UserError);
   assert.match(error.message, 'the Google key file stored for gcr.io is not JSON');
   assert.is(G.counts.total, requests, 'no request');

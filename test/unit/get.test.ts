@@ -8,24 +8,11 @@ import { join } from 'node:path';
 import { makeTempDir, removeDir } from '../fixtures/support.js';
 import { start as startIam, type IamHandle } from '../fixtures/iam.js';
 
-// Anything that still reads this process's own configuration (the log) lands in a temp dir too,
-// and one that reads the mapping from there instead of the context's finds none and fails.
-const processHome = makeTempDir('get-process');
-Object.assign(process.env, {
-  HOME: processHome,
-  XDG_CONFIG_HOME: join(processHome, 'config'),
-  XDG_DATA_HOME: join(processHome, 'data'),
-  XDG_STATE_HOME: join(processHome, 'state'),
-  XDG_CACHE_HOME: join(processHome, 'cache'),
-  XDG_RUNTIME_DIR: join(processHome, 'run'),
-  LANYARD_TTY: '0',
-});
-
-const { loadConfig } = await import('../../src/config.js');
-const { runHelperVerb } = await import('../../src/commands/helper-verbs.js');
-const { issueCredential, IssueFailedError } = await import('../../src/credentials/issue-credential.js');
-const { resolveCredential } = await import('../../src/credentials/resolve-credential.js');
-const { CredentialsNotFoundError, UserError } = await import('../../src/errors.js');
+import { loadConfig } from '../../src/config.js';
+import { runHelperVerb } from '../../src/commands/helper-verbs.js';
+import { issueCredential, IssueFailedError } from '../../src/credentials/issue-credential.js';
+import { resolveCredential } from '../../src/credentials/resolve-credential.js';
+import { CredentialsNotFoundError, UserError } from '../../src/errors.js';
 import type { CoreContext, HelperContext } from '../../src/credentials/core-context.js';
 import type { MappingEntry } from '../../src/mapping/types.js';
 import type { RetryPolicy } from '../../src/retry.js';
@@ -45,6 +32,7 @@ const config = loadConfig({
   XDG_STATE_HOME: join(home, 'state'),
   XDG_CACHE_HOME: join(home, 'cache'),
   XDG_RUNTIME_DIR: join(home, 'run'),
+  LANYARD_TTY: '0',
 });
 mkdirSync(join(home, 'run'), { mode: 0o700 });
 
@@ -92,14 +80,20 @@ function context(options: { offsetMs?: number; daemon?: boolean } = {}): CoreCon
 }
 
 /** Runs the `get` verb as the binary would, returning its exit code and what it wrote. */
-async function get(server: string, core = context()): Promise<{ code: number; out: string }> {
-  let out = '';
-  const write = (text: string) => {
-    out += text;
+async function get(server: string, core = context()): Promise<{ code: number; out: string; err: string }> {
+  const written = { out: '', err: '' };
+  const helper: HelperContext = {
+    ...core,
+    stdinText: () => `${server}\n`,
+    out: (text) => {
+      written.out += text;
+    },
+    err: (text) => {
+      written.err += text;
+    },
   };
-  const helper: HelperContext = { ...core, stdinText: () => `${server}\n`, write };
   const code = await runHelperVerb('get', helper);
-  return { code, out };
+  return { code, ...written };
 }
 
 const requestsDuring = async <T>(run: () => Promise<T>): Promise<{ result: T; requests: number }> => {
@@ -125,7 +119,6 @@ test.before(async () => {
 test.after(async () => {
   await iam.stop();
   removeDir(home);
-  removeDir(processHome);
 });
 
 test('a fresh token is served from the cache, with no exchange', async () => {

@@ -8,29 +8,29 @@ import { startWedgedBus } from '../e2e/support/wedged-bus.js';
 
 const sb = createSandbox('bus-check');
 const busDir = sb.dir('wedged-bus');
-// Read once by processConfig(): set before the store is first used. startWedgedBus('silent') listens here.
-process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${join(busDir, 'silent.sock')}`;
-process.env.LANYARD_KEYCHAIN_TIMEOUT_MS = '300';
+// startWedgedBus('silent') listens here, once the test starts it.
+const bus = { sessionBusAddress: `unix:path=${join(busDir, 'silent.sock')}`, keychainTimeoutMs: 300 };
 
 test('a bus that was missing and is now silent is checked again, not answered from memory', async () => {
   if (process.platform !== 'linux') return;
   const { keychainStore, NoSecretServiceError } = await import('../../src/secrets/keychain-store.js');
-  const first = await keychainStore.write('bus-check', 'value').then(
+  const store = keychainStore(bus);
+  const first = await store.write('bus-check', 'value').then(
     () => undefined,
     (error: unknown) => error,
   );
   assert.instance(first, NoSecretServiceError, 'no socket yet: no Secret Service');
   assert.match((first as Error).message, /no such socket/);
-  const bus = await startWedgedBus(sb, 'silent');
+  const wedged = await startWedgedBus(sb, 'silent');
   try {
-    const second = await keychainStore.write('bus-check', 'value').then(
+    const second = await store.write('bus-check', 'value').then(
       () => undefined,
       (error: unknown) => error,
     );
     assert.not.instance(second, NoSecretServiceError, 'the first failure was answered again from memory');
     assert.match((second as Error).message, /did not answer within 0\.3 s/);
   } finally {
-    await bus.close();
+    await wedged.close();
   }
 });
 

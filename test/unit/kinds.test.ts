@@ -1,7 +1,8 @@
 // The kind table (each cloud's src/clouds/<cloud>/index.ts, gathered by src/clouds/registry.ts) against the code
 // it describes: every kind has a row and a provider, each row's traits are what its provider does, and no code
 // outside src/clouds/ tests a kind by name (so a new kind stays in its cloud's folder).
-import { processContext } from '../../src/credentials/core-context.js';
+import { contextFor, type CoreContext } from '../../src/credentials/core-context.js';
+import { loadConfig } from '../../src/config.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type http from 'node:http';
@@ -92,15 +93,18 @@ async function startOAuth2Registry(): Promise<Served> {
   return served;
 }
 
+let context: CoreContext;
+
 behaviour.before(async () => {
   iam = await iamFixture.start({ apikeys: [STORED] });
   kube = await kubeFixture.start({ callers: [STORED], serviceAccounts: ['ci/pusher'] });
   realm = await startOAuth2Registry();
   azure = await azureFixture.start({ clients: [AZURE_CLIENT] });
-  process.env.AZURE_AUTHORITY_HOST = azure.authorityUrl; // read once, at the first exchange
   aws = await awsFixture.start({ keys: [AWS_KEY] });
-  Object.assign(process.env, aws.endpointEnv());
   google = await googleFixture.start();
+  // The stand-ins are reached through the configuration's overrides; the env store's secret is in its environment.
+  const env = { AZURE_AUTHORITY_HOST: azure.authorityUrl, ...aws.endpointEnv(), [SECRET_VARIABLE]: STORED };
+  context = contextFor(loadConfig(env));
 });
 behaviour.after(async () => {
   await Promise.all([iam?.stop(), kube?.stop(), realm?.stop(), azure?.stop(), aws?.stop(), google?.stop()]);
@@ -148,7 +152,7 @@ async function exchangeable(kind: Kind): Promise<{ entry: MappingEntry; secret: 
 behaviour('kinds that do not exchange answer the stored secret as is, with nothing that expires', async () => {
   for (const kind of KINDS.filter((k) => !KIND_TRAITS[k].exchanges)) {
     const entry = entryOf(kind, { hubEndpoint: 'http://127.0.0.1:9', iamEndpoint: 'http://127.0.0.1:9' });
-    const issued = await (await loadProvider(kind)).issue(entry, STORED);
+    const issued = await (await loadProvider(kind)).issue(entry, STORED, context);
     assert.is(issued.secret, STORED, `${kind}: secret`);
     assert.is(issued.username, entry.username, `${kind}: username`);
     assert.is(issued.expiresAt, undefined, `${kind}: expiry`);
@@ -158,43 +162,37 @@ behaviour('kinds that do not exchange answer the stored secret as is, with nothi
 behaviour('kinds that exchange answer a token in place of the stored secret', async () => {
   for (const kind of KINDS.filter((k) => KIND_TRAITS[k].exchanges)) {
     const { entry, secret } = await exchangeable(kind);
-    const issued = await (await loadProvider(kind)).issue(entry, secret);
+    const issued = await (await loadProvider(kind)).issue(entry, secret, context);
     assert.is.not(issued.secret, secret, `${kind}: the stored secret was answered`);
   }
 });
 
 behaviour('a password client gets the stored login for a traded identity token, nothing for another', async () => {
-  process.env[SECRET_VARIABLE] = STORED;
-  try {
-    for (const kind of KINDS) {
-      const entry = entryOf(kind);
-      const answer = { username: IDENTITY_TOKEN_USERNAME, secret: 'identity-token-value', issuedAt: Date.now() };
-      const login = await passwordLogin(processContext(), entry, answer);
-      const { identityTokenFromPassword, identityTokenPasswordUsername } = KIND_TRAITS[kind];
-      const expected = identityTokenPasswordUsername
-        ? { ...answer, username: identityTokenPasswordUsername }
-        : identityTokenFromPassword
-          ? { username: 'someone', secret: STORED }
-          : undefined;
-      assert.equal(login, expected, kind);
-      const plain = { username: 'someone', secret: 'password', issuedAt: Date.now() };
-      assert.is(
-        await passwordLogin(processContext(), entry, plain),
-        plain,
-        `${kind}: a username/password answer is given as is`,
-      );
-    }
-    // The trait is true of the provider: oauth2 answers identity tokens traded for the stored login.
-    const { entry, secret } = await exchangeable('oauth2');
-    assert.is((await (await loadProvider('oauth2')).issue(entry, secret)).username, IDENTITY_TOKEN_USERNAME);
-    assert.ok(KIND_TRAITS.oauth2.identityTokenFromPassword, 'oauth2: identityTokenFromPassword');
-    // azure-acr answers identity tokens that are passwords themselves (under the null GUID).
-    const acr = await exchangeable('azure-acr');
-    assert.is((await (await loadProvider('azure-acr')).issue(acr.entry, acr.secret)).username, IDENTITY_TOKEN_USERNAME);
-    assert.ok(KIND_TRAITS['azure-acr'].identityTokenPasswordUsername, 'azure-acr: identityTokenPasswordUsername');
-  } finally {
-    delete process.env[SECRET_VARIABLE];
+  for (const kind of KINDS) {
+    const entry = entryOf(kind);
+    const answer = { username: IDENTITY_TOKEN_USERNAME, secret: 'identity-token-value', issuedAt: Date.now() };
+    const login = await passwordLogin(context, entry, answer);
+    const { identityTokenFromPassword, identityTokenPasswordUsername } = KIND_TRAITS[kind];
+    const expected = identityTokenPasswordUsername
+      ? { ...answer, username: identityTokenPasswordUsername }
+      : identityTokenFromPassword
+        ? { username: 'someone', secret: STORED }
+        : undefined;
+    assert.equal(login, expected, kind);
+    const plain = { username: 'someone', secret: 'password', issuedAt: Date.now() };
+    assert.is(await passwordLogin(context, entry, plain), plain, `${kind}: a username/password answer is given as is`);
   }
+  // The trait is true of the provider: oauth2 answers identity tokens traded for the stored login.
+  const { entry, secret } = await exchangeable('oauth2');
+  assert.is((await (await loadProvider('oauth2')).issue(entry, secret, context)).username, IDENTITY_TOKEN_USERNAME);
+  assert.ok(KIND_TRAITS.oauth2.identityTokenFromPassword, 'oauth2: identityTokenFromPassword');
+  // azure-acr answers identity tokens that are passwords themselves (under the null GUID).
+  const acr = await exchangeable('azure-acr');
+  assert.is(
+    (await (await loadProvider('azure-acr')).issue(acr.entry, acr.secret, context)).username,
+    IDENTITY_TOKEN_USERNAME,
+  );
+  assert.ok(KIND_TRAITS['azure-acr'].identityTokenPasswordUsername, 'azure-acr: identityTokenPasswordUsername');
 });
 
 behaviour.run();

@@ -1,6 +1,7 @@
 // The service files `daemon install` writes, checked by their real readers where this machine has
 // them: systemd-analyze for the unit, Python's plistlib for the launchd plist.
 import { test } from 'uvu';
+import { loadConfig } from '../../src/config.js';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,7 +57,10 @@ test('the plist escapes XML and reads back as the same program path', () => {
 
 test('a binary path with quotes, backslashes or control characters is refused before anything is written', () => {
   for (const bad of ['/a"b/x', "/a'b/x", '/a\\b/x', '/a\nb/x']) {
-    assert.throws(() => installService(bad, false), /cannot run .*quotes, backslashes or control characters/);
+    assert.throws(
+      () => installService(loadConfig({ HOME: '/nonexistent' }), bad, false),
+      /cannot run .*quotes, backslashes or control characters/,
+    );
   }
 });
 

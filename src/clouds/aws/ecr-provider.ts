@@ -1,7 +1,7 @@
 // An AWS access key (username: the access key id; secret: the secret access key), optionally used to assume a
 // role, becomes an ECR authorization token answered as `AWS` + password (docs/wire-clouds.md §1): the key never
 // reaches a client. The registry host names region and partition; ECR Public always calls us-east-1.
-import { processConfig } from '../../config.js';
+import type { Config } from '../../config.js';
 import { UserError } from '../../errors.js';
 import { quoted, registerSecret } from '../../foreign-text.js';
 import {
@@ -71,8 +71,8 @@ function api(
   return { signingName, region, endpoint, label: `${name} at ${endpoint.origin}` };
 }
 
-function ecrApi(target: EcrTarget): AwsApi {
-  const { ecr, ecrPublic } = processConfig().awsEndpoints;
+function ecrApi(target: EcrTarget, config: Config): AwsApi {
+  const { ecr, ecrPublic } = config.awsEndpoints;
   if (target.isPublic) {
     const regional = `https://api.ecr-public.${ECR_PUBLIC_REGION}.amazonaws.com/`;
     return api('ecr-public', target.region, ecrPublic, regional, 'Amazon ECR Public');
@@ -81,9 +81,9 @@ function ecrApi(target: EcrTarget): AwsApi {
   return api('ecr', target.region, ecr, regional, 'Amazon ECR');
 }
 
-function stsApi(target: EcrTarget): AwsApi {
+function stsApi(target: EcrTarget, config: Config): AwsApi {
   const regional = `https://sts.${target.region}.${target.apiSuffix}/`;
-  return api('sts', target.region, processConfig().awsEndpoints.sts, regional, 'AWS STS');
+  return api('sts', target.region, config.awsEndpoints.sts, regional, 'AWS STS');
 }
 
 /** `lanyard-<host>` within STS's limits (`[\w+=,.@-]{2,64}`): CloudTrail then shows which login asked. */
@@ -133,7 +133,7 @@ async function ecrToken(
   target: EcrTarget,
   signer: Signer,
   role: RoleToAssume | undefined,
-  context: IssueContext | undefined,
+  context: IssueContext,
 ): Promise<IssuedCredential> {
   const permission = target.isPublic
     ? 'ecr-public:GetAuthorizationToken (and sts:GetServiceBearerToken)'
@@ -142,14 +142,14 @@ async function ecrToken(
   let identity: string | undefined;
   if (role) {
     const session = await assumeRole(
-      stsApi(target),
+      stsApi(target, context.config),
       credentials,
       { ...role, sessionName: role.sessionName ?? roleSessionName(entry.server) },
       {
         permission: `sts:AssumeRole on ${role.roleArn} (and a trust policy that lets it in)`,
         relogin: signer.relogin,
       },
-      context?.timeoutMs,
+      context.timeoutMs,
     );
     credentials = session;
     signerExpiresAt = Math.min(signerExpiresAt, session.expiresAt);
@@ -157,11 +157,11 @@ async function ecrToken(
   }
   const refusalContext = { permission, relogin: signer.relogin };
   const token = await getAuthorizationToken(
-    ecrApi(target),
+    ecrApi(target, context.config),
     target.isPublic,
     credentials,
     refusalContext,
-    context?.timeoutMs,
+    context.timeoutMs,
   );
   return {
     username: token.username,

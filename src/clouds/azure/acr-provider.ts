@@ -3,7 +3,6 @@
 // token. Docker gets that as an identity token; username/password clients get it under the null GUID (the kind
 // table's identityTokenPasswordUsername). It lives until its JWT `exp` (about 3 h), believed within limits.
 // With an identity source (workload or managed identity) the source's Entra token skips the first request.
-import { processConfig } from '../../config.js';
 import { UserError } from '../../errors.js';
 import { foreignText, quoted } from '../../foreign-text.js';
 import { defaultAuthorityHost, isAcrHost, isTenantId } from './hosts.js';
@@ -12,7 +11,7 @@ import { acrRefreshToken, type AcrLogin, entraAccessToken } from './azure-client
 import { jwtExpiry, jwtStringClaim } from '../jwt.js';
 import { IDENTITY_TOKEN_USERNAME } from '../cloud.js';
 import type { AzureCredential } from './sources.js';
-import { checkedExpiry, credentialOf, type IssuedCredential, type Provider } from '../provider.js';
+import { checkedExpiry, credentialOf, type IssueContext, type IssuedCredential, type Provider } from '../provider.js';
 
 /** A refresh token whose `exp` cannot be read is trusted this long (ACR's have lived about 3 h). */
 const UNREADABLE_EXPIRY_LIFETIME_MS = 3600_000;
@@ -23,7 +22,7 @@ interface Principal {
   tenant: string | undefined;
 }
 
-function acrLogin(entry: LoginEntry, principal: Principal, timeoutMs: number | undefined): AcrLogin {
+function acrLogin(entry: LoginEntry, principal: Principal, context: IssueContext): AcrLogin {
   const { acrEndpoint, caFile } = entry.options ?? {};
   const { tenant } = principal;
   if (tenant === undefined || !isTenantId(tenant)) {
@@ -41,10 +40,10 @@ function acrLogin(entry: LoginEntry, principal: Principal, timeoutMs: number | u
     registry: entry.server,
     tenant,
     clientId: principal.clientId,
-    authority: processConfig().azureAuthorityHost ?? defaultAuthorityHost(entry.server),
+    authority: context.config.azureAuthorityHost ?? defaultAuthorityHost(entry.server),
     acrEndpoint: acrEndpoint ?? `https://${entry.server}`,
     ...(caFile ? { caFile } : {}),
-    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
   };
 }
 
@@ -74,15 +73,15 @@ async function refreshTokenFor(login: AcrLogin, entraToken: string): Promise<Iss
 export const azureAcrProvider: Provider = {
   async issue(entry, clientSecret, context) {
     const principal = { clientId: entry.username, tenant: entry.options?.tenant };
-    const login = acrLogin(entry, principal, context?.timeoutMs);
+    const login = acrLogin(entry, principal, context);
     return refreshTokenFor(login, await entraAccessToken(login, clientSecret));
   },
 
   async issueFromSource(entry, source, context) {
     const found = credentialOf<AzureCredential>(source, 'azure');
     // The token names its tenant (`tid`); a login's --tenant or AZURE_TENANT_ID only when it does not.
-    const tenant = found.tenant ?? entry.options?.tenant ?? processConfig().identity.azure.tenantId;
-    const login = acrLogin(entry, { clientId: found.identity, tenant }, context?.timeoutMs);
+    const tenant = found.tenant ?? entry.options?.tenant ?? context.config.identity.azure.tenantId;
+    const login = acrLogin(entry, { clientId: found.identity, tenant }, context);
     return refreshTokenFor(login, found.accessToken);
   },
 };

@@ -1,6 +1,6 @@
 // Docker Hub's token endpoint, asked whether it still accepts a stored access token: the check behind
 // the dockerhub kind, in a file of its own so that only a check loads http.ts, never a `get`.
-import { processConfig } from '../../config.js';
+import type { Config } from '../../config.js';
 import { ServiceRefusedError } from '../../errors.js';
 import { registerSecret } from '../../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch } from '../../http.js';
@@ -10,8 +10,8 @@ import { parseRetryAfter } from '../../retry.js';
 export const DEFAULT_HUB_ENDPOINT = 'https://hub.docker.com';
 
 /** Resolves if Hub accepts the token; throws a ServiceRefusedError (permanent or not) otherwise. */
-export async function checkHubToken(entry: LoginEntry, token: string): Promise<void> {
-  const endpoint = entry.options?.hubEndpoint ?? processConfig().hubEndpoint ?? DEFAULT_HUB_ENDPOINT;
+export async function checkHubToken(entry: LoginEntry, token: string, config: Config): Promise<void> {
+  const endpoint = entry.options?.hubEndpoint ?? config.hubEndpoint ?? DEFAULT_HUB_ENDPOINT;
   const url = assertSafeEndpoint(`${endpoint.replace(/\/+$/, '')}/v2/auth/token`, 'the Docker Hub endpoint');
   registerSecret(token);
   const response = await httpFetch(url, {

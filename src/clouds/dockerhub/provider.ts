@@ -9,8 +9,8 @@ export const dockerHubProvider: Provider = {
   async issue(entry, token) {
     return passThrough(entry, token);
   },
-  async check(entry, token) {
-    await (await import('./hub-client.js')).checkHubToken(entry, token);
+  async check(entry, token, context) {
+    await (await import('./hub-client.js')).checkHubToken(entry, token, context.config);
     return `Docker Hub accepts the access token of ${entry.username}`;
   },
 };

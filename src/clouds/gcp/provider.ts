@@ -109,14 +109,14 @@ function accessTokenAnswer(token: string, issuedAt: number, expiresAt: number, i
 async function exchangeKey(
   entry: LoginEntry,
   credential: GoogleCredential,
-  context: IssueContext | undefined,
+  context: IssueContext,
 ): Promise<IssuedCredential> {
   const issuedAt = Date.now();
   const response = await httpFetch(credential.tokenUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
     body: new URLSearchParams(grantForm(credential)).toString(),
-    ...(context?.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
+    ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
   });
   const service = `Google's token endpoint at ${credential.tokenUrl.origin}`;
   if (response.status !== 200) throw refusal(response, service, credential, entry);

@@ -31,7 +31,7 @@ function registryBase(entry: LoginEntry): string {
 
 export const oauth2Provider: Provider = {
   async issue(entry, password, context) {
-    const timeout = context?.timeoutMs ? { timeoutMs: context.timeoutMs } : {};
+    const timeout = context.timeoutMs ? { timeoutMs: context.timeoutMs } : {};
     const probe = await httpFetch(assertSafeEndpoint(`${registryBase(entry)}/v2/`, 'the registry'), timeout);
     const challenge = probe.status === 401 ? parseBearerChallenge(header(probe, 'www-authenticate')) : undefined;
     if (!challenge) return passThrough(entry, password); // Basic auth or no auth: nothing to trade

@@ -1,12 +1,12 @@
 // IBM Cloud IAM's token endpoint (docs/wire-formats.md#ibm-cloud-iam), shared by the API-key and the
 // refresh-token kinds. Errors are classified: 400/401 (BXNIM… codes) are permanent,
 // 429 and 5xx are worth retrying.
-import { processConfig } from '../../config.js';
+import type { Config } from '../../config.js';
 import { ServiceRefusedError } from '../../errors.js';
 import { bodyExcerpt, foreignText, registerSecret } from '../../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch, readCaBundle } from '../../http.js';
 import type { LoginEntry } from '../provider.js';
-import { checkedExpiry, type IssuedCredential } from '../provider.js';
+import { checkedExpiry, type IssueContext, type IssuedCredential } from '../provider.js';
 import { parseRetryAfter } from '../../retry.js';
 
 export const DEFAULT_IAM_ENDPOINT = 'https://iam.cloud.ibm.com';
@@ -18,8 +18,8 @@ export interface IamTokens {
   expiresAt: number;
 }
 
-export function iamEndpoint(entry: LoginEntry): string {
-  return entry.options?.iamEndpoint ?? processConfig().iamEndpoint ?? DEFAULT_IAM_ENDPOINT;
+export function iamEndpoint(entry: LoginEntry, config: Config): string {
+  return entry.options?.iamEndpoint ?? config.iamEndpoint ?? DEFAULT_IAM_ENDPOINT;
 }
 
 /** IAM's errorCode and errorMessage (or the start of a gateway's page), made safe to show and store. */
@@ -58,20 +58,20 @@ export function iambearerLogin(tokens: Omit<IamTokens, 'refreshToken'>, identity
 export async function requestIambearer(
   entry: LoginEntry,
   form: Record<string, string>,
+  context: IssueContext,
   basicAuth?: string,
-  timeoutMs?: number,
 ): Promise<IssuedCredential> {
-  return iambearerLogin(await requestIamToken(entry, form, basicAuth, timeoutMs));
+  return iambearerLogin(await requestIamToken(entry, form, context, basicAuth));
 }
 
 export async function requestIamToken(
   entry: LoginEntry,
   form: Record<string, string>,
+  context: IssueContext,
   basicAuth?: string,
-  timeoutMs?: number,
 ): Promise<IamTokens> {
   registerSecret(form.apikey ?? form.refresh_token); // IAM may echo it in an error
-  const endpoint = iamEndpoint(entry);
+  const endpoint = iamEndpoint(entry, context.config);
   const url = assertSafeEndpoint(`${endpoint.replace(/\/+$/, '')}/identity/token`, 'the IAM endpoint');
   const issuedAt = Date.now();
   const response = await httpFetch(url, {
@@ -83,7 +83,7 @@ export async function requestIamToken(
     },
     body: new URLSearchParams({ ...form, response_type: 'cloud_iam' }).toString(),
     ...(entry.options?.caFile ? { ca: readCaBundle(entry.options.caFile) } : {}),
-    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
   });
   const service = `IBM Cloud IAM at ${url.origin}`;
   const { status } = response;

@@ -17,8 +17,8 @@ export const iamRefreshProvider: Provider = {
       return await requestIambearer(
         entry,
         { grant_type: 'refresh_token', refresh_token: refreshToken },
+        context,
         client,
-        context?.timeoutMs,
       );
     } catch (error) {
       if (!isPermanent(error)) throw error;

@@ -7,12 +7,7 @@ import type { IbmCredential } from './sources.js';
 
 export const ibmIamProvider: Provider = {
   issue: (entry, apiKey, context) =>
-    requestIambearer(
-      entry,
-      { grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: apiKey },
-      undefined,
-      context?.timeoutMs,
-    ),
+    requestIambearer(entry, { grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: apiKey }, context),
 
   async issueFromSource(_entry, source) {
     const { accessToken, expiresAt, identity } = credentialOf<IbmCredential>(source, 'ibm');

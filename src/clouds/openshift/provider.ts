@@ -17,7 +17,7 @@ interface TokenRequestStatus {
   status?: { token?: unknown; expirationTimestamp?: unknown };
 }
 
-async function mintBoundToken(entry: LoginEntry, token: string, context?: IssueContext): Promise<IssuedCredential> {
+async function mintBoundToken(entry: LoginEntry, token: string, context: IssueContext): Promise<IssuedCredential> {
   const { apiServer, namespace, serviceAccount, caFile, audience } = entry.options ?? {};
   if (!namespace)
     throw new UserError(
@@ -28,7 +28,7 @@ async function mintBoundToken(entry: LoginEntry, token: string, context?: IssueC
   const account = `${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount!)}`;
   const path = `/api/v1/namespaces/${account}/token`;
   const response = (await kubeRequest(
-    { apiServer: apiServer!, token, caFile, timeoutMs: context?.timeoutMs },
+    { apiServer: apiServer!, token, caFile, timeoutMs: context.timeoutMs },
     'POST',
     path,
     {
