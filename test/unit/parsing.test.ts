@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { registryOfImage } from '../../src/hosts/image-reference.js';
-import { parseBearerChallenge } from '../../src/clouds/generic/oauth2.js';
+import { parseBearerChallenge } from '../../src/clouds/distribution-auth.js';
 import { parseRequest } from '../../src/integrations/kubelet-provider.js';
 import { jwtExpiry, jwtIssuedAt } from '../../src/clouds/jwt.js';
 import { lineDiff } from '../../src/integrations/text-diff.js';

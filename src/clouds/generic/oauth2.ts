@@ -6,34 +6,17 @@
 import { ServiceRefusedError } from '../../errors.js';
 import { registerSecret } from '../../foreign-text.js';
 import { assertSafeEndpoint, header, httpFetch } from '../../http.js';
-import type { LoginEntry } from '../provider.js';
 import { IDENTITY_TOKEN_USERNAME } from '../cloud.js';
+import { bearerChallenge } from '../distribution-auth.js';
 import { passThrough, type Provider } from '../provider.js';
 import { parseRetryAfter } from '../../retry.js';
 
 const CLIENT_ID = 'lanyard';
 
-/** Parses `Bearer realm="…",service="…"` (RFC 6750 §3). */
-export function parseBearerChallenge(value: string | undefined): Record<string, string> | undefined {
-  if (!value || !/^bearer\s/i.test(value)) return undefined;
-  const params: Record<string, string> = {};
-  for (const match of value.slice(7).matchAll(/([a-zA-Z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
-    params[match[1].toLowerCase()] = (match[2] ?? match[3]).replace(/\\(.)/g, '$1');
-  }
-  return params.realm ? params : undefined;
-}
-
-function registryBase(entry: LoginEntry): string {
-  if (entry.options?.registryURL) return entry.options.registryURL;
-  const loopback = /^(localhost|127\.[\d.]+|\[::1\])(:\d+)?$/.test(entry.server);
-  return `${loopback ? 'http' : 'https'}://${entry.server}`;
-}
-
 export const oauth2Provider: Provider = {
   async issue(entry, password, context) {
     const timeout = context.timeoutMs ? { timeoutMs: context.timeoutMs } : {};
-    const probe = await httpFetch(assertSafeEndpoint(`${registryBase(entry)}/v2/`, 'the registry'), timeout);
-    const challenge = probe.status === 401 ? parseBearerChallenge(header(probe, 'www-authenticate')) : undefined;
+    const challenge = await bearerChallenge(entry, context.timeoutMs);
     if (!challenge) return passThrough(entry, password); // Basic auth or no auth: nothing to trade
     const realm = assertSafeEndpoint(challenge.realm, 'the registry token realm');
     registerSecret(password);
