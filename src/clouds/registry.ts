@@ -9,12 +9,13 @@ import type { Cloud, IdentitySource, KindDefinition, LoginImport, LoginOption } 
 import { dockerhub } from './dockerhub/index.js';
 import { gcp } from './gcp/index.js';
 import { generic } from './generic/index.js';
+import { github } from './github/index.js';
 import { ibm } from './ibm/index.js';
 import { openshift } from './openshift/index.js';
 import type { LoginEntry, Provider } from './provider.js';
 
 // The order is the order `store` tries kinds in, and the order people see them listed.
-const CLOUDS = [ibm, dockerhub, openshift, generic, aws, azure, gcp] as const;
+const CLOUDS = [ibm, dockerhub, openshift, generic, aws, azure, gcp, github] as const;
 
 type Listed = (typeof CLOUDS)[number];
 export type Kind = Listed extends infer C ? (C extends { kinds: infer K } ? Extract<keyof K, string> : never) : never;

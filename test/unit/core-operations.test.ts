@@ -121,23 +121,23 @@ refresher.run();
 const commands = suite('commands');
 
 commands('login, ls and logout as commands: what they say, and logout of nothing is an error', async () => {
-  const core = testContext({ env: { GHCR_TOKEN: 'ghp_token' } });
+  const core = testContext({ env: { QUAY_TOKEN: 'quay-robot-token' } });
   try {
-    await runLogin({ server: 'ghcr.io', username: 'me', 'secret-env': 'GHCR_TOKEN' }, core);
-    assert.match(core.written.err, /^Stored static login for ghcr\.io \(user me\) in the env store\.\n$/);
+    await runLogin({ server: 'quay.io', username: 'me', 'secret-env': 'QUAY_TOKEN' }, core);
+    assert.match(core.written.err, /^Stored static login for quay\.io \(user me\) in the env store\.\n$/);
     await runLs({ json: true }, core);
     const [listed] = JSON.parse(core.written.out);
     assert.equal(
       { server: listed.server, kind: listed.kind, username: listed.username, store: listed.store },
-      { server: 'ghcr.io', kind: 'static', username: 'me', store: 'env' },
+      { server: 'quay.io', kind: 'static', username: 'me', store: 'env' },
     );
-    assert.is(JSON.parse((await verb(core, 'get', 'ghcr.io\n')).out).Secret, 'ghp_token');
+    assert.is(JSON.parse((await verb(core, 'get', 'quay.io\n')).out).Secret, 'quay-robot-token');
     core.written.err = '';
-    await runLogout({ server: 'ghcr.io' }, core);
-    assert.is(core.written.err, 'Removed the login for ghcr.io.\n');
-    const again = await runLogout({ server: 'ghcr.io' }, core).catch((error: unknown) => error);
+    await runLogout({ server: 'quay.io' }, core);
+    assert.is(core.written.err, 'Removed the login for quay.io.\n');
+    const again = await runLogout({ server: 'quay.io' }, core).catch((error: unknown) => error);
     assert.instance(again, UserError);
-    assert.match((again as Error).message, /^no login for ghcr\.io; see docker-credential-lanyard ls$/);
+    assert.match((again as Error).message, /^no login for quay\.io; see docker-credential-lanyard ls$/);
   } finally {
     core.cleanup();
   }

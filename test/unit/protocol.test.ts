@@ -78,7 +78,8 @@ test('kind inference', () => {
   assert.is(inferKind('registry.cloudscale-lpg-2.appuio.cloud', 'me'), 'openshift');
   assert.is(inferKind('default-route-openshift-image-registry.apps.ocp.example.com', 'me'), 'openshift');
   assert.is(inferKind('image-registry.openshift-image-registry.svc:5000', 'sa'), 'openshift');
-  assert.is(inferKind('ghcr.io', 'me'), 'static');
+  assert.is(inferKind('ghcr.io', 'me'), 'github');
+  assert.is(inferKind('quay.io', 'me'), 'static');
   assert.is(inferKind('https://index.docker.io/v1/access-token', 'me'), 'static');
 });
 
