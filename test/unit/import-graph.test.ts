@@ -187,6 +187,36 @@ test('the cycle finder finds a cycle', () => {
   assert.equal(found, [['a', 'b', 'c']]);
 });
 
+const ARCHITECTURE = readFileSync(resolve(SRC, '../docs/ARCHITECTURE.md'), 'utf8');
+
+test("docs/ARCHITECTURE.md's folder graph is the one the code has", () => {
+  const heading = ARCHITECTURE.indexOf('### Which folder imports which');
+  assert.ok(heading >= 0, 'the section is there');
+  const block = /```\n([\s\S]*?)\n```/.exec(ARCHITECTURE.slice(heading))?.[1];
+  assert.fixture(block ?? '', folderGraph(edges), 'print it with LANYARD_PRINT_GRAPH=1 and paste it');
+});
+
+test('docs/ARCHITECTURE.md says what each folder, cloud folder and top-level file of src/ is for', () => {
+  const described = new Set([...ARCHITECTURE.matchAll(/^\s*- `([\w./-]+)`:/gm)].map((m) => m[1]!));
+  const nodes = new Set(sourceFiles(SRC).map((file) => nodeOf(relative(SRC, file))));
+  const clouds = readdirSync(join(SRC, 'clouds'), { withFileTypes: true }).filter((d) => d.isDirectory());
+  const expected = [
+    ...[...nodes].map((node) => (node.endsWith('.ts') ? node : `${node}/`)),
+    ...clouds.map((d) => `clouds/${d.name}/`),
+  ].sort();
+  assert.equal(
+    expected.filter((name) => !described.has(name)),
+    [],
+    'undescribed',
+  );
+  const layerNames = [...described].filter((name) => /^[\w-]+(\.ts|\/)$|^clouds\/[\w-]+\/$/.test(name));
+  assert.equal(
+    layerNames.filter((name) => !expected.includes(name)),
+    [],
+    'described but not in src/',
+  );
+});
+
 if (process.env.LANYARD_PRINT_GRAPH === '1') console.log(folderGraph(edges));
 
 test.run();
