@@ -50,7 +50,7 @@ test('doctor checks the token at the registry token realm, and names the fix for
   const healthy = await runHelper(['doctor'], { env: sb.env });
   assert.match(healthy.stdout, `ok    ${host} accepts the token of octocat`);
   const check = registry!.requests.slice(before).find((r) => r.account === 'octocat');
-  assert.ok(check && check.granted && check.service === registry!.service, 'one token request as docker login');
+  assert.ok(check?.granted && check.service === registry!.service, 'one token request as docker login');
   await login(sb.env, host, 'octocat', REVOKED, ['--kind', 'github']);
   const refused = await runHelper(['doctor'], { env: sb.env });
   assert.is(refused.code, 1);

@@ -6,9 +6,9 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, removeDir } from '../fixtures/support.js';
+import { configUnder } from './support/test-context.js';
 import { start as startIam, type IamHandle } from '../fixtures/iam.js';
 
-import { loadConfig } from '../../src/config.js';
 import { runHelperVerb } from '../../src/commands/helper-verbs.js';
 import { issueCredential, IssueFailedError } from '../../src/credentials/issue-credential.js';
 import { resolveCredential } from '../../src/credentials/resolve-credential.js';
@@ -25,16 +25,7 @@ const ONE_TRY: RetryPolicy = { attempts: 1, baseMs: 0, capMs: 0, budgetMs: 0, re
 const DUE_OFFSET_MS = 50 * 60_000;
 
 const home = makeTempDir('get');
-const config = loadConfig({
-  HOME: home,
-  XDG_CONFIG_HOME: join(home, 'config'),
-  XDG_DATA_HOME: join(home, 'data'),
-  XDG_STATE_HOME: join(home, 'state'),
-  XDG_CACHE_HOME: join(home, 'cache'),
-  XDG_RUNTIME_DIR: join(home, 'run'),
-  LANYARD_TTY: '0',
-});
-mkdirSync(join(home, 'run'), { mode: 0o700 });
+const config = configUnder(home);
 
 const secrets = new Map<string, string>([
   ['key', APIKEY],
