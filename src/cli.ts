@@ -6,9 +6,9 @@
 import { basename } from 'node:path';
 import { processConfig } from './config.js';
 import { describeError } from './errors.js';
-import { startLog } from './log.js';
+import { startLog } from './log-settings.js';
 import { HELPER_NAME, PACKAGE_NAME, VERSION } from './version.js';
-import { writeErr, writeOut } from './output.js';
+import { writeOut } from './output.js';
 import { startTrace, trace } from './trace.js';
 
 const PROTOCOL_VERBS = new Set(['store', 'get', 'erase', 'list', 'version']);
@@ -26,7 +26,6 @@ async function main(args: string[]): Promise<number> {
   const commandContext = async () => ({
     ...(await import('./credentials/core-context.js')).contextFor(config),
     out: writeOut,
-    err: writeErr,
   });
   if ((verb === 'kubelet' && args.length === 1) || KUBELET_NAME.test(basename(process.argv0 ?? ''))) {
     return (await import('./commands/kubelet.js')).runKubeletProvider(await commandContext());

@@ -29,8 +29,9 @@ export interface Config {
   env: Environment;
   paths: LanyardPaths;
   clientFiles: ClientConfigFiles;
-  /** Where systemd looks for user units (`daemon install`). */
+  /** Where systemd looks for user units, and launchd for user agents (`daemon install`). */
   systemdUserDir: string;
+  launchAgentsDir: string;
   /** LANYARD_STORE: the store for new secrets, when set and valid. */
   store?: StoreName;
   /** LANYARD_STORE was set to something else: a store operation must refuse it, not guess. */
@@ -141,6 +142,7 @@ export function loadConfig(env: Environment, platform: NodeJS.Platform = process
     paths: lanyardPaths(env, platform, home),
     clientFiles: clientFiles(env, platform, home),
     systemdUserDir: join(configHome(env, home), 'systemd', 'user'),
+    launchAgentsDir: join(home, 'Library', 'LaunchAgents'),
     ...(store === undefined ? {} : isStoreName(store) ? { store } : { invalidStore: store }),
     ...(iamEndpoint ? { iamEndpoint } : {}),
     ...(hubEndpoint ? { hubEndpoint } : {}),

@@ -6,29 +6,26 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { foreignText } from './foreign-text.js';
 import { ensurePrivateDir } from './fsutil/atomic-write.js';
-import type { Config } from './config.js';
+import { logSettings } from './log-settings.js';
 import { processRole } from './process-role.js';
 import { writeErr } from './output.js';
 
 // Our own messages are short; this only stops a runaway one from flooding the log.
 const MAX_MESSAGE_CHARS = 2000;
 
-/** Where lines go: set once by the entry point from its configuration; until then nothing is logged. */
-let settings: { logDir: string; toStderr: boolean; debug: boolean } | undefined;
-
-/** The entry point's call: this process logs to the configuration's log dir (and stderr, if it says so). */
-export function startLog(config: Config): void {
-  settings = { logDir: config.paths.logDir, toStderr: config.logToStderr, debug: config.debug };
-}
-
 /** `daemon --verbose`; LANYARD_DEBUG=1 does the same for any process. */
 export function enableDebug(): void {
+  const settings = logSettings();
   if (settings) settings.debug = true;
 }
 
-const logFile = () => (settings ? join(settings.logDir, 'lanyard.log') : undefined);
+const logFile = () => {
+  const settings = logSettings();
+  return settings ? join(settings.logDir, 'lanyard.log') : undefined;
+};
 
 function write(level: string, message: string): void {
+  const settings = logSettings();
   if (!settings) return;
   const who = `${processRole()} ${process.pid}`;
   const line = `${new Date().toISOString()} ${level} [${who}] ${foreignText(message, MAX_MESSAGE_CHARS)}\n`;
@@ -44,7 +41,7 @@ function write(level: string, message: string): void {
 export const log = {
   file: logFile,
   debug: (message: string) => {
-    if (settings?.debug) write('DEBUG', message);
+    if (logSettings()?.debug) write('DEBUG', message);
   },
   info: (message: string) => write('INFO', message),
   warn: (message: string) => write('WARN', message),

@@ -54,8 +54,8 @@ export interface Provider {
   /** The credential a client should get; the stored secret itself (passThrough) when nothing can be exchanged. */
   issue(entry: LoginEntry, secret: string, context: IssueContext): Promise<IssuedCredential>;
   /**
-   * For kinds whose row in ./kinds.ts says `checked`: asks the service whether it still accepts the secret;
-   * resolves to what was confirmed (for people), throws a ServiceRefusedError or TransportError otherwise.
+   * For kinds whose traits (their cloud's index.ts) say `checked`: asks the service whether it still accepts the
+   * secret; resolves to what was confirmed (for people), throws a ServiceRefusedError or TransportError otherwise.
    */
   check?(entry: LoginEntry, secret: string, context: IssueContext): Promise<string>;
   /**
@@ -64,7 +64,7 @@ export interface Provider {
    */
   acceptLogin?(login: LoginSecret): LoginSecret;
   /**
-   * For kinds whose row in ./kinds.ts names `sources`: the same credential as `issue`, from what an identity
+   * For kinds whose traits name `sourceHosts`: the same credential as `issue`, from what an identity
    * source answered in place of a stored secret. Both meet at one function in the provider.
    */
   issueFromSource?(entry: LoginEntry, source: ResolvedSource, context: IssueContext): Promise<IssuedCredential>;

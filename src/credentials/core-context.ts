@@ -5,6 +5,7 @@
 import type { Config } from '../config.js';
 import { runningDaemonPid } from '../daemon-files.js';
 import type { StoreName } from '../mapping/types.js';
+import { writeErr } from '../output.js';
 import { storeOpener } from '../secrets/select-store.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 
@@ -15,16 +16,14 @@ export interface CoreContext {
   openStore(name: StoreName): Promise<SecretStore>;
   /** A daemon refreshes tokens ahead of time, so a caller may be handed one past its refresh time. */
   daemonRunning(): boolean;
-}
-
-/** Where a command's words go: answers to stdout, notes for people to stderr. */
-export interface Output {
-  out(text: string): void;
+  /** A note a person must see (stderr): a secret that could not be removed, the file store chosen for them. */
   err(text: string): void;
 }
 
-/** What a command runs with: the core's world and its output. */
-export interface CommandContext extends CoreContext, Output {}
+/** What a command runs with: the core's world, and stdout for its answers. */
+export interface CommandContext extends CoreContext {
+  out(text: string): void;
+}
 
 /** The protocol verbs' I/O as well: the request text on stdin (read when needed). */
 export interface HelperContext extends CommandContext {
@@ -38,5 +37,6 @@ export function contextFor(config: Config): CoreContext {
     now: Date.now,
     openStore: storeOpener(config),
     daemonRunning: () => runningDaemonPid(config.paths) !== undefined,
+    err: writeErr,
   };
 }

@@ -3,7 +3,6 @@
 import { randomHex } from '../hash-and-random.js';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
-import { writeErr } from '../output.js';
 import type { Mapping, SecretPlacement, StoreName } from '../mapping/types.js';
 import { storeForNewSecret } from '../secrets/select-store.js';
 import type { CoreContext } from './core-context.js';
@@ -24,7 +23,7 @@ export async function placeSecret(
   choice: SecretChoice,
 ): Promise<SecretPlacement> {
   if (choice.secretEnv !== undefined) return { store: 'env', secretRef: choice.secretEnv };
-  const target = await storeForNewSecret(context.config, context.openStore, mapping, choice.store);
+  const target = await storeForNewSecret(context, mapping, choice.store);
   if (target.name === 'env')
     throw new UserError(
       'the env store is read-only: map the variable that holds the secret with `login SERVER -u USER --secret-env VAR`',
@@ -51,6 +50,6 @@ export async function discardSecret(
   const failure = await deleteSecret(context, { store: old.store, secretRef: old.secretRef });
   if (failure) {
     log.warn(failure);
-    writeErr(`lanyard: ${failure}\n`);
+    context.err(`lanyard: ${failure}\n`);
   }
 }

@@ -18,7 +18,6 @@ import { answerGet } from './get-answer.js';
 import { askDaemon } from './socket-client.js';
 import type { DaemonRequest } from './socket-protocol.js';
 import { serveSocket } from './socket-server.js';
-import { writeErr } from '../output.js';
 
 function removeQuietly(path: string): void {
   try {
@@ -73,7 +72,7 @@ export async function runDaemon(context: CoreContext, options: { verbose: boolea
     syncer.start();
     agent.start();
     log.info(`daemon started (PID ${process.pid})`);
-    writeErr(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
+    context.err(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
     exitCode = await untilStopped();
   } finally {
     server.close();

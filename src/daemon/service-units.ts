@@ -3,7 +3,6 @@
 import type { Config } from '../config.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, unlinkSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
@@ -62,7 +61,7 @@ WantedBy=default.target
 
 function target(config: Config): ServiceTarget {
   if (process.platform === 'darwin') {
-    const path = join(homedir(), 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`);
+    const path = join(config.launchAgentsDir, `${LAUNCHD_LABEL}.plist`);
     return {
       path,
       contents: launchdPlist,

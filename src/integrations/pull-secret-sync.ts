@@ -6,7 +6,7 @@ import type { CoreContext } from '../credentials/core-context.js';
 import { readStoredSecret } from '../credentials/read-secret.js';
 import { isRefusedWith } from '../errors.js';
 import type { PullSecretTarget } from '../mapping/types.js';
-import { kubeRequest } from '../clouds/openshift/kube-api.js';
+import { kubeRequest } from '../kube-api.js';
 import type { RetryPolicy } from '../retry.js';
 import { buildDockerConfig, pullSecretManifest } from './pull-secret.js';
 

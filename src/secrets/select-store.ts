@@ -5,7 +5,6 @@
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import type { Mapping, StoreName } from '../mapping/types.js';
-import { writeErr } from '../output.js';
 import type { SecretStore } from './secret-store.js';
 
 /** The stores of one configuration, each opened (and its module loaded) on first use, then kept. */
@@ -35,10 +34,16 @@ export function configuredStoreName(config: Config, mapping: Mapping): StoreName
   return store ?? mapping.defaultStore;
 }
 
-/** Where a new secret goes; `openStore` is the caller's (its context's) opener. */
+/** What choosing a store takes from the caller's context: its configuration, store opener and stderr. */
+export interface StoreChoiceContext {
+  config: Config;
+  openStore(name: StoreName): Promise<SecretStore>;
+  err(text: string): void;
+}
+
+/** Where a new secret goes. */
 export async function storeForNewSecret(
-  config: Config,
-  openStore: (name: StoreName) => Promise<SecretStore>,
+  { config, openStore, err }: StoreChoiceContext,
   mapping: Mapping,
   requested?: StoreName,
 ): Promise<SecretStore> {
@@ -47,7 +52,7 @@ export async function storeForNewSecret(
   if (process.platform !== 'linux') return openStore('keychain');
   const keychain = await openStore('keychain');
   if ((await keychain.reachable?.()) ?? true) return keychain;
-  writeErr(
+  err(
     'lanyard: no Secret Service is reachable; keeping this secret in the file store ' +
       `${config.paths.secretsFile} (0600). Set LANYARD_STORE=file to make that explicit.\n`,
   );

@@ -58,7 +58,7 @@ hosts('a key file on a Google registry is gcp; a pasted access token and other h
   for (const pattern of ['*.gcr.io', '*-docker.pkg.dev', 'docker.*.rep.pkg.dev']) {
     assert.is(inferKind(pattern, ''), 'gcp', pattern);
   }
-  for (const other of ['ghcr.io', 'gcr.io.example.com', 'evilgcr.io', 'us-npm.pkg.dev', '*.io', 'gcr.io:5000']) {
+  for (const other of ['quay.io', 'gcr.io.example.com', 'evilgcr.io', 'us-npm.pkg.dev', '*.io', 'gcr.io:5000']) {
     assert.is(inferKind(other, '_json_key'), 'static', other);
   }
 });

@@ -67,24 +67,22 @@ function context(options: { offsetMs?: number; daemon?: boolean } = {}): CoreCon
     now: () => Date.now() + (options.offsetMs ?? 0),
     openStore: async () => memoryStore,
     daemonRunning: () => options.daemon ?? false,
+    err: () => undefined,
   };
 }
 
-/** Runs the `get` verb as the binary would, returning its exit code and what it wrote. */
-async function get(server: string, core = context()): Promise<{ code: number; out: string; err: string }> {
-  const written = { out: '', err: '' };
+/** Runs the `get` verb as the binary would, returning its exit code and what it wrote to stdout. */
+async function get(server: string, core = context()): Promise<{ code: number; out: string }> {
+  let out = '';
   const helper: HelperContext = {
     ...core,
     stdinText: () => `${server}\n`,
     out: (text) => {
-      written.out += text;
-    },
-    err: (text) => {
-      written.err += text;
+      out += text;
     },
   };
   const code = await runHelperVerb('get', helper);
-  return { code, ...written };
+  return { code, out };
 }
 
 const requestsDuring = async <T>(run: () => Promise<T>): Promise<{ result: T; requests: number }> => {

@@ -8,7 +8,7 @@ import { foreignText } from '../../foreign-text.js';
 import type { LoginEntry } from '../provider.js';
 import { isoTime } from '../../service-limits.js';
 import { jwtExpiry } from '../jwt.js';
-import { kubeRequest } from './kube-api.js';
+import { kubeRequest } from '../../kube-api.js';
 import { checkedExpiry, passThrough, type IssueContext, type IssuedCredential, type Provider } from '../provider.js';
 
 const MIN_EXPIRATION_SECONDS = 600; // the API server refuses shorter requests

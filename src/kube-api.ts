@@ -1,9 +1,9 @@
 // The small part of the Kubernetes API lanyard uses, with Bearer auth and an optional
 // CA bundle; shared by the OpenShift provider and pull-secret integrations.
-import { ServiceRefusedError } from '../../errors.js';
-import { bodyExcerpt, foreignText, registerSecret } from '../../foreign-text.js';
-import { assertSafeEndpoint, header, httpFetch, readCaBundle, type HttpResponse } from '../../http.js';
-import { parseRetryAfter } from '../../retry.js';
+import { ServiceRefusedError } from './errors.js';
+import { bodyExcerpt, foreignText, registerSecret } from './foreign-text.js';
+import { assertSafeEndpoint, header, httpFetch, readCaBundle, type HttpResponse } from './http.js';
+import { parseRetryAfter } from './retry.js';
 
 export interface KubeTarget {
   apiServer: string;
