@@ -47,6 +47,12 @@ export interface KindTraits {
    */
   loginOption?: string;
   /**
+   * Registries a pattern login of this kind serves beyond the hosts its labels match (one label per `*`): an IBM
+   * Cloud key for `*.icr.io` reaches icr.io and the private endpoints too. An exact entry, then a pattern that
+   * matches by its labels, still come first.
+   */
+  patternAlsoServes?(patternKey: string, serverKey: string): boolean;
+  /**
    * Its provider can take the long-lived side from its cloud's identity sources instead of a stored secret
    * (`issueFromSource`); `sourceHosts` are the registries where `login --source auto` means this kind.
    */

@@ -21,7 +21,9 @@ export function findEntry(context: CoreContext, serverURL: string): MappingEntry
   // Logins store the normalised key: the common exact hit needs no second normalisation of every entry.
   const exact = damaged.length === 0 ? mapping.entries.find((entry) => entry.server === target.key) : undefined;
   if (exact) return exact;
-  const best = findBestMatch([...mapping.entries, ...damaged], target, (item) => normalizeServer(item.server!));
+  const best =
+    findBestMatch([...mapping.entries, ...damaged], target, (item) => normalizeServer(item.server!)) ??
+    mapping.entries.find((entry) => KIND_TRAITS[entry.kind].patternAlsoServes?.(entry.server, target.key));
   if (!best) throw new CredentialsNotFoundError();
   const damage = damaged.find((item) => item === best);
   if (damage) throw new UserError(`the login for ${target.key} cannot be used: ${damage.problem}`);

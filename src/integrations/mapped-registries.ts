@@ -2,7 +2,7 @@
 // expanded over the registry domains lanyard knows by name (client configs and pull
 // secrets cannot hold patterns).
 import { UserError } from '../errors.js';
-import { KNOWN_REGISTRY_HOSTS } from '../clouds/registry.js';
+import { KIND_TRAITS, KNOWN_REGISTRY_HOSTS } from '../clouds/registry.js';
 import { patternMatches } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import type { Mapping } from '../mapping/types.js';
@@ -17,7 +17,10 @@ export function mappedRegistries(mapping: Mapping): { registries: string[]; unex
       registries.add(key.key);
       continue;
     }
-    const hosts = KNOWN_REGISTRY_HOSTS.filter((host) => patternMatches(key, normalizeServer(host)));
+    const serves = KIND_TRAITS[entry.kind].patternAlsoServes;
+    const hosts = KNOWN_REGISTRY_HOSTS.filter(
+      (host) => patternMatches(key, normalizeServer(host)) || serves?.(entry.server, host),
+    );
     if (hosts.length === 0) unexpanded.push(entry.server);
     for (const host of hosts) registries.add(host);
   }

@@ -11,6 +11,7 @@ import { runLogout } from '../../src/commands/logout.js';
 import { runLs } from '../../src/commands/ls.js';
 import { RefreshScheduler } from '../../src/daemon/scheduler.js';
 import { UserError } from '../../src/errors.js';
+import { mappedRegistries } from '../../src/integrations/mapped-registries.js';
 import { readMapping } from '../../src/mapping/mapping-file.js';
 import { start as startIam, type IamHandle } from '../fixtures/iam.js';
 import { testContext, type TestContext } from './support/test-context.js';
@@ -114,6 +115,34 @@ refresher('an API key is exchanged once, refreshed ahead of expiry, and not befo
     core.cleanup();
   }
 });
+
+refresher(
+  'one `*.icr.io` key serves every ICR host: global, regional and private; configure names them all',
+  async () => {
+    const core = testContext({ env: { ICR_KEY: APIKEY } });
+    try {
+      const login = { server: '*.icr.io', username: 'iamapikey', 'secret-env': 'ICR_KEY', 'iam-endpoint': iam.url };
+      await runLogin(login, core);
+      for (const host of ['icr.io', 'us.icr.io', 'private.icr.io', 'private.us.icr.io', 'https://de.icr.io/v2/']) {
+        const got = await verb(core, 'get', `${host}\n`);
+        assert.is(got.code, 0, `${host}: ${got.out}`);
+        assert.is(JSON.parse(got.out).Username, 'iambearer', host);
+      }
+      for (const other of ['icr.io.example.com', 'a.b.c.icr.io', 'us.icr.io:5000', 'evilicr.io']) {
+        assert.equal(await verb(core, 'get', `${other}\n`), {
+          code: 1,
+          out: 'credentials not found in native keychain\n',
+        });
+      }
+      const { registries } = mappedRegistries(readMapping(core.config.paths.mappingFile));
+      for (const host of ['icr.io', 'us.icr.io', 'private.icr.io', 'private.us.icr.io']) {
+        assert.ok(registries.includes(host), `configure writes ${host}`);
+      }
+    } finally {
+      core.cleanup();
+    }
+  },
+);
 
 refresher.run();
 

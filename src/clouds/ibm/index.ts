@@ -6,6 +6,10 @@ import { ICR_DOMAINS } from './hosts.js';
 /** IBM Cloud Container Registry: icr.io and its regional and private hosts (host patterns too). */
 const isIcrHost = (serverKey: string) => /(?:^|\.)icr\.io(?::\d+)?$/.test(serverKey);
 
+/** `*.icr.io` is how people say "every ICR host": global, regional and private, under one IAM account. */
+const icrDomainPattern = (patternKey: string, serverKey: string) =>
+  patternKey === '*.icr.io' && /^(?:[a-z0-9-]+\.){0,2}icr\.io$/.test(serverKey);
+
 /** `--trusted-profile`: an IBM trusted profile by id (`Profile-…`), by CRN (`crn:…`), or else by name. */
 function trustedProfile({ options }: SourceContext): { profileId?: string; profileName?: string; profileCrn?: string } {
   const value = options.trustedProfile;
@@ -21,6 +25,7 @@ export const ibm = {
       exchanges: true,
       checked: false,
       username: 'iamapikey',
+      patternAlsoServes: icrDomainPattern,
       sourceHosts: isIcrHost,
       provider: async () => (await import('./ibm-iam.js')).ibmIamProvider,
     },
@@ -28,6 +33,7 @@ export const ibm = {
       exchanges: true,
       checked: false,
       username: 'iamrefresh',
+      patternAlsoServes: icrDomainPattern,
       provider: async () => (await import('./iam-refresh.js')).iamRefreshProvider,
     },
   },
