@@ -26,7 +26,8 @@ export async function credentialFromAuto(cloud: SourceCloud, context: SourceCont
       continue;
     }
     try {
-      return { name: source.name as SourceName, cloud, credential: await source.credential(context) };
+      const credential = await source.credential(context);
+      return { name: source.name as SourceName, cloud, credential, passedOver: passed };
     } catch (error) {
       // Only an absent metadata service means "not this one"; anything else is this source's real failure.
       if (!(error instanceof TransportError) || !source.metadata) throw error;

@@ -85,6 +85,8 @@ async function sourceLogin(argv: LoginFlags, source: string, context: CommandCon
   context.err(
     `Logged in to ${entry.server} (${entry.kind}) with ${picked} as ${answered.identity}; nothing secret is stored.\n`,
   );
+  // As `aws configure list` does: which sources came first in the cloud's order, and why they did not answer.
+  for (const reason of answered.passedOver) context.err(`  not used: ${reason}\n`);
 }
 
 /** `login`'s flags as given: lanyard's own and every cloud's (registry.ts), by flag name. */

@@ -37,10 +37,17 @@ export async function resolveSource(
   return sources.credentialFrom(entry.source, where);
 }
 
+/** Which source answered, whom it proved, and (for `auto`) why the sources before it did not. */
+export interface SourceAnswer {
+  name: string;
+  identity: string;
+  passedOver: string[];
+}
+
 /** What one exchange gave, and for a source entry which source answered (doctor and `login` name it). */
 export interface Exchanged {
   issued: IssuedCredential;
-  source?: { name: string; identity: string };
+  source?: SourceAnswer;
 }
 
 /**
@@ -70,6 +77,6 @@ export async function exchangeOnce(
         );
   return {
     issued: { ...issued, ...(bound !== undefined ? { expiresAt: bound } : {}) },
-    source: { name: source.name, identity },
+    source: { name: source.name, identity, passedOver: source.passedOver ?? [] },
   };
 }

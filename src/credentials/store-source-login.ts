@@ -4,6 +4,7 @@ import { normalizeServer } from '../hosts/normalize.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { Kind, MappingEntry, SourceChoice, SourceEntry } from '../mapping/types.js';
 import type { CoreContext } from './core-context.js';
+import type { SourceAnswer } from './long-lived-side.js';
 import { discardSecret } from './secret-placement.js';
 import { entryBase, givenOptions, putEntry } from './new-entry.js';
 
@@ -12,12 +13,6 @@ export interface NewSourceLogin {
   kind: Kind;
   source: SourceChoice;
   options?: Record<string, string>;
-}
-
-/** Which source answered the login's exchange, and whom it proved. */
-export interface SourceAnswer {
-  name: string;
-  identity: string;
 }
 
 export async function storeSourceLogin(

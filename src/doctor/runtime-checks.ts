@@ -106,7 +106,8 @@ async function exchangeFindings(context: CoreContext, entry: MappingEntry, side:
     const outcome = passedThrough
       ? 'stored secret is used as is'
       : source
-        ? `the ${source.name} identity source answered as ${foreignText(source.identity, 160)}; ${exchanged}`
+        ? `the ${source.name} identity source answered as ${foreignText(source.identity, 160)}` +
+          `${source.passedOver.length ? ` (not used: ${source.passedOver.join('; ')})` : ''}; ${exchanged}`
         : exchanged;
     const skew = passedThrough ? undefined : skewFinding(entry, issued.secret, started, answeredAt);
     return [ok('exchange', `${entry.server}: ${outcome}`, answeredAt - started), ...(skew ? [skew] : [])];

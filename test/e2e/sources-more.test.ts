@@ -293,6 +293,7 @@ test('--source auto: workload before managed identity for Azure, the ADC file be
   const managed = await auto('acr-auto-mi.registry.test', sb.env, 'azure-acr', ['--acr-endpoint', az.url]);
   assert.is(managed.code, 0, describe(managed));
   assert.match(managed.stderr, '--source auto (azure-managed-identity answered)');
+  assert.match(managed.stderr, 'not used: azure-workload-identity: AZURE_FEDERATED_TOKEN_FILE not set');
   // gcloud's ADC file (written by the test before) comes before the metadata server, which is not there.
   const adc = await auto('gcp-auto.registry.test', sb.env, 'gcp');
   assert.is(adc.code, 0, describe(adc));

@@ -287,6 +287,13 @@ google('metadata server refusals: no service account, no Metadata-Flavor answer,
   gce.setTokenLifetime(3599);
 });
 
+google('auto: the metadata server answers when no ADC file exists, and says why ADC was passed over', async () => {
+  const env = { GCE_METADATA_HOST: gce.host, CLOUDSDK_CONFIG: join(dir, 'no-gcloud') };
+  const found = await credentialFromAuto('gcp', { config: loadConfig({ HOME, ...env }, 'linux'), options: {} });
+  assert.is(found.name, 'gcp-metadata');
+  assert.equal(found.passedOver, ['gcp-adc: no ADC file']);
+});
+
 google("ADC files: GOOGLE_APPLICATION_CREDENTIALS, then gcloud's file; other types refused", () => {
   const keyFile = JSON.stringify({
     type: 'service_account',
