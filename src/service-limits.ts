@@ -4,8 +4,11 @@
 // shortened to a day, and a lifetime too short to use is refused by the providers.
 // The token cache applies the same bounds when it reads times back.
 
-/** The longest a service can make us wait (Retry-After) or hold a failure it caused. */
-export const MAX_SERVICE_DELAY_MS = 5 * 60_000;
+/**
+ * The longest a service can make us wait (Retry-After) or hold a failure it caused: a hold outliving the fault
+ * fails every pull on the machine with nothing to do but wait, so it is short, and `refresh HOST` ends it.
+ */
+export const MAX_SERVICE_DELAY_MS = 60_000;
 /** Longer lifetimes are believed only this far: the token is refreshed sooner, which costs nothing. */
 export const MAX_TOKEN_LIFETIME_MS = 24 * 3600_000;
 /** A token that lives less than this would die between `get` and the registry's check of it. */

@@ -10,6 +10,7 @@ import { registerDaemon } from './daemon.js';
 import { registerConfigure } from './configure.js';
 import { registerExport } from './export.js';
 import { registerPullSecret } from './pull-secret.js';
+import { registerRefresh } from './refresh.js';
 import { registerDoctor } from './doctor.js';
 import type { CommandContext } from '../credentials/core-context.js';
 
@@ -22,6 +23,7 @@ const COMMANDS = new Set([
   'unconfigure',
   'export',
   'pull-secret',
+  'refresh',
   'doctor',
   'completion',
   'help',
@@ -62,6 +64,7 @@ export async function runManagement(args: string[], context: CommandContext): Pr
     registerConfigure,
     registerExport,
     registerPullSecret,
+    registerRefresh,
     registerDoctor,
   ])
     register(cli, context);

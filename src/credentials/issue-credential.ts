@@ -75,7 +75,12 @@ export class IssueFailedError extends UserError {
     server: string,
     readonly failure: FailureRecord,
   ) {
-    super(`cannot get a token for ${server}: ${failure.message}`);
+    // A hold the service asked for says until when, and how to end it sooner.
+    const held =
+      failure.retryAt === undefined
+        ? ''
+        : `; not asked again before ${isoTime(failure.retryAt)} (docker-credential-lanyard refresh ${server} asks now)`;
+    super(`cannot get a token for ${server}: ${failure.message}${held}`);
   }
 }
 

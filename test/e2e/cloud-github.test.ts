@@ -48,7 +48,11 @@ test('doctor checks the token at the registry token realm, and names the fix for
   const host = registry!.host;
   const before = registry!.requests.length;
   const healthy = await runHelper(['doctor'], { env: sb.env });
-  assert.match(healthy.stdout, `ok    ${host} accepts the token of octocat`);
+  assert.match(
+    healthy.stdout,
+    `ok    ${host}: the registry's token realm accepts the token of octocat`,
+    healthy.stdout,
+  );
   const check = registry!.requests.slice(before).find((r) => r.account === 'octocat');
   assert.ok(check?.granted && check.service === registry!.service, 'one token request as docker login');
   await login(sb.env, host, 'octocat', REVOKED, ['--kind', 'github']);

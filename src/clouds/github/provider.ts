@@ -10,6 +10,6 @@ export const githubProvider: Provider = {
   },
   async check(entry, token, context) {
     await (await import('./token-check.js')).checkToken(entry, token, context);
-    return `${entry.server} accepts the token of ${entry.username}`;
+    return `the registry's token realm accepts the token of ${entry.username}`;
   },
 };
