@@ -7,14 +7,29 @@ import { log } from '../log.js';
 import type { PeerUidOf } from './peer-credentials.js';
 import { MAX_REQUEST_BYTES, parseDaemonRequest, type DaemonRequest } from './socket-protocol.js';
 
+/**
+ * Connections served at once. A get holds one for a millisecond; past this, a connection is answered "busy" and
+ * closed (its get then works alone), so a flood of held-open connections cannot grow the daemon without bound.
+ */
+export const MAX_CONNECTIONS = 64;
+
 export function serveSocket(
   path: string,
   handle: (request: DaemonRequest) => Promise<unknown>,
   peerUidOf: PeerUidOf = () => undefined,
 ): Promise<Server> {
+  let open = 0;
   const server = createServer((socket: Socket) => {
     socket.on('error', () => socket.destroy());
     const reply = (body: unknown) => socket.end(`${JSON.stringify(body)}\n`);
+    if (open >= MAX_CONNECTIONS) {
+      reply({ error: `busy: ${MAX_CONNECTIONS} connections are open` });
+      return;
+    }
+    open += 1;
+    socket.once('close', () => {
+      open -= 1;
+    });
     const peer = peerUidOf(socket);
     if (peer !== undefined && peer !== process.getuid?.()) {
       log.warn(`refused a connection to the daemon socket from uid ${peer}`);

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serveSocket } from '../../src/daemon/socket-server.js';
+import { MAX_CONNECTIONS, serveSocket } from '../../src/daemon/socket-server.js';
 import { MAX_REQUEST_BYTES } from '../../src/daemon/socket-protocol.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lanyard-daemon-settings-'));
@@ -33,8 +33,36 @@ test('the daemon socket answers an oversized or bad request with one sanitised e
     assert.equal(JSON.parse(await ask(path, '{"op":"status"}\n')), { ok: true });
   } finally {
     server.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('connections held open past the cap are answered busy; the daemon serves again once they close', async () => {
+  const path = join(dir, 'cap.sock');
+  const server = await serveSocket(path, async () => ({ ok: true }));
+  const held = await Promise.all(
+    Array.from(
+      { length: MAX_CONNECTIONS },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(path, () => resolve(socket));
+          socket.on('error', reject);
+        }),
+    ),
+  );
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the server has seen every connection
+    assert.equal(JSON.parse(await ask(path, '{"op":"status"}\n')), {
+      error: `busy: ${MAX_CONNECTIONS} connections are open`,
+    });
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(JSON.parse(await ask(path, '{"op":"status"}\n')), { ok: true });
+  } finally {
+    for (const socket of held) socket.destroy();
+    server.close();
+  }
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
