@@ -2,7 +2,8 @@
 // `login --source` entry, what its identity source answers now (nothing is stored). `get`, the daemon,
 // `login`'s check and doctor all exchange through here, so the two kinds of login differ only in this file
 // and in the provider's two entry points, which meet at one function.
-import { UserError } from '../errors.js';
+import { ServiceRefusedError, UserError } from '../errors.js';
+import { UNUSABLE_ANSWER_HOLD_MS } from '../service-limits.js';
 import { registerSecret } from '../foreign-text.js';
 import { isSourceEntry, type MappingEntry, type SourceEntry } from '../mapping/types.js';
 import { loadProvider, SOURCE_CLOUDS, sourceCloudOf } from '../clouds/registry.js';
@@ -37,6 +38,21 @@ export async function resolveSource(
   return sources.credentialFrom(entry.source, where);
 }
 
+// A control character in a login breaks the client's JSON, its terminal or the registry's header parsing; no
+// token service means to send one. The stored secret itself, answered as is, is the user's own to judge.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** `issued`, unless a service's answer holds a control character: then a transient refusal, asked again later. */
+function usableAnswer(entry: MappingEntry, issued: IssuedCredential, side: LongLivedSide): IssuedCredential {
+  const passedThrough = 'secret' in side && issued.secret === side.secret;
+  if (passedThrough || !CONTROL_CHARACTER.test(issued.secret + issued.username)) return issued;
+  throw new ServiceRefusedError(
+    `the ${entry.kind} token service for ${entry.server}`,
+    'answered a login with control characters in it, which no client can use',
+    { permanent: false, retryAfterMs: UNUSABLE_ANSWER_HOLD_MS },
+  );
+}
+
 /** Which source answered, whom it proved, and (for `auto`) why the sources before it did not. */
 export interface SourceAnswer {
   name: string;
@@ -62,10 +78,10 @@ export async function exchangeOnce(
 ): Promise<Exchanged> {
   const provider = await loadProvider(entry.kind);
   const issue: IssueContext = { ...request, config: context.config };
-  if ('secret' in side) return { issued: await provider.issue(entry, side.secret, issue) };
+  if ('secret' in side) return { issued: usableAnswer(entry, await provider.issue(entry, side.secret, issue), side) };
   if (!provider.issueFromSource) throw new UserError(`${entry.kind} logins cannot take an identity source`);
   const source = await resolveSource(context, side.entry, issue.timeoutMs);
-  const issued = await provider.issueFromSource(entry, source, issue);
+  const issued = usableAnswer(entry, await provider.issueFromSource(entry, source, issue), side);
   registerSecret(issued.secret);
   const { expiresAt: sourceExpiry, identity } = source.credential;
   const bound =

@@ -13,7 +13,10 @@ import { RefreshScheduler } from '../../src/daemon/scheduler.js';
 import { UserError } from '../../src/errors.js';
 import { mappedRegistries } from '../../src/integrations/mapped-registries.js';
 import { readMapping } from '../../src/mapping/mapping-file.js';
+import type http from 'node:http';
 import { start as startIam, type IamHandle } from '../fixtures/iam.js';
+import { listen, sendJson } from '../fixtures/support.js';
+import { tokenCache } from '../../src/tokens/token-cache.js';
 import { testContext, type TestContext } from './support/test-context.js';
 
 const APIKEY = 'core-test-apikey-0123456789';
@@ -143,6 +146,32 @@ refresher(
     }
   },
 );
+
+refresher('a token holding control characters is refused in one line and never cached or answered', async () => {
+  let url = '';
+  const realm = await listen(async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.url === '/v2/') {
+      res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${url}/token",service="hostile"` }).end();
+      return;
+    }
+    sendJson(res, 200, { refresh_token: 'tok\nen\u001b[2J\u0000' });
+  });
+  url = realm.url;
+  const core = testContext({ env: { REG_PASSWORD: 'pw' } });
+  try {
+    const server = realm.url.replace('http://', '');
+    await runLogin({ server, username: 'me', kind: 'oauth2', 'secret-env': 'REG_PASSWORD' }, core);
+    const got = await verb(core, 'get', `${server}\n`);
+    assert.is(got.code, 1);
+    assert.match(got.out, /^cannot get a token for 127\.0\.0\.1:\d+: the oauth2 token service for .* answered a login/);
+    assert.match(got.out, /control characters in it, which no client can use; not asked again before /);
+    assert.is(got.out.split('\n').length, 2, 'one line');
+    assert.is(tokenCache(core.config.paths.runtimeDir).read(server, core.now())?.token, undefined, 'nothing cached');
+  } finally {
+    core.cleanup();
+    await realm.stop();
+  }
+});
 
 refresher.run();
 
