@@ -42,6 +42,12 @@ export abstract class RemoteFailure extends LanyardError {
     super(foreignText(message, MESSAGE_MAX_CHARS));
     this.retryAfterMs = capServiceDelay(retryAfterMs);
   }
+
+  /** This failure as the last of `tries` tries that took `ms` in all: each try's own deadline is not the story. */
+  afterTries(tries: number, ms: number): this {
+    if (tries > 1) this.message = `${this.message} (${tries} tries in ${(ms / 1000).toFixed(1)} s)`;
+    return this;
+  }
 }
 
 /** The service could not be reached, the connection broke, or it did not answer in time: worth retrying. */

@@ -8,6 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { TransportError, UserError } from './errors.js';
+import { foreignText } from './foreign-text.js';
 import { VERSION } from './version.js';
 
 export interface HttpResponse {
@@ -85,6 +86,23 @@ function unsendable(url: URL, error: Error, withCa: boolean): UserError {
   return new UserError(`cannot send a request to ${url.origin}: ${error.message}${hint}`);
 }
 
+/**
+ * A redirect is never followed: a secret goes only where the login said. It means a wrong endpoint (or a proxy
+ * in the way), not a revoked key, so it is named as what it is, with where it pointed (origin only).
+ */
+function redirected(url: URL, status: number, location: string): UserError {
+  let target: string;
+  try {
+    target = foreignText(new URL(location, url).origin, 120);
+  } catch {
+    target = 'an address that is not a URL';
+  }
+  return new UserError(
+    `${url.origin} answered ${status}, a redirect to ${target}, which lanyard does not follow: ` +
+      'check the endpoint (the login option or override variable that names it)',
+  );
+}
+
 export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResponse> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -121,6 +139,12 @@ export function httpFetch(url: URL, options: HttpOptions = {}): Promise<HttpResp
       timeoutMs,
     );
     req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location !== undefined) {
+        finish(() => reject(redirected(url, status, res.headers.location!)));
+        req.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

@@ -51,9 +51,11 @@ export async function withRetries<T>(
     } catch (error) {
       // Only a remote failure may pass with time: user errors and bugs are not retried, nor permanent refusals.
       const failure = asRemoteFailure(error);
-      if (!failure || failure.permanent || attempt + 1 >= policy.attempts) throw error;
+      if (!failure) throw error;
+      const lastTry = () => failure.afterTries(attempt + 1, Date.now() - started);
+      if (failure.permanent || attempt + 1 >= policy.attempts) throw lastTry();
       const delay = backoffDelay(attempt, policy, failure.retryAfterMs);
-      if (Date.now() + delay - started > policy.budgetMs) throw failure;
+      if (Date.now() + delay - started > policy.budgetMs) throw lastTry();
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

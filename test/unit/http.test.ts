@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertSafeEndpoint, httpFetch } from '../../src/http.js';
 import { describeError, TransportError, UserError } from '../../src/errors.js';
+import { withRetries } from '../../src/retry.js';
 
 let server: Server;
 let base: string;
@@ -22,6 +23,10 @@ test.before(async () => {
       return;
     }
     if (req.url === '/hang') return; // never answers
+    if (req.url === '/moved') {
+      res.writeHead(307, { Location: 'https://elsewhere.example:8443/identity/token?x=%1B' }).end();
+      return;
+    }
     if (req.url === '/huge') {
       res.writeHead(200);
       res.end(Buffer.alloc(2 * 1024 * 1024, 'x'));
@@ -29,6 +34,30 @@ test.before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+test('a redirect is not followed and is named as one, with where it pointed', async () => {
+  const error = await httpFetch(new URL(`${base}/moved`)).catch((e: unknown) => e);
+  assert.instance(error, UserError);
+  assert.is(
+    (error as Error).message,
+    `${base} answered 307, a redirect to https://elsewhere.example:8443, which lanyard does not follow: ` +
+      'check the endpoint (the login option or override variable that names it)',
+  );
+});
+
+test('the last of several tries says how many and how long they took in all', async () => {
+  let tries = 0;
+  const failing = () => {
+    tries += 1;
+    return Promise.reject(new TransportError('no answer from http://127.0.0.1:9 within 0.1 s'));
+  };
+  const policy = { attempts: 3, baseMs: 20, capMs: 40, budgetMs: 5_000 };
+  const error = (await withRetries(failing, policy).catch((e: unknown) => e)) as Error;
+  assert.is(tries, 3);
+  assert.match(error.message, /^no answer from http:\/\/127\.0\.0\.1:9 within 0\.1 s \(3 tries in 0\.\d s\)$/);
+  const once = await withRetries(failing, { ...policy, attempts: 1 }).catch((e: unknown) => e);
+  assert.is((once as Error).message, 'no answer from http://127.0.0.1:9 within 0.1 s', 'one try: nothing added');
 });
 
 test.after(() => {
