@@ -44,6 +44,8 @@ export interface OutgoingMessage extends Partial<Omit<MethodCall, 'serial'>> {
   serial: number;
   errorName?: string;
   replySerial?: number;
+  /** Set by the bus on what it routes (a peer's replies in tests carry one). */
+  sender?: string;
 }
 
 export interface DBusMessage {
@@ -51,6 +53,8 @@ export interface DBusMessage {
   serial: number;
   replySerial?: number;
   errorName?: string;
+  /** Who sent it, as the bus says: `org.freedesktop.DBus` itself, or a connection's unique name (`:1.42`). */
+  sender?: string;
   /** The method or signal name (a peer's view of our calls, in tests). */
   member?: string;
   signature: string;
@@ -256,7 +260,7 @@ function dictFields(type: TypeNode): TypeNode[] {
   return [key, value];
 }
 
-const HeaderField = { member: 3, errorName: 4, replySerial: 5, signature: 8 };
+const HeaderField = { member: 3, errorName: 4, replySerial: 5, sender: 7, signature: 8 };
 const HEADER_FIELDS_TYPE = parseSignature('a(yv)')[0]!;
 
 // The header fields we write: [what, field code, its type].
@@ -267,6 +271,7 @@ const OUTGOING_FIELDS: [keyof OutgoingMessage, number, string][] = [
   ['errorName', 4, 's'],
   ['replySerial', 5, 'u'],
   ['destination', 6, 's'],
+  ['sender', 7, 's'],
 ];
 
 /** A message, little-endian, no flags (a METHOD_CALL expects a reply). */
@@ -480,6 +485,7 @@ export function unmarshalMessage(bytes: Buffer): { message: DBusMessage; length:
   const replySerial = headerField(fields, HeaderField.replySerial, 'u') as number | undefined;
   const errorName = headerField(fields, HeaderField.errorName, 's') as string | undefined;
   const member = headerField(fields, HeaderField.member, 's') as string | undefined;
+  const sender = headerField(fields, HeaderField.sender, 's') as string | undefined;
   if ((type === MessageType.methodReturn || type === MessageType.error) && replySerial === undefined)
     throw new DBusWireError('a reply without a reply serial');
   if (type === MessageType.error && errorName === undefined) throw new DBusWireError('an error without a name');
@@ -488,5 +494,5 @@ export function unmarshalMessage(bytes: Buffer): { message: DBusMessage; length:
   const body: DBusValue[] = [];
   for (const type of parseSignature(signature)) body.push(bodyReader.value(type, 1));
   if (bodyReader.at !== length) throw new DBusWireError(`the body is longer than its signature ${signature}`);
-  return { message: { type, serial, replySerial, errorName, member, signature, body }, length };
+  return { message: { type, serial, replySerial, errorName, sender, member, signature, body }, length };
 }

@@ -43,6 +43,8 @@ const SERVICE = 'lanyard';
 const SECRETS = { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets' };
 const SERVICE_INTERFACE = 'org.freedesktop.Secret.Service';
 const Serial = { hello: 1, openSession: 2, searchItems: 3, getSecrets: 4 } as const;
+/** The bus answers Hello itself; everything else comes from the Secret Service's own connection. */
+const BUS_NAME = 'org.freedesktop.DBus';
 /** A server's answer to AUTH is one short line; more without a line end is not a D-Bus server. */
 const MAX_AUTH_LINE_BYTES = 512;
 
@@ -136,6 +138,12 @@ function converse(socketPath: string, request: Buffer, timeoutMs: number): Promi
   let session: string | undefined;
   let found: { unlocked: string[]; locked: string[] } | undefined;
   let item: string | undefined;
+  // Bytes received and consumed so far, and how many had arrived when GetSecrets went out: a reply that came
+  // before its call was sent was written by no Secret Service (a bus forwards only replies to calls it routed).
+  let consumedBytes = 0;
+  let receivedBeforeGetSecrets: number | undefined;
+  // The connection that answered OpenSession: the search and the secret must come from it too.
+  let service: string | undefined;
   // gnome-keyring aborts (an upstream race) when a client goes while a call of its is still being handled, as
   // OpenSession: the connection is closed only once every call sent has its reply (or at the deadline).
   const unanswered = new Set<number>([Serial.hello, Serial.openSession, Serial.searchItems]);
@@ -160,11 +168,26 @@ function converse(socketPath: string, request: Buffer, timeoutMs: number): Promi
         return askAddon(`${found.unlocked.length} unlocked and ${found.locked.length} locked items`);
       item = found.unlocked[0]!;
       unanswered.add(Serial.getSecrets);
+      receivedBeforeGetSecrets = inbox.total;
       socket?.write(serviceCall(Serial.getSecrets, 'GetSecrets', 'aoo', [[item], session]));
     };
 
-    const onReply = (reply: DBusMessage) => {
-      if (reply.replySerial !== undefined) unanswered.delete(reply.replySerial);
+    /** Why this reply cannot be ours (undefined when it can): a call not sent yet, or the wrong sender. */
+    const foreignReply = (reply: DBusMessage, startsAt: number): string | undefined => {
+      if (reply.replySerial === undefined || !unanswered.has(reply.replySerial)) return 'a reply to no call of ours';
+      if (reply.replySerial === Serial.getSecrets && startsAt < (receivedBeforeGetSecrets ?? Infinity))
+        return 'a GetSecrets reply that came before it was asked';
+      if (reply.replySerial === Serial.hello)
+        return reply.sender === BUS_NAME ? undefined : 'a Hello reply not from the bus';
+      service ??= reply.sender;
+      if (!service?.startsWith(':') || reply.sender !== service) return 'replies from more than one sender';
+      return undefined;
+    };
+
+    const onReply = (reply: DBusMessage, startsAt: number) => {
+      const foreign = foreignReply(reply, startsAt);
+      if (foreign) return stop({ state: 'ask-addon', reason: foreign });
+      unanswered.delete(reply.replySerial!);
       if (decided) return finish(decided);
       switch (reply.replySerial) {
         case Serial.hello:
@@ -207,12 +230,15 @@ function converse(socketPath: string, request: Buffer, timeoutMs: number): Promi
         if (!line.startsWith('OK '))
           return stop({ state: 'ask-addon', reason: `AUTH answered ${foreignText(line, 60)}` });
         inbox.consume(lineEnd + 2);
+        consumedBytes += lineEnd + 2;
         stage = 'Hello';
       }
       for (let next = unmarshalMessage(inbox.view()); next && !ended; next = unmarshalMessage(inbox.view())) {
         inbox.consume(next.length);
+        const startsAt = consumedBytes;
+        consumedBytes += next.length;
         const { message } = next;
-        if (message.type === MessageType.methodReturn || message.type === MessageType.error) onReply(message);
+        if (message.type === MessageType.methodReturn || message.type === MessageType.error) onReply(message, startsAt);
       }
     };
 

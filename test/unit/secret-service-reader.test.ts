@@ -20,7 +20,16 @@ interface Script {
   items: string[];
   /** How long OpenSession takes, while SearchItems is answered at once. */
   sessionDelayMs: number;
+  /** A hostile bus: the GetSecrets reply (serial 4) sent with the search's, before the reader asks. */
+  pipelineGetSecrets?: boolean;
+  /** A hostile bus: the secret comes from another connection than the session and the search. */
+  secretSender?: string;
 }
+
+const SERVICE_NAME = ':1.7';
+const secretBody = (items: string[]): DBusValue[] => [
+  items.map((item) => [item, [SESSION, Buffer.alloc(0), Buffer.from('s3cret-ü', 'utf8'), 'text/plain']]),
+];
 
 interface FakeService {
   server: Server;
@@ -29,8 +38,9 @@ interface FakeService {
   lateReplies: string[];
 }
 
-function reply(socket: Socket, to: number, signature: string, body: DBusValue[]): void {
-  socket.write(marshalMessage({ type: MessageType.methodReturn, serial: 100 + to, replySerial: to, signature, body }));
+function reply(socket: Socket, to: number, signature: string, body: DBusValue[], sender = SERVICE_NAME): void {
+  const message = { type: MessageType.methodReturn, serial: 100 + to, replySerial: to, sender, signature, body };
+  socket.write(marshalMessage(message));
 }
 
 async function startService(name: string, script: Script): Promise<FakeService> {
@@ -44,9 +54,9 @@ async function startService(name: string, script: Script): Promise<FakeService> 
       closed = true;
     });
     socket.on('error', () => undefined);
-    const answer = (member: string, to: number, signature: string, body: DBusValue[]) => {
+    const answer = (member: string, to: number, signature: string, body: DBusValue[], sender?: string) => {
       if (closed) lateReplies.push(member);
-      else reply(socket, to, signature, body);
+      else reply(socket, to, signature, body, sender);
     };
     socket.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
@@ -61,16 +71,17 @@ async function startService(name: string, script: Script): Promise<FakeService> 
         buffered = buffered.subarray(next.length);
         const { serial } = next.message;
         const member = next.message.member;
-        if (member === 'Hello') answer(member, serial, 's', [':1.7']);
+        if (member === 'Hello') answer(member, serial, 's', [':1.9'], 'org.freedesktop.DBus');
         if (member === 'OpenSession') {
           const open = () => answer(member, serial, 'vo', [{ signature: 's', value: '' }, SESSION]);
           setTimeout(open, script.sessionDelayMs);
         }
-        if (member === 'SearchItems') answer(member, serial, 'aoao', [script.items, []]);
-        if (member === 'GetSecrets') {
-          const secret = [SESSION, Buffer.alloc(0), Buffer.from('s3cret-ü', 'utf8'), 'text/plain'];
-          answer(member, serial, 'a{o(oayays)}', [script.items.map((item) => [item, secret])]);
+        if (member === 'SearchItems') {
+          answer(member, serial, 'aoao', [script.items, []]);
+          if (script.pipelineGetSecrets) answer('GetSecrets', 4, 'a{o(oayays)}', secretBody(script.items));
         }
+        if (member === 'GetSecrets' && !script.pipelineGetSecrets)
+          answer(member, serial, 'a{o(oayays)}', secretBody(script.items), script.secretSender);
       }
     });
   });
@@ -102,6 +113,22 @@ test('nothing found while OpenSession is still being handled: absent, and no han
     assert.equal(service.lateReplies, [], 'the reader hung up while OpenSession was unanswered');
   } finally {
     await stop(service);
+  }
+});
+
+test('a hostile bus: a reply sent before its call, or a secret from another sender, is never believed', async () => {
+  const hostile: [string, Script][] = [
+    ['pipelined', { items: [ITEM], sessionDelayMs: 0, pipelineGetSecrets: true }],
+    ['impostor', { items: [ITEM], sessionDelayMs: 0, secretSender: ':1.66' }],
+  ];
+  for (const [name, script] of hostile) {
+    const service = await startService(name, script);
+    try {
+      const answer = await readSecretFromSecretService('reg.example/3', { address: service.address, timeoutMs: 2000 });
+      assert.is(answer.state, 'ask-addon', `${name}: ${JSON.stringify(answer)}`);
+    } finally {
+      await stop(service);
+    }
   }
 });
 
