@@ -63,8 +63,8 @@ export interface Config {
   problems: string[];
   /** AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL: AWS API endpoints replacing the regional defaults. */
   awsEndpoints: AwsEndpoints;
-  /** The AWS CLI's files, read by `login --aws-profile`. */
-  awsFiles: { credentials: string; config: string };
+  /** The AWS CLI's files, read by `login --aws-profile` and the aws-profile source; `ssoCache`: its SSO tokens. */
+  awsFiles: { credentials: string; config: string; ssoCache: string };
   /** Each cloud's own variables for the identity sources (`login --source`), as its SDKs read them. */
   identity: IdentityConfig;
 }
@@ -73,6 +73,8 @@ export interface AwsEndpoints {
   ecr?: string;
   ecrPublic?: string;
   sts?: string;
+  /** IAM Identity Center's portal (GetRoleCredentials), for SSO profiles. */
+  sso?: string;
 }
 
 export const DEFAULT_HUB_CHECK_INTERVAL_S = 6 * 3600;
@@ -118,13 +120,15 @@ function awsEndpoints(env: Environment): AwsEndpoints {
   const ecr = nonEmpty(env.AWS_ENDPOINT_URL_ECR) ?? all;
   const ecrPublic = nonEmpty(env.AWS_ENDPOINT_URL_ECR_PUBLIC) ?? all;
   const sts = nonEmpty(env.AWS_ENDPOINT_URL_STS) ?? all;
-  return { ...(ecr ? { ecr } : {}), ...(ecrPublic ? { ecrPublic } : {}), ...(sts ? { sts } : {}) };
+  const sso = nonEmpty(env.AWS_ENDPOINT_URL_SSO) ?? all;
+  return defined({ ecr, ecrPublic, sts, sso });
 }
 
 function awsFiles(env: Environment, home: string): Config['awsFiles'] {
   return {
     credentials: nonEmpty(env.AWS_SHARED_CREDENTIALS_FILE) ?? join(home, '.aws', 'credentials'),
     config: nonEmpty(env.AWS_CONFIG_FILE) ?? join(home, '.aws', 'config'),
+    ssoCache: join(home, '.aws', 'sso', 'cache'),
   };
 }
 
@@ -159,7 +163,7 @@ export function loadConfig(env: Environment, platform: NodeJS.Platform = process
     problems,
     awsEndpoints: awsEndpoints(env),
     awsFiles: awsFiles(env, home),
-    identity: identityConfig(env, platform, home),
+    identity: identityConfig(env, platform, home, problems),
   };
 }
 
@@ -181,8 +185,10 @@ export interface AwsIdentityConfig {
   accessKeyId?: string;
   secretAccessKey?: string;
   sessionToken?: string;
-  /** AWS_PROFILE: the shared-config profile (default `default`). */
+  /** AWS_PROFILE, else AWS_DEFAULT_PROFILE: the shared-config profile (default `default`). */
   profile?: string;
+  /** The variable that named `profile`, for the line that says it does not exist. */
+  profileVariable?: 'AWS_PROFILE' | 'AWS_DEFAULT_PROFILE';
   /** AWS_REGION, else AWS_DEFAULT_REGION: picks the regional STS endpoint. */
   region?: string;
   /** AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (+ AWS_ROLE_SESSION_NAME): web identity (EKS IRSA, CI OIDC). */
@@ -194,6 +200,16 @@ export interface AwsIdentityConfig {
   imdsEndpointMode?: string;
   /** AWS_EC2_METADATA_DISABLED=true: never ask IMDS. */
   imdsDisabled: boolean;
+  /** AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI: the ECS or EKS Pod Identity credentials endpoint. */
+  containerRelativeUri?: string;
+  containerFullUri?: string;
+  /** LANYARD_AWS_CONTAINER_ENDPOINT: where a RELATIVE_URI goes instead of http://169.254.170.2 (tests, proxies). */
+  containerEndpoint?: string;
+  /** AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read at each use; wins), else AWS_CONTAINER_AUTHORIZATION_TOKEN. */
+  containerTokenFile?: string;
+  containerToken?: string;
+  /** LANYARD_AWS_PROCESS_TIMEOUT_S: how long a profile's credential_process may run (default 30 s). */
+  processTimeoutMs: number;
 }
 
 export interface GoogleIdentityConfig {
@@ -235,23 +251,42 @@ export interface IdentityConfig {
 const defined = <T extends object>(record: T): T =>
   Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
 
-function identityConfig(env: Environment, platform: NodeJS.Platform, home: string): IdentityConfig {
+export const DEFAULT_AWS_PROCESS_TIMEOUT_S = 30;
+
+function awsIdentity(env: Environment, problems: string[]): AwsIdentityConfig {
+  const profileVariable = nonEmpty(env.AWS_PROFILE)
+    ? 'AWS_PROFILE'
+    : nonEmpty(env.AWS_DEFAULT_PROFILE)
+      ? 'AWS_DEFAULT_PROFILE'
+      : undefined;
+  const processTimeoutS = positiveNumber(env, 'LANYARD_AWS_PROCESS_TIMEOUT_S', DEFAULT_AWS_PROCESS_TIMEOUT_S, problems);
+  return defined({
+    accessKeyId: nonEmpty(env.AWS_ACCESS_KEY_ID),
+    secretAccessKey: nonEmpty(env.AWS_SECRET_ACCESS_KEY),
+    sessionToken: nonEmpty(env.AWS_SESSION_TOKEN),
+    profile: profileVariable && env[profileVariable],
+    profileVariable,
+    region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
+    roleArn: nonEmpty(env.AWS_ROLE_ARN),
+    webIdentityTokenFile: nonEmpty(env.AWS_WEB_IDENTITY_TOKEN_FILE),
+    roleSessionName: nonEmpty(env.AWS_ROLE_SESSION_NAME),
+    imdsEndpoint: nonEmpty(env.AWS_EC2_METADATA_SERVICE_ENDPOINT),
+    imdsEndpointMode: nonEmpty(env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE),
+    imdsDisabled: env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true',
+    containerRelativeUri: nonEmpty(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI),
+    containerFullUri: nonEmpty(env.AWS_CONTAINER_CREDENTIALS_FULL_URI),
+    containerEndpoint: nonEmpty(env.LANYARD_AWS_CONTAINER_ENDPOINT),
+    containerTokenFile: nonEmpty(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE),
+    containerToken: nonEmpty(env.AWS_CONTAINER_AUTHORIZATION_TOKEN),
+    processTimeoutMs: processTimeoutS * 1000,
+  });
+}
+
+function identityConfig(env: Environment, platform: NodeJS.Platform, home: string, problems: string[]): IdentityConfig {
   const gcloudHome =
     platform === 'win32' ? join(nonEmpty(env.APPDATA) ?? home, 'gcloud') : join(home, '.config', 'gcloud');
   return {
-    aws: defined({
-      accessKeyId: nonEmpty(env.AWS_ACCESS_KEY_ID),
-      secretAccessKey: nonEmpty(env.AWS_SECRET_ACCESS_KEY),
-      sessionToken: nonEmpty(env.AWS_SESSION_TOKEN),
-      profile: nonEmpty(env.AWS_PROFILE),
-      region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
-      roleArn: nonEmpty(env.AWS_ROLE_ARN),
-      webIdentityTokenFile: nonEmpty(env.AWS_WEB_IDENTITY_TOKEN_FILE),
-      roleSessionName: nonEmpty(env.AWS_ROLE_SESSION_NAME),
-      imdsEndpoint: nonEmpty(env.AWS_EC2_METADATA_SERVICE_ENDPOINT),
-      imdsEndpointMode: nonEmpty(env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE),
-      imdsDisabled: env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true',
-    }),
+    aws: awsIdentity(env, problems),
     google: defined({
       applicationCredentials: nonEmpty(env.GOOGLE_APPLICATION_CREDENTIALS),
       gcloudConfigDir: nonEmpty(env.CLOUDSDK_CONFIG) ?? gcloudHome,

@@ -125,6 +125,13 @@ export function epochSeconds(value: unknown): number {
   return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : Number.NaN;
 }
 
+/** A small file's text; a larger one is an error (the fs error's `code`, or "larger than N bytes"). */
+export function readCappedFile(path: string, maxBytes: number): string {
+  const bytes = readFileSync(path);
+  if (bytes.length > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
+  return bytes.toString('utf8');
+}
+
 /**
  * A token file a platform mounts (a projected service-account token, a CI job's OIDC token): read at each use,
  * since the kubelet rewrites it before it expires. `setting` names where the path came from, for the fix.
@@ -132,9 +139,7 @@ export function epochSeconds(value: unknown): number {
 export function readTokenFile(path: string, what: string, setting: string): string {
   let text: string;
   try {
-    const bytes = readFileSync(path);
-    if (bytes.length > TOKEN_FILE_MAX_BYTES) throw new Error(`larger than ${TOKEN_FILE_MAX_BYTES} bytes`);
-    text = bytes.toString('utf8').trim();
+    text = readCappedFile(path, TOKEN_FILE_MAX_BYTES).trim();
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UserError(`cannot read the ${what} ${path} (${setting}): ${reason}`);

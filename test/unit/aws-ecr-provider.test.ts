@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { describeError, isPermanent, ServiceRefusedError, UserError } from '../../src/errors.js';
 import { ecrRegistryHost, isEcrHost } from '../../src/clouds/aws/hosts.js';
 import type { MappingEntry } from '../../src/mapping/types.js';
-import { parseAwsIni } from '../../src/clouds/aws/profile-source.js';
+import { parseAwsIni } from '../../src/clouds/aws/shared-files.js';
 import { inferKind } from '../../src/clouds/infer-kind.js';
 import { awsEcrProvider, roleSessionName } from '../../src/clouds/aws/ecr-provider.js';
 import * as awsFixture from '../fixtures/aws.js';

@@ -2,7 +2,8 @@
 import type { AwsIdentityConfig } from '../../config.js';
 import { UserError } from '../../errors.js';
 import { registerSecret } from '../../foreign-text.js';
-import type { SourceIdentity } from '../source-io.js';
+import type { Field } from '../../validate.js';
+import { believedExpiry, secretField, type SourceIdentity } from '../source-io.js';
 
 /** A role the caller must still assume with STS AssumeRole, signed with the keys beside it (shared-config profiles). */
 export interface RoleToAssume {
@@ -46,4 +47,19 @@ export function awsFromEnvironment(aws: AwsIdentityConfig): AwsCredential {
     throw new UserError(`AWS environment keys: ${missing} is not set (set both AWS_ACCESS_KEY_ID and the secret)`);
   }
   return accessKeys(accessKeyId, secretAccessKey, sessionToken, 'environment');
+}
+
+/**
+ * Role credentials as IMDS and the container endpoints answer them (`AccessKeyId`, `SecretAccessKey`, `Token`,
+ * `Expiration`): the secrets registered, the expiry believed only as far as service-limits.ts allows.
+ */
+export function roleCredentials(where: string, body: Field, identity: string): AwsCredential {
+  const expiresAt = Date.parse(body.member('Expiration').nonEmptyString());
+  return {
+    accessKeyId: body.member('AccessKeyId').nonEmptyString(),
+    secretAccessKey: secretField(body.member('SecretAccessKey')),
+    sessionToken: secretField(body.member('Token')),
+    expiresAt: believedExpiry(where, expiresAt),
+    identity,
+  };
 }

@@ -9,6 +9,16 @@ const stsEndpoint = (context: SourceContext) => {
   return sts ? { stsEndpoint: sts } : {};
 };
 
+const profileOptions = (context: SourceContext) => {
+  const sso = context.config.awsEndpoints.sso;
+  return {
+    ...stsEndpoint(context),
+    ...timeout(context),
+    ...(sso ? { ssoEndpoint: sso } : {}),
+    env: context.config.env,
+  };
+};
+
 export const aws = {
   name: 'aws',
   kinds: {
@@ -22,36 +32,52 @@ export const aws = {
       provider: async () => (await import('./ecr-provider.js')).awsEcrProvider,
     },
   },
+  // In the order of botocore's chain (docs/identity-sources.md): chain-order.ts says when `auto` passes over
+  // aws-profile or aws-web-identity, whose steps interleave.
   sources: [
     {
       name: 'aws-env',
       notConfigured: ({ config: { identity } }) =>
         identity.aws.accessKeyId || identity.aws.secretAccessKey ? undefined : 'AWS_ACCESS_KEY_ID not set',
-      credential: async ({ config }) => (await import('./credential.js')).awsFromEnvironment(config.identity.aws),
+      async credential({ config }) {
+        (await import('./shared-files.js')).selectedProfile(config.identity.aws, config.awsFiles); // must exist
+        return (await import('./credential.js')).awsFromEnvironment(config.identity.aws);
+      },
     },
     {
       name: 'aws-profile',
-      async notConfigured({ config }) {
-        if (config.identity.aws.profile) return undefined;
-        const { profileSettings } = await import('./profile-source.js');
-        return profileSettings(config.awsFiles, 'default') ? undefined : 'AWS_PROFILE not set, no default profile';
-      },
+      notConfigured: async ({ config }) =>
+        (await import('./chain-order.js')).profileNotConfigured(config.identity.aws, config.awsFiles),
       credential: async (context) =>
         (await import('./profile-source.js')).awsFromProfile(
           context.config.identity.aws,
           context.config.awsFiles,
-          stsEndpoint(context),
+          profileOptions(context),
         ),
     },
     {
       name: 'aws-web-identity',
-      notConfigured: ({ config: { identity } }) =>
-        identity.aws.roleArn && identity.aws.webIdentityTokenFile ? undefined : 'AWS_WEB_IDENTITY_TOKEN_FILE not set',
-      credential: async (context) =>
-        (await import('./web-identity.js')).awsEnvironmentWebIdentity(context.config.identity.aws, {
+      notConfigured: async ({ config }) =>
+        (await import('./chain-order.js')).webIdentityNotConfigured(config.identity.aws, config.awsFiles),
+      async credential(context) {
+        const { aws } = context.config.identity;
+        const profile = (await import('./shared-files.js')).selectedProfile(aws, context.config.awsFiles)?.settings;
+        const { awsConfiguredWebIdentity, webIdentitySettings } = await import('./web-identity.js');
+        const region = aws.region ?? profile?.get('region');
+        return awsConfiguredWebIdentity(webIdentitySettings(aws, profile), {
           ...stsEndpoint(context),
           ...timeout(context),
-        }),
+          ...(region ? { region } : {}),
+        });
+      },
+    },
+    {
+      name: 'aws-container',
+      notConfigured: ({ config: { identity } }) =>
+        identity.aws.containerRelativeUri || identity.aws.containerFullUri
+          ? undefined
+          : 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI not set',
+      credential: async ({ config }) => (await import('./container.js')).awsContainer(config.identity.aws),
     },
     {
       name: 'aws-instance',

@@ -5,17 +5,8 @@
 import type { AwsIdentityConfig } from '../../config.js';
 import { ServiceRefusedError, UserError } from '../../errors.js';
 import { foreignText, registerSecret } from '../../foreign-text.js';
-import type { AwsCredential } from './credential.js';
-import {
-  ask,
-  metadataGet,
-  believedExpiry,
-  METADATA_TIMEOUT_MS,
-  metadataUrl,
-  readAnswer,
-  refused,
-  secretField,
-} from '../source-io.js';
+import { type AwsCredential, roleCredentials } from './credential.js';
+import { ask, metadataGet, METADATA_TIMEOUT_MS, metadataUrl, readAnswer, refused } from '../source-io.js';
 
 export const IMDS_IPV4 = 'http://169.254.169.254';
 export const IMDS_IPV6 = 'http://[fd00:ec2::254]';
@@ -68,13 +59,6 @@ export async function awsInstanceRole(aws: AwsIdentityConfig, timeoutMs = METADA
         permanent: false,
       });
     }
-    const expiresAt = Date.parse(body.member('Expiration').nonEmptyString());
-    return {
-      accessKeyId: body.member('AccessKeyId').nonEmptyString(),
-      secretAccessKey: secretField(body.member('SecretAccessKey')),
-      sessionToken: secretField(body.member('Token')),
-      expiresAt: believedExpiry(where, expiresAt),
-      identity: `instance role ${roleName}`,
-    };
+    return roleCredentials(where, body, `instance role ${roleName}`);
   });
 }

@@ -4,7 +4,7 @@
 // from the source profile, as the CLI does. Only a long-term key is imported: it is stored, and must not expire.
 import { UserError } from '../../errors.js';
 import { quoted } from '../../foreign-text.js';
-import { type AwsSharedFiles, profileSettings } from './profile-source.js';
+import { type AwsSharedFiles, profileSettings } from './shared-files.js';
 
 export interface AwsProfileKey {
   accessKeyId: string;

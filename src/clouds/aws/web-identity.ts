@@ -5,6 +5,7 @@ import type { AwsIdentityConfig } from '../../config.js';
 import { ServiceRefusedError, UserError } from '../../errors.js';
 import { foreignText, registerSecret } from '../../foreign-text.js';
 import type { AwsCredential } from './credential.js';
+import type { Settings } from './shared-files.js';
 import {
   ask,
   believedExpiry,
@@ -53,21 +54,40 @@ export function xmlText(xml: string, name: string): string {
   return raw.replace(/&(lt|gt|amp|quot|apos);/g, (_, entity: string) => XML_ENTITIES[entity]!).trim();
 }
 
-/** The environment's web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_SESSION_NAME). */
-export function awsEnvironmentWebIdentity(
-  aws: AwsIdentityConfig,
-  options: Pick<WebIdentityOptions, 'stsEndpoint' | 'timeoutMs'>,
+/** Where web identity is configured: each variable, else the profile's setting of the same meaning. */
+export interface WebIdentitySettings {
+  tokenFile?: string;
+  roleArn?: string;
+  sessionName?: string;
+}
+
+/**
+ * What botocore's AssumeRoleWithWebIdentityProvider reads: AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and
+ * AWS_ROLE_SESSION_NAME, each falling back to the profile's web_identity_token_file, role_arn, role_session_name.
+ * `aws` undefined leaves the variables out (a source profile's own web identity).
+ */
+export function webIdentitySettings(aws: AwsIdentityConfig | undefined, profile?: Settings): WebIdentitySettings {
+  const tokenFile = aws?.webIdentityTokenFile ?? profile?.get('web_identity_token_file');
+  const roleArn = aws?.roleArn ?? profile?.get('role_arn');
+  const sessionName = aws?.roleSessionName ?? profile?.get('role_session_name');
+  return {
+    ...(tokenFile ? { tokenFile } : {}),
+    ...(roleArn ? { roleArn } : {}),
+    ...(sessionName ? { sessionName } : {}),
+  };
+}
+
+/** Web identity as configured; a token file without a role is one line saying where to put the role. */
+export function awsConfiguredWebIdentity(
+  settings: WebIdentitySettings,
+  options: Pick<WebIdentityOptions, 'stsEndpoint' | 'timeoutMs' | 'region'>,
 ): Promise<AwsCredential> {
-  if (!aws.roleArn || !aws.webIdentityTokenFile) {
-    throw new UserError('AWS web identity: AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE must both be set');
+  const { tokenFile, roleArn, sessionName } = settings;
+  if (!tokenFile || !roleArn) {
+    const missing = tokenFile ? "no role: set AWS_ROLE_ARN or the profile's role_arn" : 'no token file';
+    throw new UserError(`AWS web identity: ${missing} (AWS_WEB_IDENTITY_TOKEN_FILE or web_identity_token_file)`);
   }
-  return awsWebIdentity({
-    roleArn: aws.roleArn,
-    tokenFile: aws.webIdentityTokenFile,
-    ...(aws.roleSessionName ? { sessionName: aws.roleSessionName } : {}),
-    ...(aws.region ? { region: aws.region } : {}),
-    ...options,
-  });
+  return awsWebIdentity({ roleArn, tokenFile, ...(sessionName ? { sessionName } : {}), ...options });
 }
 
 export async function awsWebIdentity(options: WebIdentityOptions): Promise<AwsCredential> {
