@@ -15,4 +15,5 @@ $sudo apt-get install -y -qq \
   gnome-keyring dbus dbus-daemon dbus-bin libglib2.0-bin libsecret-tools \
   podman buildah docker.io python3-dockerpycreds qemu-user-static \
   golang-go golang-github-docker-docker-credential-helpers-dev golang-golang-x-sys-dev \
-  golang-docker-credential-helpers pass gnupg jq hyperfine >/dev/null
+  golang-docker-credential-helpers pass gnupg jq hyperfine \
+  python3-botocore >/dev/null
