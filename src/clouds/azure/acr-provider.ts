@@ -10,7 +10,7 @@ import type { LoginEntry } from '../provider.js';
 import { acrRefreshToken, type AcrLogin, entraAccessToken } from './azure-client.js';
 import { jwtExpiry, jwtStringClaim } from '../jwt.js';
 import { IDENTITY_TOKEN_USERNAME } from '../cloud.js';
-import type { AzureCredential } from './sources.js';
+import type { AzureCredential } from './entra-grant.js';
 import { checkedExpiry, credentialOf, type IssueContext, type IssuedCredential, type Provider } from '../provider.js';
 
 /** A refresh token whose `exp` cannot be read is trusted this long (ACR's have lived about 3 h). */
