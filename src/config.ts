@@ -226,6 +226,11 @@ export interface AzureIdentityConfig {
   federatedTokenFile?: string;
   clientId?: string;
   tenantId?: string;
+  /** AZURE_CLIENT_SECRET (+ AZURE_CLIENT_ID, AZURE_TENANT_ID): a service principal's secret in the environment. */
+  clientSecret?: string;
+  /** AZURE_CLIENT_CERTIFICATE_PATH (PEM or PKCS#12) and its AZURE_CLIENT_CERTIFICATE_PASSWORD: its certificate. */
+  clientCertificatePath?: string;
+  clientCertificatePassword?: string;
   /** IDENTITY_ENDPOINT + IDENTITY_HEADER: App Service / Container Apps managed identity. */
   identityEndpoint?: string;
   identityHeader?: string;
@@ -296,6 +301,9 @@ function identityConfig(env: Environment, platform: NodeJS.Platform, home: strin
       federatedTokenFile: nonEmpty(env.AZURE_FEDERATED_TOKEN_FILE),
       clientId: nonEmpty(env.AZURE_CLIENT_ID),
       tenantId: nonEmpty(env.AZURE_TENANT_ID),
+      clientSecret: nonEmpty(env.AZURE_CLIENT_SECRET),
+      clientCertificatePath: nonEmpty(env.AZURE_CLIENT_CERTIFICATE_PATH),
+      clientCertificatePassword: nonEmpty(env.AZURE_CLIENT_CERTIFICATE_PASSWORD),
       identityEndpoint: nonEmpty(env.IDENTITY_ENDPOINT),
       identityHeader: nonEmpty(env.IDENTITY_HEADER),
       imdsEndpoint: nonEmpty(env.AZURE_POD_IDENTITY_AUTHORITY_HOST),

@@ -14,11 +14,13 @@ export function parseBearerChallenge(value: string | undefined): Record<string, 
   return params.realm ? params : undefined;
 }
 
+/** A registry key on this machine (the tests' registries): reached over plain http. */
+export const isLoopbackServer = (serverKey: string) => /^(localhost|127\.[\d.]+|\[::1\])(:\d+)?$/.test(serverKey);
+
 /** The registry's base URL: the login's `registryURL` option, else https (http on loopback) to its host. */
 export function registryBase(entry: LoginEntry): string {
   if (entry.options?.registryURL) return entry.options.registryURL;
-  const loopback = /^(localhost|127\.[\d.]+|\[::1\])(:\d+)?$/.test(entry.server);
-  return `${loopback ? 'http' : 'https'}://${entry.server}`;
+  return `${isLoopbackServer(entry.server) ? 'http' : 'https'}://${entry.server}`;
 }
 
 /** The registry's Bearer challenge from an anonymous `/v2/`; undefined for Basic auth or none. */

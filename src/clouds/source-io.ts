@@ -38,6 +38,19 @@ export async function ask(where: string, url: URL, options: HttpOptions, hint: s
   }
 }
 
+/** A form POST to a remote token service (`ask`), asking for JSON, within `timeoutMs` (default 10 s). */
+export function postForm(
+  where: string,
+  url: URL,
+  form: Record<string, string>,
+  request: { timeoutMs?: number | undefined; hint: string },
+): Promise<HttpResponse> {
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
+  const body = new URLSearchParams(form).toString();
+  const timeoutMs = request.timeoutMs ?? TOKEN_SERVICE_TIMEOUT_MS;
+  return ask(where, url, { method: 'POST', headers, body, timeoutMs }, request.hint);
+}
+
 /**
  * A metadata GET that must answer 200. A 404 means nothing is attached to this machine (no instance role, no
  * service account): permanent, and `missing` says what and what to do. `path` names the request in other refusals.

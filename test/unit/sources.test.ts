@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
-import { type LanyardError, ServiceRefusedError, TransportError, UserError } from '../../src/errors.js';
+import { ServiceRefusedError, TransportError, UserError } from '../../src/errors.js';
 import { foreignText } from '../../src/foreign-text.js';
 import { awsFromEnvironment } from '../../src/clouds/aws/credential.js';
 import { awsInstanceRole } from '../../src/clouds/aws/instance-role.js';
@@ -22,29 +22,11 @@ import { startAzureIdentity, type AzureIdentityHandle } from '../fixtures/azure-
 import { startGceMetadata, type GceHandle } from '../fixtures/gce-metadata.js';
 import { startIbmIdentity, type IbmIdentityHandle } from '../fixtures/ibm-identity.js';
 import { listen, makeTempDir, removeDir } from '../fixtures/support.js';
+import { failure } from './support/failure.js';
 
 const HOME = '/home/nobody-lanyard';
 const identity = (env: Record<string, string>) => loadConfig({ HOME, ...env }, 'linux').identity;
 const ROLE = 'arn:aws:iam::210987654321:role/ci-push';
-
-/** The promise fails with `type`, one line matching `pattern`; returns the error for more checks. */
-async function failure<T extends LanyardError>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => T,
-  pattern: RegExp,
-): Promise<T> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, type, `${(error as Error).name}: ${(error as Error).message}`);
-    const message = (error as Error).message;
-    assert.not.match(message, /\n/, 'one line');
-    assert.match(message, pattern);
-    return error as T;
-  }
-  assert.unreachable(`expected a ${type.name} matching ${pattern}`);
-  throw new Error('unreachable');
-}
 
 /** A loopback port with nothing listening: a metadata service that is not there. */
 async function closedPort(): Promise<string> {

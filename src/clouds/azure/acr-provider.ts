@@ -10,7 +10,9 @@ import type { LoginEntry } from '../provider.js';
 import { acrRefreshToken, type AcrLogin, entraAccessToken } from './azure-client.js';
 import { jwtExpiry, jwtStringClaim } from '../jwt.js';
 import { IDENTITY_TOKEN_USERNAME } from '../cloud.js';
-import type { AzureCredential } from './sources.js';
+import type { AzureCredential } from './entra-grant.js';
+import { acrExchangeOrigin } from './exchange-endpoint.js';
+import { isLoopbackServer } from '../distribution-auth.js';
 import { checkedExpiry, credentialOf, type IssueContext, type IssuedCredential, type Provider } from '../provider.js';
 
 /** A refresh token whose `exp` cannot be read is trusted this long (ACR's have lived about 3 h). */
@@ -22,8 +24,8 @@ interface Principal {
   tenant: string | undefined;
 }
 
-function acrLogin(entry: LoginEntry, principal: Principal, context: IssueContext): AcrLogin {
-  const { acrEndpoint, caFile } = entry.options ?? {};
+async function acrLogin(entry: LoginEntry, principal: Principal, context: IssueContext): Promise<AcrLogin> {
+  const { acrEndpoint, caFile, registryURL } = entry.options ?? {};
   const { tenant } = principal;
   if (tenant === undefined || !isTenantId(tenant)) {
     const has = tenant === undefined ? 'no tenant' : `the tenant ${quoted(tenant)}`;
@@ -33,7 +35,9 @@ function acrLogin(entry: LoginEntry, principal: Principal, context: IssueContext
   if (entry.server.includes('*')) {
     throw new UserError(`an Azure login names one registry, not a pattern like ${entry.server}: log in to each`);
   }
-  if (acrEndpoint === undefined && !isAcrHost(entry.server)) {
+  // Elsewhere than ACR's hosts the registry is asked only when it is this machine's or named by hand.
+  const askable = isAcrHost(entry.server) || isLoopbackServer(entry.server) || registryURL !== undefined;
+  if (acrEndpoint === undefined && !askable) {
     throw new UserError(`${entry.server} is no *.azurecr.* host: give its exchange endpoint with --acr-endpoint`);
   }
   return {
@@ -41,7 +45,7 @@ function acrLogin(entry: LoginEntry, principal: Principal, context: IssueContext
     tenant,
     clientId: principal.clientId,
     authority: context.config.azureAuthorityHost ?? defaultAuthorityHost(entry.server),
-    acrEndpoint: acrEndpoint ?? `https://${entry.server}`,
+    acrEndpoint: await acrExchangeOrigin(entry, context.timeoutMs),
     ...(caFile ? { caFile } : {}),
     ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
   };
@@ -73,7 +77,7 @@ async function refreshTokenFor(login: AcrLogin, entraToken: string): Promise<Iss
 export const azureAcrProvider: Provider = {
   async issue(entry, clientSecret, context) {
     const principal = { clientId: entry.username, tenant: entry.options?.tenant };
-    const login = acrLogin(entry, principal, context);
+    const login = await acrLogin(entry, principal, context);
     return refreshTokenFor(login, await entraAccessToken(login, clientSecret));
   },
 
@@ -81,7 +85,7 @@ export const azureAcrProvider: Provider = {
     const found = credentialOf<AzureCredential>(source, 'azure');
     // The token names its tenant (`tid`); a login's --tenant or AZURE_TENANT_ID only when it does not.
     const tenant = found.tenant ?? entry.options?.tenant ?? context.config.identity.azure.tenantId;
-    const login = acrLogin(entry, { clientId: found.identity, tenant }, context);
+    const login = await acrLogin(entry, { clientId: found.identity, tenant }, context);
     return refreshTokenFor(login, found.accessToken);
   },
 };

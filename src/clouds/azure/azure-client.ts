@@ -20,7 +20,7 @@ export interface AcrLogin {
   clientId: string;
   /** `${authority}/${tenant}/oauth2/v2.0/token` is Entra's token endpoint. */
   authority: string;
-  /** Where `/oauth2/exchange` is served (default `https://<registry>`). */
+  /** Where `/oauth2/exchange` is served: `--acr-endpoint`, else the origin of the registry's token realm. */
   acrEndpoint: string;
   caFile?: string;
   timeoutMs?: number;

@@ -17,7 +17,19 @@ export const azure = {
       provider: async () => (await import('./acr-provider.js')).azureAcrProvider,
     },
   },
+  // DefaultAzureCredential's order: the environment's service principal, workload identity, managed identity,
+  // then the Azure CLI's login (the laptop's). Each is tried only when configured, so one principal is chosen.
   sources: [
+    {
+      name: 'azure-env',
+      notConfigured: async ({ config }) =>
+        (await import('./env-credential.js')).environmentNotConfigured(config.identity.azure),
+      credential: async ({ config, timeoutMs }) =>
+        (await import('./env-credential.js')).azureEnvironment(config.identity.azure, {
+          ...(config.azureAuthorityHost ? { authorityHost: config.azureAuthorityHost } : {}),
+          ...(timeoutMs ? { timeoutMs } : {}),
+        }),
+    },
     {
       name: 'azure-workload-identity',
       notConfigured: ({ config }) =>
@@ -35,6 +47,13 @@ export const azure = {
         const clientId = options.clientId ?? config.identity.azure.clientId;
         return (await import('./sources.js')).azureManagedIdentity(config.identity.azure, clientId ? { clientId } : {});
       },
+    },
+    {
+      name: 'azure-cli',
+      notConfigured: async ({ config }) =>
+        (await import('./cli-credential.js')).cliOnPath(config.env) ? undefined : 'az not on PATH',
+      // Its own 10 s deadline, as AzureCliCredential's: az starts Python and may refresh over the network.
+      credential: async ({ config }) => (await import('./cli-credential.js')).azureCli(config.env),
     },
   ],
   loginOptions: [

@@ -6,11 +6,9 @@
 //                      instance metadata service (VMs, VM scale sets, AKS nodes' kubelet identity)
 import type { AzureIdentityConfig } from '../../config.js';
 import { ServiceRefusedError, UserError } from '../../errors.js';
-import { foreignText, registerSecret } from '../../foreign-text.js';
-import type { HttpResponse } from '../../http.js';
+import { registerSecret } from '../../foreign-text.js';
 import {
   ask,
-  believedExpiry,
   epochSeconds,
   METADATA_TIMEOUT_MS,
   metadataUrl,
@@ -18,36 +16,12 @@ import {
   readTokenFile,
   refused,
   secretField,
-  type SourceIdentity,
-  TOKEN_SERVICE_TIMEOUT_MS,
-  tokenServiceUrl,
 } from '../source-io.js';
-import { unverifiedClaims } from '../../jwt-claims.js';
+import { ACR_RESOURCE, type AzureCredential, credentialFrom, entraClientCredentials } from './entra-grant.js';
 
-export interface AzureCredential extends SourceIdentity {
-  /** An Entra access token whose audience is `resource` (ACR's by default). */
-  accessToken: string;
-  expiresAt: number;
-  /** The token's tenant (`tid`): the ACR exchange names it. */
-  tenant?: string;
-}
-
-export const ACR_RESOURCE = 'https://containerregistry.azure.net';
-export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const AZURE_IMDS_DEFAULT = 'http://169.254.169.254';
-export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const APP_SERVICE_API_VERSION = '2019-08-01';
 const IMDS_API_VERSION = '2018-02-01';
-/** Entra codes a later try can get past: the kubelet had not yet rewritten an expired assertion. */
-const TRANSIENT_AADSTS = new Set([700024]);
-const AADSTS_HINTS: Record<number, string> = {
-  70021: "no federated credential on the app matches the token's issuer, subject and audience",
-  700211: "no federated credential on the app matches the token's issuer",
-  700213: "no federated credential on the app matches the token's subject",
-  700016: 'AZURE_CLIENT_ID is not an application in this tenant',
-  90002: 'AZURE_TENANT_ID is not a tenant',
-  700024: 'the token in the file is outside its valid time range',
-};
 
 export interface WorkloadIdentityOptions {
   /** AZURE_AUTHORITY_HOST (the azure-acr work's setting); default https://login.microsoftonline.com. */
@@ -61,33 +35,6 @@ export interface ManagedIdentityOptions {
   /** A user-assigned identity's client id (AZURE_CLIENT_ID, or the login's option); default the system one. */
   clientId?: string;
   timeoutMs?: number;
-}
-
-function credentialFrom(where: string, accessToken: string, expiresAt: number, fallback: string): AzureCredential {
-  const claims = unverifiedClaims(accessToken);
-  const tenant = typeof claims.tid === 'string' ? claims.tid : undefined;
-  const who = [claims.appid, claims.azp, claims.oid].find((v): v is string => typeof v === 'string') ?? fallback;
-  return { accessToken, expiresAt: believedExpiry(where, expiresAt), identity: who, ...(tenant ? { tenant } : {}) };
-}
-
-/** Entra's error: the AADSTS code from error_codes, the first line of the description, and what it means. */
-function entraRefusal(where: string, response: HttpResponse): ServiceRefusedError {
-  let code: number | undefined;
-  let description = '';
-  try {
-    const body = JSON.parse(response.body) as { error_codes?: unknown; error_description?: unknown };
-    code = Array.isArray(body.error_codes) && typeof body.error_codes[0] === 'number' ? body.error_codes[0] : undefined;
-    description = typeof body.error_description === 'string' ? body.error_description.split(/\r?\n/)[0]! : '';
-  } catch {
-    return refused(where, response, 'to the client-assertion grant');
-  }
-  if (code === undefined) return refused(where, response, 'to the client-assertion grant');
-  const hint = AADSTS_HINTS[code] ? ` (${AADSTS_HINTS[code]})` : '';
-  const { status } = response;
-  return new ServiceRefusedError(where, `refused the federated token: ${foreignText(description, 300)}${hint}`, {
-    status,
-    permanent: status < 500 && status !== 429 && !TRANSIENT_AADSTS.has(code),
-  });
 }
 
 export async function azureWorkloadIdentity(
@@ -104,33 +51,13 @@ export async function azureWorkloadIdentity(
     throw new UserError(`Azure workload identity: ${missing.map(([name]) => name).join(', ')} not set`);
   }
   const assertion = readTokenFile(federatedTokenFile!, 'federated token file', 'AZURE_FEDERATED_TOKEN_FILE');
-  const authority = (options.authorityHost ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, '');
-  const url = tokenServiceUrl(`${authority}/${encodeURIComponent(tenantId!)}/oauth2/v2.0/token`, 'the Entra authority');
-  const where = `Microsoft Entra ID at ${url.origin}`;
-  const response = await ask(
-    where,
-    url,
-    {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: clientId!,
-        client_assertion_type: CLIENT_ASSERTION_TYPE,
-        client_assertion: assertion,
-        scope: `${options.resource ?? ACR_RESOURCE}/.default`,
-      }).toString(),
-      timeoutMs: options.timeoutMs ?? TOKEN_SERVICE_TIMEOUT_MS,
-    },
-    'check the network or AZURE_AUTHORITY_HOST',
-  );
-  if (response.status !== 200) throw entraRefusal(where, response);
-  const issuedAt = Date.now();
-  const token = readAnswer(where, response, (body) => ({
-    accessToken: secretField(body.member('access_token')),
-    expiresIn: Number(body.member('expires_in').value),
-  }));
-  return credentialFrom(where, token.accessToken, issuedAt + token.expiresIn * 1000, clientId!);
+  return entraClientCredentials({
+    ...options,
+    tenant: tenantId!,
+    clientId: clientId!,
+    proof: { client_assertion: assertion },
+    proofName: 'federated token',
+  });
 }
 
 /** App Service / Container Apps flavour when IDENTITY_ENDPOINT and IDENTITY_HEADER are set, else IMDS. */
