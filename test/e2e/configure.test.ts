@@ -122,7 +122,9 @@ test('config.json: every mapped registry, *.icr.io expanded, both Hub keys; othe
   const keys = lanyardKeys(after.credHelpers);
   for (const host of [...ICR_REGIONAL, ...HUB_DOCKER_KEYS, REG])
     assert.ok(keys.includes(host), `credHelpers has ${host}: ${keys.join(', ')}`);
-  assert.not.ok(keys.includes('icr.io'), "*.icr.io is exactly one label: icr.io itself is not lanyard's");
+  // An IBM Cloud key for *.icr.io serves every ICR host (issue 19): global and private endpoints are written too.
+  for (const host of ['icr.io', 'private.icr.io', 'private.us.icr.io'])
+    assert.ok(keys.includes(host), `*.icr.io serves ${host}: ${keys.join(', ')}`);
   assert.not.ok(keys.includes('*.icr.io'), 'no pattern is written (docker cannot use it)');
   assert.not.ok(
     keys.some((k) => k.startsWith('private.') && k.split('.').length > 3),
