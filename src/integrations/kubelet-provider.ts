@@ -8,6 +8,8 @@ import type { CoreContext } from '../credentials/core-context.js';
 import { credentialFor, type Answer } from '../credentials/issue-credential.js';
 import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
+import { patternMatches } from '../hosts/match.js';
+import { normalizeServer } from '../hosts/normalize.js';
 import { registryOfImage } from '../hosts/image-reference.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { INLINE_RETRY } from '../retry.js';
@@ -46,9 +48,15 @@ export function parseRequest(input: string): { apiVersion: string; image: string
   return { apiVersion, image: request.member('image').nonEmptyString() };
 }
 
-/** kubelet matches auth keys like matchImages; Hub images may reach it under any of Hub's names. */
-function authKeys(entry: MappingEntry): string[] {
-  return entry.server === DOCKER_HUB_KEY ? [DOCKER_HUB_KEY, 'index.docker.io', 'registry-1.docker.io'] : [entry.server];
+/**
+ * kubelet matches auth keys like matchImages; Hub images may reach it under any of Hub's names, and a pattern
+ * that serves a host beyond its labels (`*.icr.io` for `private.us.icr.io`) is keyed by that host as well.
+ */
+function authKeys(entry: MappingEntry, registry: string): string[] {
+  if (entry.server === DOCKER_HUB_KEY) return [DOCKER_HUB_KEY, 'index.docker.io', 'registry-1.docker.io'];
+  const pattern = normalizeServer(entry.server);
+  const target = normalizeServer(registry);
+  return pattern.isPattern && !patternMatches(pattern, target) ? [entry.server, target.key] : [entry.server];
 }
 
 function cacheSeconds(answer: Answer, now: number): number {
@@ -67,8 +75,9 @@ export async function answerKubelet(context: CoreContext, input: string): Promis
     auth: emptyRecord(), // keyed by registry names, which are user text
   };
   let entry: MappingEntry;
+  const registry = registryOfImage(request.image);
   try {
-    entry = findEntry(context, registryOfImage(request.image));
+    entry = findEntry(context, registry);
   } catch (error) {
     if (error instanceof CredentialsNotFoundError) return response; // no credentials: empty auth, as the API asks
     throw error;
@@ -77,6 +86,7 @@ export async function answerKubelet(context: CoreContext, input: string): Promis
   const login = await passwordLogin(context, entry, answer);
   if (!login) return response;
   response.cacheDuration = `${cacheSeconds(answer, context.now())}s`;
-  for (const key of authKeys(entry)) response.auth[key] = { username: login.username, password: login.secret };
+  for (const key of authKeys(entry, registry))
+    response.auth[key] = { username: login.username, password: login.secret };
   return response;
 }

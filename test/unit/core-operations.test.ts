@@ -11,6 +11,7 @@ import { runLogout } from '../../src/commands/logout.js';
 import { runLs } from '../../src/commands/ls.js';
 import { RefreshScheduler } from '../../src/daemon/scheduler.js';
 import { UserError } from '../../src/errors.js';
+import { answerKubelet } from '../../src/integrations/kubelet-provider.js';
 import { mappedRegistries } from '../../src/integrations/mapped-registries.js';
 import { readMapping } from '../../src/mapping/mapping-file.js';
 import type http from 'node:http';
@@ -137,6 +138,12 @@ refresher(
           out: 'credentials not found in native keychain\n',
         });
       }
+      // kubelet matches the auth keys as it matches images: the private host gets a key of its own.
+      const kubelet = { apiVersion: 'credentialprovider.kubelet.k8s.io/v1', kind: 'CredentialProviderRequest' };
+      const response = await answerKubelet(core, JSON.stringify({ ...kubelet, image: 'private.us.icr.io/team/app:1' }));
+      assert.equal(Object.keys(response.auth).sort(), ['*.icr.io', 'private.us.icr.io']);
+      const regional = await answerKubelet(core, JSON.stringify({ ...kubelet, image: 'us.icr.io/team/app:1' }));
+      assert.equal(Object.keys(regional.auth), ['*.icr.io']);
       const { registries } = mappedRegistries(readMapping(core.config.paths.mappingFile));
       for (const host of ['icr.io', 'us.icr.io', 'private.icr.io', 'private.us.icr.io']) {
         assert.ok(registries.includes(host), `configure writes ${host}`);
