@@ -7,10 +7,9 @@ import { registerSecret } from '../../foreign-text.js';
 import { assertSafeEndpoint } from '../../http.js';
 import { Field, parseJson } from '../../validate.js';
 import type { LoginSecret } from '../provider.js';
+import { CLOUD_PLATFORM_SCOPE } from './google-answer.js';
 
 export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
-/** Covers Artifact Registry and Container Registry (docker-credential-gcr asks for it too). */
-const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /** Google refuses assertions that live longer. */
 const ASSERTION_LIFETIME_S = 3600;
 /** `docker login -u _json_key_base64`: the password is the key file, base64-encoded. */
@@ -123,12 +122,12 @@ export function acceptGoogleLogin(login: LoginSecret): LoginSecret {
 const base64Json = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** The JWT-bearer grant's assertion (RS256 = RSASSA-PKCS1-v1_5 with SHA-256, node:crypto's RSA `sign`). */
-export function signedAssertion(key: ServiceAccountKey, now = Date.now()): string {
+export function signedAssertion(key: ServiceAccountKey, now = Date.now(), scope = CLOUD_PLATFORM_SCOPE): string {
   const iat = Math.floor(now / 1000);
   const header = { alg: 'RS256', typ: 'JWT', ...(key.privateKeyId ? { kid: key.privateKeyId } : {}) };
   const claims = {
     iss: key.clientEmail,
-    scope: CLOUD_PLATFORM_SCOPE,
+    scope,
     aud: key.tokenUri,
     iat,
     exp: iat + ASSERTION_LIFETIME_S,
