@@ -100,7 +100,7 @@ hosts("every registry host gcloud and docker-credential-gcr name is known, the n
   for (const host of ['docker.us-west8.rep.pkg.dev', 'k8s.gcr.io', 'staging-k8s.gcr.io', 'mirror.gcr.io']) {
     assert.ok(GOOGLE_REGISTRY_HOSTS.includes(host), host);
   }
-  if (!existsSync(GCLOUD_DOCKER_CONSTANTS)) return console.log(`  (no ${GCLOUD_DOCKER_CONSTANTS}: gcloud not compared)`);
+  if (!existsSync(GCLOUD_DOCKER_CONSTANTS)) return console.log(`  (no ${GCLOUD_DOCKER_CONSTANTS}: not compared)`);
   const named = readFileSync(GCLOUD_DOCKER_CONSTANTS, 'utf8').match(/'[a-z0-9.-]+\.(?:gcr\.io|pkg\.dev)'/g) ?? [];
   assert.ok(named.length > 90, `${named.length} hosts in gcloud's list`);
   const missing = named.map((quoted) => quoted.slice(1, -1)).filter((host) => !GOOGLE_REGISTRY_HOSTS.includes(host));
