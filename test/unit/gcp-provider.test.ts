@@ -92,7 +92,7 @@ hosts('configure expands Google patterns into the registry hosts docker-credenti
 // gcloud's list, where google-cloud-cli is installed (Debian's package; CI installs it for the google-auth test).
 const GCLOUD_DOCKER_CONSTANTS = '/usr/lib/google-cloud-sdk/lib/googlecloudsdk/core/docker/constants.py';
 
-hosts("every registry host gcloud and docker-credential-gcr name is known, the newest regions too", () => {
+hosts('every registry host gcloud and docker-credential-gcr name is known, the newest regions too', () => {
   for (const host of ['us-east7-docker.pkg.dev', 'us-central2-docker.pkg.dev', 'asia-southeast3-docker.pkg.dev']) {
     assert.ok(GOOGLE_REGISTRY_HOSTS.includes(host), host);
     assert.is(inferKind(host, ''), 'gcp', host);
