@@ -168,7 +168,13 @@ bad(
     );
     await failure(exec('no-version', `echo '{"success":true}'`), allow, UserError, /has no version/);
     const old = Math.floor(Date.now() / 1000) - 60;
-    const expired = `{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"x","expiration_time":${old}}`;
+    const expired = JSON.stringify({
+      version: 1,
+      success: true,
+      token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      id_token: 'x',
+      expiration_time: old,
+    });
     await failure(exec('expired', `echo '${expired}'`), allow, UserError, /expired/);
     await failure(
       s.oidcFile('absent.json', { executable: { command: '/nonexistent/cmd' } }),
