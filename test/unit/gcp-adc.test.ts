@@ -4,6 +4,7 @@
 // STS, a URL answering garbage — is one line naming the source and the fix, never a stack or a wait without end.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { acceptGoogleLogin } from '../../src/clouds/gcp/google-key.js';
 import { type LanyardError, ServiceRefusedError, UserError } from '../../src/errors.js';
 import { type AdcCase, lanyardToken, OIDC_AUDIENCE, type Stage, stage } from './support/gcp-adc-cases.js';
 
@@ -126,6 +127,9 @@ bad('malformed files: one line naming the file, the field and what it must be', 
     ],
   ];
   for (const [path, pattern] of cases) await failure(path, {}, UserError, pattern);
+  const pointer = (await import('node:fs')).readFileSync(s.oidcFile('pointer.json', { file: '/a' }), 'utf8');
+  const stored = () => acceptGoogleLogin({ username: '', secret: pointer });
+  assert.throws(stored, /is an external_account file: .*log in with --source gcp-adc/);
   const missing = s.oidcFile('missing-token.json', { file: `${s.dir}/nowhere.jwt` });
   await failure(missing, {}, UserError, /cannot read the subject token file .*nowhere\.jwt .*no such file/);
 });

@@ -14,6 +14,8 @@ export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 const ASSERTION_LIFETIME_S = 3600;
 /** `docker login -u _json_key_base64`: the password is the key file, base64-encoded. */
 const BASE64_KEY_USERNAME = '_json_key_base64';
+/** ADC types that name where a token comes from rather than a key (read by ./adc-file.ts for `--source gcp-adc`). */
+const POINTER_TYPES = ['external_account', 'external_account_authorized_user', 'impersonated_service_account'];
 /** Shown as the login's username for an `authorized_user` file that names no account. */
 const AUTHORIZED_USER = 'authorized_user';
 
@@ -68,6 +70,13 @@ export function readGoogleCredential(text: string, source: string): GoogleCreden
     throw new UserError(`${source} is not JSON: give the key file itself (--password-stdin < key.json)`);
   }
   const root = Field.root(source, parsed);
+  const pointer = root.member('type').value;
+  if (typeof pointer === 'string' && POINTER_TYPES.includes(pointer)) {
+    throw new UserError(
+      `${source} is an ${pointer} file: it points at an identity elsewhere instead of holding a key, so it cannot ` +
+        'be stored; set GOOGLE_APPLICATION_CREDENTIALS to it and log in with --source gcp-adc',
+    );
+  }
   const type = root.member('type').oneOf(['service_account', 'authorized_user'] as const);
   const tokenUri = root.member('token_uri').optionalString() ?? GOOGLE_TOKEN_URI;
   const endpoint = { tokenUri, tokenUrl: assertSafeEndpoint(tokenUri, `${source}: token_uri`) };
