@@ -151,7 +151,8 @@ keys('a bad key file is refused in one line naming what is wrong, never quoting 
     ['not JSON', `x${JSON.stringify(key)}`, /is not JSON/],
     ['a list', '[]', /must be a JSON object/],
     ['no type', JSON.stringify({ ...key, type: undefined }), /type is missing/],
-    ['another type', JSON.stringify({ ...key, type: 'external_account' }), /type must be one of .*"external_account"/],
+    ['another type', JSON.stringify({ ...key, type: 'gdch_service_account' }), /type must be one of .*"gdch_service/],
+    ['a pointer file', JSON.stringify({ ...key, type: 'external_account' }), /is an external_account file: .*gcp-adc/],
     ['no email', JSON.stringify({ ...key, client_email: '' }), /client_email must not be empty/],
     [
       'a broken key',
