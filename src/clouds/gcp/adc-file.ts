@@ -1,5 +1,5 @@
 // Every type of Google application-default-credentials file, read as google-auth reads it (docs/wire-clouds.md
-// §2.4): the two key files of ./google-key.ts, and the files that point at an identity elsewhere —
+// §2.5): the two key files of ./google-key.ts, and the files that point at an identity elsewhere —
 // `external_account` (workload or workforce identity federation: a subject token from a file, a URL, a command or
 // AWS, traded at Google's STS), `external_account_authorized_user` (a workforce user's refresh token) and
 // `impersonated_service_account` (any of these as source, then IAM Credentials generateAccessToken). Every
