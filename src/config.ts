@@ -219,6 +219,8 @@ export interface GoogleIdentityConfig {
   gcloudConfigDir: string;
   /** GCE_METADATA_HOST: `host[:port]` of the metadata server (default 169.254.169.254, metadata.google.internal). */
   metadataHost?: string;
+  /** GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1: an external_account file may run its credential_source command. */
+  allowExecutables: boolean;
 }
 
 export interface AzureIdentityConfig {
@@ -296,6 +298,7 @@ function identityConfig(env: Environment, platform: NodeJS.Platform, home: strin
       applicationCredentials: nonEmpty(env.GOOGLE_APPLICATION_CREDENTIALS),
       gcloudConfigDir: nonEmpty(env.CLOUDSDK_CONFIG) ?? gcloudHome,
       metadataHost: nonEmpty(env.GCE_METADATA_HOST),
+      allowExecutables: env.GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES === '1',
     }),
     azure: defined({
       federatedTokenFile: nonEmpty(env.AZURE_FEDERATED_TOKEN_FILE),

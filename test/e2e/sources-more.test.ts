@@ -6,7 +6,8 @@
 //   AZURE_POD_IDENTITY_AUTHORITY_HOST): an Entra token from azure-identity.ts that azure.ts's ACR exchange takes
 //   (trustEntraToken), skopeo push and pull, kubelet mode (null GUID + refresh token);
 //   gcp-adc: a service-account key (GOOGLE_APPLICATION_CREDENTIALS; also kubelet mode) and an authorized_user file
-//   (gcloud's well-known file) exchanged at google.ts, each with skopeo;
+//   (gcloud's well-known file) exchanged at google.ts, each with skopeo; an external_account file through STS and
+//   IAM Credentials, and one whose command is not allowed (one line, nothing stored);
 //   aws-env and aws-profile: session keys IMDS handed out (recorded by the session bridge, which insists on their
 //   session token) in the environment (also kubelet mode and skopeo) and in a shared credentials file, a
 //   long-lived key in a credentials file (kubelet mode and skopeo), and a profile's role assumed with a key;
@@ -15,7 +16,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as awsFixture from '../fixtures/aws.js';
 import { startImds, startStsWebIdentity, type ImdsHandle, type WebIdentityHandle } from '../fixtures/aws-identity.js';
@@ -282,6 +283,46 @@ test("gcp-adc: an authorized_user file in gcloud's well-known place is refreshed
   assert.ok((google.counts.byGrant.refresh_token ?? 0) > refreshes, 'the refresh grant was used');
   // The registry host was last the service account's: only this login makes it the user's.
   await loginAndRoundTrip(sb.env, ['--source', 'gcp-adc', '--kind', 'gcp'], 'gcp-adc-user', `user:${user.client_id}`);
+});
+
+test('gcp-adc: workload identity federation with impersonation; a command not allowed stores nothing', async () => {
+  const audience = '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/providers/oidc';
+  const target = 'federated-pusher@lanyard-test.iam.gserviceaccount.com';
+  google.federation.addProvider(audience, 'oidc');
+  google.federation.addServiceAccount(target, [google.federation.principal(audience, 'repo:org/app')]);
+  const tokenFile = join(sb.root, 'oidc.jwt');
+  writeFileSync(tokenFile, google.federation.subjectToken(audience, 'repo:org/app'), { mode: 0o600 });
+  const config = (name: string, credentialSource: object) => {
+    const path = join(sb.root, name);
+    const file = {
+      type: 'external_account',
+      audience,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_url: google.stsUrl,
+      service_account_impersonation_url: google.iamUrl(target),
+      credential_source: credentialSource,
+    };
+    writeFileSync(path, JSON.stringify(file), { mode: 0o600 });
+    return { ...sb.env, GOOGLE_APPLICATION_CREDENTIALS: path };
+  };
+  const host = 'gcp-adc-wif.registry.test';
+  const env = config('wif.json', { file: tokenFile });
+  loginOk(await lanyard(['login', host, '--source', 'gcp-adc', '--kind', 'gcp'], env), 'gcp-adc', /federated-pusher@/);
+  const creds = parseCreds(await getWith(env, host), 'get');
+  assert.is(google.registryLogin(creds.Username, creds.Secret), target, 'a token of the impersonated account');
+
+  const mappingBefore = readFileSync(sb.mappingFile, 'utf8');
+  const command = config('wif-exec.json', { executable: { command: '/bin/echo never' } });
+  const refused = await lanyard(
+    ['login', 'gcp-adc-exec.registry.test', '--source', 'gcp-adc', '--kind', 'gcp'],
+    command,
+  );
+  assert.is.not(refused.code, 0, describe(refused));
+  const said = `${refused.stdout}${refused.stderr}`.trim();
+  assert.is(said.split('\n').length, 1, `one line: ${said}`);
+  assert.match(said, /GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1/);
+  assert.not.match(said, /at .*\.ts:\d+|credentials not found/);
+  assert.is(readFileSync(sb.mappingFile, 'utf8'), mappingBefore, 'nothing stored changed');
 });
 
 test('--source auto: workload before managed identity for Azure, the ADC file before metadata for Google', async () => {

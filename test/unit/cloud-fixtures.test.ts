@@ -348,7 +348,7 @@ gcp('claims are checked: aud, iss, lifetime over an hour, expired, future iat, m
   const now = nowSeconds();
   const refused = async (claims: Record<string, unknown>) =>
     (await jwtGrant(googleFixture.signAssertion(key, claims))).json();
-  assert.match((await refused({ aud: 'https://oauth2.googleapis.com/token' })).error_description, /audience/);
+  assert.match((await refused({ aud: 'https://elsewhere.example/token' })).error_description, /audience/);
   assert.is((await refused({ iss: 'someone@else.iam.gserviceaccount.com' })).error, 'invalid_grant');
   const timeframe = /short-lived token \(60 minutes\) and in a reasonable timeframe/;
   assert.match((await refused({ iat: now, exp: now + 3601 })).error_description, timeframe);

@@ -6,11 +6,13 @@ import { loadConfig } from '../../src/config.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { isPermanent, ServiceRefusedError, UserError } from '../../src/errors.js';
 import { mappedRegistries } from '../../src/integrations/mapped-registries.js';
 import type { MappingEntry } from '../../src/mapping/types.js';
 import { gcpProvider } from '../../src/clouds/gcp/provider.js';
 import { acceptGoogleLogin } from '../../src/clouds/gcp/google-key.js';
+import { GOOGLE_REGISTRY_HOSTS } from '../../src/clouds/gcp/hosts.js';
 import { inferKind } from '../../src/clouds/infer-kind.js';
 import * as googleFixture from '../fixtures/google.js';
 
@@ -87,6 +89,24 @@ hosts('configure expands Google patterns into the registry hosts docker-credenti
   assert.ok(registries.length > 80, `${registries.length} hosts`);
 });
 
+// gcloud's list, where google-cloud-cli is installed (Debian's package; CI installs it for the google-auth test).
+const GCLOUD_DOCKER_CONSTANTS = '/usr/lib/google-cloud-sdk/lib/googlecloudsdk/core/docker/constants.py';
+
+hosts('every registry host gcloud and docker-credential-gcr name is known, the newest regions too', () => {
+  for (const host of ['us-east7-docker.pkg.dev', 'us-central2-docker.pkg.dev', 'asia-southeast3-docker.pkg.dev']) {
+    assert.ok(GOOGLE_REGISTRY_HOSTS.includes(host), host);
+    assert.is(inferKind(host, ''), 'gcp', host);
+  }
+  for (const host of ['docker.us-west8.rep.pkg.dev', 'k8s.gcr.io', 'staging-k8s.gcr.io', 'mirror.gcr.io']) {
+    assert.ok(GOOGLE_REGISTRY_HOSTS.includes(host), host);
+  }
+  if (!existsSync(GCLOUD_DOCKER_CONSTANTS)) return console.log(`  (no ${GCLOUD_DOCKER_CONSTANTS}: not compared)`);
+  const named = readFileSync(GCLOUD_DOCKER_CONSTANTS, 'utf8').match(/'[a-z0-9.-]+\.(?:gcr\.io|pkg\.dev)'/g) ?? [];
+  assert.ok(named.length > 90, `${named.length} hosts in gcloud's list`);
+  const missing = named.map((quoted) => quoted.slice(1, -1)).filter((host) => !GOOGLE_REGISTRY_HOSTS.includes(host));
+  assert.equal(missing, [], "hosts of gcloud's list lanyard does not know");
+});
+
 hosts.run();
 
 // ---- key files at login ----------------------------------------------------------------------------
@@ -131,7 +151,8 @@ keys('a bad key file is refused in one line naming what is wrong, never quoting 
     ['not JSON', `x${JSON.stringify(key)}`, /is not JSON/],
     ['a list', '[]', /must be a JSON object/],
     ['no type', JSON.stringify({ ...key, type: undefined }), /type is missing/],
-    ['another type', JSON.stringify({ ...key, type: 'external_account' }), /type must be one of .*"external_account"/],
+    ['another type', JSON.stringify({ ...key, type: 'gdch_service_account' }), /type must be one of .*"gdch_service/],
+    ['a pointer file', JSON.stringify({ ...key, type: 'external_account' }), /is an external_account file: .*gcp-adc/],
     ['no email', JSON.stringify({ ...key, client_email: '' }), /client_email must not be empty/],
     [
       'a broken key',

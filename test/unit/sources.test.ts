@@ -3,6 +3,7 @@
 // and `--source auto`'s order. The environment reaches the sources only through loadConfig, as in the binary.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
@@ -276,11 +277,12 @@ google('auto: the metadata server answers when no ADC file exists, and says why 
   assert.equal(found.passedOver, ['gcp-adc: no ADC file']);
 });
 
-google("ADC files: GOOGLE_APPLICATION_CREDENTIALS, then gcloud's file; other types refused", () => {
+google("ADC files: GOOGLE_APPLICATION_CREDENTIALS, then gcloud's file; a malformed file in one line", () => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyFile = JSON.stringify({
     type: 'service_account',
     client_email: 'ci@p.iam.gserviceaccount.com',
-    private_key: 'PEM…',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   });
   const path = tokenFile('sa.json', keyFile);
   const fromEnv = googleApplicationDefault(identity({ GOOGLE_APPLICATION_CREDENTIALS: path }).google);
@@ -302,7 +304,7 @@ google("ADC files: GOOGLE_APPLICATION_CREDENTIALS, then gcloud's file; other typ
       googleApplicationDefault(
         identity({ GOOGLE_APPLICATION_CREDENTIALS: tokenFile('wif.json', '{"type":"external_account"}') }).google,
       ),
-    /type "external_account", which lanyard does not support/,
+    /wif\.json \(GOOGLE_APPLICATION_CREDENTIALS\): audience is missing/,
   );
   assert.throws(
     () => googleApplicationDefault(identity({ CLOUDSDK_CONFIG: join(dir, 'none') }).google),

@@ -7,14 +7,15 @@ import { registerSecret } from '../../foreign-text.js';
 import { assertSafeEndpoint } from '../../http.js';
 import { Field, parseJson } from '../../validate.js';
 import type { LoginSecret } from '../provider.js';
+import { CLOUD_PLATFORM_SCOPE } from './google-answer.js';
 
 export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
-/** Covers Artifact Registry and Container Registry (docker-credential-gcr asks for it too). */
-const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /** Google refuses assertions that live longer. */
 const ASSERTION_LIFETIME_S = 3600;
 /** `docker login -u _json_key_base64`: the password is the key file, base64-encoded. */
 const BASE64_KEY_USERNAME = '_json_key_base64';
+/** ADC types that name where a token comes from rather than a key (read by ./adc-file.ts for `--source gcp-adc`). */
+const POINTER_TYPES = ['external_account', 'external_account_authorized_user', 'impersonated_service_account'];
 /** Shown as the login's username for an `authorized_user` file that names no account. */
 const AUTHORIZED_USER = 'authorized_user';
 
@@ -69,6 +70,13 @@ export function readGoogleCredential(text: string, source: string): GoogleCreden
     throw new UserError(`${source} is not JSON: give the key file itself (--password-stdin < key.json)`);
   }
   const root = Field.root(source, parsed);
+  const pointer = root.member('type').value;
+  if (typeof pointer === 'string' && POINTER_TYPES.includes(pointer)) {
+    throw new UserError(
+      `${source} is an ${pointer} file: it points at an identity elsewhere instead of holding a key, so it cannot ` +
+        'be stored; set GOOGLE_APPLICATION_CREDENTIALS to it and log in with --source gcp-adc',
+    );
+  }
   const type = root.member('type').oneOf(['service_account', 'authorized_user'] as const);
   const tokenUri = root.member('token_uri').optionalString() ?? GOOGLE_TOKEN_URI;
   const endpoint = { tokenUri, tokenUrl: assertSafeEndpoint(tokenUri, `${source}: token_uri`) };
@@ -123,12 +131,12 @@ export function acceptGoogleLogin(login: LoginSecret): LoginSecret {
 const base64Json = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** The JWT-bearer grant's assertion (RS256 = RSASSA-PKCS1-v1_5 with SHA-256, node:crypto's RSA `sign`). */
-export function signedAssertion(key: ServiceAccountKey, now = Date.now()): string {
+export function signedAssertion(key: ServiceAccountKey, now = Date.now(), scope = CLOUD_PLATFORM_SCOPE): string {
   const iat = Math.floor(now / 1000);
   const header = { alg: 'RS256', typ: 'JWT', ...(key.privateKeyId ? { kid: key.privateKeyId } : {}) };
   const claims = {
     iss: key.clientEmail,
-    scope: CLOUD_PLATFORM_SCOPE,
+    scope,
     aud: key.tokenUri,
     iat,
     exp: iat + ASSERTION_LIFETIME_S,

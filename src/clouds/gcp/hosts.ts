@@ -1,14 +1,21 @@
-// Google Container Registry and Artifact Registry hosts (docs/wire-clouds.md §2.1, from docker-credential-gcr's
-// DefaultGCRRegistries and DefaultARRegistries): used to infer the Google kind from a host, and to turn a mapped
-// pattern such as `*.gcr.io` or `*-docker.pkg.dev` into the concrete hosts a client configuration has to name.
-const GCR_HOSTS = ['gcr.io', 'us.gcr.io', 'eu.gcr.io', 'asia.gcr.io', 'marketplace.gcr.io'];
+// Google Container Registry and Artifact Registry hosts (docs/wire-clouds.md §2.1): every host of gcloud's
+// ALL_SUPPORTED_REGISTRIES (googlecloudsdk/core/docker/constants.py, google-cloud-cli 528) and of
+// docker-credential-gcr's DefaultGCRRegistries and DefaultARRegistries (config/const.go, 2026-07). Used to infer
+// the Google kind from a host, and to turn a mapped pattern such as `*.gcr.io` or `*-docker.pkg.dev` into the
+// concrete hosts a client configuration has to name.
+const GCR_HOSTS = [
+  'gcr.io',
+  ...['us', 'eu', 'asia', 'marketplace', 'staging-k8s', 'k8s', 'l', 'launcher'].map((name) => `${name}.gcr.io`),
+  // Docker Hub mirrors, named by gcloud for the daemon's --registry-mirror.
+  ...['mirror', 'us-mirror', 'eu-mirror', 'asia-mirror'].map((name) => `${name}.gcr.io`),
+];
 const AR_MULTI_REGIONS = ['asia', 'europe', 'us'];
 // Regions with Artifact Registry, each also named in the regional-endpoint form docker.<region>.rep.pkg.dev
-// (docker-credential-gcr lists that form for all but its three newest regions; a host too many costs nothing).
+// (the two lists give that form for all but their newest regions; a host too many costs nothing).
 const AR_REGIONS = [
   'africa-south1',
   ...['east1', 'east2', 'northeast1', 'northeast2', 'northeast3', 'south1', 'south2'].map((r) => `asia-${r}`),
-  ...['southeast1', 'southeast2'].map((r) => `asia-${r}`),
+  ...['southeast1', 'southeast2', 'southeast3'].map((r) => `asia-${r}`),
   'australia-southeast1',
   'australia-southeast2',
   ...['central2', 'north1', 'north2', 'southwest1'].map((r) => `europe-${r}`),
@@ -21,7 +28,7 @@ const AR_REGIONS = [
   'northamerica-south1',
   'southamerica-east1',
   'southamerica-west1',
-  ...['central1', 'east1', 'east4', 'east5', 'south1'].map((r) => `us-${r}`),
+  ...['central1', 'central2', 'east1', 'east4', 'east5', 'east7', 'south1'].map((r) => `us-${r}`),
   ...['1', '2', '3', '4', '8'].map((n) => `us-west${n}`),
 ];
 

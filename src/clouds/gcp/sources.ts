@@ -1,16 +1,14 @@
 // Google Cloud identity sources (docs/wire-identities.md §2), in the order Google's libraries look for them:
-//   1. GOOGLE_APPLICATION_CREDENTIALS, else gcloud's application_default_credentials.json: a service-account key
-//      or an authorized_user file, handed to the gcp provider as the key file it already exchanges;
+//   1. GOOGLE_APPLICATION_CREDENTIALS, else gcloud's application_default_credentials.json: a file of any ADC type
+//      (./adc-file.ts), read whole here so a bad one is one line at once, and handed to the gcp provider;
 //   2. the metadata server's default service account (GCE, GKE node or workload identity, Cloud Run, CI runners on
 //      Google Cloud): an access token and its expiry, plus the account's e-mail. GCE_METADATA_HOST moves it.
-// Other ADC types (external_account, impersonated_service_account) are refused with a line naming the type.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GoogleIdentityConfig } from '../../config.js';
 import { ServiceRefusedError, UserError } from '../../errors.js';
-import { foreignText, quoted, registerSecret } from '../../foreign-text.js';
+import { foreignText } from '../../foreign-text.js';
 import { header } from '../../http.js';
-import { Field, parseJson } from '../../validate.js';
 import {
   believedExpiry,
   METADATA_TIMEOUT_MS,
@@ -20,6 +18,7 @@ import {
   secretField,
   type SourceIdentity,
 } from '../source-io.js';
+import { type AdcCredential, adcPrincipal, readAdcCredential } from './adc-file.js';
 
 export type GoogleCredential =
   | (SourceIdentity & { kind: 'access-token'; accessToken: string; expiresAt: number })
@@ -27,7 +26,7 @@ export type GoogleCredential =
       kind: 'key-file';
       /** The file's text, as `login --password-stdin` would have read it. */
       keyFile: string;
-      fileType: 'service_account' | 'authorized_user';
+      fileType: AdcCredential['type'];
       path: string;
     });
 
@@ -61,28 +60,15 @@ export function googleApplicationDefault(google: GoogleIdentityConfig): GoogleCr
       `cannot read the Google credentials file ${found.path} (${found.setting}): ${(error as Error).message}`,
     );
   }
-  let root: Field;
-  try {
-    root = Field.root(found.path, parseJson(text));
-  } catch {
-    throw new UserError(`the Google credentials file ${found.path} (${found.setting}) is not JSON`);
-  }
-  const type = root.member('type').string();
-  if (type === 'service_account') {
-    registerSecret(root.member('private_key').nonEmptyString());
-    const email = root.member('client_email').nonEmptyString();
-    return { kind: 'key-file', keyFile: text, fileType: type, path: found.path, identity: email };
-  }
-  if (type === 'authorized_user') {
-    registerSecret(root.member('refresh_token').nonEmptyString());
-    registerSecret(root.member('client_secret').nonEmptyString());
-    const who = root.member('account').optionalString() || `OAuth client ${root.member('client_id').nonEmptyString()}`;
-    return { kind: 'key-file', keyFile: text, fileType: type, path: found.path, identity: who };
-  }
-  throw new UserError(
-    `the Google credentials file ${found.path} is of type ${quoted(type)}, which lanyard does not support ` +
-      '(use a service_account or authorized_user file, or the metadata server)',
-  );
+  const file = `the ADC file ${found.path} (${found.setting})`;
+  const credential = readAdcCredential(text, file);
+  return {
+    kind: 'key-file',
+    keyFile: text,
+    fileType: credential.type,
+    path: found.path,
+    identity: adcPrincipal(credential),
+  };
 }
 
 export async function googleMetadata(
