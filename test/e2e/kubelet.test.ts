@@ -177,9 +177,17 @@ test('an identity-token login (`--kind identity-token`, user <token> by default)
 });
 
 test('an unknown registry gets an empty auth and exit 0 (kubelet then tries other providers)', async () => {
-  for (const image of ['quay.io/team/app:1', 'icr.io/team/app', 'private.us.icr.io/team/app', 'localhost:5000/app']) {
+  for (const image of ['quay.io/team/app:1', 'icr.io.example/team/app', 'localhost:5000/app']) {
     const res = response(await viaSymlink(request(image)), `unknown ${image}`);
     assert.equal(res.auth, {}, `${image}: empty auth`);
+  }
+});
+
+test('the *.icr.io key serves global and private ICR hosts too, keyed by the host kubelet asked for', async () => {
+  for (const host of ['icr.io', 'private.us.icr.io']) {
+    const res = response(await viaSymlink(request(`${host}/team/app`)), host);
+    assert.equal(Object.keys(res.auth).sort(), ['*.icr.io', host].sort(), `${host}: keys`);
+    tokenOf(res, host, PATTERN_KEY);
   }
 });
 
