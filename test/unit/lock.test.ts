@@ -161,6 +161,8 @@ test('a lock is never seen without its owner (a slow taker is not mistaken for d
   let seen = 0;
   let empty = 0;
   // Watch until the taker is done: under load, starting it (tsx) can take longer than its 2.5 s of work.
+  // The event loop gets a turn after each look: without one, the taker's exit is never noticed and the
+  // watch always ran its whole 30 s.
   const until = Date.now() + 30_000;
   while (Date.now() < until && taker.exitCode === null) {
     try {
@@ -170,6 +172,7 @@ test('a lock is never seen without its owner (a slow taker is not mistaken for d
     } catch {
       /* not held at this instant */
     }
+    await new Promise((resolve) => setImmediate(resolve));
   }
   await exited;
   assert.ok(seen > 50, `the lock was observed while held (${seen} times)`);
