@@ -115,6 +115,11 @@ export interface Cloud {
   /** Identity sources, in the order the cloud's own SDKs try them (`--source auto`). */
   sources?: readonly IdentitySource[];
   loginOptions?: readonly LoginOption[];
+  /**
+   * Why a login on this host can never work, when its kind is left to inference (a username the registry never
+   * takes): one line naming the fix, or undefined. An explicit `--kind` is the user's to insist on.
+   */
+  loginProblem?(serverKey: string, username: string): string | undefined;
   /** Options that are wrong only together (one without the other): one line, or undefined. */
   optionsProblem?(options: Readonly<Record<string, string>>): string | undefined;
   loginImports?: readonly LoginImport[];

@@ -79,14 +79,16 @@ export const LOGIN_OPTIONS: readonly LoginOption[] = clouds.flatMap((cloud) => c
 /** Every cloud's `login` flags that bring the login itself. */
 export const LOGIN_IMPORTS: readonly LoginImport[] = clouds.flatMap((cloud) => cloud.loginImports ?? []);
 
-/** The first problem any cloud sees in a login's options taken together, or undefined. */
-export function optionsProblem(options: Readonly<Record<string, string>>): string | undefined {
-  for (const cloud of clouds) {
-    const problem = cloud.optionsProblem?.(options);
-    if (problem) return problem;
-  }
-  return undefined;
-}
+/** The first problem any cloud names, in the order of CLOUDS; undefined when none does. */
+const firstProblem = (ask: (cloud: Cloud) => string | undefined) => clouds.map(ask).find((problem) => problem);
+
+/** Why a login whose kind is inferred can never work on this host, or undefined. */
+export const loginProblem = (serverKey: string, username: string) =>
+  firstProblem((cloud) => cloud.loginProblem?.(serverKey, username));
+
+/** What is wrong with a login's options taken together, or undefined. */
+export const optionsProblem = (options: Readonly<Record<string, string>>) =>
+  firstProblem((cloud) => cloud.optionsProblem?.(options));
 
 /** Registry hosts some cloud knows by name: what a mapped pattern can stand for in a client config. */
 export const KNOWN_REGISTRY_HOSTS: readonly string[] = clouds.flatMap((cloud) => cloud.knownHosts ?? []);

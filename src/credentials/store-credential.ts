@@ -4,7 +4,7 @@
 import { UserError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { normalizeServer } from '../hosts/normalize.js';
-import { loadProvider } from '../clouds/registry.js';
+import { loadProvider, loginProblem } from '../clouds/registry.js';
 import { inferKind } from '../clouds/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { Kind, MappingEntry } from '../mapping/types.js';
@@ -63,6 +63,8 @@ async function acceptedLogin(login: NewLogin, kind: Kind): Promise<NewLogin> {
 export async function storeCredential(context: CoreContext, given: NewLogin): Promise<MappingEntry> {
   assertStorable(given);
   const server = normalizeServer(given.serverURL);
+  const problem = given.kind === undefined ? loginProblem(server.key, given.username) : undefined;
+  if (problem) throw new UserError(problem);
   const inferred = given.kind ?? inferKind(server.key, given.username, given.options);
   const login = await acceptedLogin(given, inferred);
   if (login.verify) {

@@ -86,6 +86,32 @@ verbs('LANYARD_STORE picks the store of a new secret; a wrong value is refused i
   }
 });
 
+verbs(
+  'an ECR host refuses a username it never takes, unless the kind is said; AWS (a pasted token) is kept',
+  async () => {
+    const ecr = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+    assert.equal(await verb(context, 'store', storeRequest(ecr, 'bob', 'pw')), {
+      code: 1,
+      out:
+        'an ECR login is an access key id (-u AKIA…/ASIA…) or a pasted ECR token (-u AWS), not the username "bob"; ' +
+        'or log in with --source auto\n',
+    });
+    assert.is(readMapping(context.config.paths.mappingFile).entries.length, 0, 'nothing stored');
+    assert.is((await verb(context, 'store', storeRequest(ecr, 'AWS', 'pasted-token'))).code, 0);
+    const env = testContext({ env: { PW: 'pw' } });
+    try {
+      await runLogin({ server: ecr, username: 'bob', kind: 'static', 'secret-env': 'PW' }, env);
+      assert.is(
+        readMapping(env.config.paths.mappingFile).entries[0]?.kind,
+        'static',
+        "--kind static is the user's call",
+      );
+    } finally {
+      env.cleanup();
+    }
+  },
+);
+
 verbs.run();
 
 // ---- exchanges and the refresher's decisions -----------------------------------------------------------

@@ -86,6 +86,12 @@ export const aws = {
       credential: async ({ config }) => (await import('./instance-role.js')).awsInstanceRole(config.identity.aws),
     },
   ],
+  // ECR takes an access key (exchanged here) or the token `aws ecr get-login-password` prints, under `AWS`.
+  loginProblem: (serverKey, username) =>
+    isEcrHost(serverKey) && !ACCESS_KEY_ID.test(username) && username !== 'AWS'
+      ? `an ECR login is an access key id (-u AKIA…/ASIA…) or a pasted ECR token (-u AWS), not the username ` +
+        `${JSON.stringify(username.slice(0, 40))}; or log in with --source auto`
+      : undefined,
   loginOptions: [
     { flag: 'role-arn', key: 'roleArn', describe: 'AWS: a role to assume with STS before asking ECR' },
     { flag: 'region', key: 'region', describe: 'AWS: the region, for a host that does not name it' },
