@@ -28,6 +28,12 @@ interface TokenState {
   error?: string;
 }
 
+/** Which source answered a source login's last exchange, and as whom; nothing before its first exchange. */
+function answeredBy(context: CoreContext, entry: MappingEntry): { answeredBy?: { source: string; identity: string } } {
+  const answered = tokenRecord(context, entry)?.answeredBy;
+  return answered ? { answeredBy: answered } : {};
+}
+
 function tokenState(context: CoreContext, entry: MappingEntry, now: number): TokenState {
   const record = tokenRecord(context, entry);
   if (!record) return { state: 'none' };
@@ -81,7 +87,7 @@ export async function runLs(options: { json: boolean }, context: CommandContext)
     serverURL: entry.serverURL,
     kind: entry.kind,
     username: entry.username,
-    ...(entry.source !== undefined ? { source: entry.source } : { store: entry.store }),
+    ...(entry.source !== undefined ? { source: entry.source, ...answeredBy(context, entry) } : { store: entry.store }),
     token: tokenState(context, entry, now),
   }));
   const daemonPid = runningDaemonPid(context.config.paths);
@@ -94,7 +100,12 @@ export async function runLs(options: { json: boolean }, context: CommandContext)
     return;
   }
   // A login with an identity source stores nothing: the column names the source instead.
-  const from = (e: (typeof entries)[number]) => ('source' in e ? `source ${e.source}` : e.store);
+  // A login with an identity source names the source that answered its last exchange (`auto`'s choice).
+  const from = (e: (typeof entries)[number]) => {
+    if (!('source' in e)) return e.store;
+    const answered = e.answeredBy && e.answeredBy.source !== e.source ? ` (${e.answeredBy.source})` : '';
+    return `source ${e.source}${answered}`;
+  };
   const rows = entries.map((e) => [e.server, e.kind, e.username, from(e), describeState(e.token, now)]);
   context.out(`${table([['SERVER', 'KIND', 'USERNAME', 'STORE/SOURCE', 'TOKEN'], ...rows])}\n`);
   context.out(

@@ -165,12 +165,15 @@ async function exchange(job: Job, record: CacheRecord, retry: RetryPolicy): Prom
   const now = context.now();
   log.debug(`${entry.server}: exchange started (${entry.kind})`);
   let issued: IssuedCredential;
+  let answeredBy: CacheRecord['answeredBy'];
   try {
     const issue = { timeoutMs: retry.requestTimeoutMs };
     const exchanged = await withRetries(() => exchangeOnce(context, entry, side, issue), retry);
     issued = exchanged.issued;
-    if (exchanged.source)
+    if (exchanged.source) {
+      answeredBy = { source: exchanged.source.name, identity: exchanged.source.identity };
       log.debug(`${entry.server}: ${exchanged.source.name} answered (${exchanged.source.identity})`);
+    }
   } catch (error) {
     const remoteFailure = asRemoteFailure(error);
     const failedAt = context.now();
@@ -217,7 +220,7 @@ async function exchange(job: Job, record: CacheRecord, retry: RetryPolicy): Prom
     issuedAt: issued.issuedAt,
     ...(issued.expiresAt !== undefined ? { expiresAt: issued.expiresAt } : {}),
   };
-  cache.write({ ...rest, token, lastRefresh: now });
+  cache.write({ ...rest, token, lastRefresh: now, ...(answeredBy ? { answeredBy } : {}) });
   const validity = issued.expiresAt ? `, valid until ${isoTime(issued.expiresAt)}` : '';
   log.info(`exchanged a token for ${entry.server}${validity}`);
   return tokenIssued(token, 'exchanged', { lastRefresh: now });

@@ -38,7 +38,7 @@ function believableFailure(failure: FailureRecord | undefined, now: number): Fai
 
 /** `record` without the parts that cannot be true at `now`. */
 export function believableRecord(record: CacheRecord, now: number): CacheRecord {
-  const { token, passThroughUntil, lastRefresh, failure, check, ...rest } = record;
+  const { token, passThroughUntil, lastRefresh, failure, check, answeredBy, ...rest } = record;
   const kept: CacheRecord = { ...rest };
   const believedToken = believableToken(token, now);
   if (believedToken) kept.token = believedToken;
@@ -49,6 +49,9 @@ export function believableRecord(record: CacheRecord, now: number): CacheRecord 
   if (check && notAfter(check.at, now + CLOCK_STEP_TOLERANCE_MS)) {
     const message = typeof check.message === 'string' ? { message: foreignText(check.message, MESSAGE_MAX_CHARS) } : {};
     kept.check = { at: check.at, ok: check.ok === true, ...message };
+  }
+  if (typeof answeredBy?.source === 'string' && typeof answeredBy.identity === 'string') {
+    kept.answeredBy = { source: foreignText(answeredBy.source, 60), identity: foreignText(answeredBy.identity, 160) };
   }
   return kept;
 }

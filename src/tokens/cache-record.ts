@@ -27,6 +27,8 @@ export interface CacheRecord {
   passThroughUntil?: number;
   lastRefresh?: number;
   failure?: FailureRecord;
+  /** For a `login --source` entry: the source that answered the last exchange, and whom it proved (for `ls`). */
+  answeredBy?: { source: string; identity: string };
   /** Result of the last validity check of a non-exchanging secret (Docker Hub PATs). */
   check?: { at: number; ok: boolean; message?: string };
 }

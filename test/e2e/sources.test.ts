@@ -286,6 +286,16 @@ test('--source auto takes the instance role when nothing else is configured; doc
   assert.is(mappingEntry(host)?.source, 'auto');
   const doctor = await lanyard(['doctor'], sb.env, 60_000);
   assert.match(doctor.stdout, new RegExp(`${host}: the aws-instance identity source answered as instance role`));
+  // After an exchange, ls names the source auto chose and whom it proved.
+  parseCreds(await getWith(sb.env, host), 'get through auto');
+  assert.match(
+    (await lanyard(['ls'])).stdout,
+    new RegExp(`${host.replace(/\./g, '\\.')} .*source auto \\(aws-instance\\)`),
+  );
+  const listed = (JSON.parse((await lanyard(['ls', '--json'])).stdout) as Array<Record<string, unknown>>).find(
+    (e) => e.server === host,
+  );
+  assert.equal((listed?.answeredBy as { source?: string })?.source, 'aws-instance');
   // Keys in the environment come first in AWS's order: auto now takes them (and they are not the instance's).
   const keyed = { ...sb.env, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wrong-secret' };
   const again = await lanyard(

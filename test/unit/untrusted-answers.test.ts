@@ -121,6 +121,13 @@ test('a cache record read back: times outside what lanyard could have written ar
   assert.is(readBack({ check: { at: NOW + HOUR, ok: false, message: 'm' } }).check, undefined);
   const raw = readBack({ failure: failure({ message: `a\n${'b'.repeat(5000)}` }) }).failure;
   assert.ok(raw && !raw.message.includes('\n') && raw.message.length < 1100, 'an old raw message is made safe');
+  const answered = readBack({ answeredBy: { source: 'aws-env\n', identity: `arn\u001b[2J${'x'.repeat(500)}` } });
+  assert.ok(answered.answeredBy, 'the answering source is kept');
+  const { source, identity } = answered.answeredBy!;
+  assert.not.match(source + identity, /[\u0000-\u001f]/, 'no raw control character left');
+  assert.ok(answered.answeredBy!.identity.length < 200, 'and short');
+  const wrongType = { source: 7, identity: 'x' } as unknown as CacheRecord['answeredBy'];
+  assert.is(readBack({ answeredBy: wrongType }).answeredBy, undefined, 'not strings: dropped');
 });
 
 test.run();
