@@ -90,11 +90,25 @@ export function awsConfiguredWebIdentity(
   return awsWebIdentity({ roleArn, tokenFile, ...(sessionName ? { sessionName } : {}), ...options });
 }
 
-export async function awsWebIdentity(options: WebIdentityOptions): Promise<AwsCredential> {
-  if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(options.roleArn)) {
-    throw new UserError(`AWS web identity: AWS_ROLE_ARN is not a role ARN: ${foreignText(options.roleArn, 100)}`);
+/** A role ARN, or one line saying that `setting` (where it came from) does not hold one. */
+export function checkedRoleArn(roleArn: string, setting: string): string {
+  if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(roleArn)) {
+    throw new UserError(`AWS web identity: ${setting} is not a role ARN: ${foreignText(roleArn, 100)}`);
   }
+  return roleArn;
+}
+
+export async function awsWebIdentity(options: WebIdentityOptions): Promise<AwsCredential> {
+  checkedRoleArn(options.roleArn, 'AWS_ROLE_ARN');
   const token = readTokenFile(options.tokenFile, 'web identity token file', 'AWS_WEB_IDENTITY_TOKEN_FILE');
+  return assumeRoleWithWebIdentity(token, options);
+}
+
+/** The web identity token (already read, registered as a secret) traded for the role's credentials. */
+export async function assumeRoleWithWebIdentity(
+  token: string,
+  options: Omit<WebIdentityOptions, 'tokenFile'>,
+): Promise<AwsCredential> {
   const endpoint = tokenServiceUrl(options.stsEndpoint ?? stsEndpointFor(options.region), 'the STS endpoint');
   const where = `AWS STS at ${endpoint.origin}`;
   const form = new URLSearchParams({

@@ -4,12 +4,29 @@
 // these) and then generateAccessToken. A credential used only to impersonate asks for the IAM scope, as
 // google-auth's does; the token clients get is always for cloud-platform.
 import type { IssueContext, LoginEntry } from '../provider.js';
-import type { AdcCredential } from './adc-file.js';
+import type { AdcCredential, ExternalAccount } from './adc-file.js';
 import { CLOUD_PLATFORM_SCOPE, type GoogleToken, IAM_SCOPE } from './google-answer.js';
 import { impersonate } from './impersonation.js';
 import { exchangeKey } from './key-exchange.js';
-import { exchangeSubjectToken, refreshExternalUser } from './sts.js';
+import { exchangeSubjectToken, refreshExternalUser, type StsExchange } from './sts.js';
 import { subjectToken } from './subject-token.js';
+
+/**
+ * A subject token traded at STS, then, when the account names one, for its service account's token (the
+ * federated token then only asks for the IAM scope). `file` names where the account was configured, in errors.
+ */
+export async function federatedAccessToken(
+  account: StsExchange & Pick<ExternalAccount, 'impersonation'>,
+  subject: string,
+  file: string,
+  context: IssueContext,
+  scope = CLOUD_PLATFORM_SCOPE,
+): Promise<GoogleToken> {
+  const { impersonation } = account;
+  if (!impersonation) return exchangeSubjectToken(account, subject, scope, file, context);
+  const federated = await exchangeSubjectToken(account, subject, IAM_SCOPE, file, context);
+  return impersonate(impersonation, federated.accessToken, file, context);
+}
 
 /** `file` names the ADC file in errors; `scope` is what a source credential asks for. */
 export async function adcAccessToken(
@@ -23,13 +40,8 @@ export async function adcAccessToken(
     case 'service_account':
     case 'authorized_user':
       return exchangeKey(entry, credential, context, scope);
-    case 'external_account': {
-      const subject = await subjectToken(credential, file, context);
-      const { impersonation } = credential;
-      if (!impersonation) return exchangeSubjectToken(credential, subject, scope, file, context);
-      const federated = await exchangeSubjectToken(credential, subject, IAM_SCOPE, file, context);
-      return impersonate(impersonation, federated.accessToken, file, context);
-    }
+    case 'external_account':
+      return federatedAccessToken(credential, await subjectToken(credential, file, context), file, context, scope);
     case 'external_account_authorized_user':
       return refreshExternalUser(credential, file, context);
     case 'impersonated_service_account': {

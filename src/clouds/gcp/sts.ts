@@ -40,7 +40,13 @@ async function post(
   return oauthTokenAnswer(service, response, issuedAt);
 }
 
-function exchangeAdvice(account: ExternalAccount, file: string): Advice {
+/** What STS's token exchange reads of an external account (a pod's identity builds one without a file). */
+export type StsExchange = Pick<
+  ExternalAccount,
+  'audience' | 'subjectTokenType' | 'tokenUrl' | 'client' | 'userProject'
+>;
+
+function exchangeAdvice(account: StsExchange, file: string): Advice {
   return (code) => {
     if (code === 'invalid_client') return `the client_id or client_secret in ${file} is wrong`;
     if (code === 'invalid_target' || code === 'invalid_request') {
@@ -55,7 +61,7 @@ function exchangeAdvice(account: ExternalAccount, file: string): Advice {
 
 /** The subject token traded for a Google access token with `scope` (space-separated). */
 export function exchangeSubjectToken(
-  account: ExternalAccount,
+  account: StsExchange,
   subjectToken: string,
   scope: string,
   file: string,

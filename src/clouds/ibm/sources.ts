@@ -126,6 +126,11 @@ export async function ibmTrustedProfile(
     'compute-resource token file',
     ibm.crTokenFile ? 'LANYARD_IBM_CR_TOKEN_FILE' : 'default path',
   );
+  return crTokenGrant(crToken, options);
+}
+
+/** A compute-resource token (already read, registered as a secret) traded for the trusted profile's IAM token. */
+export async function crTokenGrant(crToken: string, options: TrustedProfileOptions): Promise<IbmCredential> {
   const base = (options.iamEndpoint ?? DEFAULT_IAM_ENDPOINT).replace(/\/+$/, '');
   const url = tokenServiceUrl(`${base}/identity/token`, 'the IAM endpoint');
   const where = `IBM Cloud IAM at ${url.origin}`;
