@@ -221,6 +221,10 @@ export interface GoogleIdentityConfig {
   metadataHost?: string;
   /** GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1: an external_account file may run its credential_source command. */
   allowExecutables: boolean;
+  /** LANYARD_GOOGLE_STS_URL: Google STS's token exchange for a pod's identity (default Google's own). */
+  stsUrl?: string;
+  /** LANYARD_GOOGLE_IAM_CREDENTIALS_ENDPOINT: IAM Credentials for a pod's service account (default Google's own). */
+  iamCredentialsEndpoint?: string;
 }
 
 export interface AzureIdentityConfig {
@@ -299,6 +303,8 @@ function identityConfig(env: Environment, platform: NodeJS.Platform, home: strin
       gcloudConfigDir: nonEmpty(env.CLOUDSDK_CONFIG) ?? gcloudHome,
       metadataHost: nonEmpty(env.GCE_METADATA_HOST),
       allowExecutables: env.GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES === '1',
+      stsUrl: nonEmpty(env.LANYARD_GOOGLE_STS_URL),
+      iamCredentialsEndpoint: nonEmpty(env.LANYARD_GOOGLE_IAM_CREDENTIALS_ENDPOINT),
     }),
     azure: defined({
       federatedTokenFile: nonEmpty(env.AZURE_FEDERATED_TOKEN_FILE),

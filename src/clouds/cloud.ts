@@ -83,6 +83,23 @@ export interface IdentitySource {
   credential(context: SourceContext): Promise<SourceIdentity>;
 }
 
+/**
+ * The pod whose image the kubelet pulls, as a provider config with `tokenAttributes` sends it: its service-account
+ * token (a JWT for the configured audience; registered as a secret) and the annotations the config asks for.
+ */
+export interface PodServiceAccount {
+  token: string;
+  annotations: Readonly<Record<string, string>>;
+}
+
+/** How a cloud proves the pulling pod's own identity (kubelet mode) with its service-account token. */
+export interface PodIdentity {
+  /** An annotation the identity needs, when the pod lacks it (and nothing stands in for it): no credentials. */
+  missingAnnotation(annotations: PodServiceAccount['annotations'], context: SourceContext): string | undefined;
+  /** The pod's identity in the shape the cloud's identity sources answer, for the provider's `issueFromSource`. */
+  credential(pod: PodServiceAccount, context: SourceContext): Promise<SourceIdentity>;
+}
+
 /** A `login` flag whose value becomes the provider option `key` of the entry. */
 export interface LoginOption {
   flag: string;
@@ -114,6 +131,8 @@ export interface Cloud {
   kinds: Readonly<Record<string, KindDefinition>>;
   /** Identity sources, in the order the cloud's own SDKs try them (`--source auto`). */
   sources?: readonly IdentitySource[];
+  /** The pulling pod's identity, for kubelet requests that carry its service-account token. */
+  podIdentity?: PodIdentity;
   loginOptions?: readonly LoginOption[];
   /**
    * Why a login on this host can never work, when its kind is left to inference (a username the registry never

@@ -48,6 +48,8 @@ export interface ResolvedSource {
   cloud: string;
   /** In its cloud's shape (credentialOf gives it that type). */
   credential: SourceIdentity;
+  /** The pulling pod's own identity (kubelet mode): the login's options name no identity to assume on top. */
+  pod?: true;
   /** `--source auto`: the sources tried first and why each did not answer (`aws-env: AWS_ACCESS_KEY_ID not set`). */
   passedOver?: string[];
 }

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { aws } from './aws/index.js';
 import { azure } from './azure/index.js';
-import type { Cloud, IdentitySource, KindDefinition, LoginImport, LoginOption } from './cloud.js';
+import type { Cloud, IdentitySource, KindDefinition, LoginImport, LoginOption, PodIdentity } from './cloud.js';
 import { dockerhub } from './dockerhub/index.js';
 import { gcp } from './gcp/index.js';
 import { generic } from './generic/index.js';
@@ -43,6 +43,13 @@ export const KIND_TRAITS = Object.fromEntries(clouds.flatMap((cloud) => Object.e
 export function sourceCloudOf(kind: Kind): SourceCloud | undefined {
   if (!KIND_TRAITS[kind].sourceHosts) return undefined;
   return clouds.find((cloud) => Object.hasOwn(cloud.kinds, kind))?.name as SourceCloud;
+}
+
+/** The pod identity of a kind's cloud (kubelet mode), with the cloud's name; undefined when the kind takes none. */
+export function podIdentityOf(kind: Kind): { cloud: string; podIdentity: PodIdentity } | undefined {
+  if (!KIND_TRAITS[kind].sourceHosts) return undefined; // only kinds that take identity sources (issueFromSource)
+  const cloud = clouds.find((candidate) => Object.hasOwn(candidate.kinds, kind));
+  return cloud?.podIdentity ? { cloud: cloud.name, podIdentity: cloud.podIdentity } : undefined;
 }
 
 export function loadProvider(kind: Kind): Promise<Provider> {

@@ -2,7 +2,7 @@
 // stderr (kubelet logs it) with exit 1.
 import type { CommandContext } from '../credentials/core-context.js';
 import { describeError } from '../errors.js';
-import { answerKubelet } from '../integrations/kubelet-provider.js';
+import { answerKubelet, KUBELET_PREFIX } from '../integrations/kubelet-provider.js';
 import { readStdin } from '../protocol/stdin.js';
 
 export async function runKubeletProvider(context: CommandContext): Promise<number> {
@@ -11,7 +11,7 @@ export async function runKubeletProvider(context: CommandContext): Promise<numbe
     context.out(`${JSON.stringify(response)}\n`);
     return 0;
   } catch (error) {
-    context.err(`docker-credential-lanyard (kubelet credential provider): ${describeError(error)}\n`);
+    context.err(`${KUBELET_PREFIX}: ${describeError(error)}\n`);
     return 1;
   }
 }

@@ -3,16 +3,19 @@
 // binary serves it as `docker-credential-lanyard kubelet` or under a provider name
 // (a symlink or copy whose name contains "credential-provider" or "kubelet").
 import { CredentialsNotFoundError, UserError } from '../errors.js';
-import { quoted } from '../foreign-text.js';
+import type { PodServiceAccount } from '../clouds/cloud.js';
+import { podIdentityOf } from '../clouds/registry.js';
+import { quoted, registerSecret } from '../foreign-text.js';
 import type { CoreContext } from '../credentials/core-context.js';
 import { credentialFor, type Answer } from '../credentials/issue-credential.js';
+import { exchangeOnce, sourceContext } from '../credentials/long-lived-side.js';
 import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { patternMatches } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { registryOfImage } from '../hosts/image-reference.js';
 import type { MappingEntry } from '../mapping/types.js';
-import { INLINE_RETRY } from '../retry.js';
+import { INLINE_RETRY, withRetries } from '../retry.js';
 import { emptyRecord, Field, parseJson } from '../validate.js';
 import { passwordLogin } from './password-login.js';
 
@@ -20,18 +23,60 @@ const V1 = 'credentialprovider.kubelet.k8s.io/v1';
 const API_VERSIONS = new Set([V1, 'credentialprovider.kubelet.k8s.io/v1beta1']);
 // Plain passwords can change at any login; let kubelet ask again after a few minutes.
 const STATIC_CACHE_SECONDS = 300;
+// A pod's own credential is kept by kubelet per image and for a few minutes at most, whatever its cacheType says.
+const POD_CACHE_SECONDS = 300;
+/** Bounds on what tokenAttributes sends: a JWT of a few KiB, and Kubernetes' own annotation key sizes. */
+const TOKEN_MAX_CHARS = 16 * 1024;
+const ANNOTATIONS_MAX = 64;
+const ANNOTATION_KEY_MAX_CHARS = 317; // a 253-character prefix, "/", a 63-character name
+const ANNOTATION_VALUE_MAX_CHARS = 4096;
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+/** How kubelet mode's lines on stderr begin (kubelet logs them). */
+export const KUBELET_PREFIX = 'docker-credential-lanyard (kubelet credential provider)';
 
 export interface ProviderResponse {
   apiVersion: string;
   kind: 'CredentialProviderResponse';
-  cacheKeyType: 'Registry';
+  /** `Image` for a pod's own credential: kubelet then never hands it to a pull of another image. */
+  cacheKeyType: 'Registry' | 'Image';
   cacheDuration: string;
   auth: Record<string, { username: string; password: string }>;
 }
 
+export interface KubeletRequest {
+  apiVersion: string;
+  image: string;
+  /** The pulling pod's service account, when the provider config sets tokenAttributes. */
+  pod?: PodServiceAccount;
+}
+
 const REQUEST = 'the CredentialProviderRequest on stdin';
 
-export function parseRequest(input: string): { apiVersion: string; image: string } {
+/** The pod's service-account token and annotations; absent (or empty, as Go omits it) means none. */
+function podOf(request: Field): PodServiceAccount | undefined {
+  const tokenField = request.member('serviceAccountToken');
+  const token = tokenField.nullableString();
+  const annotationsField = request.member('serviceAccountAnnotations');
+  const annotations = annotationsField.absentOrNull ? emptyRecord<string>() : annotationsField.stringRecord();
+  if (!token) return undefined;
+  registerSecret(token);
+  if (token.length > TOKEN_MAX_CHARS) throw tokenField.invalid(`is longer than ${TOKEN_MAX_CHARS} characters`);
+  if (!JWT_SHAPE.test(token)) throw tokenField.invalid('is not a JWT (three base64url parts)');
+  const keys = Object.keys(annotations);
+  if (keys.length > ANNOTATIONS_MAX) throw annotationsField.invalid(`has more than ${ANNOTATIONS_MAX} entries`);
+  for (const key of keys) {
+    if (key.length > ANNOTATION_KEY_MAX_CHARS) {
+      throw annotationsField.invalid(`has a key longer than ${ANNOTATION_KEY_MAX_CHARS} characters`);
+    }
+    if (annotations[key]!.length > ANNOTATION_VALUE_MAX_CHARS) {
+      throw annotationsField.member(key).invalid(`is longer than ${ANNOTATION_VALUE_MAX_CHARS} characters`);
+    }
+  }
+  return { token, annotations };
+}
+
+export function parseRequest(input: string): KubeletRequest {
   let parsed: unknown;
   try {
     parsed = parseJson(input);
@@ -45,7 +90,9 @@ export function parseRequest(input: string): { apiVersion: string; image: string
     throw request.member('apiVersion').invalid(`${shown} is not supported: expected ${V1}`);
   }
   request.member('kind').equal('CredentialProviderRequest');
-  return { apiVersion, image: request.member('image').nonEmptyString() };
+  const image = request.member('image').nonEmptyString();
+  const pod = podOf(request);
+  return { apiVersion, image, ...(pod ? { pod } : {}) };
 }
 
 /**
@@ -65,6 +112,28 @@ function cacheSeconds(answer: Answer, now: number): number {
   return Math.max(0, Math.floor(((answer.expiresAt - now) * 0.8) / 1000));
 }
 
+/**
+ * What the pulling pod's own identity gets (its cloud's `podIdentity`, then the provider's `issueFromSource`),
+ * exchanged for this request alone: never through the entry's token cache, where another pod would find it.
+ * A pod whose service account lacks the annotation naming its identity gets nothing, said in one line on stderr.
+ */
+async function podAnswer(
+  context: CoreContext,
+  entry: MappingEntry,
+  pod: PodServiceAccount,
+  registry: string,
+): Promise<Answer | undefined> {
+  const { podIdentity } = podIdentityOf(entry.kind)!;
+  const missing = podIdentity.missingAnnotation(pod.annotations, sourceContext(context, entry));
+  if (missing) {
+    const why = `the pod's service account has no annotation ${missing}`;
+    context.err(`${KUBELET_PREFIX}: no credentials for ${quoted(registry, 120)}: ${why}\n`);
+    return undefined;
+  }
+  const request = { timeoutMs: INLINE_RETRY.requestTimeoutMs };
+  return (await withRetries(() => exchangeOnce(context, entry, { pod }, request), INLINE_RETRY)).issued;
+}
+
 export async function answerKubelet(context: CoreContext, input: string): Promise<ProviderResponse> {
   const request = parseRequest(input);
   const response: ProviderResponse = {
@@ -82,10 +151,16 @@ export async function answerKubelet(context: CoreContext, input: string): Promis
     if (error instanceof CredentialsNotFoundError) return response; // no credentials: empty auth, as the API asks
     throw error;
   }
-  const answer = await credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens: context.daemonRunning() });
+  const pod = request.pod && podIdentityOf(entry.kind) ? request.pod : undefined;
+  const answer = pod
+    ? await podAnswer(context, entry, pod, registry)
+    : await credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens: context.daemonRunning() });
+  if (!answer) return response;
   const login = await passwordLogin(context, entry, answer);
   if (!login) return response;
-  response.cacheDuration = `${cacheSeconds(answer, context.now())}s`;
+  const seconds = cacheSeconds(answer, context.now());
+  if (pod) response.cacheKeyType = 'Image';
+  response.cacheDuration = `${pod ? Math.min(seconds, POD_CACHE_SECONDS) : seconds}s`;
   for (const key of authKeys(entry, registry))
     response.auth[key] = { username: login.username, password: login.secret };
   return response;

@@ -191,8 +191,8 @@ export const awsEcrProvider: Provider = {
       expiresAt: found.expiresAt ?? Number.POSITIVE_INFINITY,
       relogin: `docker-credential-lanyard login ${entry.server} --source ${source.name}`,
     };
-    // A profile's role_arn comes with the source; otherwise the login's --role-arn.
-    const role = found.assumeRole ? checkedRole(found.assumeRole) : optionRole(entry);
+    // A profile's role_arn comes with the source; otherwise the login's --role-arn, but never on top of a pod's role.
+    const role = found.assumeRole ? checkedRole(found.assumeRole) : source.pod ? undefined : optionRole(entry);
     const issued = await ecrToken(entry, target, signer, role, context);
     return { ...issued, identity: issued.identity ?? found.identity };
   },

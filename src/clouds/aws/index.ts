@@ -19,6 +19,9 @@ const profileOptions = (context: SourceContext) => {
   };
 };
 
+/** The pod's role, as EKS's IAM roles for service accounts names it (kubelet mode, docs/kubernetes.md). */
+const ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
 export const aws = {
   name: 'aws',
   kinds: {
@@ -86,6 +89,21 @@ export const aws = {
       credential: async ({ config }) => (await import('./instance-role.js')).awsInstanceRole(config.identity.aws),
     },
   ],
+  // The pod's service-account token is the web identity token of the role its service account names.
+  podIdentity: {
+    missingAnnotation: (annotations) => (annotations[ROLE_ANNOTATION] ? undefined : ROLE_ANNOTATION),
+    async credential(pod, context) {
+      const { assumeRoleWithWebIdentity, checkedRoleArn } = await import('./web-identity.js');
+      const region = context.options.region ?? context.config.identity.aws.region;
+      const roleArn = checkedRoleArn(pod.annotations[ROLE_ANNOTATION]!, `the annotation ${ROLE_ANNOTATION}`);
+      return assumeRoleWithWebIdentity(pod.token, {
+        roleArn,
+        ...stsEndpoint(context),
+        ...timeout(context),
+        ...(region ? { region } : {}),
+      });
+    },
+  },
   // ECR takes an access key (exchanged here) or the token `aws ecr get-login-password` prints, under `AWS`.
   loginProblem: (serverKey, username) =>
     isEcrHost(serverKey) && !ACCESS_KEY_ID.test(username) && username !== 'AWS'

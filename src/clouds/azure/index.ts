@@ -3,6 +3,10 @@
 import type { Cloud } from '../cloud.js';
 import { ACR_REFRESH_TOKEN_USERNAME, isAcrHost, isTenantId } from './hosts.js';
 
+// The pod's identity (kubelet mode, docs/kubernetes.md), as Azure Workload Identity's webhook reads it.
+const CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';
+const TENANT_ANNOTATION = 'azure.workload.identity/tenant-id';
+
 export const azure = {
   name: 'azure',
   kinds: {
@@ -56,6 +60,23 @@ export const azure = {
       credential: async ({ config }) => (await import('./cli-credential.js')).azureCli(config.env),
     },
   ],
+  // The pod's service-account token is the federated client assertion of the app its service account names.
+  podIdentity: {
+    missingAnnotation(annotations, { config }) {
+      if (!annotations[CLIENT_ID_ANNOTATION]) return CLIENT_ID_ANNOTATION;
+      return annotations[TENANT_ANNOTATION] || config.identity.azure.tenantId ? undefined : TENANT_ANNOTATION;
+    },
+    async credential(pod, { config, timeoutMs }) {
+      return (await import('./entra-grant.js')).entraClientCredentials({
+        ...(config.azureAuthorityHost ? { authorityHost: config.azureAuthorityHost } : {}),
+        tenant: (pod.annotations[TENANT_ANNOTATION] || config.identity.azure.tenantId)!,
+        clientId: pod.annotations[CLIENT_ID_ANNOTATION]!,
+        proof: { client_assertion: pod.token },
+        proofName: "pod's service-account token",
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
+    },
+  },
   loginOptions: [
     {
       flag: 'tenant',

@@ -12,12 +12,12 @@ import { metadataUrl } from '../source-io.js';
 import { type GoogleCredential, readGoogleCredential } from './google-key.js';
 
 /** Google's STS, where google-auth's clients default to when a file names no token_url. */
-const DEFAULT_STS_URL = 'https://sts.googleapis.com/v1/token';
+export const DEFAULT_STS_URL = 'https://sts.googleapis.com/v1/token';
 export const AWS_SUBJECT_TOKEN_TYPE = 'urn:ietf:params:aws:token-type:aws4_request';
 /** google-auth's bounds on an executable's timeout_millis, and its default. */
 export const EXECUTABLE_TIMEOUT = { defaultMs: 30_000, minMs: 5_000, maxMs: 120_000 };
 /** generateAccessToken's default and largest lifetime without an organisation policy exception. */
-const IMPERSONATION_LIFETIME_S = 3600;
+export const IMPERSONATION_LIFETIME_S = 3600;
 const IMPERSONATION_MAX_LIFETIME_S = 43_200;
 
 export type TokenFormat = { type: 'text' } | { type: 'json'; field: string };

@@ -18,6 +18,15 @@ function trustedProfile({ options }: SourceContext): { profileId?: string; profi
   return value.startsWith('crn:') ? { profileCrn: value } : { profileName: value };
 }
 
+/** The IAM endpoint of the login, else LANYARD_IAM_ENDPOINT, and the caller's deadline. */
+function iamRequest({ options, config, timeoutMs }: SourceContext) {
+  const iamEndpoint = options.iamEndpoint ?? config.iamEndpoint;
+  return { ...(iamEndpoint ? { iamEndpoint } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+}
+
+/** The pod's trusted profile (kubelet mode; IBM has no such annotation of its own: docs/kubernetes.md). */
+const PROFILE_ANNOTATION = 'iam.cloud.ibm.com/trusted-profile';
+
 export const ibm = {
   name: 'ibm',
   kinds: {
@@ -46,14 +55,11 @@ export const ibm = {
         const { crTokenPath } = await import('./sources.js');
         return crTokenPath(context.config.identity.ibm) ? undefined : 'no compute-resource token file';
       },
-      async credential(context) {
-        const iamEndpoint = context.options.iamEndpoint ?? context.config.iamEndpoint;
-        return (await import('./sources.js')).ibmTrustedProfile(context.config.identity.ibm, {
+      credential: async (context) =>
+        (await import('./sources.js')).ibmTrustedProfile(context.config.identity.ibm, {
           ...trustedProfile(context),
-          ...(iamEndpoint ? { iamEndpoint } : {}),
-          ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
-        });
-      },
+          ...iamRequest(context),
+        }),
     },
     {
       name: 'ibm-vpc-instance',
@@ -67,6 +73,18 @@ export const ibm = {
       },
     },
   ],
+  // The pod's service-account token is a compute-resource token, as IKS and OpenShift on IBM Cloud project one.
+  podIdentity: {
+    missingAnnotation: (annotations) => (annotations[PROFILE_ANNOTATION] ? undefined : PROFILE_ANNOTATION),
+    async credential(pod, context) {
+      // By id or name: the cr-token grant takes no CRN.
+      const profile = pod.annotations[PROFILE_ANNOTATION]!;
+      return (await import('./sources.js')).crTokenGrant(pod.token, {
+        ...(profile.startsWith('Profile-') ? { profileId: profile } : { profileName: profile }),
+        ...iamRequest(context),
+      });
+    },
+  },
   loginOptions: [
     {
       flag: 'iam-endpoint',
