@@ -3,7 +3,7 @@
 // binary serves it as `docker-credential-lanyard kubelet` or under a provider name
 // (a symlink or copy whose name contains "credential-provider" or "kubelet").
 import { CredentialsNotFoundError, UserError } from '../errors.js';
-import type { PodServiceAccount } from '../clouds/cloud.js';
+import type { PodIdentity, PodServiceAccount } from '../clouds/cloud.js';
 import { podIdentityOf } from '../clouds/registry.js';
 import { quoted, registerSecret } from '../foreign-text.js';
 import type { CoreContext } from '../credentials/core-context.js';
@@ -60,8 +60,8 @@ function podOf(request: Field): PodServiceAccount | undefined {
   const annotationsField = request.member('serviceAccountAnnotations');
   const annotations = annotationsField.absentOrNull ? emptyRecord<string>() : annotationsField.stringRecord();
   if (!token) return undefined;
-  registerSecret(token);
   if (token.length > TOKEN_MAX_CHARS) throw tokenField.invalid(`is longer than ${TOKEN_MAX_CHARS} characters`);
+  registerSecret(token); // no message quotes it; anything that echoes it later is redacted
   if (!JWT_SHAPE.test(token)) throw tokenField.invalid('is not a JWT (three base64url parts)');
   const keys = Object.keys(annotations);
   if (keys.length > ANNOTATIONS_MAX) throw annotationsField.invalid(`has more than ${ANNOTATIONS_MAX} entries`);
@@ -121,10 +121,10 @@ async function podAnswer(
   context: CoreContext,
   entry: MappingEntry,
   pod: PodServiceAccount,
+  identity: PodIdentity,
   registry: string,
 ): Promise<Answer | undefined> {
-  const { podIdentity } = podIdentityOf(entry.kind)!;
-  const missing = podIdentity.missingAnnotation(pod.annotations, sourceContext(context, entry));
+  const missing = identity.missingAnnotation(pod.annotations, sourceContext(context, entry));
   if (missing) {
     const why = `the pod's service account has no annotation ${missing}`;
     context.err(`${KUBELET_PREFIX}: no credentials for ${quoted(registry, 120)}: ${why}\n`);
@@ -151,16 +151,18 @@ export async function answerKubelet(context: CoreContext, input: string): Promis
     if (error instanceof CredentialsNotFoundError) return response; // no credentials: empty auth, as the API asks
     throw error;
   }
-  const pod = request.pod && podIdentityOf(entry.kind) ? request.pod : undefined;
-  const answer = pod
-    ? await podAnswer(context, entry, pod, registry)
+  // A pod's token counts only where its cloud can prove the pod: elsewhere the login answers, as without one.
+  const { pod } = request;
+  const identity = pod && podIdentityOf(entry.kind)?.podIdentity;
+  const answer = identity
+    ? await podAnswer(context, entry, pod!, identity, registry)
     : await credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens: context.daemonRunning() });
   if (!answer) return response;
   const login = await passwordLogin(context, entry, answer);
   if (!login) return response;
   const seconds = cacheSeconds(answer, context.now());
-  if (pod) response.cacheKeyType = 'Image';
-  response.cacheDuration = `${pod ? Math.min(seconds, POD_CACHE_SECONDS) : seconds}s`;
+  if (identity) response.cacheKeyType = 'Image';
+  response.cacheDuration = `${identity ? Math.min(seconds, POD_CACHE_SECONDS) : seconds}s`;
   for (const key of authKeys(entry, registry))
     response.auth[key] = { username: login.username, password: login.secret };
   return response;
