@@ -320,7 +320,27 @@ ibm('a pod without the annotation gets nothing and one line; bad tokens and anno
   assert.equal(iam.counts.issued, 0, 'nothing was asked of IAM');
 });
 
+// ---- a login whose cloud proves no pods ---------------------------------------------------------------------------
+const other = suite('other kinds');
+
+other('a token for a login of a kind without pod identity is answered from the login, as before', async () => {
+  const server = 'registry.example';
+  const login = { server, serverURL: server, kind: 'static', username: 'bob', store: 'env', secretRef: 'REG_PW' };
+  const context = contextWith({ REG_PW: 'pw' }, [{ ...login, updatedAt: '2026-01-01T00:00:00Z' } as MappingEntry]);
+  try {
+    const response = await answerKubelet(
+      context,
+      request(`${server}/app:1`, 'a.b.c', { 'eks.amazonaws.com/role-arn': 'x' }),
+    );
+    assert.equal(loginOf(response), { key: server, username: 'bob', password: 'pw' });
+    assert.equal([response.cacheKeyType, response.cacheDuration, context.written.err], ['Registry', '300s', '']);
+  } finally {
+    context.cleanup();
+  }
+});
+
 aws.run();
 gcp.run();
 azure.run();
 ibm.run();
+other.run();
