@@ -189,7 +189,10 @@ export const awsEcrProvider: Provider = {
     const signer = {
       credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) },
       expiresAt: found.expiresAt ?? Number.POSITIVE_INFINITY,
-      relogin: `docker-credential-lanyard login ${entry.server} --source ${source.name}`,
+      // A pod's role is the pod's to fix (its annotation and the role's trust policy), not a login's.
+      relogin: source.pod
+        ? "check the pod service account's eks.amazonaws.com/role-arn and that role's trust policy"
+        : `docker-credential-lanyard login ${entry.server} --source ${source.name}`,
     };
     // A profile's role_arn comes with the source; otherwise the login's --role-arn, but never on top of a pod's role.
     const role = found.assumeRole ? checkedRole(found.assumeRole) : source.pod ? undefined : optionRole(entry);
