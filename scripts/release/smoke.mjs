@@ -1,9 +1,11 @@
 // Runs a built binary the way docker would: `version`, then a store/get/list/erase
-// round trip through the file store in a throw-away HOME, then one keychain call
-// against a D-Bus address that does not exist, whose DBus error can only come from
-// the native keyring addon (a missing addon says "Cannot find native binding").
+// round trip through the file store in a throw-away HOME, then one keychain call on a
+// private session bus that offers no services: lanyard's own bus check passes there, so
+// the DBus error that follows can only come from the native keyring addon (a missing
+// addon says "Cannot find native binding").
 // linux-arm64 runs under qemu-user with Debian's aarch64 cross libc as its root.
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { exitText, run } from './run.mjs';
 
@@ -63,6 +65,30 @@ export async function ensureQemu({ install, log }) {
     : { error: 'apt-get succeeded but qemu-aarch64-static or the aarch64 libc is still missing' };
 }
 
+/** A dbus-daemon with no service directories on a socket in `dir`; stopped by its PID with `stop()`. */
+async function bareSessionBus(dir) {
+  const socket = join(dir, 'bus.sock');
+  const config = join(dir, 'bus.conf');
+  writeFileSync(
+    config,
+    '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"\n' +
+      ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n' +
+      `<busconfig><type>session</type><listen>unix:path=${socket}</listen><auth>EXTERNAL</auth>` +
+      '<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>' +
+      '<allow own="*"/></policy></busconfig>\n',
+  );
+  const daemon = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork'], { stdio: 'ignore' });
+  const stop = () => daemon.kill('SIGTERM');
+  for (const started = Date.now(); !existsSync(socket); ) {
+    if (daemon.exitCode !== null || Date.now() - started > 5000) {
+      stop();
+      throw new Error('addon check: dbus-daemon did not start (apt-get install dbus-daemon)');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { address: `unix:path=${socket}`, stop };
+}
+
 /** Runs the smoke test; returns a short description of what passed, throws on the first failure. */
 export async function smokeTest({ binary, version, workDir, qemu }) {
   const home = join(workDir, 'home');
@@ -116,10 +142,15 @@ export async function smokeTest({ binary, version, workDir, qemu }) {
   r = await helper(['get'], server);
   expect('get after erase', r.code === 1 && r.out.trim() === 'credentials not found in native keychain', r);
 
-  r = await helper(['store'], JSON.stringify({ ServerURL: server, Username: 'smoke', Secret: secret }), {
-    LANYARD_STORE: 'keychain',
-    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(workDir, 'no-bus')}`,
-  });
+  const bus = await bareSessionBus(workDir);
+  try {
+    r = await helper(['store'], JSON.stringify({ ServerURL: server, Username: 'smoke', Secret: secret }), {
+      LANYARD_STORE: 'keychain',
+      DBUS_SESSION_BUS_ADDRESS: bus.address,
+    });
+  } finally {
+    bus.stop();
+  }
   expect(
     'keyring addon (expected a DBus error from the addon)',
     r.code === 1 && /DBus error/i.test(r.out) && !/native binding|Cannot require/i.test(r.out),
