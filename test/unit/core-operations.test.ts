@@ -93,8 +93,8 @@ verbs(
     assert.equal(await verb(context, 'store', storeRequest(ecr, 'bob', 'pw')), {
       code: 1,
       out:
-        'an ECR login is an access key id (-u AKIA…/ASIA…) or a pasted ECR token (-u AWS), not the username "bob"; ' +
-        'or log in with --source auto\n',
+        'an ECR login is an access key id (-u AKIA…/ASIA…) or a pasted ECR token (-u AWS), ' +
+        'not the username "bob"; or log in with --source auto\n',
     });
     assert.is(readMapping(context.config.paths.mappingFile).entries.length, 0, 'nothing stored');
     assert.is((await verb(context, 'store', storeRequest(ecr, 'AWS', 'pasted-token'))).code, 0);

@@ -4,7 +4,8 @@
 // in output_file is used instead of running it. Unlike google-auth, the output is capped and a command that runs
 // out of time is killed with everything it started. The answer's format (version 1):
 //   {"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:id_token"|…jwt|…saml2,
-//    "id_token"|"saml_response":"…","expiration_time":<epoch s>}   or   {"version":1,"success":false,"code","message"}
+//    "id_token"|"saml_response":"…","expiration_time":<epoch s>}
+//   or {"version":1,"success":false,"code","message"}
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config.js';
