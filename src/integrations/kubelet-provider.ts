@@ -15,6 +15,7 @@ import { patternMatches } from '../hosts/match.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { registryOfImage } from '../hosts/image-reference.js';
 import type { MappingEntry } from '../mapping/types.js';
+import { log } from '../log.js';
 import { INLINE_RETRY, withRetries } from '../retry.js';
 import { emptyRecord, Field, parseJson } from '../validate.js';
 import { passwordLogin } from './password-login.js';
@@ -126,8 +127,10 @@ async function podAnswer(
 ): Promise<Answer | undefined> {
   const missing = identity.missingAnnotation(pod.annotations, sourceContext(context, entry));
   if (missing) {
-    const why = `the pod's service account has no annotation ${missing}`;
-    context.err(`${KUBELET_PREFIX}: no credentials for ${quoted(registry, 120)}: ${why}\n`);
+    const line = `no credentials for ${quoted(registry, 120)}: the pod's service account has no annotation ${missing}`;
+    // kubelet may not show a plugin's stderr when it exits 0: the log keeps the line too.
+    log.warn(`kubelet: ${line}`);
+    context.err(`${KUBELET_PREFIX}: ${line}\n`);
     return undefined;
   }
   const request = { timeoutMs: INLINE_RETRY.requestTimeoutMs };
