@@ -19,9 +19,10 @@ export function enableDebug(): void {
   if (settings) settings.debug = true;
 }
 
+const fileIn = (logDir: string) => join(logDir, 'lanyard.log');
 const logFile = () => {
   const settings = logSettings();
-  return settings ? join(settings.logDir, 'lanyard.log') : undefined;
+  return settings ? fileIn(settings.logDir) : undefined;
 };
 
 function write(level: string, message: string): void {
@@ -31,7 +32,7 @@ function write(level: string, message: string): void {
   const line = `${new Date().toISOString()} ${level} [${who}] ${foreignText(message, MAX_MESSAGE_CHARS)}\n`;
   try {
     ensurePrivateDir(settings.logDir);
-    appendFileSync(join(settings.logDir, 'lanyard.log'), line, { mode: 0o600 });
+    appendFileSync(fileIn(settings.logDir), line, { mode: 0o600 });
   } catch {
     // Logging must never break a credential lookup.
   }
