@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { withLock } from '../fsutil/lock.js';
+import { othersCanRead } from '../fsutil/owner-only.js';
 import { lockPathFor } from '../paths.js';
 import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
 import type { SecretStore } from './secret-store.js';
@@ -13,13 +14,9 @@ interface SecretsFile {
   secrets: Record<string, string>;
 }
 
-/**
- * Like ssh with a private key: refuse a file others can read rather than use it quietly. Windows has no POSIX
- * mode bits (Node and Bun report 0666 for every writable file there): the file is protected by the ACL of the
- * user's profile, which holds the data directory (%LOCALAPPDATA%), as it protects the user's other files.
- */
+/** Like ssh with a private key: refuse a file others can read rather than use it quietly (not on Windows). */
 export function openToOthers(file: string, mode: number, platform: NodeJS.Platform): UserError | undefined {
-  if (platform === 'win32' || !(mode & 0o077)) return undefined;
+  if (!othersCanRead(mode, platform)) return undefined;
   const bits = (mode & 0o777).toString(8);
   return new UserError(`the secrets file ${file} is readable by others (mode ${bits}); run: chmod 600 ${file}`);
 }
