@@ -141,7 +141,7 @@ export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore 
       return action(credentialManagerSecrets(entryBlobs(Entry, SERVICE)));
     } catch (error) {
       if (error instanceof UserError) throw error;
-      throw explainKeychainError(bus, error, doing, 0);
+      throw explainKeychainError(bus, error, doing, 0); // no D-Bus here: its reply timing does not apply
     }
   }
 
