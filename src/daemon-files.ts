@@ -4,6 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LanyardPaths } from './paths.js';
 
+/**
+ * The daemon (refresher and agent) talks over a unix socket checked by peer uid; Windows has neither, and a
+ * named pipe restricted to the user is not written yet. There it is off, and says so in one line.
+ */
+export const DAEMON_OFF_ON_WINDOWS =
+  'the lanyard daemon does not run on Windows yet: each pull exchanges the token it needs, nothing runs in between';
+
 export const daemonPidFile = (paths: LanyardPaths) => join(paths.runtimeDir, 'daemon.pid');
 export const daemonSocketPath = (paths: LanyardPaths) => join(paths.runtimeDir, 'daemon.sock');
 

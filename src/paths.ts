@@ -13,6 +13,8 @@ export interface LanyardPaths {
   /** Short-lived tokens and the daemon socket: a tmpfs that dies at logout where the OS has one. */
   runtimeDir: string;
   logDir: string;
+  /** Where an embedded native addon that cannot be loaded in place is copied (Windows: keyring-addon.ts). */
+  addonDir: string;
 }
 
 interface BaseDirs {
@@ -63,6 +65,7 @@ export function lanyardPaths(env: Env, platform: NodeJS.Platform, home: string):
     secretsFile: join(base.data, 'secrets.json'),
     runtimeDir: env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, APP) : join(base.cache, 'run'),
     logDir: base.log,
+    addonDir: join(base.data, 'addons'),
   };
 }
 

@@ -1,5 +1,6 @@
 // `daemon` and its subcommands: run, status, refresh, install, uninstall.
 import type { Argv } from 'yargs';
+import { DAEMON_OFF_ON_WINDOWS } from '../daemon-files.js';
 import { UserError } from '../errors.js';
 import { normalizeServer } from '../hosts/normalize.js';
 import { readMappingView } from '../mapping/mapping-file.js';
@@ -67,6 +68,14 @@ async function ask(context: CommandContext, request: { op: 'status' } | { op: 'r
   return answer;
 }
 
+/** Every daemon subcommand's handler: refused in one line where the daemon does not run. */
+const whereTheDaemonRuns =
+  <A>(handler: (argv: A) => Promise<void>) =>
+  (argv: A) => {
+    if (process.platform === 'win32') throw new UserError(DAEMON_OFF_ON_WINDOWS);
+    return handler(argv);
+  };
+
 export function registerDaemon(cli: Argv, context: CommandContext): Argv {
   return cli.command(
     'daemon',
@@ -74,14 +83,17 @@ export function registerDaemon(cli: Argv, context: CommandContext): Argv {
     (y) =>
       y
         .option('verbose', { alias: 'V', type: 'boolean', default: false, describe: 'debug lines in the log' })
-        .command('status', 'token expiry, last refresh and last error per entry', {}, async () =>
-          printStatus(context, await ask(context, { op: 'status' })),
+        .command(
+          'status',
+          'token expiry, last refresh and last error per entry',
+          {},
+          whereTheDaemonRuns(async () => printStatus(context, await ask(context, { op: 'status' }))),
         )
         .command(
           'refresh [server]',
           'refresh now (one server or all) and wait for the result',
           (z) => z.positional('server', { type: 'string' }),
-          async (argv) =>
+          whereTheDaemonRuns(async (argv) =>
             printStatus(
               context,
               await ask(context, {
@@ -89,6 +101,7 @@ export function registerDaemon(cli: Argv, context: CommandContext): Argv {
                 ...(argv.server ? { server: normalizeServer(argv.server).key } : {}),
               }),
             ),
+          ),
         )
         .command(
           'install',
@@ -97,26 +110,31 @@ export function registerDaemon(cli: Argv, context: CommandContext): Argv {
             z
               .option('enable', { type: 'boolean', default: false, describe: 'also enable and start it' })
               .option('binary', { type: 'string', describe: 'path of the installed binary (default: this one)' }),
-          async (argv) => {
+          whereTheDaemonRuns(async (argv) => {
             const { currentBinary, installService } = await import('../daemon/service-units.js');
             const path = installService(context.config, currentBinary(argv.binary), argv.enable);
             context.out(
               `wrote ${path}` +
                 `${argv.enable ? ' and started the service' : '; start it with --enable or your service manager'}\n`,
             );
-          },
+          }),
         )
-        .command('uninstall', 'stop and remove the service', {}, async () => {
-          const { uninstallService } = await import('../daemon/service-units.js');
-          const path = uninstallService(context.config);
-          context.out(path ? `removed ${path}\n` : 'no service was installed\n');
-        })
+        .command(
+          'uninstall',
+          'stop and remove the service',
+          {},
+          whereTheDaemonRuns(async () => {
+            const { uninstallService } = await import('../daemon/service-units.js');
+            const path = uninstallService(context.config);
+            context.out(path ? `removed ${path}\n` : 'no service was installed\n');
+          }),
+        )
         .example('$0 daemon', 'run the refresher in this terminal')
         .example('$0 daemon install --enable', 'run it as a user service'),
-    async (argv) => {
+    whereTheDaemonRuns(async (argv) => {
       const { runDaemon } = await import('../daemon/run-daemon.js');
       const code = await runDaemon(context, { verbose: argv.verbose as boolean });
       if (code !== 0) throw new UserError('daemon exited with an error');
-    },
+    }),
   );
 }

@@ -4,7 +4,7 @@
 import type { Argv } from 'yargs';
 import type { CommandContext, CoreContext } from '../credentials/core-context.js';
 import { tokenRecord } from '../credentials/token-state.js';
-import { runningDaemonPid } from '../daemon-files.js';
+import { DAEMON_OFF_ON_WINDOWS, runningDaemonPid } from '../daemon-files.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { formatWhen } from './format-time.js';
@@ -111,7 +111,9 @@ export async function runLs(options: { json: boolean }, context: CommandContext)
   context.out(
     daemonPid
       ? `refresher: running (PID ${daemonPid})\n`
-      : 'refresher: not running (tokens are exchanged on demand; ' +
+      : process.platform === 'win32'
+        ? `refresher: off (${DAEMON_OFF_ON_WINDOWS})\n`
+        : 'refresher: not running (tokens are exchanged on demand; ' +
           'start one with `docker-credential-lanyard daemon install --enable`)\n',
   );
   for (const e of entries.filter((x) => x.token.error)) context.out(`${e.server}: ${e.token.error}\n`);

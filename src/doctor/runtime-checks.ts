@@ -4,7 +4,7 @@
 import type { Config } from '../config.js';
 import type { CoreContext } from '../credentials/core-context.js';
 import { readSecret } from '../credentials/read-secret.js';
-import { runningDaemonPid } from '../daemon-files.js';
+import { DAEMON_OFF_ON_WINDOWS, runningDaemonPid } from '../daemon-files.js';
 import { asRemoteFailure, describeError, isPermanent } from '../errors.js';
 import { foreignText } from '../foreign-text.js';
 import { exchangeOnce, type LongLivedSide } from '../credentials/long-lived-side.js';
@@ -18,6 +18,7 @@ const SKEW_TOLERANCE_MS = 30_000;
 
 export async function checkDaemon(config: Config): Promise<Finding[]> {
   const pid = runningDaemonPid(config.paths);
+  if (pid === undefined && process.platform === 'win32') return [ok('refresher', DAEMON_OFF_ON_WINDOWS)];
   if (pid === undefined)
     return [
       warn(

@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import { describeError } from '../errors.js';
 import { HELPER_SUFFIX, helperKeys, inspectClientConfigs } from '../integrations/configure-clients.js';
 import { loadClientConfig } from '../integrations/json-config-file.js';
-import { folderProblem, othersCanChange, shellWord, type OwnerProblem } from '../fsutil/owner-only.js';
+import { folderProblem, othersCanChange, othersCanRead, shellWord, type OwnerProblem } from '../fsutil/owner-only.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { Mapping, StoredEntry } from '../mapping/types.js';
 import type { Config } from '../config.js';
@@ -29,7 +29,9 @@ export function checkOnPath(config: Config): Finding {
   return fail(
     'binary on PATH',
     `no ${HELPER_NAME} on PATH: docker and podman look the helper up by that name`,
-    `install it, e.g. sudo install -m 0755 ${process.execPath} /usr/local/bin/${HELPER_NAME}`,
+    process.platform === 'win32'
+      ? `copy ${process.execPath} as ${HELPER_NAME}.exe into a folder on PATH`
+      : `install it, e.g. sudo install -m 0755 ${process.execPath} /usr/local/bin/${HELPER_NAME}`,
   );
 }
 
@@ -125,9 +127,11 @@ function secretsFileFinding(config: Config): Finding {
   } catch {
     return fail('file store', `entries use the file store but ${file} is missing`, 'log in again');
   }
-  if (mode & 0o077) return fail('file store', `${file} has mode ${mode.toString(8)}`, `chmod 600 ${shellWord(file)}`);
+  if (othersCanRead(mode, process.platform))
+    return fail('file store', `${file} has mode ${mode.toString(8)}`, `chmod 600 ${shellWord(file)}`);
   const untrusted = ownerProblem(file);
-  return untrusted ? fail('file store', untrusted.problem, untrusted.fix) : ok('file store', `${file} (0600)`);
+  const protection = process.platform === 'win32' ? "your profile's ACL" : '0600';
+  return untrusted ? fail('file store', untrusted.problem, untrusted.fix) : ok('file store', `${file} (${protection})`);
 }
 
 export async function checkStores(context: CoreContext, mapping: Mapping): Promise<Finding[]> {

@@ -38,7 +38,7 @@ export function ensurePrivateDir(dir: string): void {
   }
 }
 
-export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
   ensurePrivateDir(dirname(path));
   sweepAbandonedTempFiles(path);
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);

@@ -15,6 +15,12 @@ export function shellWord(path: string): string {
   return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * Whether mode bits let others read a file we keep private. Windows has no POSIX modes (Node and Bun report
+ * 0666 for every writable file): there the ACL of the user's profile, which holds lanyard's folders, protects it.
+ */
+export const othersCanRead = (mode: number, platform: NodeJS.Platform) => platform !== 'win32' && !!(mode & 0o077);
+
 /** Why someone other than the owner (or root) could change `path`, or undefined. */
 export function othersCanChange(path: string, stats: Pick<Stats, 'mode' | 'uid'>): OwnerProblem | undefined {
   const uid = process.getuid?.();

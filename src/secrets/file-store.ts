@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { withLock } from '../fsutil/lock.js';
+import { othersCanRead } from '../fsutil/owner-only.js';
 import { lockPathFor } from '../paths.js';
 import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
 import type { SecretStore } from './secret-store.js';
@@ -13,15 +14,19 @@ interface SecretsFile {
   secrets: Record<string, string>;
 }
 
-function load(file: string): SecretsFile {
+/** Like ssh with a private key: refuse a file others can read rather than use it quietly (not on Windows). */
+export function openToOthers(file: string, mode: number, platform: NodeJS.Platform): UserError | undefined {
+  if (!othersCanRead(mode, platform)) return undefined;
+  const bits = (mode & 0o777).toString(8);
+  return new UserError(`the secrets file ${file} is readable by others (mode ${bits}); run: chmod 600 ${file}`);
+}
+
+/** The file's content; `guarded`: refuse a file others can read (an erase goes ahead: it only takes away). */
+function load(file: string, guarded = true): SecretsFile {
   let text: string;
   try {
-    // Like ssh with a private key: refuse a file others can read rather than use it quietly.
-    const mode = statSync(file).mode & 0o777;
-    if (mode & 0o077)
-      throw new UserError(
-        `the secrets file ${file} is readable by others (mode ${mode.toString(8)}); run: chmod 600 ${file}`,
-      );
+    const problem = guarded ? openToOthers(file, statSync(file).mode, process.platform) : undefined;
+    if (problem) throw problem;
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: emptyRecord() };
@@ -41,9 +46,9 @@ function load(file: string): SecretsFile {
   }
 }
 
-async function update(path: string, change: (file: SecretsFile) => void): Promise<void> {
+async function update(path: string, change: (file: SecretsFile) => void, guarded = true): Promise<void> {
   await withLock(lockPathFor(path), () => {
-    const file = load(path);
+    const file = load(path, guarded);
     change(file);
     writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
   });
@@ -62,10 +67,14 @@ export const fileStore = (path: string): SecretStore => ({
     });
   },
   async delete(ref) {
-    if (!Object.hasOwn(load(path).secrets, ref)) return;
-    await update(path, (file) => {
-      delete file.secrets[ref];
-    });
+    if (!Object.hasOwn(load(path, false).secrets, ref)) return;
+    await update(
+      path,
+      (file) => {
+        delete file.secrets[ref];
+      },
+      false,
+    );
   },
   describe(ref) {
     return `the file store ${path} (key "${ref}")`;

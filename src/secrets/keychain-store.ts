@@ -18,12 +18,15 @@ import type { Entry } from '@napi-rs/keyring';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
+import { loadKeyringAddon, type KeyringAddon } from './keyring-addon.js';
 import type { SecretStore } from './secret-store.js';
 import { readSecretFromSecretService, SECRET_SERVICE_STAGE } from './secret-service-reader.js';
 import { checkSessionBus } from './session-bus.js';
+import { credentialManagerSecrets, entryBlobs, type CredentialManagerSecrets } from './windows-credential.js';
 import { trace } from '../trace.js';
 
 const SERVICE = 'lanyard';
+const onWindows = process.platform === 'win32';
 /** dbus-secret-service's reply timeout for each call to the Secret Service. */
 const SECRET_SERVICE_REPLY_S = 2;
 
@@ -76,18 +79,28 @@ export function explainKeychainError(bus: KeychainBus, error: unknown, doing: st
   return new UserError(`keychain error: ${message}`);
 }
 
-let addon: Promise<typeof import('@napi-rs/keyring')> | undefined;
+let addon: Promise<KeyringAddon> | undefined;
 
-/** Loaded only when needed: a read that the D-Bus reader answers never pays for it. */
-function loadAddon(): Promise<typeof import('@napi-rs/keyring')> {
-  addon ??= import('@napi-rs/keyring').then((loaded) => {
-    trace('keychain addon loaded');
-    return loaded;
-  });
+/** Loaded only when needed: a read that the D-Bus reader answers never pays for it. A failure is not kept. */
+function loadAddon(privateDir: string | undefined): Promise<KeyringAddon> {
+  addon ??= loadKeyringAddon(privateDir).then(
+    (loaded) => {
+      trace('keychain addon loaded');
+      return loaded;
+    },
+    (error: unknown) => {
+      addon = undefined;
+      throw error;
+    },
+  );
   return addon;
 }
-/** The keychain reached over `bus`; it checks the bus once it has answered, and again after any failure. */
-export function keychainStore(bus: KeychainBus): SecretStore {
+
+/**
+ * The keychain reached over `bus`; it checks the bus once it has answered, and again after any failure.
+ * `addonDir` is where an embedded addon that cannot be loaded in place is copied (keyring-addon.ts).
+ */
+export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore {
   let busChecked: Promise<void> | undefined;
 
   /**
@@ -112,12 +125,23 @@ export function keychainStore(bus: KeychainBus): SecretStore {
   async function call<T>(doing: string, ref: string, action: (entry: Entry) => T): Promise<T> {
     await ensureBusAnswers(doing);
     trace('session bus check');
-    const { Entry } = await loadAddon();
+    const { Entry } = await loadAddon(addonDir);
     const started = Date.now();
     try {
       return action(new Entry(SERVICE, ref, { linux: { store: 'secret-service' } }));
     } catch (error) {
       throw explainKeychainError(bus, error, doing, Date.now() - started);
+    }
+  }
+
+  /** Windows: Credential Manager in lanyard's layout (windows-credential.ts); its own errors pass as they are. */
+  async function callCredentialManager<T>(doing: string, action: (secrets: CredentialManagerSecrets) => T) {
+    const { Entry } = await loadAddon(addonDir);
+    try {
+      return action(credentialManagerSecrets(entryBlobs(Entry, SERVICE)));
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw explainKeychainError(bus, error, doing, 0); // no D-Bus here: its reply timing does not apply
     }
   }
 
@@ -148,13 +172,18 @@ export function keychainStore(bus: KeychainBus): SecretStore {
       const doing = `reading "${ref}"`;
       const answered = process.platform === 'linux' ? await readOverDBus(ref, doing) : undefined;
       if (answered) return answered.secret;
+      if (onWindows) return callCredentialManager(doing, (secrets) => secrets.read(ref));
       return (await call(doing, ref, (e) => e.getPassword())) ?? undefined;
     },
     async write(ref, secret) {
-      await call(`saving "${ref}"`, ref, (e) => e.setPassword(secret));
+      const doing = `saving "${ref}"`;
+      if (onWindows) return callCredentialManager(doing, (secrets) => secrets.write(ref, secret));
+      await call(doing, ref, (e) => e.setPassword(secret));
     },
     async delete(ref) {
-      await call(`removing "${ref}"`, ref, (e) => e.deleteCredential());
+      const doing = `removing "${ref}"`;
+      if (onWindows) return callCredentialManager(doing, (secrets) => secrets.delete(ref));
+      await call(doing, ref, (e) => e.deleteCredential());
     },
     describe(ref) {
       return `the OS keychain (service "${SERVICE}", account "${ref}")`;

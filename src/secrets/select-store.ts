@@ -13,7 +13,7 @@ export function storeOpener(config: Config): (name: StoreName) => Promise<Secret
   const open = async (name: StoreName): Promise<SecretStore> => {
     switch (name) {
       case 'keychain':
-        return (await import('./keychain-store.js')).keychainStore(config);
+        return (await import('./keychain-store.js')).keychainStore(config, config.paths.addonDir);
       case 'file':
         return (await import('./file-store.js')).fileStore(config.paths.secretsFile);
       case 'env':

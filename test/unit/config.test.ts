@@ -13,6 +13,7 @@ test('defaults: XDG base directories under HOME, containers and docker files, no
     secretsFile: '/home/u/.local/share/lanyard/secrets.json',
     runtimeDir: '/home/u/.cache/lanyard/run',
     logDir: '/home/u/.local/state/lanyard',
+    addonDir: '/home/u/.local/share/lanyard/addons',
   });
   assert.is(config.clientFiles.dockerConfig, '/home/u/.docker/config.json');
   assert.is(config.clientFiles.containersAuth.at(-1), '/home/u/.config/containers/auth.json');
