@@ -39,6 +39,8 @@ async function run(verb: string, context: HelperContext): Promise<void> {
       );
       context.out(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
       trace('output written');
+      // The agent did not answer: start it for the next `get` (daemon/on-demand.ts), once the answer is out.
+      if (context.config.agent) (await import('../daemon/on-demand.js')).startDaemonOnDemand(context, serverURL);
       return;
     }
     case 'erase': {
