@@ -1,9 +1,10 @@
 // The agent starts on demand, as gpg-agent does: a `get` that had to do the work itself (read a store, use or
 // exchange a token) for a login the daemon could have answered starts `daemon --on-demand` in the background,
 // after its answer is written, and does not wait for it: detached (its own session), stdio on /dev/null, in `/`,
-// unref'd. Only the compiled binary does it (Bun runs it). Such a daemon exits when idle (idle-exit.ts). Concurrent `get`s start one: the first makes the start
-// claim (daemon-files.ts), the daemon removes it once it serves, and a claim left by a start that failed is
-// retried after CLAIM_LIFETIME_MS; the daemon lock (run-daemon.ts) stops a second daemon that got through anyway.
+// unref'd. Only the compiled binary does it (Bun runs it). Such a daemon exits when idle (idle-exit.ts).
+// Concurrent `get`s start one: the first makes the start claim (daemon-files.ts), the daemon removes it once it
+// serves, and a claim left by a start that failed is retried after CLAIM_LIFETIME_MS; the daemon lock
+// (run-daemon.ts) stops a second daemon that got through anyway.
 // Nothing here may fail a `get` or write to its output: a problem is one line in the log.
 import { lstatSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config.js';
@@ -77,7 +78,10 @@ export function startDaemonOnDemand(context: CoreContext, serverURL: string): vo
   try {
     if (!daemonAnswers(findEntry(context, serverURL))) return trace('daemon not started: it cannot answer this login');
     ensurePrivateDir(config.paths.runtimeDir);
-    if (!claimStart(daemonStartClaim(config.paths))) return trace('daemon not started: another get is starting it');
+    const claim = daemonStartClaim(config.paths);
+    if (!claimStart(claim)) return trace('daemon not started: another get is starting it');
+    // The daemon writes its PID file before it removes the claim: one that came up since the check above shows.
+    if (runningDaemonPid(config.paths) !== undefined) return unlinkSync(claim);
     // In `/`, so that it keeps no directory of the client's busy.
     const options: SpawnOptions = {
       stdio: ['ignore', 'ignore', 'ignore'],
