@@ -142,7 +142,7 @@ async function serve(context: CoreContext, options: DaemonOptions): Promise<numb
     syncer.start();
     agent.start();
     idle?.start();
-    log.info(`daemon started ${STARTED_BY_WORDS[options.startedBy]} (PID ${process.pid})`);
+    log.info(`daemon started (PID ${process.pid}) ${STARTED_BY_WORDS[options.startedBy]}`);
     context.err(`lanyard daemon running (PID ${process.pid}); log in ${log.file()}\n`);
     exitCode = await stopping.exitCode;
   } finally {

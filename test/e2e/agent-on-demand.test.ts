@@ -50,7 +50,7 @@ async function onDemandBox(label: string, extra: NodeJS.ProcessEnv = {}): Promis
 
 const traced = (env: NodeJS.ProcessEnv) => ({ ...env, LANYARD_TRACE: '1' });
 const log = (sb: Sandbox) => (existsSync(sb.logFile) ? readFileSync(sb.logFile, 'utf8') : '');
-const startedOnDemand = (sb: Sandbox) => log(sb).match(/daemon started on demand by a get/g)?.length ?? 0;
+const startedOnDemand = (sb: Sandbox) => log(sb).match(/daemon started \(PID \d+\) on demand by a get/g)?.length ?? 0;
 
 /** The PID in the sandbox's PID file while that process runs. */
 function daemonPid(sb: Sandbox): number | undefined {
@@ -227,7 +227,7 @@ test('a daemon binary that cannot be run leaves the answer intact and says so in
   assert.is(daemonPid(sb), undefined, 'no daemon');
 });
 
-test('a daemon that fails at its start leaves the answer intact, says so in the log, and is not retried at once', async () => {
+test('a daemon that fails at its start leaves the answer intact, is logged, and is not retried at once', async () => {
   const { sb, login } = await onDemandBox('cannot-listen');
   mkdirSync(daemonSocket(sb), { recursive: true }); // the socket's path is taken: listening fails
   assertPlainGet(await get(sb.env, SERVER), login, 'the get that starts it');
