@@ -9,7 +9,7 @@
 import { lstatSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { CoreContext } from '../credentials/core-context.js';
-import { findEntry } from '../credentials/resolve-credential.js';
+import type { MappingEntry } from '../mapping/types.js';
 import { daemonStartClaim, runningDaemonPid } from '../daemon-files.js';
 import { describeError } from '../errors.js';
 import { ensurePrivateDir } from '../fsutil/atomic-write.js';
@@ -69,14 +69,14 @@ async function logFailure(error: unknown): Promise<void> {
   log.warn(`could not start the daemon on demand: ${describeError(error)}`);
 }
 
-/** After `get` answered `serverURL` itself: starts the daemon when it could have answered and none runs. */
-export function startDaemonOnDemand(context: CoreContext, serverURL: string): void {
+/** After `get` answered for `entry` itself: starts the daemon when it could have answered and none runs. */
+export function startDaemonOnDemand(context: CoreContext, entry: MappingEntry): void {
   const { config } = context;
   const refusal = onDemandRefusal(config);
   if (refusal) return trace(`daemon not started on demand: ${refusal}`);
+  if (!daemonAnswers(entry)) return trace('daemon not started: it cannot answer this login');
   if (runningDaemonPid(config.paths) !== undefined) return;
   try {
-    if (!daemonAnswers(findEntry(context, serverURL))) return trace('daemon not started: it cannot answer this login');
     ensurePrivateDir(config.paths.runtimeDir);
     const claim = daemonStartClaim(config.paths);
     if (!claimStart(claim)) return trace('daemon not started: another get is starting it');

@@ -167,6 +167,21 @@ for (const [what, blocked, control, reason] of blockers) {
   });
 }
 
+test('a login the daemon cannot answer (an env-store secret) starts none; a keychain login then does', async () => {
+  const { sb, login } = await onDemandBox('env-store');
+  const server = 'env.registry.test';
+  const env = { ...sb.env, ON_DEMAND_TOKEN: 'from-the-environment' };
+  assertOk(await runHelper(['login', server, '-u', 'ci', '--secret-env', 'ON_DEMAND_TOKEN'], { env }), 'login');
+  const r = await get(traced(env), server);
+  assertCreds(r, { ServerURL: server, Username: 'ci', Secret: 'from-the-environment' }, 'get of the env login');
+  assert.match(r.stderr, 'daemon not started: it cannot answer this login');
+  await sleep(SETTLE_MS);
+  assert.is(daemonPid(sb), undefined, 'no daemon for an env-store login');
+  assertPlainGet(await get(sb.env, SERVER), login, 'the control get');
+  await waitForDaemon(sb);
+  await stopDaemonOf(sb);
+});
+
 test('no daemon is started in kubelet mode; a get in the same place starts one', async () => {
   const { sb } = await onDemandBox('kubelet');
   const request = JSON.stringify({
