@@ -22,7 +22,7 @@ const CLAIM_LIFETIME_MS = 30_000;
 interface SpawnOptions {
   stdio: ['ignore', 'ignore', 'ignore'];
   cwd: string;
-  env: Record<string, string | undefined>;
+  env: Readonly<Record<string, string | undefined>>;
   /** Its own session and process group (setsid): no terminal's signals reach it. */
   detached: true;
 }
@@ -86,7 +86,7 @@ export function startDaemonOnDemand(context: CoreContext, entry: MappingEntry): 
     const options: SpawnOptions = {
       stdio: ['ignore', 'ignore', 'ignore'],
       cwd: '/',
-      env: { ...config.env },
+      env: config.env, // the process's own: a copy costs 0.2 ms
       detached: true,
     };
     const child = bun()!.spawn([process.execPath, 'daemon', '--on-demand'], options);
