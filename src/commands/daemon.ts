@@ -27,7 +27,7 @@ function agentLine(agent: { enabled: boolean; held: number }): string {
   return `agent: ${agent.held} static secret${agent.held === 1 ? '' : 's'} held in memory\n`;
 }
 
-/** `, started by hand at 10:02:03Z`: who started it and when (an older daemon does not say). */
+/** `, started by hand at 2026-12-06T10:02:03Z`: who started it and when (an older daemon does not say). */
 function origin(answer: DaemonAnswer): string {
   const who = answer.startedBy && STARTED_BY_WORDS[answer.startedBy];
   return who ? `, started ${who} at ${new Date(answer.startedAt).toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
