@@ -71,28 +71,31 @@ async function logFailure(error: unknown): Promise<void> {
 
 /** After `get` answered for `entry` itself: starts the daemon when it could have answered and none runs. */
 export function startDaemonOnDemand(context: CoreContext, entry: MappingEntry): void {
-  const { config } = context;
+  try {
+    startIfUseful(context.config, entry);
+  } catch (error) {
+    void logFailure(error); // the answer is out: nothing here may turn the get into a failure
+  }
+}
+
+function startIfUseful(config: Config, entry: MappingEntry): void {
   const refusal = onDemandRefusal(config);
   if (refusal) return trace(`daemon not started on demand: ${refusal}`);
   if (!daemonAnswers(entry)) return trace('daemon not started: it cannot answer this login');
   if (runningDaemonPid(config.paths) !== undefined) return;
-  try {
-    ensurePrivateDir(config.paths.runtimeDir);
-    const claim = daemonStartClaim(config.paths);
-    if (!claimStart(claim)) return trace('daemon not started: another get is starting it');
-    // The daemon writes its PID file before it removes the claim: one that came up since the check above shows.
-    if (runningDaemonPid(config.paths) !== undefined) return unlinkSync(claim);
-    // In `/`, so that it keeps no directory of the client's busy.
-    const options: SpawnOptions = {
-      stdio: ['ignore', 'ignore', 'ignore'],
-      cwd: '/',
-      env: config.env, // the process's own: a copy costs 0.2 ms
-      detached: true,
-    };
-    const child = bun()!.spawn([process.execPath, 'daemon', '--on-demand'], options);
-    child.unref();
-    trace(`daemon started on demand (PID ${child.pid})`);
-  } catch (error) {
-    void logFailure(error);
-  }
+  ensurePrivateDir(config.paths.runtimeDir);
+  const claim = daemonStartClaim(config.paths);
+  if (!claimStart(claim)) return trace('daemon not started: another get is starting it');
+  // The daemon writes its PID file before it removes the claim: one that came up since the check above shows.
+  if (runningDaemonPid(config.paths) !== undefined) return unlinkSync(claim);
+  // In `/`, so that it keeps no directory of the client's busy.
+  const options: SpawnOptions = {
+    stdio: ['ignore', 'ignore', 'ignore'],
+    cwd: '/',
+    env: config.env, // the process's own: a copy costs 0.2 ms
+    detached: true,
+  };
+  const child = bun()!.spawn([process.execPath, 'daemon', '--on-demand'], options);
+  child.unref();
+  trace(`daemon started on demand (PID ${child.pid})`);
 }
