@@ -57,6 +57,12 @@ export interface Config {
   agent: boolean;
   /** LANYARD_AGENT_IDLE_S: how long the daemon keeps a static secret nobody asks for (default 15 min). */
   agentIdleMs: number;
+  /** LANYARD_AGENT_AUTOSTART=0: a `get` never starts the daemon on demand (one already running still answers). */
+  agentAutostart: boolean;
+  /** CI set to anything but `false` or `0`: a CI job, where a `get` never starts a daemon that would outlive it. */
+  ci: boolean;
+  /** LANYARD_DAEMON_IDLE_S: how long a daemon started on demand runs without a `get` (default 30 min). */
+  daemonIdleMs: number;
   /** LANYARD_TRACE=1: per-phase timings of one `get` on stderr. */
   trace: boolean;
   /** Settings given a value that could not be used, with the default taken instead (for the log). */
@@ -80,6 +86,10 @@ export interface AwsEndpoints {
 export const DEFAULT_HUB_CHECK_INTERVAL_S = 6 * 3600;
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 5000;
 export const DEFAULT_AGENT_IDLE_S = 15 * 60;
+export const DEFAULT_DAEMON_IDLE_S = 30 * 60;
+
+/** CI=true, CI=1, CI=woodpecker…; `CI=false` (a common way to turn CI behaviour off) and `CI=0` are not CI. */
+const isCI = (value: string | undefined) => value !== undefined && !['', 'false', '0'].includes(value.toLowerCase());
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
 
@@ -159,6 +169,9 @@ export function loadConfig(env: Environment, platform: NodeJS.Platform = process
     terminalNotice: env.LANYARD_TTY !== '0',
     agent: env.LANYARD_AGENT !== '0',
     agentIdleMs: positiveNumber(env, 'LANYARD_AGENT_IDLE_S', DEFAULT_AGENT_IDLE_S, problems) * 1000,
+    agentAutostart: env.LANYARD_AGENT_AUTOSTART !== '0',
+    ci: isCI(env.CI),
+    daemonIdleMs: positiveNumber(env, 'LANYARD_DAEMON_IDLE_S', DEFAULT_DAEMON_IDLE_S, problems) * 1000,
     trace: env.LANYARD_TRACE === '1',
     problems,
     awsEndpoints: awsEndpoints(env),

@@ -13,6 +13,10 @@ export const DAEMON_OFF_ON_WINDOWS =
 
 export const daemonPidFile = (paths: LanyardPaths) => join(paths.runtimeDir, 'daemon.pid');
 export const daemonSocketPath = (paths: LanyardPaths) => join(paths.runtimeDir, 'daemon.sock');
+/** Held (fsutil/lock.ts) by the daemon for its whole life: two daemons never serve one runtime dir. */
+export const daemonLockFile = (paths: LanyardPaths) => join(paths.runtimeDir, 'daemon.lock');
+/** Made by the `get` that starts the daemon on demand, removed by the daemon once it serves. */
+export const daemonStartClaim = (paths: LanyardPaths) => join(paths.runtimeDir, 'daemon.starting');
 
 /** The running daemon's PID, or undefined. Cheap enough for the hot path. */
 export function runningDaemonPid(paths: LanyardPaths): number | undefined {

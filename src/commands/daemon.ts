@@ -6,12 +6,17 @@ import { normalizeServer } from '../hosts/normalize.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { EntryStatus } from '../daemon/scheduler.js';
 import type { PullSecretStatus } from '../daemon/pull-secret-syncer.js';
+import { STARTED_BY_WORDS, startedBy, type StartedBy } from '../daemon/started-by.js';
 import { formatWhen } from './format-time.js';
 import type { CommandContext } from '../credentials/core-context.js';
 
 interface DaemonAnswer {
   pid: number;
   startedAt: number;
+  /** Absent from a daemon of an older version. */
+  startedBy?: StartedBy;
+  /** A daemon started on demand: when it exits if no `get` comes before. */
+  idleExitAt?: number;
   entries: EntryStatus[];
   pullSecrets?: PullSecretStatus[];
   /** The agent path: how many static secrets the daemon holds in memory (never which). */
@@ -21,6 +26,12 @@ interface DaemonAnswer {
 function agentLine(agent: { enabled: boolean; held: number }): string {
   if (!agent.enabled) return 'agent: off (LANYARD_AGENT=0)\n';
   return `agent: ${agent.held} static secret${agent.held === 1 ? '' : 's'} held in memory\n`;
+}
+
+/** `, started by hand at 2026-12-06T10:02:03Z`: who started it and when (an older daemon does not say). */
+function origin(answer: DaemonAnswer): string {
+  const who = answer.startedBy && STARTED_BY_WORDS[answer.startedBy];
+  return who ? `, started ${who} at ${new Date(answer.startedAt).toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
 }
 
 /** ` from source NAME` for a `login --source` entry: the daemon's answer names the server, the mapping the rest. */
@@ -35,7 +46,11 @@ function sourceNote(context: CommandContext): (server: string) => string {
 function printStatus(context: CommandContext, answer: DaemonAnswer): void {
   const now = context.now();
   const fromSource = sourceNote(context);
-  context.out(`daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}\n`);
+  context.out(
+    `daemon PID ${answer.pid}, up ${formatWhen(answer.startedAt, now).replace(' ago', '')}${origin(answer)}\n`,
+  );
+  if (answer.idleExitAt !== undefined)
+    context.out(`exits when idle: ${formatWhen(answer.idleExitAt, now)} unless a get comes (LANYARD_DAEMON_IDLE_S)\n`);
   for (const e of answer.entries) {
     context.out(
       `${e.server} (${e.kind}${fromSource(e.server)}): token expires ${formatWhen(e.expiresAt, now)}, ` +
@@ -83,6 +98,8 @@ export function registerDaemon(cli: Argv, context: CommandContext): Argv {
     (y) =>
       y
         .option('verbose', { alias: 'V', type: 'boolean', default: false, describe: 'debug lines in the log' })
+        // What a `get` passes when it starts the daemon on demand (daemon/on-demand.ts): it then exits when idle.
+        .option('on-demand', { type: 'boolean', default: false, hidden: true })
         .command(
           'status',
           'token expiry, last refresh and last error per entry',
@@ -133,7 +150,8 @@ export function registerDaemon(cli: Argv, context: CommandContext): Argv {
         .example('$0 daemon install --enable', 'run it as a user service'),
     whereTheDaemonRuns(async (argv) => {
       const { runDaemon } = await import('../daemon/run-daemon.js');
-      const code = await runDaemon(context, { verbose: argv.verbose as boolean });
+      const options = { verbose: argv.verbose as boolean, startedBy: startedBy(argv.onDemand as boolean) };
+      const code = await runDaemon(context, options);
       if (code !== 0) throw new UserError('daemon exited with an error');
     }),
   );

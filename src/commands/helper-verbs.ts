@@ -34,11 +34,13 @@ async function run(verb: string, context: HelperContext): Promise<void> {
       const serverURL = parseServerURL(context.stdinText());
       const { resolveCredential } = await import('../credentials/resolve-credential.js');
       trace('imports: resolve-credential');
-      const { username, secret } = await resolveCredential(context, serverURL).catch((error: unknown) =>
+      const { username, secret, entry } = await resolveCredential(context, serverURL).catch((error: unknown) =>
         reportGetFailure(context, serverURL, error),
       );
       context.out(formatCredentials({ ServerURL: serverURL, Username: username, Secret: secret }));
       trace('output written');
+      // The agent did not answer: start it for the next `get` (daemon/on-demand.ts), once the answer is out.
+      if (context.config.agent) (await import('../daemon/on-demand.js')).startDaemonOnDemand(context, entry);
       return;
     }
     case 'erase': {

@@ -30,11 +30,15 @@ export function findEntry(context: CoreContext, serverURL: string): MappingEntry
   return best as MappingEntry;
 }
 
-export async function resolveCredential(context: CoreContext, serverURL: string): Promise<Answer> {
+/** The answer, with the entry it answers for (`get` then asks whether the daemon could have answered it). */
+export async function resolveCredential(
+  context: CoreContext,
+  serverURL: string,
+): Promise<Answer & { entry: MappingEntry }> {
   const entry = findEntry(context, serverURL);
   // With a daemon running, a token past its refresh time (but still valid) is served
   // at once: the daemon is about to replace it. Without one, this process refreshes.
   // (Only exchanging kinds have tokens to accept: static ones skip the PID-file read.)
   const acceptDueTokens = KIND_TRAITS[entry.kind].exchanges && context.daemonRunning();
-  return credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens });
+  return { ...(await credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens })), entry };
 }

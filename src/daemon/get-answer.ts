@@ -12,14 +12,8 @@ import { loadProvider } from '../clouds/registry.js';
 import { KIND_TRAITS } from '../clouds/registry.js';
 import type { SecretAgent } from './secret-agent.js';
 import type { GetRequest } from './socket-protocol.js';
-import { isSourceEntry, type MappingEntry, type StoredEntry } from '../mapping/types.js';
+import { daemonAnswers } from './answerable.js';
 import { type GetAnswer, withinAgentBounds } from './agent-answer.js';
-
-/**
- * Entries whose answer does not depend on the asker's environment: not an env-store secret, and not an identity
- * source (it reads the clouds' variables, which the daemon's environment need not share).
- */
-const daemonAnswers = (entry: MappingEntry): entry is StoredEntry => !isSourceEntry(entry) && entry.store !== 'env';
 
 async function lookUp(context: CoreContext, agent: SecretAgent, serverURL: string): Promise<GetAnswer['answer']> {
   const entry = findEntry(context, serverURL);

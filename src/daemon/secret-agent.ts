@@ -9,8 +9,9 @@ import { readStoredSecret } from '../credentials/read-secret.js';
 import { describeError } from '../errors.js';
 import { registerSecret } from '../foreign-text.js';
 import { log } from '../log.js';
-import { isSourceEntry, type MappingEntry, type StoreName, type StoredEntry } from '../mapping/types.js';
+import type { MappingEntry, StoreName, StoredEntry } from '../mapping/types.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
+import { daemonAnswers } from './answerable.js';
 import { MappingWatcher } from './mapping-watcher.js';
 import { KIND_TRAITS } from '../clouds/registry.js';
 import { MAX_AGENT_SECRET_CHARS, MAX_AGENT_USERNAME_CHARS } from './agent-answer.js';
@@ -29,7 +30,7 @@ const SWEEP_INTERVAL_MS = 1000;
 
 /** Static logins kept in a store the daemon can read (an env-store value lives in the asker's environment). */
 const agentServes = (entry: MappingEntry): entry is StoredEntry =>
-  !isSourceEntry(entry) && !KIND_TRAITS[entry.kind].exchanges && entry.store !== 'env';
+  daemonAnswers(entry) && !KIND_TRAITS[entry.kind].exchanges;
 
 export class SecretAgent {
   /** The entries it may serve, by server key, as the mapping is now. */

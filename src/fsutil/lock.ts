@@ -29,6 +29,9 @@ import { UserError } from '../errors.js';
 /** The lock file could not be created at all (full disk, read-only file system): nobody holds it. */
 export class LockUnavailableError extends UserError {}
 
+/** The lock stayed held by a live owner past the waiter's deadline. */
+export class LockTimeoutError extends UserError {}
+
 const DEFAULT_TIMEOUT_MS = 20_000;
 // A lock file without a readable owner is being written right now, or is debris.
 const UNREADABLE_GRACE_MS = 1000;
@@ -204,7 +207,7 @@ export async function withLock<T>(
     const stale = staleOwner(lockPath);
     if (stale && breakStaleLock(lockPath, stale)) continue;
     if (Date.now() > deadline) {
-      throw new UserError(
+      throw new LockTimeoutError(
         `timed out after ${timeoutMs / 1000} s waiting for the lock ${lockPath} ` +
           `(held by PID ${readOwner(lockPath)?.pid ?? 'unknown'})`,
       );

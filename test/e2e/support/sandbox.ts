@@ -1,5 +1,5 @@
 // A throwaway HOME with every XDG directory inside it, and the environment for child processes.
-import { mkdtempSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST_BIN } from './paths.js';
@@ -45,6 +45,8 @@ export function createSandbox(label = 'e2e'): Sandbox {
     XDG_CACHE_HOME: cacheHome,
     XDG_STATE_HOME: stateHome,
     XDG_RUNTIME_DIR: runtimeDir,
+    // A `get` would otherwise start a daemon in every sandbox (docs/daemon.md): a test that wants one says so.
+    LANYARD_AGENT_AUTOSTART: '0',
   };
   if (process.env.DBUS_SESSION_BUS_ADDRESS) env.DBUS_SESSION_BUS_ADDRESS = process.env.DBUS_SESSION_BUS_ADDRESS;
   return {
@@ -65,6 +67,7 @@ export function createSandbox(label = 'e2e'): Sandbox {
       return d;
     },
     cleanup() {
+      stopLeftDaemons(runtimeDir);
       if (process.env.LANYARD_E2E_KEEP) {
         console.error(`[e2e] keeping sandbox ${root}`);
         return;
@@ -72,4 +75,29 @@ export function createSandbox(label = 'e2e'): Sandbox {
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** A lanyard daemon's PID named by `file` (its PID file, or its lock: "<pid> <token>"), while it runs. */
+function liveDaemon(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes('daemon') ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A daemon still running when its sandbox goes would outlive the test (one started by hand never exits by
+ * itself): it is killed, and the file fails, since a test must stop what it starts.
+ */
+function stopLeftDaemons(runtimeDir: string): void {
+  for (const name of ['daemon.pid', 'daemon.lock']) {
+    const pid = liveDaemon(join(runtimeDir, 'lanyard', name));
+    if (pid === undefined) continue;
+    console.error(`[e2e] a lanyard daemon (PID ${pid}) was left running in ${runtimeDir}: killed it`);
+    process.kill(pid, 'SIGKILL');
+    process.exitCode = 1;
+  }
 }
