@@ -6,6 +6,7 @@
 //   lanyard-<version>-<os>-<arch>.tar.gz (.zip for Windows)  program(s), completions, man page, README
 //   lanyard_<version>_<amd64|arm64>.deb                     for Linux (release/package.mjs)
 //   lanyard.rb, lanyard.json                                Homebrew formula, Scoop manifest (release/templates.mjs)
+//   install.sh                                              the installer (scripts/install.sh)
 //   SHA256SUMS                                              over all of them
 // Other targets' addons and Bun runtimes come from the npm registry via `npm pack`,
 // pinned to package-lock.json's integrity (see release/fetch.mjs); nothing in
@@ -18,6 +19,7 @@
 // smoke test) fails; otherwise 0, with failed targets reported and left out.
 import { createHash } from 'node:crypto';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -92,7 +94,7 @@ mkdirSync(outDir, { recursive: true });
 // a staging folder on the same file system, and renamed into place once they pass.
 const staging = join(outDir, '.staging');
 const owned = (name) =>
-  ['SHA256SUMS', '.staging', 'lanyard.rb', 'lanyard.json'].includes(name) ||
+  ['SHA256SUMS', '.staging', 'lanyard.rb', 'lanyard.json', 'install.sh'].includes(name) ||
   /^(docker-credential-lanyard-|lanyard-|lanyard_)/.test(name);
 for (const name of readdirSync(outDir).filter(owned)) rmSync(join(outDir, name), { recursive: true, force: true });
 mkdirSync(staging);
@@ -329,7 +331,8 @@ const archives = new Map(
 );
 if (shipped.length) {
   const templates = writeTemplates({ root, outDir, version, baseUrl, archives, cli: CLI_PROGRAM });
-  artifacts.push(...templates.map((name) => ({ name, sha256: sha256Of(name) })));
+  copyFileSync(join(root, 'scripts', 'install.sh'), join(outDir, 'install.sh'));
+  artifacts.push(...[...templates, 'install.sh'].map((name) => ({ name, sha256: sha256Of(name) })));
   artifacts.sort((a, b) => a.name.localeCompare(b.name));
   // SHA256SUMS in the format `sha256sum -c` reads, for the artifacts that made it.
   writeFileSync(join(outDir, 'SHA256SUMS'), artifacts.map((a) => `${a.sha256}  ${a.name}\n`).join(''));
