@@ -4,7 +4,8 @@
 // keyring addon, verifies and smoke-tests them, and writes into dist-release/
 //   docker-credential-lanyard-<version>-<os>-<arch>[.exe]   the bare program
 //   lanyard-<version>-<os>-<arch>.tar.gz (.zip for Windows)  program(s), completions, man page, README
-//   lanyard_<version>_<amd64|arm64>.deb                     for Linux (release/package.mjs)
+//                                                           (release/archive.mjs)
+//   lanyard_<version>_<amd64|arm64>.deb                     for Linux (release/deb.mjs)
 //   lanyard.rb, lanyard.json                                Homebrew formula, Scoop manifest (release/templates.mjs)
 //   install.sh                                              the installer (scripts/install.sh)
 //   SHA256SUMS                                              over all of them
@@ -14,6 +15,7 @@
 //
 //   node scripts/release.mjs [--targets linux-x64,linux-arm64] [--strict] [--no-install] [--out DIR]
 //                            [--base-url URL]   (where the archives will be served, for the formula and manifest)
+//                            [--fast]           (archives compressed for speed: CI's, which only tests unpack)
 //
 // Exit status: 1 when linux-x64 (or, with --strict, any target, including a skipped
 // smoke test) fails; otherwise 0, with failed targets reported and left out.
@@ -36,17 +38,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compile, makeOverlay } from './release/compile.mjs';
 import { fetchPackage, installedPackage } from './release/fetch.mjs';
+import { LEVEL } from './release/archive-writers.mjs';
 import { completions, manPage } from './release/cli-docs.mjs';
 import { adhocSign } from './release/macho-sign.mjs';
-import {
-  archiveDir,
-  archiveName,
-  debName,
-  hasDpkgDeb,
-  releaseTime,
-  writeArchive,
-  writeDeb,
-} from './release/package.mjs';
+import { debName, hasDpkgDeb, writeDeb } from './release/deb.mjs';
+import { archiveDir, archiveName, releaseTime, writeArchive } from './release/archive.mjs';
 import { run, stopRunning } from './release/run.mjs';
 import { ensureQemu, smokeTest } from './release/smoke.mjs';
 import { CLI_PROGRAM, TARGETS, artifactName, isHostTarget } from './release/targets.mjs';
@@ -62,6 +58,7 @@ const { values } = parseArgs({
     'no-install': { type: 'boolean', default: false },
     out: { type: 'string' },
     'base-url': { type: 'string' },
+    fast: { type: 'boolean', default: false },
   },
 });
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
@@ -265,7 +262,8 @@ function cliDocs() {
 async function packageTarget(target, result) {
   const started = performance.now();
   try {
-    const context = { root, outDir, target, version, programs: result.programs, docs: await cliDocs(), mtime };
+    const level = LEVEL[values.fast ? 'fast' : 'best'];
+    const context = { root, outDir, target, version, programs: result.programs, docs: await cliDocs(), mtime, level };
     const writing = [writeArchive(context).then((archive) => ({ ...archive, dir: archiveDir(target, version) }))];
     if (target.os === 'linux' && !hasDpkgDeb()) {
       result.status = 'unverified';
