@@ -15,7 +15,6 @@
 //
 //   node scripts/release.mjs [--targets linux-x64,linux-arm64] [--strict] [--no-install] [--out DIR]
 //                            [--base-url URL]   (where the archives will be served, for the formula and manifest)
-//                            [--fast]           (archives compressed for speed: CI's, which only tests unpack)
 //
 // Exit status: 1 when linux-x64 (or, with --strict, any target, including a skipped
 // smoke test) fails; otherwise 0, with failed targets reported and left out.
@@ -38,7 +37,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compile, makeOverlay } from './release/compile.mjs';
 import { fetchPackage, installedPackage } from './release/fetch.mjs';
-import { LEVEL } from './release/archive-writers.mjs';
 import { completions, manPage } from './release/cli-docs.mjs';
 import { adhocSign } from './release/macho-sign.mjs';
 import { debName, hasDpkgDeb, writeDeb } from './release/deb.mjs';
@@ -58,7 +56,6 @@ const { values } = parseArgs({
     'no-install': { type: 'boolean', default: false },
     out: { type: 'string' },
     'base-url': { type: 'string' },
-    fast: { type: 'boolean', default: false },
   },
 });
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
@@ -262,8 +259,7 @@ function cliDocs() {
 async function packageTarget(target, result) {
   const started = performance.now();
   try {
-    const level = LEVEL[values.fast ? 'fast' : 'best'];
-    const context = { root, outDir, target, version, programs: result.programs, docs: await cliDocs(), mtime, level };
+    const context = { root, outDir, target, version, programs: result.programs, docs: await cliDocs(), mtime };
     const writing = [writeArchive(context).then((archive) => ({ ...archive, dir: archiveDir(target, version) }))];
     if (target.os === 'linux' && !hasDpkgDeb()) {
       result.status = 'unverified';

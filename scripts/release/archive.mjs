@@ -31,7 +31,7 @@ function readme({ root, target, version, programs, contents }) {
 }
 
 /** Writes the target's archive into outDir; returns its file name and the bytes it holds. */
-export async function writeArchive({ root, outDir, target, version, programs, docs, mtime, level }) {
+export async function writeArchive({ root, outDir, target, version, programs, docs, mtime }) {
   const top = `${archiveDir(target, version)}/`;
   const unix = target.os !== 'win32';
   const entries = [{ name: top, mode: 0o755 }];
@@ -57,7 +57,7 @@ export async function writeArchive({ root, outDir, target, version, programs, do
   const text = readme({ root, target, version, programs, contents: [...contents, '`README.md`: this file'] });
   entries.push({ name: `${top}README.md`, mode: 0o644, data: Buffer.from(text) });
   const name = archiveName(target, version);
-  await (unix ? writeTarGz : writeZip)(join(outDir, name), entries, mtime, level);
+  await (unix ? writeTarGz : writeZip)(join(outDir, name), entries, mtime);
   return { name, uncompressed: entries.reduce((n, e) => n + (e.data?.length ?? 0), 0) };
 }
 
