@@ -17,5 +17,6 @@ $sudo apt-get install -y -qq \
   golang-go golang-github-docker-docker-credential-helpers-dev golang-golang-x-sys-dev \
   golang-docker-credential-helpers pass gnupg jq hyperfine \
   python3-botocore python3-azure libc6-arm64-cross libgcc-s1-arm64-cross >/dev/null
-# scripts/install.sh downloads with curl or wget; test/e2e/install-script.test.ts tries each.
-$sudo apt-get install -y -qq curl wget >/dev/null
+# scripts/install.sh downloads with curl or wget; test/e2e/install-script.test.ts tries each. fish: the .deb's
+# fish completion is tried in test/e2e/package-deb.test.ts.
+$sudo apt-get install -y -qq curl wget fish >/dev/null

@@ -93,6 +93,17 @@ maybe('the bash completion asks the installed program for the commands', () => {
   assert.equal(r.stdout.trim().split('\n').sort(), ['login', 'logout'], r.stderr);
 });
 
+const noFish = spawnSync('fish', ['--version']).status !== 0;
+(noFish ? test.skip : maybe)('the fish completion asks the installed program, with descriptions', () => {
+  const complete = (line: string) =>
+    spawnSync('fish', ['-c', `complete -C '${line}'`], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout;
+  assert.is(
+    complete(`${PROGRAM} lo`),
+    'login\tstore a login for a registry or host pattern\nlogout\tremove the login for a registry or host pattern\n',
+  );
+  assert.match(complete(`${PROGRAM} login --us`), /^--username\tusername/);
+});
+
 maybe('apt-get remove leaves none of its files', () => {
   const r = apt(['remove', '-y', 'lanyard']);
   assert.is(r.status, 0, `apt-get remove lanyard:\n${r.stdout}${r.stderr}`);
