@@ -20,3 +20,6 @@ $sudo apt-get install -y -qq \
 # The Windows lane (test/e2e/windows-wine.test.ts): the windows-x64 exe under Wine 8, and MinGW to build the
 # ProcessPrng shim DLL that Wine 8 lacks (test/fixtures/wine/processprng.c).
 $sudo apt-get install -y -qq wine wine64 gcc-mingw-w64-x86-64-win32 >/dev/null
+# scripts/install.sh downloads with curl or wget; test/e2e/install-script.test.ts tries each. fish: the .deb's
+# fish completion is tried in test/e2e/package-deb.test.ts.
+$sudo apt-get install -y -qq curl wget fish >/dev/null

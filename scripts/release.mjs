@@ -1,28 +1,50 @@
 #!/usr/bin/env node
 // `npm run release`: builds docker-credential-lanyard for every target from this machine
 // with `bun build --compile` (same flags as scripts/build.mjs), each with its own
-// keyring addon, verifies and smoke-tests them, and writes
-//   dist-release/docker-credential-lanyard-<version>-<os>-<arch>[.exe]  and  SHA256SUMS.
+// keyring addon, verifies and smoke-tests them, and writes into dist-release/
+//   docker-credential-lanyard-<version>-<os>-<arch>[.exe]   the bare program
+//   lanyard-<version>-<os>-<arch>.tar.gz (.zip for Windows)  program(s), completions, man page, README
+//                                                           (release/archive.mjs)
+//   lanyard_<version>_<amd64|arm64>.deb                     for Linux (release/deb.mjs)
+//   lanyard.rb, lanyard.json                                Homebrew formula, Scoop manifest (release/templates.mjs)
+//   install.sh                                              the installer (scripts/install.sh)
+//   SHA256SUMS                                              over all of them
 // Other targets' addons and Bun runtimes come from the npm registry via `npm pack`,
 // pinned to package-lock.json's integrity (see release/fetch.mjs); nothing in
 // package.json, package-lock.json or node_modules changes.
 //
 //   node scripts/release.mjs [--targets linux-x64,linux-arm64] [--strict] [--no-install] [--out DIR]
+//                            [--base-url URL]   (where the archives will be served, for the formula and manifest)
 //
 // Exit status: 1 when linux-x64 (or, with --strict, any target, including a skipped
 // smoke test) fails; otherwise 0, with failed targets reported and left out.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compile, makeOverlay } from './release/compile.mjs';
 import { fetchPackage, installedPackage } from './release/fetch.mjs';
+import { completions, manPage } from './release/cli-docs.mjs';
 import { adhocSign } from './release/macho-sign.mjs';
+import { debName, hasDpkgDeb, writeDeb } from './release/deb.mjs';
+import { archiveDir, archiveName, releaseTime, writeArchive } from './release/archive.mjs';
 import { run, stopRunning } from './release/run.mjs';
 import { ensureQemu, smokeTest } from './release/smoke.mjs';
-import { TARGETS, artifactName, isHostTarget } from './release/targets.mjs';
+import { CLI_PROGRAM, TARGETS, artifactName, isHostTarget } from './release/targets.mjs';
+import { writeTemplates } from './release/templates.mjs';
 import { checkEmbeddedAddon, checkMachoSignature, fileType } from './release/verify.mjs';
 
 const started = performance.now();
@@ -33,6 +55,7 @@ const { values } = parseArgs({
     strict: { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
     out: { type: 'string' },
+    'base-url': { type: 'string' },
   },
 });
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
@@ -40,6 +63,9 @@ const version = readJson(join(root, 'package.json')).version;
 const keyringVersion = readJson(join(root, 'node_modules', '@napi-rs', 'keyring', 'package.json')).version;
 const bunVersion = readJson(join(root, 'node_modules', 'bun', 'package.json')).version;
 const outDir = resolve(root, values.out ?? 'dist-release');
+// .invalid cannot resolve: a formula written without --base-url cannot download from a wrong place.
+const baseUrl = values['base-url'] ?? `https://releases.invalid/lanyard/${version}`;
+const packageJson = readJson(join(root, 'package.json'));
 const log = (line) => console.log(`release: ${line}`);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -61,7 +87,9 @@ mkdirSync(outDir, { recursive: true });
 // Binaries are built under their final name (Bun embeds it as the entry's /$bunfs path) in
 // a staging folder on the same file system, and renamed into place once they pass.
 const staging = join(outDir, '.staging');
-const owned = (name) => name === 'SHA256SUMS' || name === '.staging' || /^docker-credential-lanyard-/.test(name);
+const owned = (name) =>
+  ['SHA256SUMS', '.staging', 'lanyard.rb', 'lanyard.json', 'install.sh'].includes(name) ||
+  /^(docker-credential-lanyard-|lanyard-|lanyard_)/.test(name);
 for (const name of readdirSync(outDir).filter(owned)) rmSync(join(outDir, name), { recursive: true, force: true });
 mkdirSync(staging);
 
@@ -86,12 +114,37 @@ log(
   `lanyard ${version}, bun ${bunVersion}, @napi-rs/keyring ${keyringVersion}; ` +
     `${targets.length} target(s) into ${outDir}`,
 );
-let qemuSetup;
+let qemuSetup, docs;
+const fetches = new Map();
 const results = [];
+const mtime = await releaseTime(root);
 try {
   for (const target of targets) results.push(await releaseTarget(target));
+  await Promise.all(results.map((r) => r.packaged));
 } finally {
   cleanup();
+}
+
+/** The addon and Bun runtime a target needs (npm pack for other platforms'). */
+async function fetchTarget(target) {
+  const workDir = join(work, target.name, 'packages');
+  const installed = installedPackage(root, target.addonPackage, keyringVersion);
+  const addon = installed
+    ? { dir: installed }
+    : await fetchPackage({ root, name: target.addonPackage, version: keyringVersion, workDir });
+  if (isHostTarget(target)) return { addon, installed };
+  const runtime = await fetchPackage({ root, name: target.runtimePackage, version: bunVersion, workDir });
+  return { addon, installed, runtimeExecutable: join(runtime.dir, 'bin', target.os === 'win32' ? 'bun.exe' : 'bun') };
+}
+
+// Fetching is mostly waiting on npm and the disk: the next target's packages are fetched while this one builds.
+function fetchOnce(target) {
+  if (!fetches.has(target.name)) {
+    const fetching = fetchTarget(target);
+    fetching.catch(() => {}); // reported when the target awaits it
+    fetches.set(target.name, fetching);
+  }
+  return fetches.get(target.name);
 }
 
 async function releaseTarget(target) {
@@ -107,25 +160,10 @@ async function releaseTarget(target) {
   };
   log(`${target.name}: fetching`);
   try {
-    const installed = installedPackage(root, target.addonPackage, keyringVersion);
-    const addon = installed
-      ? { dir: installed }
-      : await fetchPackage({
-          root,
-          name: target.addonPackage,
-          version: keyringVersion,
-          workDir: join(dir, 'packages'),
-        });
-    let runtimeExecutable;
-    if (!isHostTarget(target)) {
-      const runtime = await fetchPackage({
-        root,
-        name: target.runtimePackage,
-        version: bunVersion,
-        workDir: join(dir, 'packages'),
-      });
-      runtimeExecutable = join(runtime.dir, 'bin', target.os === 'win32' ? 'bun.exe' : 'bun');
-    }
+    const fetching = fetchOnce(target);
+    const next = targets[targets.indexOf(target) + 1];
+    if (next) fetchOnce(next);
+    const { addon, installed, runtimeExecutable } = await fetching;
     lap('fetch');
     log(
       `${target.name}: addon from ${installed ? 'node_modules' : 'npm pack'}, ` +
@@ -178,6 +216,8 @@ async function releaseTarget(target) {
     lap('smoke');
     renameSync(staged, join(outDir, file));
     result.file = file;
+    result.programs = [{ name: `${CLI_PROGRAM}${target.ext}`, file: join(outDir, file) }];
+    result.packaged = packageTarget(target, result);
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
     if (!('smoke' in result.times) && 'verify' in result.times) result.smoke = `FAILED: ${result.error}`;
@@ -187,6 +227,62 @@ async function releaseTarget(target) {
     log(`${target.name}: FAILED: ${result.error}`);
   }
   return result;
+}
+
+/** Completions and man page, made once from the host's binary (built here when it is not a target). */
+function cliDocs() {
+  docs ??= (async () => {
+    const host = results.find((r) => r.programs && isHostTarget(TARGETS.find((t) => t.name === r.target)));
+    let binary = host?.programs[0].file;
+    if (!binary) {
+      binary = join(work, 'host', CLI_PROGRAM);
+      const build = await run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--outfile', binary]);
+      if (build.status !== 0) throw new Error(`building the host binary for the man page: ${build.stderr.trim()}`);
+    }
+    const license = join(root, 'LICENSE');
+    if (!existsSync(license)) log('note: the repository has no LICENSE file; archives and packages ship without one');
+    const date = new Date(mtime * 1000).toISOString().slice(0, 10);
+    return {
+      cli: CLI_PROGRAM,
+      completions: await completions(binary, CLI_PROGRAM),
+      man: await manPage(binary, { name: CLI_PROGRAM, packageName: 'lanyard', version, date }),
+      license: existsSync(license) ? readFileSync(license) : undefined,
+    };
+  })();
+  return docs;
+}
+
+/**
+ * Writes a passed target's archive (and .deb for Linux) while later targets build. A target
+ * whose packages fail is failed, and none of its files are left.
+ */
+async function packageTarget(target, result) {
+  const started = performance.now();
+  try {
+    const context = { root, outDir, target, version, programs: result.programs, docs: await cliDocs(), mtime };
+    const writing = [writeArchive(context).then((archive) => ({ ...archive, dir: archiveDir(target, version) }))];
+    if (target.os === 'linux' && !hasDpkgDeb()) {
+      result.status = 'unverified';
+      result.smoke += '; no .deb: dpkg-deb is missing';
+    } else if (target.os === 'linux') {
+      const maintainer = packageJson.author ?? 'lanyard maintainers <lanyard@invalid>';
+      writing.push(writeDeb({ ...context, workDir: join(work, target.name), maintainer }));
+    }
+    // Both are written before either is judged, so a failure leaves no half-made file behind.
+    const written = await Promise.allSettled(writing);
+    const failure = written.find((w) => w.status === 'rejected');
+    if (failure) throw failure.reason;
+    result.packages = written.map((w) => w.value);
+  } catch (error) {
+    result.status = 'failed';
+    result.error = `packaging: ${error instanceof Error ? error.message : String(error)}`;
+    for (const name of [result.file, archiveName(target, version), debName(target, version)]) {
+      rmSync(join(outDir, name), { force: true });
+    }
+    result.file = undefined;
+    log(`${target.name}: FAILED: ${result.error}`);
+  }
+  result.times.package = performance.now() - started;
 }
 
 /**
@@ -211,10 +307,29 @@ function checkSignature(target, binary, path) {
   }
 }
 
-// SHA256SUMS in the format `sha256sum -c` reads, for the artifacts that made it.
-const shipped = results.filter((r) => r.file).sort((a, b) => a.file.localeCompare(b.file));
+// Every file of the release, with its size on disk and the bytes it holds unpacked.
+const shipped = results.filter((r) => r.file);
+const sha256Of = (name) =>
+  createHash('sha256')
+    .update(readFileSync(join(outDir, name)))
+    .digest('hex');
+const artifacts = shipped.flatMap((r) => [
+  { name: r.file, sha256: r.sha256, unpacked: r.size },
+  ...(r.packages ?? []).map((p) => ({ name: p.name, sha256: sha256Of(p.name), unpacked: p.uncompressed })),
+]);
+const archives = new Map(
+  shipped.map((r) => {
+    const archive = artifacts.find((a) => a.name === r.packages[0].name);
+    return [r.target, { ...archive, dir: r.packages[0].dir, programs: r.programs }];
+  }),
+);
 if (shipped.length) {
-  writeFileSync(join(outDir, 'SHA256SUMS'), shipped.map((r) => `${r.sha256}  ${r.file}\n`).join(''));
+  const templates = writeTemplates({ root, outDir, version, baseUrl, archives, cli: CLI_PROGRAM });
+  copyFileSync(join(root, 'scripts', 'install.sh'), join(outDir, 'install.sh'));
+  artifacts.push(...[...templates, 'install.sh'].map((name) => ({ name, sha256: sha256Of(name) })));
+  artifacts.sort((a, b) => a.name.localeCompare(b.name));
+  // SHA256SUMS in the format `sha256sum -c` reads, for the artifacts that made it.
+  writeFileSync(join(outDir, 'SHA256SUMS'), artifacts.map((a) => `${a.sha256}  ${a.name}\n`).join(''));
   const check = await run('sha256sum', ['-c', '--strict', 'SHA256SUMS'], { cwd: outDir });
   if (!check.error && check.status !== 0) {
     log(`sha256sum -c SHA256SUMS failed: ${check.stdout}${check.stderr}`);
@@ -222,32 +337,46 @@ if (shipped.length) {
   }
 }
 
+/** Prints rows as a table, the first row as its header. */
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  console.log('');
+  for (const [i, row] of rows.entries()) {
+    console.log(
+      row
+        .map((cell, j) => cell.padEnd(widths[j]))
+        .join('  ')
+        .trimEnd(),
+    );
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+const mib = (bytes) => (bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
+
+table([
+  ['artifact', 'size', 'unpacked'],
+  ...artifacts.map((a) => {
+    const size = statSync(join(outDir, a.name)).size;
+    return [a.name, mib(size), a.unpacked && a.unpacked !== size ? mib(a.unpacked) : '-'];
+  }),
+]);
+
 const clip = (text) => (text.length > 110 ? `${text.slice(0, 109)}…` : text); // the full reason is logged above
-const rows = [['target', 'status', 'size', 'sha256', 'smoke', 'fetch', 'build', 'verify', 'smoke time']];
+const rows = [['target', 'status', 'size', 'sha256', 'smoke', 'fetch', 'build', 'verify', 'smoke time', 'package']];
 for (const r of results) {
   rows.push([
     r.target,
     r.status,
-    r.size ? `${(r.size / 2 ** 20).toFixed(1)} MiB` : '-',
+    r.size ? mib(r.size) : '-',
     r.sha256 ? r.sha256.slice(0, 12) : '-',
     clip(r.status === 'failed' && r.smoke === '-' ? `not reached: ${r.error}` : r.smoke),
-    ...['fetch', 'build', 'verify', 'smoke'].map((k) => (k in r.times ? seconds(r.times[k]) : '-')),
+    ...['fetch', 'build', 'verify', 'smoke', 'package'].map((k) => (k in r.times ? seconds(r.times[k]) : '-')),
   ]);
 }
-const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-console.log('');
-for (const [i, row] of rows.entries()) {
-  console.log(
-    row
-      .map((cell, j) => cell.padEnd(widths[j]))
-      .join('  ')
-      .trimEnd(),
-  );
-  if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-}
+table(rows);
 const total = performance.now() - started;
 console.log(
-  `\n${shipped.length}/${results.length} artifact(s) in ${outDir}` +
+  `\n${shipped.length}/${results.length} target(s), ${artifacts.length} artifact(s) in ${outDir}` +
     `${shipped.length ? ' with SHA256SUMS' : ''}; total ${seconds(total)}`,
 );
 

@@ -72,4 +72,7 @@ export const TARGETS = [
 /** The target this machine runs natively: Bun compiles it with itself, no runtime to fetch. */
 export const isHostTarget = (target) => target.os === process.platform && target.arch === process.arch;
 
-export const artifactName = (target, version) => `docker-credential-lanyard-${version}-${target.name}${target.ext}`;
+/** The program the release builds with Bun, and whose help and completions it packs. */
+export const CLI_PROGRAM = 'docker-credential-lanyard';
+
+export const artifactName = (target, version) => `${CLI_PROGRAM}-${version}-${target.name}${target.ext}`;
