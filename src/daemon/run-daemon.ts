@@ -4,8 +4,10 @@
 import { becomeDaemon } from '../process-role.js';
 import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
+import { dirname } from 'node:path';
 import { describeError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { ensureOwnPrivateDir } from '../fsutil/own-private-dir.js';
 import { enableDebug, log } from '../log.js';
 import type { CoreContext } from '../credentials/core-context.js';
 import { prepareRuntimeDir } from '../credentials/token-state.js';
@@ -34,6 +36,8 @@ export async function runDaemon(context: CoreContext, options: { verbose: boolea
   const { paths } = context.config;
   for (const problem of context.config.problems) log.warn(problem);
   prepareRuntimeDir(context);
+  // Elsewhere than the runtime dir when that is too deep for a socket path (paths.ts daemonSocket).
+  ensureOwnPrivateDir(dirname(daemonSocketPath(paths)), 'the daemon socket directory');
   const other = runningDaemonPid(paths);
   if (
     other !== undefined &&
