@@ -28,7 +28,13 @@ export const hasProcessGroups = (platform: Platform) => platform !== 'win32';
 /** When a process started can be read (Linux /proc), telling a reused PID from a lock's real owner. */
 export const hasProcessStartTimes = (platform: Platform) => platform === 'linux';
 
-/** The keychain is the Secret Service on the session bus, which lanyard checks and reads over D-Bus itself. */
+/**
+ * What the OS keychain is: on Linux the Secret Service on the session bus (which lanyard checks and reads over
+ * D-Bus itself), on macOS the login keychain (whose refusals secrets/macos-keychain-errors.ts explains).
+ */
+export type KeychainKind = 'secret-service' | 'macos-keychain' | 'windows-credential-manager';
+export const keychainKind = (platform: Platform): KeychainKind =>
+  platform === 'darwin' ? 'macos-keychain' : platform === 'win32' ? 'windows-credential-manager' : 'secret-service';
 export const keychainIsSecretService = (platform: Platform) => platform === 'linux';
 
 /** The names clients run the helper by. */
