@@ -10,11 +10,12 @@ import { readMappingView } from '../mapping/mapping-file.js';
 import type { Mapping, StoredEntry } from '../mapping/types.js';
 import type { Config } from '../config.js';
 import type { CoreContext } from '../credentials/core-context.js';
+import { executableNames } from '../platform.js';
 import { HELPER_NAME } from '../version.js';
 import { fail, ok, warn, type Finding } from './finding.js';
 
 export function checkOnPath(config: Config): Finding {
-  const names = process.platform === 'win32' ? [`${HELPER_NAME}.exe`] : [HELPER_NAME];
+  const names = executableNames(config.platform, HELPER_NAME);
   for (const dir of (config.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     for (const name of names) {
       const candidate = join(dir, name);
