@@ -111,7 +111,11 @@ test('under Bun on this Linux machine the real SO_PEERCRED call returns this uid
     import { peerUidReader } from './src/daemon/peer-credentials.ts';
     const peerUid = await peerUidReader();
     const path = '/tmp/lanyard-peer-' + process.pid + '.sock';
-    const server = createServer((socket) => { console.log(JSON.stringify(peerUid(socket))); socket.end(); server.close(); });
+    const server = createServer((socket) => {
+      console.log(JSON.stringify(peerUid(socket)));
+      socket.end();
+      server.close();
+    });
     server.listen(path, () => connect(path).on('close', () => {}));`;
   const run = spawnSync(bun, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
   if (process.platform !== 'linux' || run.error) {

@@ -52,7 +52,7 @@ test('only Linux can tell when a PID started (a lock owner reused); macOS and Wi
   assert.ok(started !== undefined && Math.abs(started - (Date.now() - process.uptime() * 1000)) < 5000, `${started}`);
 });
 
-test('a new secret goes to the keychain on macOS and Windows at once; on Linux only if a Secret Service answers', async () => {
+test('a new secret goes to the keychain on macOS and Windows; on Linux only if a Secret Service answers', async () => {
   const asked: string[] = [];
   const notices: string[] = [];
   const store = (name: StoreName): SecretStore => ({
