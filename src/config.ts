@@ -2,9 +2,10 @@
 // `loadConfig(env)` is pure, so tests build a configuration from any environment; the program uses
 // `processConfig()`, read once. docs/environment.md's table lists exactly the names read here
 // (test/unit/config.test.ts keeps the two in step).
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, userInfo } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { configHome, lanyardPaths, type LanyardPaths } from './paths.js';
+import { hostPlatform, type Platform } from './platform.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -27,6 +28,8 @@ export interface ClientConfigFiles {
 export interface Config {
   /** The environment itself: the env store reads variables by the names the mapping gives. */
   env: Environment;
+  /** The OS whose conventions apply (platform.ts): paths, stores, the daemon's socket and service. */
+  platform: Platform;
   paths: LanyardPaths;
   clientFiles: ClientConfigFiles;
   /** Where systemd looks for user units, and launchd for user agents (`daemon install`). */
@@ -103,7 +106,7 @@ function positiveNumber(env: Environment, name: string, fallback: number, proble
   return fallback;
 }
 
-function clientFiles(env: Environment, platform: NodeJS.Platform, home: string): ClientConfigFiles {
+function clientFiles(env: Environment, platform: Platform, home: string): ClientConfigFiles {
   const dockerConfig = join(nonEmpty(env.DOCKER_CONFIG) ?? join(home, '.docker'), 'config.json');
   const authFile = nonEmpty(env.REGISTRY_AUTH_FILE);
   if (authFile) {
@@ -142,8 +145,24 @@ function awsFiles(env: Environment, home: string): Config['awsFiles'] {
   };
 }
 
-export function loadConfig(env: Environment, platform: NodeJS.Platform = process.platform): Config {
-  const home = (platform !== 'win32' && nonEmpty(env.HOME)) || homedir();
+/**
+ * HOME as the user's shell has it; a relative or empty one is no home (every path would move with the working
+ * directory of whichever client ran the helper): then the account's own, from the password database.
+ */
+function homeDir(env: Environment, platform: Platform): string {
+  const home = platform === 'win32' ? undefined : nonEmpty(env.HOME);
+  if (home && isAbsolute(home)) return home;
+  const own = homedir();
+  if (isAbsolute(own)) return own;
+  try {
+    return userInfo().homedir;
+  } catch {
+    return own; // no account entry either (an arbitrary uid in a container): nothing better to go on
+  }
+}
+
+export function loadConfig(env: Environment, platform: Platform = hostPlatform()): Config {
+  const home = homeDir(env, platform);
   const problems: string[] = [];
   const store = nonEmpty(env.LANYARD_STORE);
   const iamEndpoint = nonEmpty(env.LANYARD_IAM_ENDPOINT);
@@ -153,7 +172,8 @@ export function loadConfig(env: Environment, platform: NodeJS.Platform = process
   const hubCheckS = positiveNumber(env, 'LANYARD_HUB_CHECK_INTERVAL_S', DEFAULT_HUB_CHECK_INTERVAL_S, problems);
   return {
     env,
-    paths: lanyardPaths(env, platform, home),
+    platform,
+    paths: lanyardPaths(env, platform, home, process.getuid?.() ?? 0),
     clientFiles: clientFiles(env, platform, home),
     systemdUserDir: join(configHome(env, home), 'systemd', 'user'),
     launchAgentsDir: join(home, 'Library', 'LaunchAgents'),
@@ -306,7 +326,7 @@ function awsIdentity(env: Environment, problems: string[]): AwsIdentityConfig {
   });
 }
 
-function identityConfig(env: Environment, platform: NodeJS.Platform, home: string, problems: string[]): IdentityConfig {
+function identityConfig(env: Environment, platform: Platform, home: string, problems: string[]): IdentityConfig {
   const gcloudHome =
     platform === 'win32' ? join(nonEmpty(env.APPDATA) ?? home, 'gcloud') : join(home, '.config', 'gcloud');
   return {

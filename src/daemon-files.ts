@@ -1,5 +1,5 @@
-// Where the daemon announces itself: a PID file and a unix socket in the runtime dir. Below every
-// folder: the daemon writes these files, the core learns from them whether a daemon runs.
+// Where the daemon announces itself: a PID file in the runtime dir and a unix socket (`paths.ts` daemonSocket).
+// Below every folder: the daemon writes these files, the core learns from them whether a daemon runs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LanyardPaths } from './paths.js';
@@ -12,7 +12,7 @@ export const DAEMON_OFF_ON_WINDOWS =
   'the lanyard daemon does not run on Windows yet: each pull exchanges the token it needs, nothing runs in between';
 
 export const daemonPidFile = (paths: LanyardPaths) => join(paths.runtimeDir, 'daemon.pid');
-export const daemonSocketPath = (paths: LanyardPaths) => join(paths.runtimeDir, 'daemon.sock');
+export const daemonSocketPath = (paths: LanyardPaths) => paths.daemonSocket;
 /** Held (fsutil/lock.ts) by the daemon for its whole life: two daemons never serve one runtime dir. */
 export const daemonLockFile = (paths: LanyardPaths) => join(paths.runtimeDir, 'daemon.lock');
 /** Made by the `get` that starts the daemon on demand, removed by the daemon once it serves. */

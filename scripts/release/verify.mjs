@@ -1,7 +1,9 @@
 // Static checks of a compiled binary: what `file` says it is, that it embeds exactly
-// the target's keyring addon (byte for byte, and no other platform's), and for
-// Mach-O that the ad-hoc code signature Bun writes is intact (Apple Silicon kills
-// unsigned or mis-signed binaries on exec).
+// the target's keyring addon (byte for byte, and no other platform's; for macOS, an addon
+// of the binary's own architecture), and for Mach-O the header's architecture and an
+// intact ad-hoc code signature (Apple Silicon kills unsigned or mis-signed binaries on
+// exec; a signature from a certificate would not survive the bytes Bun appends).
+// The Mach-O facts are from <mach-o/loader.h> and <kern/cs_blobs.h> (cctools, xnu).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,8 +26,43 @@ function embeddedAddons(binary) {
   return [...found];
 }
 
+const MH_MAGIC_64 = 0xfeedfacf;
+const CS_ADHOC = 0x2;
+const CPU_NAMES = new Map([
+  [0x01000007, 'x86_64'],
+  [0x0100000c, 'arm64'],
+]);
+const FILE_TYPES = new Map([
+  [2, 'executable'],
+  [6, 'dylib'],
+  [8, 'bundle'],
+]);
+const cpuName = (cpu) => CPU_NAMES.get(cpu) ?? `cputype 0x${cpu.toString(16)}`;
+
+/** The header of a thin 64-bit little-endian Mach-O: its architecture and file type. */
+export function machoHeader(file, what = 'file') {
+  if (file.length < 32 || file.readUInt32LE(0) !== MH_MAGIC_64) {
+    throw new Error(`${what} is not a 64-bit little-endian Mach-O file (no 0xfeedfacf magic)`);
+  }
+  const cputype = file.readUInt32LE(4);
+  const filetype = file.readUInt32LE(12);
+  return { cputype, arch: cpuName(cputype), filetype: FILE_TYPES.get(filetype) ?? `filetype ${filetype}` };
+}
+
+/** A macOS addon must be a library for the binary's own CPU: an arm64 addon in an x86_64 binary never loads. */
+function checkAddonArchitecture(addon, target) {
+  const header = machoHeader(addon, target.addonFile);
+  if (header.cputype !== target.machoCpu || !['dylib', 'bundle'].includes(header.filetype)) {
+    throw new Error(
+      `${target.addonFile} is a ${header.arch} ${header.filetype}, expected a dylib for ${cpuName(target.machoCpu)}`,
+    );
+  }
+  return header;
+}
+
 export function checkEmbeddedAddon(binary, target, addonDir) {
   const addon = readFileSync(join(addonDir, target.addonFile));
+  if (target.machoCpu) checkAddonArchitecture(addon, target);
   if (binary.indexOf(addon) === -1) {
     throw new Error(
       `${target.addonFile} (${addon.length} bytes) is not embedded: Bun could not resolve ${target.addonPackage}`,
@@ -38,14 +75,28 @@ export function checkEmbeddedAddon(binary, target, addonDir) {
 }
 
 /**
- * Mach-O 64: cputype as expected, LC_CODE_SIGNATURE present, every page hash matching;
- * returns { adhoc, identifier }.
+ * Mach-O 64 executable: cputype as expected, LC_CODE_SIGNATURE present, an ad-hoc CodeDirectory
+ * (CS_ADHOC) covering every page up to the signature, every page hash matching;
+ * returns { adhoc, identifier, arch, pages }. A file cut short or with offsets pointing
+ * outside it is reported as such, in one line.
  */
 export function checkMachoSignature(binary, expectedCpu) {
-  if (binary.readUInt32LE(0) !== 0xfeedfacf) throw new Error('not a 64-bit little-endian Mach-O file');
-  const cpu = binary.readUInt32LE(4);
-  if (cpu !== expectedCpu)
-    throw new Error(`Mach-O cputype 0x${cpu.toString(16)}, expected 0x${expectedCpu.toString(16)}`);
+  try {
+    return readSignature(binary, expectedCpu);
+  } catch (error) {
+    if (error instanceof RangeError || error.code === 'ERR_OUT_OF_RANGE' || error.code === 'ERR_BUFFER_OUT_OF_BOUNDS') {
+      throw new Error(
+        `Mach-O structure points past the end of the file (${binary.length} bytes): truncated or damaged`,
+      );
+    }
+    throw error;
+  }
+}
+
+function readSignature(binary, expectedCpu) {
+  const header = machoHeader(binary);
+  if (header.cputype !== expectedCpu) throw new Error(`Mach-O is ${header.arch}, expected ${cpuName(expectedCpu)}`);
+  if (header.filetype !== 'executable') throw new Error(`Mach-O is a ${header.filetype}, expected an executable`);
   const ncmds = binary.readUInt32LE(16);
   let offset = 32,
     signature;
@@ -55,6 +106,7 @@ export function checkMachoSignature(binary, expectedCpu) {
     offset += binary.readUInt32LE(offset + 4);
   }
   if (!signature) throw new Error('no LC_CODE_SIGNATURE: macOS on Apple Silicon will refuse to run it unsigned');
+  if (signature.start + signature.size > binary.length) throw new RangeError('signature past the end');
   const blob = binary.subarray(signature.start, signature.start + signature.size);
   if (blob.readUInt32BE(0) !== 0xfade0cc0) throw new Error('code signature is not an embedded-signature SuperBlob');
   for (let i = 0, count = blob.readUInt32BE(8); i < count; i++) {
@@ -71,6 +123,11 @@ export function checkMachoSignature(binary, expectedCpu) {
     if (hashType !== 2) throw new Error(`CodeDirectory hash type ${hashType}, expected SHA-256`);
     if (codeLimit !== signature.start)
       throw new Error(`signature covers ${codeLimit} bytes, code ends at ${signature.start}`);
+    if (slots !== Math.ceil(codeLimit / pageSize))
+      throw new Error(`CodeDirectory hashes ${slots} pages, the code has ${Math.ceil(codeLimit / pageSize)}`);
+    if (!(flags & CS_ADHOC))
+      throw new Error(`CodeDirectory flags 0x${flags.toString(16)} lack CS_ADHOC: not the ad-hoc signature expected`);
+    if (hashOffset + slots * hashSize > cd.length) throw new RangeError('page hashes past the end');
     for (let page = 0; page < slots; page++) {
       const bytes = binary.subarray(page * pageSize, Math.min((page + 1) * pageSize, codeLimit));
       const want = cd.subarray(hashOffset + page * hashSize, hashOffset + (page + 1) * hashSize);
@@ -79,7 +136,8 @@ export function checkMachoSignature(binary, expectedCpu) {
       }
     }
     const identOffset = cd.readUInt32BE(20);
-    return { adhoc: Boolean(flags & 0x2), identifier: cd.toString('latin1', identOffset, cd.indexOf(0, identOffset)) };
+    const identifier = cd.toString('latin1', identOffset, cd.indexOf(0, identOffset));
+    return { adhoc: true, identifier, arch: header.arch, pages: slots };
   }
   throw new Error('code signature has no CodeDirectory');
 }

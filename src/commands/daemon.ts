@@ -9,6 +9,7 @@ import type { PullSecretStatus } from '../daemon/pull-secret-syncer.js';
 import { STARTED_BY_WORDS, startedBy, type StartedBy } from '../daemon/started-by.js';
 import { formatWhen } from './format-time.js';
 import type { CommandContext } from '../credentials/core-context.js';
+import { daemonRuns, hostPlatform } from '../platform.js';
 
 interface DaemonAnswer {
   pid: number;
@@ -87,7 +88,7 @@ async function ask(context: CommandContext, request: { op: 'status' } | { op: 'r
 const whereTheDaemonRuns =
   <A>(handler: (argv: A) => Promise<void>) =>
   (argv: A) => {
-    if (process.platform === 'win32') throw new UserError(DAEMON_OFF_ON_WINDOWS);
+    if (!daemonRuns(hostPlatform())) throw new UserError(DAEMON_OFF_ON_WINDOWS);
     return handler(argv);
   };
 

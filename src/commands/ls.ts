@@ -8,6 +8,7 @@ import { DAEMON_OFF_ON_WINDOWS, runningDaemonPid } from '../daemon-files.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { formatWhen } from './format-time.js';
+import { daemonRuns } from '../platform.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -111,7 +112,7 @@ export async function runLs(options: { json: boolean }, context: CommandContext)
   context.out(
     daemonPid
       ? `refresher: running (PID ${daemonPid})\n`
-      : process.platform === 'win32'
+      : !daemonRuns(context.config.platform)
         ? `refresher: off (${DAEMON_OFF_ON_WINDOWS})\n`
         : 'refresher: not running (tokens are exchanged on demand; ' +
           'start one with `docker-credential-lanyard daemon install --enable`)\n',

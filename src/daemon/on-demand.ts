@@ -15,6 +15,7 @@ import { describeError } from '../errors.js';
 import { ensurePrivateDir } from '../fsutil/atomic-write.js';
 import { trace } from '../trace.js';
 import { daemonAnswers } from './answerable.js';
+import { daemonRuns } from '../platform.js';
 
 /** Longer than any daemon takes to start; a claim this old is a start that failed. */
 const CLAIM_LIFETIME_MS = 30_000;
@@ -38,7 +39,7 @@ export function onDemandRefusal(config: Config): string | undefined {
   if (!config.agent) return 'LANYARD_AGENT=0';
   if (!config.agentAutostart) return 'LANYARD_AGENT_AUTOSTART=0';
   if (config.ci) return 'CI is set';
-  if (process.platform === 'win32') return 'not on Windows';
+  if (!daemonRuns(config.platform)) return 'not on Windows';
   // Under Node (development) process.execPath is node itself, not this program.
   if (!bun()) return 'not the compiled binary';
   return undefined;

@@ -1,9 +1,11 @@
 // Whose process is on the other end of an accepted unix socket connection. Node's net has no API for
 // it; the Bun runtime of the shipped binary can call libc through bun:ffi on the socket's descriptor:
-// getsockopt(SO_PEERCRED) on Linux, getpeereid on macOS. Under Node (development, unit tests) and on
-// other systems the uid cannot be told, and the 0700 runtime dir with the 0600 socket is the only guard.
+// getsockopt(SO_PEERCRED) on Linux, getpeereid on macOS (platform.ts `peerCredentialCall`). Under Node
+// (development, unit tests) and on other systems the uid cannot be told, and the 0700 runtime dir with the
+// 0600 socket is the only guard.
 import { describeError } from '../errors.js';
 import { log } from '../log.js';
+import { hostPlatform, type Platform, peerCredentialCall } from '../platform.js';
 
 /** The peer's uid, or undefined when this runtime cannot tell. */
 export type PeerUidOf = (socket: unknown) => number | undefined;
@@ -11,11 +13,12 @@ export type PeerUidOf = (socket: unknown) => number | undefined;
 const SOL_SOCKET = 1; // Linux values
 const SO_PEERCRED = 17;
 
-interface Ffi {
+/** The part of bun:ffi used here: a test hands in a stand-in that plays libc. */
+export interface Ffi {
   dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Libc };
   ptr(view: ArrayBufferView): number;
 }
-interface Libc {
+export interface Libc {
   getsockopt?(fd: number, level: number, name: number, value: number, length: number): number;
   getpeereid?(fd: number, uid: number, gid: number): number;
 }
@@ -26,14 +29,14 @@ const descriptorOf = (socket: unknown): number | undefined => {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 };
 
-async function loadFfi(): Promise<Ffi | undefined> {
+async function loadBunFfi(): Promise<Ffi | undefined> {
   if (!(globalThis as { Bun?: unknown }).Bun) return undefined;
   const specifier = 'bun:ffi'; // not a literal: TypeScript and Node must not try to resolve it
   return (await import(specifier)) as Ffi;
 }
 
-function linuxPeer(ffi: Ffi): PeerUidOf {
-  const libc = ffi.dlopen('libc.so.6', {
+function linuxPeer(ffi: Ffi, library: string): PeerUidOf {
+  const libc = ffi.dlopen(library, {
     getsockopt: { args: ['i32', 'i32', 'i32', 'ptr', 'ptr'], returns: 'i32' },
   }).symbols;
   return (socket) => {
@@ -45,8 +48,8 @@ function linuxPeer(ffi: Ffi): PeerUidOf {
   };
 }
 
-function macPeer(ffi: Ffi): PeerUidOf {
-  const libc = ffi.dlopen('/usr/lib/libSystem.B.dylib', {
+function macPeer(ffi: Ffi, library: string): PeerUidOf {
+  const libc = ffi.dlopen(library, {
     getpeereid: { args: ['i32', 'ptr', 'ptr'], returns: 'i32' },
   }).symbols;
   return (socket) => {
@@ -59,11 +62,15 @@ function macPeer(ffi: Ffi): PeerUidOf {
 }
 
 /** How the daemon learns a peer's uid, chosen once at start; says in the log when it cannot. */
-export async function peerUidReader(): Promise<PeerUidOf> {
+export async function peerUidReader(
+  platform: Platform = hostPlatform(),
+  loadFfi: () => Promise<Ffi | undefined> = loadBunFfi,
+): Promise<PeerUidOf> {
   try {
-    const ffi = await loadFfi();
-    if (ffi && process.platform === 'linux') return linuxPeer(ffi);
-    if (ffi && process.platform === 'darwin') return macPeer(ffi);
+    const call = peerCredentialCall(platform);
+    const ffi = call && (await loadFfi());
+    if (ffi && call.call === 'SO_PEERCRED') return linuxPeer(ffi, call.library);
+    if (ffi && call.call === 'getpeereid') return macPeer(ffi, call.library);
   } catch (error) {
     log.warn(`cannot load the peer credential check: ${describeError(error)}`);
   }

@@ -4,9 +4,11 @@
 import { becomeDaemon } from '../process-role.js';
 import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
+import { dirname } from 'node:path';
 import { describeError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { LockTimeoutError, withLock } from '../fsutil/lock.js';
+import { ensureOwnPrivateDir } from '../fsutil/own-private-dir.js';
 import { enableDebug, log } from '../log.js';
 import type { CoreContext } from '../credentials/core-context.js';
 import { prepareRuntimeDir } from '../credentials/token-state.js';
@@ -58,6 +60,8 @@ export async function runDaemon(context: CoreContext, options: DaemonOptions): P
   for (const problem of context.config.problems) log.warn(problem);
   try {
     prepareRuntimeDir(context);
+    // Elsewhere than the runtime dir when that is too deep for a socket path (paths.ts daemonSocket).
+    ensureOwnPrivateDir(dirname(daemonSocketPath(paths)), 'the daemon socket directory');
     const tookOver = options.startedBy !== 'get' && (await stopOnDemandDaemon(paths));
     const waitMs = tookOver ? TAKEOVER_WAIT_MS : LOCK_WAIT_MS;
     return await withLock(daemonLockFile(paths), () => serve(context, options), waitMs);

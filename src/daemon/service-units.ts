@@ -1,11 +1,12 @@
 // Installs the daemon as a per-user service: a systemd user unit on Linux, a launchd
-// agent on macOS. Written atomically; `--enable` also starts it.
+// agent on macOS (platform.ts `serviceManager`). Written atomically; `--enable` also starts it.
 import type { Config } from '../config.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, unlinkSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fsutil/atomic-write.js';
+import { serviceManager } from '../platform.js';
 import { HELPER_NAME } from '../version.js';
 
 const SYSTEMD_UNIT = 'lanyard.service';
@@ -14,6 +15,8 @@ const LAUNCHD_LABEL = 'io.github.lanyard.daemon';
 interface ServiceTarget {
   path: string;
   contents: (binary: string) => string;
+  /** Directories the service manager expects to exist before it starts the daemon. */
+  needs: string[];
   enable: string[][];
   disable: string[][];
 }
@@ -32,14 +35,21 @@ export function systemdExecutable(path: string): string {
   return `"${path.replace(/%/g, '%%')}"`;
 }
 
-export function launchdPlist(binary: string): string {
+/**
+ * The launchd agent: started at login, restarted 5 s after a failure but not after a clean stop (as the systemd
+ * unit's Restart=on-failure). What it prints before its own log opens (a dylib or signature refused) goes to
+ * `stderrFile`: launchd keeps nothing of a user agent's output otherwise.
+ */
+export function launchdPlist(binary: string, stderrFile: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0"><dict>
   <key>Label</key><string>${LAUNCHD_LABEL}</string>
   <key>ProgramArguments</key><array><string>${xmlText(binary)}</string><string>daemon</string></array>
   <key>RunAtLoad</key><true/>
-  <key>KeepAlive</key><true/>
+  <key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>
+  <key>ThrottleInterval</key><integer>5</integer>
+  <key>StandardErrorPath</key><string>${xmlText(stderrFile)}</string>
 </dict></plist>
 `;
 }
@@ -59,17 +69,21 @@ WantedBy=default.target
 `;
 }
 
-function target(config: Config): ServiceTarget {
-  if (process.platform === 'darwin') {
+/** Where the service file goes and how the platform's service manager is told. */
+export function serviceTarget(config: Config): ServiceTarget {
+  const manager = serviceManager(config.platform);
+  if (manager === 'launchd') {
     const path = join(config.launchAgentsDir, `${LAUNCHD_LABEL}.plist`);
+    const stderrFile = join(config.paths.logDir, 'launchd-stderr.log');
     return {
       path,
-      contents: launchdPlist,
+      contents: (binary) => launchdPlist(binary, stderrFile),
+      needs: [config.paths.logDir],
       enable: [['launchctl', 'load', '-w', path]],
       disable: [['launchctl', 'unload', '-w', path]],
     };
   }
-  if (process.platform !== 'linux') {
+  if (manager !== 'systemd') {
     throw new UserError(
       'daemon install supports systemd (Linux) and launchd (macOS); ' +
         'run `docker-credential-lanyard daemon` from your own service manager elsewhere',
@@ -79,6 +93,7 @@ function target(config: Config): ServiceTarget {
   return {
     path,
     contents: systemdUnit,
+    needs: [],
     enable: [
       ['systemctl', '--user', 'daemon-reload'],
       ['systemctl', '--user', 'enable', '--now', SYSTEMD_UNIT],
@@ -113,14 +128,17 @@ export function installService(config: Config, binary: string, enable: boolean):
     const why = 'its path has quotes, backslashes or control characters; move the binary';
     throw new UserError(`a service cannot run ${JSON.stringify(binary)}: ${why}`);
   }
-  const service = target(config);
+  // Neither manager runs from the directory the user was in.
+  if (!isAbsolute(binary)) throw new UserError(`a service needs the binary's absolute path, not ${binary}`);
+  const service = serviceTarget(config);
+  for (const dir of service.needs) ensurePrivateDir(dir);
   writeFileAtomic(service.path, service.contents(binary), 0o644);
   if (enable) runAll(service.enable);
   return service.path;
 }
 
 export function uninstallService(config: Config): string | undefined {
-  const service = target(config);
+  const service = serviceTarget(config);
   if (!existsSync(service.path)) return undefined;
   try {
     runAll(service.disable);

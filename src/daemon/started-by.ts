@@ -2,6 +2,7 @@
 // with a flag), a service manager (`daemon install`), or a person. The parent at start tells a service manager:
 // systemd's user (or system) manager is a process named `systemd`; launchd is PID 1 on macOS.
 import { readFileSync } from 'node:fs';
+import { hostPlatform, serviceManager } from '../platform.js';
 
 export type StartedBy = 'get' | 'hand' | 'systemd' | 'launchd';
 
@@ -22,7 +23,8 @@ function parentName(ppid: number): string | undefined {
 
 export function startedBy(onDemand: boolean): StartedBy {
   if (onDemand) return 'get';
-  if (process.platform === 'darwin' && process.ppid === 1) return 'launchd';
-  if (process.platform === 'linux' && parentName(process.ppid) === 'systemd') return 'systemd';
+  const manager = serviceManager(hostPlatform());
+  if (manager === 'launchd' && process.ppid === 1) return 'launchd';
+  if (manager === 'systemd' && parentName(process.ppid) === 'systemd') return 'systemd';
   return 'hand';
 }

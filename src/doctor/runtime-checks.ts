@@ -13,12 +13,13 @@ import { checkSecret } from '../clouds/registry.js';
 import { KIND_TRAITS } from '../clouds/registry.js';
 import { jwtIssuedAt } from '../clouds/jwt.js';
 import { fail, ok, warn, type Finding } from './finding.js';
+import { daemonRuns } from '../platform.js';
 
 const SKEW_TOLERANCE_MS = 30_000;
 
 export async function checkDaemon(config: Config): Promise<Finding[]> {
   const pid = runningDaemonPid(config.paths);
-  if (pid === undefined && process.platform === 'win32') return [ok('refresher', DAEMON_OFF_ON_WINDOWS)];
+  if (pid === undefined && !daemonRuns(config.platform)) return [ok('refresher', DAEMON_OFF_ON_WINDOWS)];
   if (pid === undefined)
     return [
       warn(

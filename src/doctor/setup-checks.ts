@@ -10,11 +10,12 @@ import { readMappingView } from '../mapping/mapping-file.js';
 import type { Mapping, StoredEntry } from '../mapping/types.js';
 import type { Config } from '../config.js';
 import type { CoreContext } from '../credentials/core-context.js';
+import { executableNames, hasPosixModes } from '../platform.js';
 import { HELPER_NAME } from '../version.js';
 import { fail, ok, warn, type Finding } from './finding.js';
 
 export function checkOnPath(config: Config): Finding {
-  const names = process.platform === 'win32' ? [`${HELPER_NAME}.exe`] : [HELPER_NAME];
+  const names = executableNames(config.platform, HELPER_NAME);
   for (const dir of (config.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     for (const name of names) {
       const candidate = join(dir, name);
@@ -29,7 +30,7 @@ export function checkOnPath(config: Config): Finding {
   return fail(
     'binary on PATH',
     `no ${HELPER_NAME} on PATH: docker and podman look the helper up by that name`,
-    process.platform === 'win32'
+    !hasPosixModes(config.platform)
       ? `copy ${process.execPath} as ${HELPER_NAME}.exe into a folder on PATH`
       : `install it, e.g. sudo install -m 0755 ${process.execPath} /usr/local/bin/${HELPER_NAME}`,
   );
@@ -127,10 +128,10 @@ function secretsFileFinding(config: Config): Finding {
   } catch {
     return fail('file store', `entries use the file store but ${file} is missing`, 'log in again');
   }
-  if (othersCanRead(mode, process.platform))
+  if (othersCanRead(mode, config.platform))
     return fail('file store', `${file} has mode ${mode.toString(8)}`, `chmod 600 ${shellWord(file)}`);
   const untrusted = ownerProblem(file);
-  const protection = process.platform === 'win32' ? "your profile's ACL" : '0600';
+  const protection = !hasPosixModes(config.platform) ? "your profile's ACL" : '0600';
   return untrusted ? fail('file store', untrusted.problem, untrusted.fix) : ok('file store', `${file} (${protection})`);
 }
 

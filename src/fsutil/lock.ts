@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomHex } from '../hash-and-random.js';
+import { hasProcessStartTimes, hostPlatform, type Platform } from '../platform.js';
 import { cannotWrite, ensurePrivateDir } from './atomic-write.js';
 import { isAlive } from './process-alive.js';
 import { sweepAbandonedTempFiles } from './temp-files.js';
@@ -128,9 +129,9 @@ const readOwner = (path: string): Owner | undefined => readLockFile(path)?.owner
 
 let bootTimeMs: number | undefined;
 
-/** When a process started (Linux /proc), to tell a reused PID from the lock's real owner. */
-function processStartMs(pid: number): number | undefined {
-  if (process.platform !== 'linux') return undefined;
+/** When a process started (Linux /proc), to tell a reused PID from the lock's real owner; elsewhere unknown. */
+export function processStartMs(pid: number, platform: Platform = hostPlatform()): number | undefined {
+  if (!hasProcessStartTimes(platform)) return undefined;
   try {
     bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]) * 1000;
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

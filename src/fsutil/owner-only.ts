@@ -3,6 +3,7 @@
 // ssh treats its config: whoever can write there could send an API key anywhere.
 import { statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
+import { hasPosixModes, hostPlatform, type Platform } from '../platform.js';
 
 export interface OwnerProblem {
   problem: string;
@@ -22,9 +23,13 @@ export function shellWord(path: string): string {
 export const othersCanRead = (mode: number, platform: NodeJS.Platform) => platform !== 'win32' && !!(mode & 0o077);
 
 /** Why someone other than the owner (or root) could change `path`, or undefined. */
-export function othersCanChange(path: string, stats: Pick<Stats, 'mode' | 'uid'>): OwnerProblem | undefined {
+export function othersCanChange(
+  path: string,
+  stats: Pick<Stats, 'mode' | 'uid'>,
+  platform: Platform = hostPlatform(),
+): OwnerProblem | undefined {
   const uid = process.getuid?.();
-  if (process.platform === 'win32' || uid === undefined) return undefined; // no POSIX modes or owners there
+  if (!hasPosixModes(platform) || uid === undefined) return undefined;
   if (stats.uid !== uid && stats.uid !== 0) {
     const problem = `${path} belongs to another user (uid ${stats.uid})`;
     return { problem, fix: `sudo chown ${uid} ${shellWord(path)}` };

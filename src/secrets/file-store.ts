@@ -8,6 +8,7 @@ import { othersCanRead } from '../fsutil/owner-only.js';
 import { lockPathFor } from '../paths.js';
 import { emptyRecord, Field, InvalidInputError, parseJson } from '../validate.js';
 import type { SecretStore } from './secret-store.js';
+import { hostPlatform } from '../platform.js';
 
 interface SecretsFile {
   version: 1;
@@ -25,7 +26,7 @@ export function openToOthers(file: string, mode: number, platform: NodeJS.Platfo
 function load(file: string, guarded = true): SecretsFile {
   let text: string;
   try {
-    const problem = guarded ? openToOthers(file, statSync(file).mode, process.platform) : undefined;
+    const problem = guarded ? openToOthers(file, statSync(file).mode, hostPlatform()) : undefined;
     if (problem) throw problem;
     text = readFileSync(file, 'utf8');
   } catch (error) {

@@ -17,7 +17,9 @@
 import type { Entry } from '@napi-rs/keyring';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
-import { quoted } from '../foreign-text.js';
+import { foreignText, quoted } from '../foreign-text.js';
+import { hostPlatform, keychainIsSecretService, keychainKind, type Platform } from '../platform.js';
+import { explainMacKeychainError } from './macos-keychain-errors.js';
 import { loadKeyringAddon, type KeyringAddon } from './keyring-addon.js';
 import type { SecretStore } from './secret-store.js';
 import { readSecretFromSecretService, SECRET_SERVICE_STAGE } from './secret-service-reader.js';
@@ -26,7 +28,6 @@ import { credentialManagerSecrets, entryBlobs, type CredentialManagerSecrets } f
 import { trace } from '../trace.js';
 
 const SERVICE = 'lanyard';
-const onWindows = process.platform === 'win32';
 /** dbus-secret-service's reply timeout for each call to the Secret Service. */
 const SECRET_SERVICE_REPLY_S = 2;
 
@@ -40,8 +41,10 @@ const noSecretService = (seen: string) =>
     `no Secret Service is reachable (${seen}); start a keyring such as gnome-keyring, ${FILE_STORE_HINT}`,
   );
 
-/** Where the Secret Service is reached, and how long the bus may take to answer. */
-export type KeychainBus = Pick<Config, 'sessionBusAddress' | 'keychainTimeoutMs'>;
+/** Where the Secret Service is reached, and how long the bus may take to answer; on which OS (default this one). */
+export type KeychainBus = Pick<Config, 'sessionBusAddress' | 'keychainTimeoutMs'> & { platform?: Platform };
+
+const platformOf = (bus: KeychainBus) => bus.platform ?? hostPlatform();
 
 const busAddress = (bus: KeychainBus) => quoted(bus.sessionBusAddress ?? '', 200);
 
@@ -60,7 +63,12 @@ const busSilent = (bus: KeychainBus, stage: string, doing: string) =>
 
 /** The library reports every failure as GenericFailure; the message and the time taken tell the cases apart. */
 export function explainKeychainError(bus: KeychainBus, error: unknown, doing: string, elapsedMs: number): UserError {
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  if (keychainKind(platformOf(bus)) === 'macos-keychain') {
+    return (
+      explainMacKeychainError(message, doing) ?? new UserError(`keychain error (${doing}): ${foreignText(message)}`)
+    );
+  }
   if (/prompt was dismissed|\blocked\b|IsLocked/i.test(message)) {
     return new UserError(
       'the keychain is locked: unlock it (log in to the desktop session, or run ' +
@@ -108,7 +116,7 @@ export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore 
    * for the rest of the store's life; a failure is not remembered, so a daemon asks again once the keyring is back.
    */
   function ensureBusAnswers(doing: string): Promise<void> {
-    if (process.platform !== 'linux') return Promise.resolve();
+    if (!keychainIsSecretService(platformOf(bus))) return Promise.resolve();
     busChecked ??= (async () => {
       const check = await checkSessionBus(bus.sessionBusAddress, bus.keychainTimeoutMs);
       if (check.state === 'silent') throw busSilent(bus, check.stage, doing);
@@ -166,11 +174,13 @@ export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore 
     }
   }
 
+  // Credential Manager holds UTF-8 bytes, split when long (windows-credential.ts); the addon's own calls elsewhere.
+  const onWindows = keychainKind(platformOf(bus)) === 'windows-credential-manager';
   return {
     name: 'keychain',
     async read(ref) {
       const doing = `reading "${ref}"`;
-      const answered = process.platform === 'linux' ? await readOverDBus(ref, doing) : undefined;
+      const answered = keychainIsSecretService(platformOf(bus)) ? await readOverDBus(ref, doing) : undefined;
       if (answered) return answered.secret;
       if (onWindows) return callCredentialManager(doing, (secrets) => secrets.read(ref));
       return (await call(doing, ref, (e) => e.getPassword())) ?? undefined;

@@ -5,6 +5,7 @@
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import type { Mapping, StoreName } from '../mapping/types.js';
+import { keychainIsSecretService } from '../platform.js';
 import type { SecretStore } from './secret-store.js';
 
 /** The stores of one configuration, each opened (and its module loaded) on first use, then kept. */
@@ -49,7 +50,7 @@ export async function storeForNewSecret(
 ): Promise<SecretStore> {
   const explicit = requested ?? configuredStoreName(config, mapping);
   if (explicit) return openStore(explicit);
-  if (process.platform !== 'linux') return openStore('keychain');
+  if (!keychainIsSecretService(config.platform)) return openStore('keychain');
   const keychain = await openStore('keychain');
   if ((await keychain.reachable?.()) ?? true) return keychain;
   err(

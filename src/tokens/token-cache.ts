@@ -3,10 +3,11 @@
 // credentials, never the stored long-lived secret, plus the last failure so that
 // waiters and the daemon do not hammer a service that just said no.
 import { sha256Hex } from '../hash-and-random.js';
-import { chmodSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { ensurePrivateDir, writeFileAtomic } from '../fsutil/atomic-write.js';
+import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { ensureOwnPrivateDir } from '../fsutil/own-private-dir.js';
 import { log } from '../log.js';
 import { believableRecord } from './believable-record.js';
 import type { CacheRecord } from './cache-record.js';
@@ -31,14 +32,7 @@ export function tokenCache(runtimeDir: string): TokenCache {
   const tokensDir = join(runtimeDir, 'tokens');
   const fileFor = (server: string) => join(tokensDir, `${sha256Hex(server).slice(0, 32)}.json`);
   const ensureDir = () => {
-    ensurePrivateDir(tokensDir);
-    for (const dir of [runtimeDir, tokensDir]) {
-      const stat = lstatSync(dir);
-      if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid())) {
-        throw new UserError(`the runtime directory ${dir} is not a directory owned by you; remove it`);
-      }
-      if ((stat.mode & 0o077) !== 0) chmodSync(dir, 0o700);
-    }
+    for (const dir of [runtimeDir, tokensDir]) ensureOwnPrivateDir(dir, 'the runtime directory');
   };
   return {
     fileFor,

@@ -12,6 +12,7 @@ test('defaults: XDG base directories under HOME, containers and docker files, no
     mappingFile: '/home/u/.config/lanyard/mapping.json',
     secretsFile: '/home/u/.local/share/lanyard/secrets.json',
     runtimeDir: '/home/u/.cache/lanyard/run',
+    daemonSocket: '/home/u/.cache/lanyard/run/daemon.sock',
     logDir: '/home/u/.local/state/lanyard',
     addonDir: '/home/u/.local/share/lanyard/addons',
   });

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import type { Environment } from '../../config.js';
 import { UserError } from '../../errors.js';
 import { foreignText, quoted } from '../../foreign-text.js';
+import { hasProcessGroups, hostPlatform, type Platform } from '../../platform.js';
 import { Field, parseJson } from '../../validate.js';
 import { accessKeys, type AwsCredential } from './credential.js';
 import { shellWords, ShellWordsError } from './shell-words.js';
@@ -19,6 +20,8 @@ const STDERR_KEPT_BYTES = 4096;
 export interface ProcessOptions {
   env: Environment;
   timeoutMs: number;
+  /** Whose process model applies (process groups or not); this machine's unless a test says. */
+  platform?: Platform;
 }
 
 interface Finished {
@@ -29,11 +32,12 @@ interface Finished {
 
 /** Runs `argv` to its end, or throws `fail(reason)` when it cannot start, overflows or outlives the deadline. */
 function run(argv: string[], options: ProcessOptions, fail: (reason: string) => UserError): Promise<Finished> {
+  const groups = hasProcessGroups(options.platform ?? hostPlatform());
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
       env: { ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32', // its own process group, so what it started dies with it
+      detached: groups, // its own process group, so what it started dies with it
       windowsHide: true,
     });
     const stdout: Buffer[] = [];
@@ -46,7 +50,7 @@ function run(argv: string[], options: ProcessOptions, fail: (reason: string) => 
       clearTimeout(timer);
       if (error) {
         try {
-          if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+          if (child.pid && groups) process.kill(-child.pid, 'SIGKILL');
           else child.kill('SIGKILL');
         } catch {
           child.kill('SIGKILL'); // the group is gone already
