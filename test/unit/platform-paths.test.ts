@@ -29,6 +29,7 @@ test('macOS: ~/Library folders, and the runtime dir under Caches even when XDG_R
     runtimeDir: '/Users/ann/Library/Caches/lanyard/run',
     daemonSocket: '/Users/ann/Library/Caches/lanyard/run/daemon.sock',
     logDir: '/Users/ann/Library/Logs/lanyard',
+    addonDir: '/Users/ann/Library/Application Support/lanyard/addons',
   });
   const launchAgents = loadConfig({ HOME: '/Users/ann' }, 'darwin').launchAgentsDir;
   assert.is(launchAgents, '/Users/ann/Library/LaunchAgents');
