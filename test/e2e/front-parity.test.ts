@@ -115,7 +115,11 @@ function corpus(): Case[] {
     { name: 'an unknown verb', args: ['fetch'], stdin: () => text('parity.registry.test') },
     { name: 'erase of nothing', args: ['erase'], stdin: () => text('never-stored.registry.test') },
     { name: 'store of bad JSON', args: ['store'], stdin: () => text('not json') },
-    { name: 'store of a lone surrogate', args: ['store'], stdin: () => text('{"ServerURL":"l.test","Username":"u","Secret":"\\ud800"}') },
+    {
+      name: 'store of a lone surrogate',
+      args: ['store'],
+      stdin: () => text('{"ServerURL":"l.test","Username":"u","Secret":"\\ud800"}'),
+    },
     { name: 'store without a username', args: ['store'], stdin: () => text('{"ServerURL":"x.registry.test"}') },
     {
       name: 'store (the same login twice)',

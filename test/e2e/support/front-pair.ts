@@ -72,7 +72,8 @@ export function loneFront(): string {
 }
 
 /** The front's line when it falls back and finds no lanyard beside it. */
-export const NO_LANYARD = /^docker-credential-lanyard \(front [^)]*\): cannot run \S*lanyard \(no such file or directory\)/;
+export const NO_LANYARD =
+  /^docker-credential-lanyard \(front [^)]*\): cannot run \S*lanyard \(no such file or directory\)/;
 
 export const show = (r: ByteResult) =>
   `exit ${r.code ?? r.signal}${r.timedOut ? ' (timed out)' : ''} after ${r.ms.toFixed(0)} ms\n` +
