@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compile, makeOverlay } from './release/compile.mjs';
 import { fetchPackage, installedPackage } from './release/fetch.mjs';
+import { releaseFront } from './release/front.mjs';
 import { adhocSign } from './release/macho-sign.mjs';
 import { run, stopRunning } from './release/run.mjs';
 import { ensureQemu, smokeTest } from './release/smoke.mjs';
@@ -89,7 +90,11 @@ log(
 let qemuSetup;
 const results = [];
 try {
-  for (const target of targets) results.push(await releaseTarget(target));
+  for (const target of targets) {
+    results.push(await releaseTarget(target));
+    // Unix targets ship a pair: the native front beside lanyard (scripts/release/front.mjs).
+    if (target.os !== 'win32') results.push(await releaseFront(target, { version, outDir }));
+  }
 } finally {
   cleanup();
 }
