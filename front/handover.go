@@ -5,7 +5,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 )
 
@@ -42,9 +41,15 @@ func handOver(lanyard string, input *request) {
 // as "lanyard-front-version=<version>;": `doctor` finds it in this file by that form to check the pair matches.
 var buildStamp string
 
+// stampPrefix is used only for its length: the prefix alone in the binary would be a second, false match.
+const stampPrefix = "lanyard-front-version="
+
 // fail: one line on stdout, where clients read a helper's errors, and exit 1.
 func fail(message string) {
-	version := strings.TrimSuffix(strings.TrimPrefix(buildStamp, "lanyard-front-version="), ";")
+	version := "unstamped"
+	if len(buildStamp) > len(stampPrefix)+1 {
+		version = buildStamp[len(stampPrefix) : len(buildStamp)-1]
+	}
 	writeAll(1, []byte("docker-credential-lanyard (front "+version+"): "+message+"\n"))
 	os.Exit(1)
 }
