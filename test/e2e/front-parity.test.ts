@@ -15,7 +15,7 @@ import { loneFront, runBytes, show, type ByteResult, type Stdin } from './suppor
 
 let sb: Sandbox;
 let daemon: Daemon | undefined;
-const counts = { compared: 0, answeredByFront: 0 };
+const counts = { compared: 0, retried: 0, answeredByFront: 0 };
 
 // Logins whose answers exercise JSON.stringify's encoding: HTML characters and U+2028/2029 (which Go's encoder
 // escapes), control characters, characters outside the BMP, a secret near the agent's bound and one over it (the
@@ -156,10 +156,25 @@ function assertSame(c: Case, front: ByteResult, lanyard: ByteResult, phase: stri
   counts.compared++;
 }
 
+const same = (c: Case, front: ByteResult, lanyard: ByteResult) =>
+  front.code === lanyard.code &&
+  front.stdout.equals(lanyard.stdout) &&
+  (c.timed ? masked(front.stderr) === masked(lanyard.stderr) : front.stderr.equals(lanyard.stderr));
+
+/**
+ * With a daemon up, either program may find the agent too slow (lanyard waits 10 ms, as the front does) and
+ * answer without it: on a loaded machine that can part two runs even of lanyard alone. A pair that differs is run
+ * again, up to 5 times; the retries are counted.
+ */
 async function compareAll(phase: string): Promise<void> {
   for (const c of corpus()) {
-    const front = await run(BIN, c);
-    const lanyard = await run(LANYARD_BIN, c);
+    let front = await run(BIN, c);
+    let lanyard = await run(LANYARD_BIN, c);
+    for (let attempt = 1; attempt < 5 && !same(c, front, lanyard); attempt++) {
+      counts.retried++;
+      front = await run(BIN, c);
+      lanyard = await run(LANYARD_BIN, c);
+    }
     assertSame(c, front, lanyard, phase);
   }
 }
@@ -202,7 +217,7 @@ test('with the daemon up, every case is byte-identical, and the hits are answere
     const c: Case = { name: `${server} by the front alone`, args: ['get'], stdin: () => text(server) };
     // The front waits 10 ms for the daemon: on a loaded machine an attempt may run out of time and fall back.
     let front = await run(alone, c);
-    for (let attempt = 1; attempt < 10 && front.code !== 0; attempt++) front = await run(alone, c);
+    for (let attempt = 1; attempt < 20 && front.code !== 0; attempt++) front = await run(alone, c);
     const lanyard = await run(LANYARD_BIN, c);
     assertSame(c, front, lanyard, 'daemon up, no lanyard beside the front');
     counts.answeredByFront++;
@@ -218,6 +233,7 @@ test('with the daemon up, every case is byte-identical, and the hits are answere
 test('the counts', () => {
   console.log(
     `\n[front-parity] ${counts.compared} comparisons of stdout, stderr and exit code, all byte-identical; ` +
+      `${counts.retried} pairs run again after a difference; ` +
       `${counts.answeredByFront} hits answered by the front alone`,
   );
 });
