@@ -437,7 +437,9 @@ const versions = {
   lanyard: firstLine(BIN, ['version']),
   'docker-credential-secretservice': firstLine(SS, ['version']),
   'docker-credential-pass': firstLine(PASS, ['version']),
-  'docker-credential-ecr-login': run(ECR_LOGIN, ['version'], base).stdout.match(/Version:\s*(\S+)/)?.[1] ?? '?',
+  'docker-credential-ecr-login': ((r) => `${r.stdout}${r.stderr}`.match(/Version:\s*(\S+)/)?.[1] ?? '?')(
+    run(ECR_LOGIN, ['version'], base),
+  ),
   pass: (run('pass', ['version'], base).stdout.match(/v\d[\w.]*/) ?? ['?'])[0],
   gpg: firstLine('gpg', ['--version']),
   'gnome-keyring-daemon': firstLine('gnome-keyring-daemon', ['--version']),
