@@ -438,7 +438,7 @@ const versions = {
   'docker-credential-secretservice': firstLine(SS, ['version']),
   'docker-credential-pass': firstLine(PASS, ['version']),
   'docker-credential-ecr-login': ((r) => `${r.stdout}${r.stderr}`.match(/Version:\s*(\S+)/)?.[1] ?? '?')(
-    run(ECR_LOGIN, ['version'], base),
+    run(ECR_LOGIN, ['-v'], base),
   ),
   pass: (run('pass', ['version'], base).stdout.match(/v\d[\w.]*/) ?? ['?'])[0],
   gpg: firstLine('gpg', ['--version']),
