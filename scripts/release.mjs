@@ -38,6 +38,7 @@ import { parseArgs } from 'node:util';
 import { compile, makeOverlay } from './release/compile.mjs';
 import { fetchPackage, installedPackage } from './release/fetch.mjs';
 import { completions, manPage } from './release/cli-docs.mjs';
+import { releaseFront } from './release/front.mjs';
 import { adhocSign } from './release/macho-sign.mjs';
 import { debName, hasDpkgDeb, writeDeb } from './release/deb.mjs';
 import { archiveDir, archiveName, releaseTime, writeArchive } from './release/archive.mjs';
@@ -216,17 +217,36 @@ async function releaseTarget(target) {
     lap('smoke');
     renameSync(staged, join(outDir, file));
     result.file = file;
-    result.programs = [{ name: `${CLI_PROGRAM}${target.ext}`, file: join(outDir, file) }];
+    result.programs = await programsOf(target, result);
     result.packaged = packageTarget(target, result);
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
     if (!('smoke' in result.times) && 'verify' in result.times) result.smoke = `FAILED: ${result.error}`;
     lap('failed');
     rmSync(staged, { force: true });
+    if (result.file) rmSync(join(outDir, result.file), { force: true }); // its front failed: no half pair ships
+    result.file = undefined;
     rmSync(dir, { recursive: true, force: true });
     log(`${target.name}: FAILED: ${result.error}`);
   }
   return result;
+}
+
+/**
+ * What a target installs. Unix targets ship a pair (scripts/release/front.mjs): the Bun program as `lanyard`, first
+ * (the .deb's dependencies are read from it), and the native front as `docker-credential-lanyard`; Windows one exe.
+ */
+async function programsOf(target, result) {
+  const lanyard = join(outDir, result.file);
+  if (target.os === 'win32') return [{ name: `${CLI_PROGRAM}${target.ext}`, file: lanyard }];
+  const front = await releaseFront(target, { version, outDir });
+  if (front.status !== 'ok') throw new Error(front.error ?? 'the front did not build');
+  result.front = front;
+  result.smoke += `; ${front.smoke}`;
+  return [
+    { name: 'lanyard', file: lanyard },
+    { name: CLI_PROGRAM, file: join(outDir, front.file) },
+  ];
 }
 
 /** Completions and man page, made once from the host's binary (built here when it is not a target). */
@@ -276,7 +296,8 @@ async function packageTarget(target, result) {
   } catch (error) {
     result.status = 'failed';
     result.error = `packaging: ${error instanceof Error ? error.message : String(error)}`;
-    for (const name of [result.file, archiveName(target, version), debName(target, version)]) {
+    for (const name of [result.file, result.front?.file, archiveName(target, version), debName(target, version)]) {
+      if (!name) continue;
       rmSync(join(outDir, name), { force: true });
     }
     result.file = undefined;
@@ -315,6 +336,7 @@ const sha256Of = (name) =>
     .digest('hex');
 const artifacts = shipped.flatMap((r) => [
   { name: r.file, sha256: r.sha256, unpacked: r.size },
+  ...(r.front ? [{ name: r.front.file, sha256: r.front.sha256, unpacked: r.front.size }] : []),
   ...(r.packages ?? []).map((p) => ({ name: p.name, sha256: sha256Of(p.name), unpacked: p.uncompressed })),
 ]);
 const archives = new Map(

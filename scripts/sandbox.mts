@@ -32,12 +32,16 @@ export function makeSandbox(label: string): Sandbox {
   return { root, env };
 }
 
-/** A private copy of the built binary: a rebuild of dist-bin during a run would fail spawns with ETXTBSY. */
+/**
+ * A private copy of the built pair (the front, docker-credential-lanyard, and the lanyard it runs), returning the
+ * front: a rebuild of dist-bin during a run would fail spawns with ETXTBSY.
+ */
 export function binaryCopy(sandbox: Sandbox): string {
-  const binary = join(sandbox.root, 'docker-credential-lanyard');
-  copyFileSync(resolve('dist-bin/docker-credential-lanyard'), binary);
-  chmodSync(binary, 0o755);
-  return binary;
+  for (const name of ['lanyard', 'docker-credential-lanyard']) {
+    copyFileSync(resolve('dist-bin', name), join(sandbox.root, name));
+    chmodSync(join(sandbox.root, name), 0o755);
+  }
+  return join(sandbox.root, 'docker-credential-lanyard');
 }
 
 export interface Finished {

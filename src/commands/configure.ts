@@ -106,6 +106,10 @@ export async function runConfigure(options: ConfigureOptions, context: CommandCo
   if (options.fix && !options.dryRun) await importShadowedLogins(context, plan.shadows);
   else warn(context, plan.shadows);
   await show(context, plan, options.dryRun, 'already configured');
+  // The clients run docker-credential-lanyard from PATH: say so when they will not find it, or find a front without
+  // the lanyard it runs (doctor's check).
+  const helper = (await import('../doctor/setup-checks.js')).checkOnPath(context.config);
+  if (helper.status !== 'ok') context.err(`note: ${helper.message}${helper.fix ? `; ${helper.fix}` : ''}\n`);
 }
 
 export function registerConfigure(cli: Argv, context: CommandContext): Argv {

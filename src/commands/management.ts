@@ -29,17 +29,18 @@ const COMMANDS = new Set([
   'help',
 ]);
 
-export async function runManagement(args: string[], context: CommandContext): Promise<number> {
+/** `name`: what the program was run as, `lanyard` or the helper name (cli.ts), for the help and messages. */
+export async function runManagement(args: string[], context: CommandContext, name = HELPER_NAME): Promise<number> {
   const [first] = args;
   if (first !== undefined && !first.startsWith('-') && !COMMANDS.has(first)) {
     // The helper protocol's wording, on stdout, for clients that call an unknown action.
-    context.out(`${HELPER_NAME}: unknown action: ${first}\n`);
+    context.out(`${name}: unknown action: ${first}\n`);
     return 1;
   }
   const cli = yargs(args)
-    .scriptName(HELPER_NAME)
+    .scriptName(name)
     .usage(
-      `${HELPER_NAME}: a Docker credential helper that keeps registry secrets in the OS keychain.\n\n` +
+      `${name}: a Docker credential helper that keeps registry secrets in the OS keychain.\n\n` +
         'Protocol verbs (used by docker, podman, skopeo; input on stdin):\n' +
         `  ${HELPER_NAME} store|get|erase|list|version\n\nManagement:`,
     )
@@ -48,7 +49,7 @@ export async function runManagement(args: string[], context: CommandContext): Pr
     .help()
     .alias('help', 'h')
     // `completion` prints a bash script (zsh when $SHELL is zsh) that completes commands and options.
-    .completion('completion', 'print a shell completion script: source <(docker-credential-lanyard completion)')
+    .completion('completion', `print a shell completion script: source <(${name} completion)`)
     .strict()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
@@ -77,7 +78,7 @@ export async function runManagement(args: string[], context: CommandContext): Pr
     await cli.parseAsync();
     return 0;
   } catch (error) {
-    context.err(`${HELPER_NAME}: ${describeError(error)}\n`);
+    context.err(`${name}: ${describeError(error)}\n`);
     return 1;
   }
 }

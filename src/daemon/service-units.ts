@@ -102,10 +102,11 @@ export function serviceTarget(config: Config): ServiceTarget {
   };
 }
 
-/** The installed binary: the compiled executable itself (under Node, the caller must say). */
+/** The installed binary: the compiled executable (`lanyard`, behind the front); under Node, the caller must say. */
 export function currentBinary(explicit?: string): string {
   if (explicit) return resolve(explicit); // the service manager starts it from elsewhere
-  if (basename(process.execPath).startsWith(HELPER_NAME)) return process.execPath;
+  const name = basename(process.execPath);
+  if (name.startsWith(HELPER_NAME) || name === 'lanyard') return process.execPath;
   throw new UserError(`cannot tell where the ${HELPER_NAME} binary is when run from source; pass --binary PATH`);
 }
 

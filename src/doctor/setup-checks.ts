@@ -1,7 +1,7 @@
 // doctor: is lanyard installed and wired up where clients will find it, and are its own
 // files (the mapping, the file store) readable and changeable by the user alone?
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { describeError } from '../errors.js';
 import { HELPER_SUFFIX, helperKeys, inspectClientConfigs } from '../integrations/configure-clients.js';
 import { loadClientConfig } from '../integrations/json-config-file.js';
@@ -13,6 +13,16 @@ import type { CoreContext } from '../credentials/core-context.js';
 import { executableNames, hasPosixModes } from '../platform.js';
 import { HELPER_NAME } from '../version.js';
 import { fail, ok, warn, type Finding } from './finding.js';
+import { checkPair } from './front-pair.js';
+
+/** The pair when this program has its front beside it (a build or release directory), else this program alone. */
+function installCommand(): string {
+  const front = join(dirname(process.execPath), HELPER_NAME);
+  if (basename(process.execPath) === 'lanyard' && existsSync(front)) {
+    return `install both, e.g. sudo install -m 0755 ${front} ${process.execPath} /usr/local/bin/`;
+  }
+  return `install it, e.g. sudo install -m 0755 ${process.execPath} /usr/local/bin/${HELPER_NAME}`;
+}
 
 export function checkOnPath(config: Config): Finding {
   const names = executableNames(config.platform, HELPER_NAME);
@@ -21,10 +31,13 @@ export function checkOnPath(config: Config): Finding {
       const candidate = join(dir, name);
       try {
         accessSync(candidate, constants.X_OK);
-        return ok('binary on PATH', `clients will run ${candidate}`);
       } catch {
-        /* keep looking */
+        continue;
       }
+      const pair = checkPair(candidate);
+      if (pair.problem) return fail('binary on PATH', pair.problem, pair.fix);
+      const partner = pair.lanyard ? ` (the native front; it runs ${pair.lanyard})` : '';
+      return ok('binary on PATH', `clients will run ${candidate}${partner}`);
     }
   }
   return fail(
@@ -32,7 +45,7 @@ export function checkOnPath(config: Config): Finding {
     `no ${HELPER_NAME} on PATH: docker and podman look the helper up by that name`,
     !hasPosixModes(config.platform)
       ? `copy ${process.execPath} as ${HELPER_NAME}.exe into a folder on PATH`
-      : `install it, e.g. sudo install -m 0755 ${process.execPath} /usr/local/bin/${HELPER_NAME}`,
+      : installCommand(),
   );
 }
 

@@ -6,12 +6,12 @@
 // never an "internal error".
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as iamFixture from '../fixtures/iam.js';
 import type { Sandbox } from './support/sandbox.js';
-import { DIST_BIN } from './support/paths.js';
+import { BIN, DIST_BIN, LANYARD_BIN } from './support/paths.js';
 import { runHelper } from './support/helper.js';
 import { describe, type RunResult } from './support/run.js';
 import { fileStoreSandbox, loginIam, loginOk } from './support/exchange-env.js';
@@ -120,7 +120,10 @@ test('healthy setup: doctor prints one line per check, no FAIL, exit 0', async (
   assert.not.match(r.stdout, /^FAIL/m, r.stdout);
   assert.match(
     r.stdout,
-    new RegExp(`^ok +clients will run ${DIST_BIN.replace(/[.]/g, '\\.')}/docker-credential-lanyard$`, 'm'),
+    new RegExp(
+      `^ok +clients will run ${DIST_BIN.replace(/[.]/g, '\\.')}/docker-credential-lanyard \\(the native front`,
+      'm',
+    ),
     r.stdout,
   );
   assert.match(r.stdout, /^ok +.*sends every mapped registry to lanyard/m);
@@ -253,6 +256,29 @@ test('binary not on PATH: a failed finding with an install command; exit 1', asy
     'not on PATH',
   );
   exitsFor(r, fs, 'not on PATH');
+});
+
+test('the native front on PATH with no lanyard beside it, or one of another version: failed; exit 1', async () => {
+  const dir = sb.dir('lone-front');
+  const front = join(dir, 'docker-credential-lanyard');
+  copyFileSync(BIN, front);
+  chmodSync(front, 0o755);
+  const env = { ...sb.env, PATH: `${dir}:/usr/bin:/bin` }; // doctor itself runs through the tests' pair
+  let fs = findings(await doctor(['--json'], env), 'lone front');
+  brokenFinding(fs, 'fail', 'binary on PATH', /native front, and there is no lanyard beside it/, /pair/, 'lone');
+  // The same front stamped as another release's, its lanyard beside it.
+  const stamp = /lanyard-front-version=[0-9A-Za-z.+~-]{1,40};/; // as doctor/front-pair.ts reads it
+  const bytes = readFileSync(front).toString('latin1');
+  const found = stamp.exec(bytes)?.[0] ?? '';
+  assert.ok(found, 'the build stamps the front');
+  const other = `lanyard-front-version=${'9'.repeat(found.length - 'lanyard-front-version=;'.length)};`;
+  writeFileSync(front, Buffer.from(bytes.replace(found, other), 'latin1'));
+  symlinkSync(LANYARD_BIN, join(dir, 'lanyard'));
+  const r = await doctor(['--json'], env);
+  fs = findings(r, 'front of another version');
+  brokenFinding(fs, 'fail', 'binary on PATH', /the front .* is from lanyard 9+, .* is \S+/, /pair/, 'versions');
+  exitsFor(r, fs, 'front of another version');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Logs `server` in against `endpoint`, runs doctor, and returns its exchange line for `server`; logs out after. */

@@ -1,0 +1,3 @@
+module lanyard/front
+
+go 1.19
