@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -19,10 +20,12 @@ const (
 	maxAnswerBytes = 6*(maxSecretUnits+maxUsernameUnits) + 64
 )
 
-// agentSocketTrusted: the runtime dir and the socket in it are this user's and nobody else's (0700 and 0600, or
-// narrower). Anything else, a socket planted in a dir gone wide included, is not asked.
+// agentSocketTrusted: the socket's dir (the runtime dir, or the short one) and the socket in it are this user's and
+// nobody else's (0700 and 0600, or narrower). Anything else, a socket planted in a dir gone wide included, is not
+// asked.
 func agentSocketTrusted(paths lanyardPaths) bool {
-	return ownedPrivately(paths.runtimeDir, syscall.S_IFDIR) && ownedPrivately(paths.socket(), syscall.S_IFSOCK)
+	socket := paths.socket()
+	return ownedPrivately(filepath.Dir(socket), syscall.S_IFDIR) && ownedPrivately(socket, syscall.S_IFSOCK)
 }
 
 func ownedPrivately(path string, kind uint32) bool {

@@ -20,6 +20,8 @@ var unaffectingSettings = map[string]bool{
 	"LANYARD_KEYCHAIN_TIMEOUT_MS":             true,
 	"LANYARD_TTY":                             true,
 	"LANYARD_AGENT_IDLE_S":                    true,
+	"LANYARD_AGENT_AUTOSTART":                 true,
+	"LANYARD_DAEMON_IDLE_S":                   true,
 	"LANYARD_AWS_PROCESS_TIMEOUT_S":           true,
 	"LANYARD_AWS_CONTAINER_ENDPOINT":          true,
 	"LANYARD_GOOGLE_STS_URL":                  true,

@@ -3,8 +3,12 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 )
 
 // lanyardPaths: what the front needs of src/paths.ts, computed the same way from the same variables.
@@ -42,7 +46,8 @@ func pathsFrom(environ []string) (lanyardPaths, bool) {
 		cache = filepath.Join(or("XDG_CACHE_HOME", filepath.Join(home, ".cache")), app)
 	}
 	runtimeDir := filepath.Join(cache, "run")
-	if value := lookup(environ, "XDG_RUNTIME_DIR"); value != "" {
+	// macOS ignores XDG_RUNTIME_DIR: launchd does not hand a shell profile's value to the daemon.
+	if value := lookup(environ, "XDG_RUNTIME_DIR"); value != "" && runtime.GOOS != "darwin" {
 		runtimeDir = filepath.Join(value, app)
 	}
 	return lanyardPaths{
@@ -52,4 +57,23 @@ func pathsFrom(environ []string) (lanyardPaths, bool) {
 	}, true
 }
 
-func (p lanyardPaths) socket() string { return filepath.Join(p.runtimeDir, "daemon.sock") }
+// socketPathMax: the longest unix socket path the OS takes, without the closing NUL (socketPathMax in
+// src/platform.ts).
+func socketPathMax() int {
+	if runtime.GOOS == "darwin" {
+		return 103
+	}
+	return 107
+}
+
+// socket mirrors daemonSocket() in src/paths.ts: in the runtime dir, or when that path is too long for the OS, in
+// /tmp/lanyard-<uid>/ named after the runtime dir.
+func (p lanyardPaths) socket() string {
+	inRuntimeDir := filepath.Join(p.runtimeDir, "daemon.sock")
+	if len(inRuntimeDir) <= socketPathMax() {
+		return inRuntimeDir
+	}
+	sum := sha256.Sum256([]byte(p.runtimeDir))
+	short := "/tmp/" + app + "-" + strconv.Itoa(os.Getuid())
+	return filepath.Join(short, hex.EncodeToString(sum[:])[:16]+".sock")
+}

@@ -2,7 +2,8 @@
 // milliseconds, before loading anything else of the core. A daemon that is absent, slow, stopped or without
 // the answer at hand costs at most the deadline, and `get` then works it out as it would without one. The
 // answer is believed only as a bounded pair of strings; it is printed and never logged.
-import { lstatSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Config } from '../config.js';
 import { daemonSocketPath } from '../daemon-files.js';
 import { converseOverUnixSocket } from '../secrets/unix-socket.js';
@@ -11,11 +12,16 @@ import { type AgentLogin, MAX_AGENT_ANSWER_BYTES, parseGetAnswer } from './agent
 /** Connect, one line each way: a live daemon answers in well under a millisecond. */
 export const AGENT_DEADLINE_MS = 10;
 
-/** A socket this user made: one planted by anyone else (a runtime dir gone wide) is not asked. */
+/**
+ * A socket this user made, in a folder only this user can enter (as the native front checks: front/agent.go). One
+ * planted by anyone else, or in a runtime dir gone wide, is not asked.
+ */
 function ownSocket(path: string): boolean {
+  const own = (stat: Stats) => stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0;
   try {
-    const stat = lstatSync(path);
-    return stat.isSocket() && stat.uid === process.getuid?.();
+    const socket = lstatSync(path);
+    const folder = lstatSync(dirname(path));
+    return socket.isSocket() && own(socket) && folder.isDirectory() && own(folder);
   } catch {
     return false;
   }
