@@ -1,8 +1,12 @@
-// A short run of scripts/fuzz inside `npm test` (issue 8): 2,000 generated inputs, 30% of them
-// against the compiled binary (a process each, ~2.4 processes per input), the rest through the
-// parsers in process; any violation fails it with the harness's report (class, invariant,
-// reproducer). One half uses a fixed seed, so a failure repeats; the other a fresh seed, printed
-// so that a failure it finds can be replayed: `scripts/fuzz --seed S --inputs 1000 --process-share 0.3`.
+// A short run of scripts/fuzz inside `npm test` (issues 8 and 21): 2,000 generated inputs, 30% of them
+// against the compiled binary (a process each, ~2.4 processes per input: protocol verbs, kubelet requests, login
+// flags, ls/logout/refresh/version), the rest through the parsers in process (protocol and kubelet input, the
+// mapping file, token-cache records, AWS/Google/Azure credential files, agent-socket lines); any violation fails
+// it with the harness's report (class, invariant, reproducer). Each run is held to lanyard's stated deadline
+// (test/fuzz/checks.ts HANG_MS: the 20 s lock wait plus start-up slack) on its own, so a loaded machine slows the
+// batch without failing it, while a run that outlives the deadline is a hang. One half uses a fixed seed, so a
+// failure repeats; the other a fresh seed, printed so that a failure it finds can be replayed:
+// `scripts/fuzz --seed S --inputs 1000 --process-share 0.3`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomInt } from 'node:crypto';
