@@ -11,7 +11,16 @@ const SECRET_PATTERNS = [/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, /dckr_(?:pat|oat)_[
 /** A value never to be written, whatever line it turns up in; also as a service may echo it (URL- or JSON-escaped). */
 export function registerSecret(value: string | undefined): void {
   if (!value || value.length < 4) return;
-  for (const form of [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) knownSecrets.add(form);
+  for (const form of [value, urlEncoded(value), JSON.stringify(value).slice(1, -1)]) knownSecrets.add(form);
+}
+
+/** A value as a URL or form carries it; a lone surrogate cannot be URL-encoded, so nothing can echo it that way. */
+function urlEncoded(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 function redact(text: string): string {

@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { TransportError, UserError } from './errors.js';
-import { foreignText } from './foreign-text.js';
+import { foreignText, quoted } from './foreign-text.js';
 import { VERSION } from './version.js';
 
 export interface HttpResponse {
@@ -41,7 +41,7 @@ export function assertSafeEndpoint(url: string, what: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UserError(`${what} is not a valid URL: ${JSON.stringify(url)}`);
+    throw new UserError(`${what} is not a valid URL: ${quoted(url)}`);
   }
   if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopback(parsed.hostname))) return parsed;
   throw new UserError(`${what} must use https (plain http is allowed only on loopback): ${parsed.origin}`);
@@ -88,17 +88,29 @@ function unsendable(url: URL, error: Error, withCa: boolean): UserError {
 
 /**
  * A redirect is never followed: a secret goes only where the login said. It means a wrong endpoint (or a proxy
- * in the way), not a revoked key, so it is named as what it is, with where it pointed (origin only).
+ * in the way), not a revoked key, so it is named as what it is, with where it pointed (origin only); `detail`
+ * lets a caller that knows the service's name say it in place of the bare origin.
  */
-function redirected(url: URL, status: number, location: string): UserError {
+export class RedirectRefusedError extends UserError {
+  constructor(
+    url: URL,
+    readonly detail: string,
+  ) {
+    super(`${url.origin} ${detail}`);
+    this.name = 'RedirectRefusedError';
+  }
+}
+
+function redirected(url: URL, status: number, location: string): RedirectRefusedError {
   let target: string;
   try {
     target = foreignText(new URL(location, url).origin, 120);
   } catch {
     target = 'an address that is not a URL';
   }
-  return new UserError(
-    `${url.origin} answered ${status}, a redirect to ${target}, which lanyard does not follow: ` +
+  return new RedirectRefusedError(
+    url,
+    `answered ${status}, a redirect to ${target}, which lanyard does not follow: ` +
       'check the endpoint (the login option or override variable that names it)',
   );
 }

@@ -13,6 +13,8 @@ export const MAX_SERVICE_DELAY_MS = 60_000;
 export const MAX_TOKEN_LIFETIME_MS = 24 * 3600_000;
 /** A token that lives less than this would die between `get` and the registry's check of it. */
 export const MIN_TOKEN_LIFETIME_MS = 10_000;
+/** What to do about a credential that is dead on arrival: it is either our clock or the service. */
+export const CLOCK_HINT = "check this machine's clock; if it is right, the service is at fault";
 /** A service that answers with an unusable lifetime is asked again after this long, not on every `get`. */
 export const UNUSABLE_ANSWER_HOLD_MS = 60_000;
 

@@ -3,7 +3,7 @@
 // single flight and scheduling belong to tokens/ and daemon/.
 import type { Config } from '../config.js';
 import { ServiceRefusedError } from '../errors.js';
-import { boundedExpiry, UNUSABLE_ANSWER_HOLD_MS, unusableLifetime } from '../service-limits.js';
+import { boundedExpiry, CLOCK_HINT, UNUSABLE_ANSWER_HOLD_MS, unusableLifetime } from '../service-limits.js';
 import type { SourceIdentity } from './source-io.js';
 
 /** What a provider reads of a mapping entry (mapping/types.ts's entries are these, with more). */
@@ -88,7 +88,7 @@ export function credentialOf<C extends SourceIdentity>(source: ResolvedSource, c
 export function checkedExpiry(service: string, field: string, issuedAt: number, expiresAt: number): number {
   const problem = unusableLifetime(issuedAt, expiresAt);
   if (problem) {
-    const detail = `answered a token with ${problem} (${field}): it cannot be used`;
+    const detail = `answered a token with ${problem} (${field}): it cannot be used (${CLOCK_HINT})`;
     throw new ServiceRefusedError(service, detail, { permanent: false, retryAfterMs: UNUSABLE_ANSWER_HOLD_MS });
   }
   return boundedExpiry(issuedAt, expiresAt);

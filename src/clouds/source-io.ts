@@ -6,14 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { ServiceRefusedError, TransportError, UserError } from '../errors.js';
 import { bodyExcerpt, registerSecret } from '../foreign-text.js';
-import { assertSafeEndpoint, httpFetch, type HttpOptions, type HttpResponse } from '../http.js';
-import { boundedExpiry, isoTime, unusableLifetime } from '../service-limits.js';
+import { assertSafeEndpoint, httpFetch, RedirectRefusedError, type HttpOptions, type HttpResponse } from '../http.js';
+import { boundedExpiry, CLOCK_HINT, isoTime, unusableLifetime } from '../service-limits.js';
 import { Field, parseJson } from '../validate.js';
 
 /** A metadata service answers in milliseconds or is not there: a second is generous, and keeps `auto` fast. */
 export const METADATA_TIMEOUT_MS = 1000;
 /** A remote token service (STS, Entra, IAM) on a slow network. */
 export const TOKEN_SERVICE_TIMEOUT_MS = 10_000;
+/** The fix when an answer is not what the service sends: the address may be some other server. */
+export const NOT_THE_SERVICE = 'is that address the service? Check the option or variable that names it';
 /** Token files are a few kilobytes (a JWT); anything much larger is not one. */
 const TOKEN_FILE_MAX_BYTES = 64 * 1024;
 
@@ -26,13 +28,15 @@ export interface SourceIdentity {
 }
 
 /**
- * Sends one request to a service; a transport failure becomes one line naming the service and what to check.
- * `where` is the service's name and origin as shown to people, e.g. "the EC2 instance metadata service at http://…".
+ * Sends one request to a service; a transport failure or a redirect becomes one line naming the service and what
+ * to check. `where` is the service's name and origin as shown to people, e.g. "the EC2 instance metadata service
+ * at http://…".
  */
 export async function ask(where: string, url: URL, options: HttpOptions, hint: string): Promise<HttpResponse> {
   try {
     return await httpFetch(url, options);
   } catch (error) {
+    if (error instanceof RedirectRefusedError) throw new UserError(`${where} ${error.detail}`);
     if (!(error instanceof TransportError)) throw error;
     throw new TransportError(`${where} did not answer: ${error.message} (${hint})`);
   }
@@ -104,7 +108,8 @@ export function readAnswer<T>(where: string, response: HttpResponse, read: (answ
   } catch (error) {
     if (!(error instanceof SyntaxError) && !(error instanceof UserError)) throw error;
     const problem = error instanceof SyntaxError ? `not JSON: ${bodyExcerpt(response.body)}` : error.message;
-    throw new ServiceRefusedError(where, `answered ${response.status} with an unusable body (${problem})`, {
+    const detail = `answered ${response.status} with an unusable body (${problem}): ${NOT_THE_SERVICE}`;
+    throw new ServiceRefusedError(where, detail, {
       status: response.status,
       permanent: false,
     });
@@ -125,7 +130,8 @@ export function secretField(field: Field): string {
 export function believedExpiry(where: string, expiresAt: number, issuedAt = Date.now()): number {
   const problem = unusableLifetime(issuedAt, expiresAt);
   if (problem) {
-    throw new ServiceRefusedError(where, `answered a credential with ${problem} (expiry ${isoTime(expiresAt)})`, {
+    const detail = `answered a credential with ${problem} (expiry ${isoTime(expiresAt)}): ${CLOCK_HINT}`;
+    throw new ServiceRefusedError(where, detail, {
       permanent: false,
     });
   }

@@ -370,8 +370,11 @@ export const daemonLine = fc.oneof(
   fc
     .record(
       {
-        op: fc.oneof(fc.constantFrom('status', 'refresh', 'stop', '__proto__'), fc.jsonValue({ maxDepth: 1 })),
+        op: fc.oneof(fc.constantFrom('status', 'refresh', 'get', 'stop', '__proto__'), fc.jsonValue({ maxDepth: 1 })),
         server: fc.oneof(serverURL, fc.jsonValue({ maxDepth: 1 })),
+        serverURL: fc.oneof(serverURL, fc.jsonValue({ maxDepth: 1 })),
+        mappingFile: fc.oneof(fc.constantFrom('/home/u/.config/lanyard/mapping.json', '', '../x'), nastyText(20)),
+        secretsFile: fc.oneof(fc.constantFrom('/home/u/.local/share/lanyard/secrets.json', ''), nastyText(20)),
       },
       { requiredKeys: [] },
     )

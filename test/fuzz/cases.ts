@@ -291,6 +291,92 @@ function singleRun(index: number): fc.Arbitrary<Case> {
     .map(({ args, stdin, cls }) => ({ inputClass: cls, steps: [{ args, stdin }] }));
 }
 
+// -- login flags and the management verbs ---------------------------------------------------------
+
+/** Where a login may point: a dead loopback port (ProcessRunner's DEAD_URL), never anywhere off the machine. */
+export const DEAD_URL = 'http://127.0.0.1:9';
+const SOURCES = [
+  'auto',
+  'aws-env',
+  'aws-profile',
+  'aws-web-identity',
+  'aws-container',
+  'aws-instance',
+  'gcp-adc',
+  'gcp-metadata',
+  'azure-env',
+  'azure-workload-identity',
+  'azure-managed-identity',
+  'azure-cli',
+  'ibm-trusted-profile',
+  'ibm-vpc-instance',
+];
+/** Kinds that never call a service at login or reach only the stand-ins (IAM) or dead loopback ports. */
+const OFFLINE_KINDS = ['static', 'ibm-iam', 'iam-refresh', 'aws-ecr', 'gcp', 'azure-acr', 'identity-token'];
+const flagValue = fc.oneof(argText, fc.constantFrom('', '-', '--', '0', '-1', '99999999999', DEAD_URL, 'http://[::1'));
+/** One login flag with a value (or none, or two); endpoint flags only ever name a dead loopback port or junk. */
+const loginFlag: fc.Arbitrary<string[]> = fc.oneof(
+  fc.tuple(fc.constantFrom('-u', '--username'), flagValue),
+  fc.tuple(fc.constant('--kind'), fc.oneof(fc.constantFrom(...OFFLINE_KINDS), argText)),
+  fc.tuple(fc.constant('--source'), fc.oneof(fc.constantFrom(...SOURCES), argText)),
+  fc.tuple(fc.constant('--store'), fc.oneof(fc.constantFrom('file', 'env', 'keychain'), argText)),
+  fc.tuple(
+    fc.constantFrom(
+      '--region',
+      '--tenant',
+      '--client-id',
+      '--trusted-profile',
+      '--aws-profile',
+      '--role-arn',
+      '--namespace',
+      '--service-account',
+      '--expiration-seconds',
+      '--secret-env',
+      '--ca-file',
+    ),
+    flagValue,
+  ),
+  fc.tuple(
+    fc.constantFrom('--iam-endpoint', '--acr-endpoint', '--hub-endpoint', '--api-server'),
+    fc.constantFrom(DEAD_URL, 'not a url', 'ftp://127.0.0.1:9', 'http://example.invalid', ''),
+  ),
+  fc
+    .constantFrom('--password-stdin', '--password-stdin=false', '--bogus', '-x', '--', '--help=1')
+    .map((flag) => [flag]),
+);
+
+/** `login SERVER <odd flags>` with a secret (or anything) on stdin, on a host of the case's own. */
+function loginRun(index: number): fc.Arbitrary<Case> {
+  const server = fc.oneof(
+    fc.constant(`c${index}.fuzz-login.test`),
+    fc.constant(`*.c${index}.fuzz-login.test`),
+    fc.constant(`us.icr.io`),
+    fc.constant(`123456789012.dkr.ecr.us-east-1.amazonaws.com`),
+    fc.constant(`c${index}.azurecr.io`),
+    argText,
+  );
+  return fc
+    .tuple(server, fc.array(loginFlag, { maxLength: 5 }), fc.oneof(secretFor(index), nastyText(20)))
+    .map(([host, flags, stdin]) => ({
+      inputClass: 'login with odd flags',
+      steps: [{ args: ['login', host, ...flags.flat()], stdin }],
+    }));
+}
+
+/** The other verbs with odd arguments: version, ls, logout, refresh (never of a seed: checkpoints read those). */
+function managementRun(index: number): fc.Arbitrary<Case> {
+  const notSeed = argText.filter((a) => !a.toLowerCase().includes('lanyard-fuzz'));
+  return fc
+    .oneof(
+      fc.constantFrom(['version'], ['--version'], ['-v'], ['version', 'x'], ['ls'], ['ls', '--json'], ['ls', '-x']),
+      fc.tuple(fc.constantFrom('logout', 'refresh'), fc.oneof(notSeed, fc.constant(`c${index}.fuzz-login.test`))),
+      fc
+        .tuple(fc.constantFrom('logout', 'refresh', 'ls'), fc.array(notSeed, { maxLength: 3 }))
+        .map(([v, a]) => [v, ...a]),
+    )
+    .map((args) => ({ inputClass: `${args[0]} with odd arguments`, steps: [{ args: [...args], stdin: '' }] }));
+}
+
 /** The case for input number `index` (deterministic given fast-check's seed). */
 export function caseFor(index: number, validIamKey: string): fc.Arbitrary<Case> {
   return fc.oneof(
@@ -301,5 +387,7 @@ export function caseFor(index: number, validIamKey: string): fc.Arbitrary<Case> 
     { arbitrary: iamLogin(index, validIamKey), weight: 1 },
     { arbitrary: wildcardBomb(index), weight: 1 },
     { arbitrary: hugeInput(index), weight: 1 },
+    { arbitrary: loginRun(index), weight: 4 },
+    { arbitrary: managementRun(index), weight: 2 },
   );
 }

@@ -3,7 +3,6 @@
 // fast-check to a small reproducer; its run then continues with that class of violation set
 // aside, so one bug neither hides another nor cuts the input count short.
 import fc from 'fast-check';
-import { UserError } from '../../src/errors.js';
 import { parseServerURL, parseStoreRequest } from '../../src/protocol/messages.js';
 import { normalizeServer, type ServerKey } from '../../src/hosts/normalize.js';
 import { findBestMatch, patternMatches } from '../../src/hosts/match.js';
@@ -27,24 +26,10 @@ import {
   WELL_KNOWN_HOSTS,
   type StoreBody,
 } from './arbitraries.js';
-import { SECRET_MARKER, leakedSecret, messageProblems, problemClass, show } from './checks.js';
+import { SECRET_MARKER, show } from './checks.js';
+import { FILE_PROPERTIES } from './file-properties.js';
+import { type Problem, type Property, refusal } from './property.js';
 import type { ViolationLog } from './violations.js';
-
-interface Problem {
-  invariant: string;
-  detail: string;
-}
-
-interface Property<T> {
-  target: string;
-  inputClass: string;
-  /** Share of the layer's input budget. */
-  weight: number;
-  arbitrary: fc.Arbitrary<T>;
-  check(input: T): Problem[];
-  /** How to call it again, for the report. */
-  reproduce(input: T): string;
-}
 
 /** Remote services may ask us to wait, but no wait they ask for may exceed this (issue 8: delays capped). */
 const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -55,36 +40,6 @@ const MAX_LABEL = 63;
 const MAX_NAME = 253;
 /** The matcher is on every pull's path: one call must not take noticeable time, whatever was stored. */
 const MATCH_BUDGET_MS = 50;
-
-/** Calls `action`; a throw must be a UserError with a good one-line message that leaks none of `secrets`. */
-function refusal<T>(action: () => T, secrets: string[] = []): { value?: T; problems: Problem[] } {
-  try {
-    return { value: action(), problems: [] };
-  } catch (error) {
-    if (!(error instanceof UserError)) {
-      const name = error instanceof Error ? error.constructor.name : typeof error;
-      return {
-        problems: [
-          {
-            invariant: `throws ${name}, not a UserError`,
-            detail: String((error as Error)?.message ?? error).slice(0, 200),
-          },
-        ],
-      };
-    }
-    const problems = messageProblems(error.message).map((p) => ({
-      invariant: `bad error message (${problemClass(p)})`,
-      detail: `${p}: ${JSON.stringify(error.message.slice(0, 200))}`,
-    }));
-    const leaked = leakedSecret(error.message, secrets);
-    if (leaked)
-      problems.push({
-        invariant: 'error message echoes the secret',
-        detail: JSON.stringify(error.message.slice(0, 200)),
-      });
-    return { problems };
-  }
-}
 
 // -- store body -------------------------------------------------------------------------------
 
@@ -437,8 +392,10 @@ function daemonProperty(): Property<string> {
     arbitrary: daemonLine,
     check(line) {
       const { value, problems } = refusal(() => parseDaemonRequest(line));
-      if (value && value.op !== 'status' && value.op !== 'refresh')
+      if (value && value.op !== 'status' && value.op !== 'refresh' && value.op !== 'get')
         problems.push({ invariant: 'accepts an unknown op', detail: show(value) });
+      if (value?.op === 'get' && [value.serverURL, value.mappingFile, value.secretsFile].some((v) => !v))
+        problems.push({ invariant: 'accepts a get without its server or files', detail: show(value) });
       return problems;
     },
     reproduce: (line) => `parseDaemonRequest(${show(line)})`,
@@ -505,6 +462,7 @@ const PROPERTIES: Property<any>[] = [
   daemonProperty(),
   jwtProperty(),
   retryAfterProperty(),
+  ...FILE_PROPERTIES,
 ];
 
 /** A 31-bit seed for fast-check, derived from the run's seed, the property and the round. */

@@ -4,6 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { runInProcess } from './inproc.js';
 import { runProcessLayer, type ProcessCounts } from './process-layer.js';
+import { HANG_MS, SLOW_MS } from './checks.js';
 import { ViolationLog } from './violations.js';
 
 export interface FuzzOptions {
@@ -122,7 +123,9 @@ export async function runFuzz(
     say(
       `process: ${p.cases} inputs, ${p.processes} processes, ${p.checkpoints} checkpoints in ` +
         `${p.seconds.toFixed(1)} s ` +
-        `(${(p.cases / p.seconds).toFixed(1)} inputs/s, ${(p.processes / p.seconds).toFixed(1)} processes/s)`,
+        `(${(p.cases / p.seconds).toFixed(1)} inputs/s, ${(p.processes / p.seconds).toFixed(1)} processes/s); ` +
+        `${p.slow} runs over ${SLOW_MS / 1000} s, slowest ${(p.slowestMs / 1000).toFixed(1)} s ` +
+        `(hung: past ${HANG_MS / 1000} s)`,
     );
   }
   return result;

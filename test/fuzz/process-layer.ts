@@ -9,8 +9,8 @@ import { createSandbox, type Sandbox } from '../e2e/support/sandbox.js';
 import { BIN } from '../e2e/support/paths.js';
 import { run, type RunResult } from '../e2e/support/run.js';
 import { start as startIam, type IamHandle } from '../fixtures/iam.js';
-import { caseFor, kubeletJSON, PROTOTYPE_CASES, type Case, type Creds, type Step } from './cases.js';
-import { HANG_MS, SECRET_MARKER, messageProblems, problemClass, show } from './checks.js';
+import { caseFor, DEAD_URL, kubeletJSON, PROTOTYPE_CASES, type Case, type Creds, type Step } from './cases.js';
+import { HANG_MS, SECRET_MARKER, SLOW_MS, messageProblems, problemClass, show } from './checks.js';
 import { deriveSeed } from './inproc.js';
 import type { ViolationLog } from './violations.js';
 
@@ -27,7 +27,30 @@ export interface ProcessCounts {
   processes: number;
   checkpoints: number;
   seconds: number;
+  /** Runs slower than SLOW_MS, and the slowest run's time: within the stated deadline, but worth seeing. */
+  slow: number;
+  slowestMs: number;
 }
+
+/** Protocol verbs answer errors on stdout (clients read only that); the rest of the CLI on stderr. */
+const STDOUT_VERBS = new Set(['store', 'get', 'erase', 'list', 'version']);
+
+/** Every endpoint an identity source could ask (`login --source`), moved to a port where nothing listens. */
+const IDENTITY_ENDPOINTS_NOWHERE: Record<string, string> = {
+  AWS_EC2_METADATA_SERVICE_ENDPOINT: DEAD_URL,
+  AWS_ENDPOINT_URL: DEAD_URL,
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+  LANYARD_AWS_CONTAINER_ENDPOINT: DEAD_URL,
+  GCE_METADATA_HOST: '127.0.0.1:9',
+  CLOUDSDK_CONFIG: '/nonexistent/gcloud',
+  LANYARD_GOOGLE_STS_URL: `${DEAD_URL}/v1/token`,
+  LANYARD_GOOGLE_IAM_CREDENTIALS_ENDPOINT: DEAD_URL,
+  AZURE_AUTHORITY_HOST: DEAD_URL,
+  AZURE_POD_IDENTITY_AUTHORITY_HOST: DEAD_URL,
+  LANYARD_IBM_METADATA_ENDPOINT: DEAD_URL,
+  LANYARD_IBM_CR_TOKEN_FILE: '/nonexistent/cr-token',
+};
 
 const STACK_LINE = /\n\s+at .+[(:]\d+/;
 const SEEDS: Creds[] = [
@@ -84,11 +107,11 @@ function runProblems(step: Step, r: RunResult): Problem[] {
   if (STACK_LINE.test(r.stdout) || STACK_LINE.test(r.stderr))
     problems.push({ invariant: 'stack trace in output', detail: r.stderr.slice(0, 300) });
   const kubelet = verb === 'kubelet' && step.args.length === 1;
-  const errorText = kubelet ? r.stderr : r.stdout;
+  const errorText = STDOUT_VERBS.has(verb ?? '') ? r.stdout : r.stderr;
   if (r.code === 1) {
     if (!oneLine(errorText))
       problems.push({
-        invariant: `error is not exactly one line on ${kubelet ? 'stderr' : 'stdout'}`,
+        invariant: `error is not exactly one line on ${errorText === r.stdout ? 'stdout' : 'stderr'}`,
         detail: show(errorText.slice(0, 300)),
       });
     else
@@ -250,6 +273,8 @@ function describeStep(step: Step): string {
 
 class ProcessRunner {
   processes = 0;
+  slow = 0;
+  slowestMs = 0;
   private iam!: IamHandle;
   private sandbox!: Sandbox;
   private env!: NodeJS.ProcessEnv;
@@ -269,7 +294,8 @@ class ProcessRunner {
       LANYARD_STORE: this.options.store,
       LANYARD_TTY: '0',
       LANYARD_IAM_ENDPOINT: this.iam.url,
-      LANYARD_HUB_ENDPOINT: 'http://127.0.0.1:9', // nothing listens: no request may leave the machine
+      LANYARD_HUB_ENDPOINT: DEAD_URL, // nothing listens: no request may leave the machine
+      ...IDENTITY_ENDPOINTS_NOWHERE,
     };
     for (const seed of SEEDS) {
       const r = await this.exec({ args: ['store'], stdin: JSON.stringify(seed) });
@@ -282,9 +308,14 @@ class ProcessRunner {
     this.sandbox?.cleanup();
   }
 
-  private exec(step: Step): Promise<RunResult> {
+  private async exec(step: Step): Promise<RunResult> {
     this.processes += 1;
-    return run(BIN, step.args, { env: this.env, stdin: step.stdin, timeoutMs: HANG_MS });
+    const started = Date.now();
+    const result = await run(BIN, step.args, { env: this.env, stdin: step.stdin, timeoutMs: HANG_MS });
+    const ms = Date.now() - started;
+    if (ms > SLOW_MS) this.slow += 1;
+    this.slowestMs = Math.max(this.slowestMs, ms);
+    return result;
   }
 
   private record(kase: Case, steps: Step[], problem: Problem, target: string): void {
@@ -428,5 +459,6 @@ export async function runProcessLayer(
   } finally {
     await runner.tearDown();
   }
-  return { cases, processes: runner.processes, checkpoints, seconds: (Date.now() - started) / 1000 };
+  const { processes, slow, slowestMs } = runner;
+  return { cases, processes, checkpoints, seconds: (Date.now() - started) / 1000, slow, slowestMs };
 }

@@ -223,4 +223,18 @@ profile("the AWS CLI's INI: sections, `profile ` prefix in the config file, comm
   assert.is(credentials.get('profile x')!.get('aws_access_key_id'), 'AKIA', 'keys are case-insensitive');
 });
 
+profile('a line before any section is refused with its key only: its value may be a secret key', () => {
+  const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  assert.throws(
+    () => parseAwsIni(`aws_secret_access_key = ${secret}\n[default]\n`, false, '/x/credentials'),
+    (error: Error) =>
+      error.message.includes('line 1 comes before any [section] (aws_secret_access_key = …)') &&
+      !error.message.includes(secret),
+  );
+  assert.throws(
+    () => parseAwsIni(`${secret}\n`, false, '/x/credentials'),
+    (error: Error) => /line 1 comes before any \[section\]: fix/.test(error.message) && !error.message.includes(secret),
+  );
+});
+
 profile.run();

@@ -107,6 +107,12 @@ test('Retry-After is believed up to MAX_SERVICE_DELAY_MS, never negative', () =>
   assert.is(new TransportError('reset').retryAfterMs, undefined);
 });
 
+test('a secret holding a lone surrogate is registered (it cannot be URL-encoded) and masked', () => {
+  const secret = `\ud800lone-surrogate-${Date.now()}`;
+  registerSecret(secret); // threw URIError, an internal error wherever a file or password held one
+  assert.not.match(describeError(new UserError(`cannot use ${secret}`)), 'lone-surrogate');
+});
+
 test('a registered secret is masked in every class, ours or not', () => {
   const secret = `errors-test-key-${Date.now()}`;
   registerSecret(secret);

@@ -6,13 +6,23 @@ import type { AwsIdentityConfig } from '../../config.js';
 import { ServiceRefusedError, UserError } from '../../errors.js';
 import { foreignText, registerSecret } from '../../foreign-text.js';
 import { type AwsCredential, roleCredentials } from './credential.js';
-import { ask, metadataGet, METADATA_TIMEOUT_MS, metadataUrl, readAnswer, refused } from '../source-io.js';
+import {
+  ask,
+  metadataGet,
+  METADATA_TIMEOUT_MS,
+  metadataUrl,
+  NOT_THE_SERVICE,
+  readAnswer,
+  refused,
+} from '../source-io.js';
 
 export const IMDS_IPV4 = 'http://169.254.169.254';
 export const IMDS_IPV6 = 'http://[fd00:ec2::254]';
 const CREDENTIALS_PATH = 'latest/meta-data/iam/security-credentials/';
 /** The session token is used at once and thrown away: a short life is enough. */
 const TOKEN_TTL_SECONDS = 300;
+/** IMDS session tokens are base64 of a few dozen bytes (about 56 characters); allow room, but only header-safe text. */
+const SESSION_TOKEN = /^[\w+/=.-]{1,1024}$/;
 const ABSENT_HINT =
   'not on EC2, the metadata service is off, or a container is more hops away than the PUT response hop limit allows';
 
@@ -41,6 +51,11 @@ export async function awsInstanceRole(aws: AwsIdentityConfig, timeoutMs = METADA
   }
   if (tokenAnswer.status !== 200 || !tokenAnswer.body.trim()) throw refused(where, tokenAnswer, 'to the token PUT');
   const sessionToken = tokenAnswer.body.trim();
+  // It goes back in a header: a "token" that no header can carry (a web page, garbage) means this is not IMDS.
+  if (!SESSION_TOKEN.test(sessionToken)) {
+    const detail = `answered the token PUT with something that is not a session token: ${NOT_THE_SERVICE}`;
+    throw new ServiceRefusedError(where, detail, { status: tokenAnswer.status, permanent: false });
+  }
   registerSecret(sessionToken);
   const missing = 'for security-credentials: no instance role (attach an IAM instance profile to the instance)';
   const options = { headers: { 'X-aws-ec2-metadata-token': sessionToken }, timeoutMs };

@@ -49,13 +49,19 @@ export function parseAwsIni(text: string, isConfigFile: boolean, path = 'the fil
     if (!pair || !current) {
       const what = current ? 'is not `key = value`' : 'comes before any [section]';
       throw new UserError(
-        `the AWS shared file ${path} cannot be read: line ${index + 1} ${what} ` +
-          `(${foreignText(line.trim(), 40)}): fix the file as \`aws configure\` writes it`,
+        `the AWS shared file ${path} cannot be read: line ${index + 1} ${what}${shownKey(line)}: ` +
+          'fix the file as `aws configure` writes it',
       );
     }
     current.set(pair[1]!.toLowerCase(), pair[2]!);
   }
   return sections;
+}
+
+/** The key of a line, never its value (a secret key may follow the `=`); nothing for a line without one. */
+function shownKey(line: string): string {
+  const key = /^\s*([^=:]{1,40})\s*[=:]/.exec(line)?.[1]?.trim();
+  return key ? ` (${foreignText(key, 40)} = …)` : '';
 }
 
 /** `profile x` → x, `default` → default, `sso-session x` kept as is; anything else is not a profile (undefined). */

@@ -9,6 +9,7 @@ import type { Settings } from './shared-files.js';
 import {
   ask,
   believedExpiry,
+  NOT_THE_SERVICE,
   readTokenFile,
   refused,
   TOKEN_SERVICE_TIMEOUT_MS,
@@ -145,7 +146,8 @@ export async function assumeRoleWithWebIdentity(
   );
   const expiration = Date.parse(xmlText(response.body, 'Expiration'));
   if (!accessKeyId || !secretAccessKey || !sessionToken || Number.isNaN(expiration)) {
-    throw new ServiceRefusedError(where, 'answered AssumeRoleWithWebIdentity without complete credentials', {
+    const detail = `answered AssumeRoleWithWebIdentity without complete credentials: ${NOT_THE_SERVICE}`;
+    throw new ServiceRefusedError(where, detail, {
       status: response.status,
       permanent: false,
     });

@@ -93,12 +93,14 @@ function run(executable: Executable, env: Record<string, string | undefined>, wh
       }
     };
     const timer = setTimeout(() => {
-      stop(new UserError(`${what} did not finish within ${executable.timeoutMs} ms (timeout_millis): it was stopped`));
+      const limit = `${executable.timeoutMs} ms (timeout_millis)`;
+      stop(new UserError(`${what} did not finish within ${limit}: it was stopped; run it yourself to see why`));
     }, executable.timeoutMs);
     const take = (chunk: Buffer) => {
       size += chunk.length;
       if (size > OUTPUT_MAX_BYTES) {
-        stop(new UserError(`${what} printed more than ${OUTPUT_MAX_BYTES} bytes: it is not a token answer (stopped)`));
+        const detail = `printed more than ${OUTPUT_MAX_BYTES} bytes: it is not a token answer (stopped); fix it`;
+        stop(new UserError(`${what} ${detail}`));
         return;
       }
       chunks.push(chunk);
@@ -162,6 +164,6 @@ export async function executableSubjectToken(
     throw new UserError(`${where} ${reason} (see Google's executable response format)`);
   }
   const reading = readResponse(response, where);
-  if ('unusable' in reading) throw new UserError(`${where} ${reading.unusable}`);
+  if ('unusable' in reading) throw new UserError(`${where} ${reading.unusable}: run it yourself to see why`);
   return reading.token;
 }

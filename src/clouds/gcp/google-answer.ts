@@ -7,6 +7,7 @@ import { bodyExcerpt, foreignText, registerSecret } from '../../foreign-text.js'
 import { header, type HttpResponse } from '../../http.js';
 import { parseRetryAfter } from '../../retry.js';
 import { checkedExpiry } from '../provider.js';
+import { NOT_THE_SERVICE } from '../source-io.js';
 
 /** Covers Artifact Registry and Container Registry (docker-credential-gcr asks for it too). */
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -70,7 +71,8 @@ export function googleRefusal(response: HttpResponse, service: string, what: str
 /** An access token from an answer, registered for redaction; a missing or unusable one is the service's fault. */
 export function usableAccessToken(service: string, token: unknown): string {
   if (typeof token !== 'string' || !ACCESS_TOKEN.test(token)) {
-    throw new ServiceRefusedError(service, 'answered without a usable access token', { permanent: false });
+    const detail = `answered without a usable access token: ${NOT_THE_SERVICE}`;
+    throw new ServiceRefusedError(service, detail, { permanent: false });
   }
   registerSecret(token);
   return token;
@@ -89,7 +91,7 @@ export function oauthTokenAnswer(service: string, response: HttpResponse, issued
   try {
     body = JSON.parse(response.body);
   } catch {
-    throw new ServiceRefusedError(service, 'answered 200 with a body that is not JSON', {
+    throw new ServiceRefusedError(service, `answered 200 with a body that is not JSON: ${NOT_THE_SERVICE}`, {
       status: 200,
       permanent: false,
     });

@@ -3,10 +3,9 @@
 // source's token, as Bearer, buys a token of the target account for the cloud-platform scope, through the chain
 // of delegates when the file names one. Answer: {"accessToken", "expireTime": RFC 3339}; errors are Google's
 // API errors ({"error": {"code", "message", "status"}}).
-import { httpFetch } from '../../http.js';
 import type { IssueContext } from '../provider.js';
 import { checkedExpiry } from '../provider.js';
-import { readAnswer } from '../source-io.js';
+import { ask, readAnswer } from '../source-io.js';
 import type { Impersonation } from './adc-file.js';
 import { CLOUD_PLATFORM_SCOPE, type GoogleToken, googleRefusal, usableAccessToken } from './google-answer.js';
 
@@ -23,13 +22,19 @@ export async function impersonate(
     lifetime: `${lifetimeSeconds}s`,
   };
   const issuedAt = Date.now();
-  const response = await httpFetch(url, {
-    method: 'POST',
+  const service = `Google IAM Credentials at ${url.origin}`;
+  const request = {
+    method: 'POST' as const,
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${sourceToken}` },
     body: JSON.stringify(body),
     ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
-  });
-  const service = `Google IAM Credentials at ${url.origin}`;
+  };
+  const response = await ask(
+    service,
+    url,
+    request,
+    `check the network, or service_account_impersonation_url in ${file}`,
+  );
   if (response.status !== 200) {
     throw googleRefusal(response, service, `to let the source of ${file} act as ${target}`, (code) =>
       code === 'NOT_FOUND'

@@ -1,7 +1,7 @@
 // The grants of Google's two key files at their token_uri (docs/wire-clouds.md §2.2, §2.3): a service-account key
 // signs a JWT-bearer assertion, an `authorized_user` file trades its refresh token. Permanent refusals say what
 // they mean for that file (a deleted key, a revoked token, a wrong clock) and how to log in again.
-import { httpFetch } from '../../http.js';
+import { ask } from '../source-io.js';
 import type { IssueContext, LoginEntry } from '../provider.js';
 import { CLOUD_PLATFORM_SCOPE, type GoogleToken, googleRefusal, oauthTokenAnswer } from './google-answer.js';
 import { type GoogleCredential, signedAssertion } from './google-key.js';
@@ -60,13 +60,14 @@ export async function exchangeKey(
   scope = CLOUD_PLATFORM_SCOPE,
 ): Promise<GoogleToken> {
   const issuedAt = Date.now();
-  const response = await httpFetch(credential.tokenUrl, {
-    method: 'POST',
+  const service = `Google's token endpoint at ${credential.tokenUrl.origin}`;
+  const request = {
+    method: 'POST' as const,
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
     body: new URLSearchParams(grantForm(credential, scope)).toString(),
     ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
-  });
-  const service = `Google's token endpoint at ${credential.tokenUrl.origin}`;
+  };
+  const response = await ask(service, credential.tokenUrl, request, 'check the network, or the token_uri of the key');
   if (response.status !== 200) {
     const what = credential.type === 'service_account' ? `the key of ${credential.clientEmail}` : 'the refresh token';
     throw googleRefusal(response, service, what, (code, said) => advice(code, said, credential, entry));

@@ -84,10 +84,14 @@ export async function googleMetadata(
     const answer = await metadataGet(where, url(path), options, ABSENT_HINT, { path, missing });
     // Google's libraries check this header too: whatever else answers on that address is not the metadata server.
     if (header(answer, 'metadata-flavor') !== 'Google') {
-      throw new ServiceRefusedError(where, 'answered without Metadata-Flavor: Google: it is not a metadata server', {
-        status: answer.status,
-        permanent: true,
-      });
+      throw new ServiceRefusedError(
+        where,
+        'answered without Metadata-Flavor: Google: it is not a metadata server (check GCE_METADATA_HOST)',
+        {
+          status: answer.status,
+          permanent: true,
+        },
+      );
     }
     return answer;
   };

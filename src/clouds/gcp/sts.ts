@@ -2,7 +2,7 @@
 // token exchange of an `external_account` (a subject token for a federated access token) and the refresh grant
 // of an `external_account_authorized_user` (at its token_url). A form POST; the client, when the file names
 // one, authenticates with HTTP Basic; errors are OAuth's (`error`, `error_description`).
-import { httpFetch } from '../../http.js';
+import { ask } from '../source-io.js';
 import type { IssueContext } from '../provider.js';
 import type { ExternalAccount, ExternalAccountUser } from './adc-file.js';
 import { type Advice, type GoogleToken, googleRefusal, oauthTokenAnswer } from './google-answer.js';
@@ -26,16 +26,17 @@ async function post(
   refusal: { what: string; advice: Advice },
 ): Promise<GoogleToken> {
   const issuedAt = Date.now();
-  const response = await httpFetch(url, {
-    method: 'POST',
+  const service = `Google STS at ${url.origin}`;
+  const request = {
+    method: 'POST' as const,
     headers: {
       'Content-Type': 'application/x-www-form-urlencoded',
       ...(client ? { Authorization: basic(client.id, client.secret) } : {}),
     },
     body: new URLSearchParams(form).toString(),
     ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}),
-  });
-  const service = `Google STS at ${url.origin}`;
+  };
+  const response = await ask(service, url, request, 'check the network, or the token_url of the ADC file');
   if (response.status !== 200) throw googleRefusal(response, service, refusal.what, refusal.advice);
   return oauthTokenAnswer(service, response, issuedAt);
 }
