@@ -1,5 +1,6 @@
 // What the token cache knows about a login, for the adapters that show or schedule it (`ls`, the
 // daemon): they ask here and never open the cache, its records or its locks themselves.
+import { KIND_TRAITS } from '../clouds/registry.js';
 import { withLock } from '../fsutil/lock.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { secretFingerprint } from '../tokens/fingerprint.js';
@@ -18,6 +19,19 @@ const cacheOf = (context: CoreContext) => tokenCache(context.config.paths.runtim
 export function tokenRecord(context: CoreContext, entry: MappingEntry): TokenRecord | undefined {
   const record = cacheOf(context).read(entry.server, context.now());
   return record?.fingerprint === loginFingerprint(context, entry) ? record : undefined;
+}
+
+/**
+ * The registries a pattern with a token per registry (`tokenPerRegistry`) holds tokens of this login for: those
+ * it has answered. Empty for any other entry.
+ */
+export function registryTokenServers(context: CoreContext, entry: MappingEntry): string[] {
+  if (!KIND_TRAITS[entry.kind].tokenPerRegistry?.(entry.server)) return [];
+  const fingerprint = loginFingerprint(context, entry);
+  const cache = cacheOf(context);
+  return cache
+    .servers()
+    .filter((server) => server !== entry.server && cache.read(server, context.now())?.fingerprint === fingerprint);
 }
 
 /** Creates the runtime dir owner-only, refusing one that is not ours, before anything is written there. */

@@ -192,15 +192,22 @@ test('inference: an access key id on an ECR host is aws-ecr; a pasted token (AWS
   assert.is(kinds[ECR_HOST], 'aws-ecr');
   assert.is(kinds[pasted.ServerURL], 'static');
   assertEcrCreds(await getWith(env, ECR_HOST), 'get on the ECR host');
-  const spanning = await runHelper(['login', '*.dkr.ecr.*.amazonaws.com', '-u', KEY.accessKeyId, '--password-stdin'], {
-    env,
-    stdin: KEY.secretAccessKey,
-  });
-  assert.is(spanning.code, 1);
+  // A pattern across regions takes each registry's region from its host: --region makes no sense there.
+  const withRegion = await ecrLogin(env, '*.dkr.ecr.*.amazonaws.com', KEY, ['--region', REGION]);
+  assert.is(withRegion.code, 1);
   assert.match(
-    spanning.stderr,
-    /^docker-credential-lanyard: .*not stored: .*spans regions, and one ECR exchange serves one region.*\n$/,
+    withRegion.stderr,
+    /^docker-credential-lanyard: .*not stored: .*takes each registry's region from its host: .*without --region\n$/,
   );
+  // Without it, the key is checked once and then serves every region, a token per registry in its region.
+  const before = ecrRequests();
+  assert.is((await ecrLogin(env, '*.dkr.ecr.*.amazonaws.com', KEY, [])).code, 0);
+  const other = '210987654321.dkr.ecr.us-east-1.amazonaws.com';
+  const password = assertEcrCreds(await getWith(env, other), 'a registry the pattern serves');
+  const check = aws!.validateEcrPassword(password);
+  assert.ok(check.ok && check.region === 'us-east-1', JSON.stringify(check));
+  assert.is(ecrRequests() - before, 2, 'the login check, then the registry token');
+  assert.is((await runHelper(['logout', '*.dkr.ecr.*.amazonaws.com'], { env })).code, 0);
 });
 
 test('--aws-profile imports key and role from the AWS CLI files; the role session bounds the token', async () => {
