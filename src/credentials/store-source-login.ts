@@ -6,6 +6,7 @@ import type { Kind, MappingEntry, SourceChoice, SourceEntry } from '../mapping/t
 import type { CoreContext } from './core-context.js';
 import type { SourceAnswer } from './long-lived-side.js';
 import { discardSecret } from './secret-placement.js';
+import { recordCheckToken } from './token-state.js';
 import { entryBase, givenOptions, putEntry } from './new-entry.js';
 
 export interface NewSourceLogin {
@@ -42,10 +43,13 @@ export async function storeSourceLogin(
 ): Promise<{ entry: SourceEntry; answered: SourceAnswer }> {
   const provisional = provisionalEntry(context, given);
   const { verifyLogin } = await import('./verify-login.js');
-  const answered = (await verifyLogin(context, provisional, { entry: provisional }))?.source;
+  const checked = await verifyLogin(context, provisional, { entry: provisional });
+  const answered = checked?.source;
   if (!answered) throw new Error('a source login was not verified'); // verifyLogin always checks source logins
   // The username is whom the source proved at login: for people (ls), never sent anywhere.
   const entry = await putSourceEntry(context, { ...provisional, username: answered.identity });
+  const answeredBy = { source: answered.name, identity: answered.identity };
+  await recordCheckToken(context, entry, checked.issued, answeredBy);
   return { entry, answered };
 }
 

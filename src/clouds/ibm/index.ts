@@ -33,6 +33,9 @@ export const ibm = {
     'ibm-iam': {
       exchanges: true,
       checked: false,
+      // A key is checked with one exchange before `login` stores it (`store`, from `docker login`, is not: the
+      // client checked it with the registry, and must work while IAM is away).
+      verifiedAtLogin: true,
       username: 'iamapikey',
       patternAlsoServes: icrDomainPattern,
       sourceHosts: isIcrHost,
