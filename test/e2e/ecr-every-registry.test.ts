@@ -135,6 +135,14 @@ test('kubelet gets a registry token keyed by that registry alone (it opens no ot
   assert.ok(check.ok && check.region === region, JSON.stringify(check));
 });
 
+test('export writes each registry the token of its own region', async () => {
+  for (const { host, region } of [REGISTRIES[2]!, REGISTRIES[3]!]) {
+    const { login } = await cloud.exportedLogin(env, host, ['--format', 'dockerconfigjson']);
+    const check = aws!.validateEcrPassword(login!.password);
+    assert.ok(check.ok && check.region === region, `${host}: ${JSON.stringify(check)}`);
+  }
+});
+
 test('the daemon refreshes each registry token the pattern answered', async () => {
   const { host, region } = REGISTRIES[3]!;
   const before = cacheRecord(sb!, host)!.token!.secret;
