@@ -53,6 +53,11 @@ export interface KindTraits {
    */
   patternAlsoServes?(patternKey: string, serverKey: string): boolean;
   /**
+   * A pattern login of this kind whose tokens each serve one registry (an ECR token is for one region): every
+   * registry the pattern answers gets its own token, exchanged for that host and cached under its key.
+   */
+  tokenPerRegistry?(patternKey: string): boolean;
+  /**
    * Its provider can take the long-lived side from its cloud's identity sources instead of a stored secret
    * (`issueFromSource`); `sourceHosts` are the registries where `login --source auto` means this kind.
    */
@@ -118,6 +123,20 @@ export interface ImportedLogin {
   options: Record<string, string>;
 }
 
+/**
+ * One pattern for every registry of a cloud, answered from the identity the environment proves at each pull
+ * (`--source auto`), as the cloud's own credential helper does without any set-up: `configure --<flag>` maps it.
+ */
+export interface AmbientLogin {
+  flag: string;
+  describe: string;
+  /** The pattern the entry is mapped under; its kind's `patternAlsoServes` makes it answer the whole cloud. */
+  pattern: string;
+  kind: string;
+  /** What to do for the registries a client config cannot name in advance (they are the user's own). */
+  clientNote: string;
+}
+
 /** A `login` flag that imports the secret from somewhere it already is, so nothing is typed or piped. */
 export interface LoginImport {
   flag: string;
@@ -142,6 +161,8 @@ export interface Cloud {
   /** Options that are wrong only together (one without the other): one line, or undefined. */
   optionsProblem?(options: Readonly<Record<string, string>>): string | undefined;
   loginImports?: readonly LoginImport[];
+  /** `configure --<flag>`: every registry of the cloud, from the environment's identity. */
+  ambientLogin?: AmbientLogin;
   /** Registry hosts known by name: what a mapped pattern (`*.icr.io`) stands for in a client config. */
   knownHosts?: readonly string[];
 }

@@ -5,7 +5,15 @@ import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { aws } from './aws/index.js';
 import { azure } from './azure/index.js';
-import type { Cloud, IdentitySource, KindDefinition, LoginImport, LoginOption, PodIdentity } from './cloud.js';
+import type {
+  AmbientLogin,
+  Cloud,
+  IdentitySource,
+  KindDefinition,
+  LoginImport,
+  LoginOption,
+  PodIdentity,
+} from './cloud.js';
 import { dockerhub } from './dockerhub/index.js';
 import { gcp } from './gcp/index.js';
 import { generic } from './generic/index.js';
@@ -83,6 +91,10 @@ export function identitySource(name: SourceName): IdentitySource {
 
 /** Every cloud's `login` flags that become provider options, in the order of CLOUDS. */
 export const LOGIN_OPTIONS: readonly LoginOption[] = clouds.flatMap((cloud) => cloud.loginOptions ?? []);
+/** Every cloud's `configure` flag that maps all its registries to the environment's identity. */
+export const AMBIENT_LOGINS = clouds.flatMap((cloud) =>
+  cloud.ambientLogin ? [cloud.ambientLogin] : [],
+) as ReadonlyArray<AmbientLogin & { kind: Kind }>;
 /** Every cloud's `login` flags that bring the login itself. */
 export const LOGIN_IMPORTS: readonly LoginImport[] = clouds.flatMap((cloud) => cloud.loginImports ?? []);
 

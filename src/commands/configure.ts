@@ -5,6 +5,7 @@ import type { CommandContext } from '../credentials/core-context.js';
 import { UserError } from '../errors.js';
 import { explicitRegistries, mappedRegistries } from '../integrations/mapped-registries.js';
 import { readMapping } from '../mapping/mapping-file.js';
+import { AMBIENT_LOGINS } from '../clouds/registry.js';
 import type { Plan, ShadowingLogin } from '../integrations/configure-clients.js';
 
 async function show(context: CommandContext, plan: Plan, dryRun: boolean, nothingToDo: string): Promise<void> {
@@ -76,7 +77,28 @@ async function importShadowedLogins(context: CommandContext, shadows: ShadowingL
   }
 }
 
+/** `--ecr` and its like: map the cloud's every-registry pattern to the environment's identity, checked at pulls. */
+async function mapAmbientLogins(context: CommandContext, flags: readonly string[], dryRun: boolean): Promise<void> {
+  const { mapAmbientLogin } = await import('../credentials/store-source-login.js');
+  for (const ambient of AMBIENT_LOGINS.filter((a) => flags.includes(a.flag))) {
+    if (dryRun) {
+      context.out(`would map ${ambient.pattern} to the identity the environment proves at each pull\n`);
+      continue;
+    }
+    const given = { serverURL: ambient.pattern, kind: ambient.kind, source: 'auto' as const };
+    const mapped = await mapAmbientLogin(context, given);
+    context.out(
+      mapped
+        ? `mapped ${ambient.pattern} to the identity the environment proves at each pull (--source auto)\n`
+        : `kept the login already mapped for ${ambient.pattern}\n`,
+    );
+    context.err(`note: ${ambient.clientNote}\n`);
+  }
+}
+
 export interface ConfigureOptions {
+  /** The flags of `AMBIENT_LOGINS` given (`ecr`). */
+  ambient?: string[];
   registry?: string[];
   allMapped: boolean;
   containers: boolean;
@@ -86,6 +108,7 @@ export interface ConfigureOptions {
 
 export async function runConfigure(options: ConfigureOptions, context: CommandContext): Promise<void> {
   const { planConfigure } = await import('../integrations/configure-clients.js');
+  await mapAmbientLogins(context, options.ambient ?? [], options.dryRun);
   const chosen =
     options.registry?.length && !options.allMapped
       ? { registries: explicitRegistries(options.registry), unexpanded: [] }
@@ -112,13 +135,21 @@ export async function runConfigure(options: ConfigureOptions, context: CommandCo
   if (helper.status !== 'ok') context.err(`note: ${helper.message}${helper.fix ? `; ${helper.fix}` : ''}\n`);
 }
 
+/** `--ecr` and the like, one boolean flag per cloud with an every-registry login. */
+function ambientOptions<T>(y: Argv<T>): Argv<T> {
+  return AMBIENT_LOGINS.reduce(
+    (argv, ambient) => argv.option(ambient.flag, { type: 'boolean', default: false, describe: ambient.describe }),
+    y,
+  );
+}
+
 export function registerConfigure(cli: Argv, context: CommandContext): Argv {
   return cli
     .command(
       'configure',
       'point docker and podman/buildah/skopeo at lanyard (credHelpers)',
       (y) =>
-        y
+        ambientOptions(y)
           .option('registry', {
             type: 'string',
             array: true,
@@ -141,8 +172,20 @@ export function registerConfigure(cli: Argv, context: CommandContext): Argv {
             describe: 'print the changes as a diff, write nothing',
           })
           .example('$0 configure', 'every mapped registry, in ~/.docker/config.json (and auth.json where it exists)')
-          .example('$0 configure --registry us.icr.io --containers --dry-run', ''),
-      (argv) => runConfigure({ ...argv, allMapped: argv['all-mapped'] ?? false, dryRun: argv['dry-run'] }, context),
+          .example('$0 configure --registry us.icr.io --containers --dry-run', '')
+          .example('$0 configure --ecr', 'every ECR registry from the AWS identity of the environment'),
+      (argv) =>
+        runConfigure(
+          {
+            ...argv,
+            ambient: AMBIENT_LOGINS.filter((a) => (argv as Record<string, unknown>)[a.flag] === true).map(
+              (a) => a.flag,
+            ),
+            allMapped: argv['all-mapped'] ?? false,
+            dryRun: argv['dry-run'],
+          },
+          context,
+        ),
     )
     .command(
       'unconfigure',

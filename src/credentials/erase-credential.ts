@@ -12,6 +12,7 @@ import { sweepUnusedSecrets } from './owned-secrets.js';
 import { discardSecret } from './secret-placement.js';
 import { tokenCache, type TokenCache } from '../tokens/token-cache.js';
 import type { CoreContext } from './core-context.js';
+import { registryTokenServers } from './token-state.js';
 
 // An exchange is bounded by its request deadlines and retries; past this, forget the token anyway.
 const EXCHANGE_WAIT_MS = 30_000;
@@ -42,6 +43,9 @@ export async function eraseCredential(context: CoreContext, serverURL: string): 
   }, context.config.paths.mappingFile);
   if (!removed) return undefined;
   await discardSecret(context, removed);
-  await forgetTokenAfterExchanges(tokenCache(context.config.paths.runtimeDir), removed.server);
+  const cache = tokenCache(context.config.paths.runtimeDir);
+  // A pattern with a token per registry leaves one for each registry it answered.
+  for (const server of [removed.server, ...registryTokenServers(context, removed)])
+    await forgetTokenAfterExchanges(cache, server);
   return removed;
 }

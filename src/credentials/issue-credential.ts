@@ -40,6 +40,8 @@ export interface IssueOptions {
   acceptDueTokens?: boolean;
   /** Exchange even if the cache is fresh (daemon refresh, `daemon refresh`). */
   force?: boolean;
+  /** The registry asked for (its server key): a pattern whose tokens serve one registry each needs it. */
+  registry?: string;
 }
 
 export interface Answer {
@@ -89,18 +91,34 @@ export class IssueFailedError extends UserError {
 const PERMANENT_FAILURE_HOLD_MS = 30_000;
 const LOCK_WAIT_MS = 30_000;
 
+/**
+ * The server key a token of `entry` belongs to when it answers `registry`: the registry itself for a pattern whose
+ * kind gets a token per registry (`tokenPerRegistry`: ECR across regions), else the entry's own key.
+ */
+export function tokenServerFor(entry: MappingEntry, registry: string | undefined): string {
+  const perRegistry = registry !== undefined && KIND_TRAITS[entry.kind].tokenPerRegistry?.(entry.server);
+  return perRegistry ? registry : entry.server;
+}
+
+/** The entry as its provider sees it when exchanging for `server`: the login, for that one registry. */
+export const entryServing = (entry: MappingEntry, server: string): MappingEntry =>
+  server === entry.server ? entry : { ...entry, server };
+
 /** One call's entry, with where its token lives and which login a cached token must belong to. */
 interface Job {
   context: CoreContext;
+  /** The mapping's entry, as read. */
   entry: MappingEntry;
+  /** The server key its token is for (`tokenServerFor`): the entry's, or one registry a pattern serves. */
+  server: string;
   cache: TokenCache;
   fingerprint: string;
 }
 
 function currentRecord(job: Job, now: number): CacheRecord {
-  const { entry, fingerprint } = job;
-  const record = job.cache.read(entry.server, now);
-  return record?.fingerprint === fingerprint ? record : { version: 1, server: entry.server, fingerprint };
+  const { server, fingerprint } = job;
+  const record = job.cache.read(server, now);
+  return record?.fingerprint === fingerprint ? record : { version: 1, server, fingerprint };
 }
 
 type CachedAnswer = { token: CachedToken } | { passThroughUntil: number };
@@ -159,25 +177,26 @@ function holdWhileUsable(record: CacheRecord, permanent: boolean, now: number): 
 }
 
 async function exchange(job: Job, record: CacheRecord, retry: RetryPolicy): Promise<Issued> {
-  const { context, entry, cache } = job;
+  const { context, entry, cache, server } = job;
   const side = await longLivedSide(context, entry);
   const secret = 'secret' in side ? side.secret : undefined;
   const now = context.now();
-  log.debug(`${entry.server}: exchange started (${entry.kind})`);
+  log.debug(`${server}: exchange started (${entry.kind})`);
   let issued: IssuedCredential;
   let answeredBy: CacheRecord['answeredBy'];
   try {
     const issue = { timeoutMs: retry.requestTimeoutMs };
-    const exchanged = await withRetries(() => exchangeOnce(context, entry, side, issue), retry);
+    const serving = entryServing(entry, server);
+    const exchanged = await withRetries(() => exchangeOnce(context, serving, side, issue), retry);
     issued = exchanged.issued;
     if (exchanged.source) {
       answeredBy = { source: exchanged.source.name, identity: exchanged.source.identity };
-      log.debug(`${entry.server}: ${exchanged.source.name} answered (${exchanged.source.identity})`);
+      log.debug(`${server}: ${exchanged.source.name} answered (${exchanged.source.identity})`);
     }
   } catch (error) {
     const remoteFailure = asRemoteFailure(error);
     const failedAt = context.now();
-    log.debug(`${entry.server}: exchange failed after ${failedAt - now} ms`);
+    log.debug(`${server}: exchange failed after ${failedAt - now} ms`);
     if (!remoteFailure) throw error;
     const retryAt = remoteFailure.retryAfterMs !== undefined ? failedAt + remoteFailure.retryAfterMs : undefined;
     const serveCachedUntil = holdWhileUsable(record, remoteFailure.permanent, failedAt);
@@ -190,15 +209,15 @@ async function exchange(job: Job, record: CacheRecord, retry: RetryPolicy): Prom
     };
     cache.write({ ...record, failure });
     const how = remoteFailure.permanent ? 'permanent' : 'transient';
-    log.warn(`exchange for ${entry.server} failed (${how}): ${remoteFailure.message}`);
+    log.warn(`exchange for ${server} failed (${how}): ${remoteFailure.message}`);
     // still valid: serve it
     if (record.token && isUsable(record.token, failedAt))
       return tokenIssued(record.token, 'stale-served', { ...record, failure });
-    throw new IssueFailedError(entry.server, failure);
+    throw new IssueFailedError(server, failure);
   }
   registerSecret(issued.secret);
   const passedThrough = issued.secret === secret ? ' (the stored secret as is)' : '';
-  log.debug(`${entry.server}: exchange answered in ${context.now() - now} ms${passedThrough}`);
+  log.debug(`${server}: exchange answered in ${context.now() - now} ms${passedThrough}`);
   const { failure: _cleared, token: _old, passThroughUntil: _pt, ...rest } = record;
   if (issued.secret === secret) {
     // Nothing to exchange: never copy the long-lived secret into the cache.
@@ -222,7 +241,7 @@ async function exchange(job: Job, record: CacheRecord, retry: RetryPolicy): Prom
   };
   cache.write({ ...rest, token, lastRefresh: now, ...(answeredBy ? { answeredBy } : {}) });
   const validity = issued.expiresAt ? `, valid until ${isoTime(issued.expiresAt)}` : '';
-  log.info(`exchanged a token for ${entry.server}${validity}`);
+  log.info(`exchanged a token for ${server}${validity}`);
   return tokenIssued(token, 'exchanged', { lastRefresh: now });
 }
 
@@ -230,7 +249,7 @@ async function exchange(job: Job, record: CacheRecord, retry: RetryPolicy): Prom
 function afterFailure(job: Job, record: CacheRecord, startedAt: number, now: number): Issued | undefined {
   const { failure, token } = record;
   if (!failure) return undefined;
-  const server = job.entry.server;
+  const server = job.server;
   const usableToken = token && isUsable(token, now) ? token : undefined;
   if (usableToken && failure.serveCachedUntil !== undefined && now < failure.serveCachedUntil) {
     log.debug(`${server}: recent failure, cached token served until ${isoTime(failure.serveCachedUntil)}`);
@@ -250,7 +269,7 @@ function afterFailure(job: Job, record: CacheRecord, startedAt: number, now: num
 
 /** Under the entry's lock: re-check what others did while we waited, then exchange if still needed. */
 async function refreshUnderLock(job: Job, startedAt: number, options: IssueOptions): Promise<Issued> {
-  const { context, entry, cache } = job;
+  const { context, entry, cache, server } = job;
   cache.ensureDir();
   const decide = async (): Promise<Issued> => {
     const now = context.now();
@@ -267,26 +286,27 @@ async function refreshUnderLock(job: Job, startedAt: number, options: IssueOptio
     if (!entries.some((e) => e.server === entry.server)) throw new CredentialsNotFoundError();
     return exchange(job, record, options.retry);
   };
-  return withLock(cache.lockFor(entry.server), decide, LOCK_WAIT_MS).catch((error: unknown) => {
+  return withLock(cache.lockFor(server), decide, LOCK_WAIT_MS).catch((error: unknown) => {
     // The lock only spares the service duplicate exchanges: when it cannot be created at all
     // (full disk, read-only runtime dir), answer without it rather than fail the pull.
     if (!(error instanceof LockUnavailableError)) throw error;
-    log.warn(`exchanging for ${entry.server} without the lock: ${error.message}`);
+    log.warn(`exchanging for ${server} without the lock: ${error.message}`);
     return decide();
   });
 }
 
-function jobFor(context: CoreContext, entry: MappingEntry): Job {
+function jobFor(context: CoreContext, entry: MappingEntry, registry?: string): Job {
   const cache = tokenCache(context.config.paths.runtimeDir);
-  return { context, entry, cache, fingerprint: secretFingerprint(entry, context.config) };
+  const server = tokenServerFor(entry, registry);
+  return { context, entry, server, cache, fingerprint: secretFingerprint(entry, context.config) };
 }
 
 /**
  * A usable cached token for an exchanging entry, also one past its refresh time (for a running daemon, which is
  * about to replace it): no store read, no lock, no exchange. Undefined when anything more would be needed.
  */
-export function cachedToken(context: CoreContext, entry: MappingEntry): Answer | undefined {
-  const job = jobFor(context, entry);
+export function cachedToken(context: CoreContext, entry: MappingEntry, registry?: string): Answer | undefined {
+  const job = jobFor(context, entry, registry);
   const now = context.now();
   const record = currentRecord(job, now);
   const cached = fromCache(record, now, true);
@@ -308,11 +328,11 @@ export async function issueCredential(
     return { answer: { username, secret, ...(expiresAt !== undefined ? { expiresAt } : {}) }, outcome: 'exchanged' };
   }
   const startedAt = context.now();
-  const job = jobFor(context, entry);
+  const job = jobFor(context, entry, options.registry);
   if (!options.force) {
     const record = currentRecord(job, startedAt);
     const cached = fromCache(record, startedAt, options.acceptDueTokens ?? false);
-    log.debug(`${entry.server}: cache ${cached ? 'hit' : 'miss (no fresh token)'}`);
+    log.debug(`${job.server}: cache ${cached ? 'hit' : 'miss (no fresh token)'}`);
     if (cached) return cachedIssued(job, record, cached);
   }
   return refreshUnderLock(job, startedAt, options);

@@ -2,7 +2,7 @@
 // credential for it: from the token cache in steady state, else exchanged inline.
 import { CredentialsNotFoundError, UserError } from '../errors.js';
 import { findBestMatch } from '../hosts/match.js';
-import { normalizeServer } from '../hosts/normalize.js';
+import { normalizeServer, type ServerKey } from '../hosts/normalize.js';
 import { readMappingView } from '../mapping/mapping-file.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { trace } from '../trace.js';
@@ -12,7 +12,10 @@ import type { CoreContext } from './core-context.js';
 import { credentialFor, type Answer } from './issue-credential.js';
 
 export function findEntry(context: CoreContext, serverURL: string): MappingEntry {
-  const target = normalizeServer(serverURL);
+  return entryFor(context, normalizeServer(serverURL));
+}
+
+function entryFor(context: CoreContext, target: ServerKey): MappingEntry {
   const { mapping, unreadable } = readMappingView(context.config.paths.mappingFile);
   trace(`mapping read (${mapping.entries.length} entries)`);
   // A damaged entry still takes part in matching: if it is the one meant, the answer is
@@ -35,10 +38,12 @@ export async function resolveCredential(
   context: CoreContext,
   serverURL: string,
 ): Promise<Answer & { entry: MappingEntry }> {
-  const entry = findEntry(context, serverURL);
+  const target = normalizeServer(serverURL);
+  const entry = entryFor(context, target);
   // With a daemon running, a token past its refresh time (but still valid) is served
   // at once: the daemon is about to replace it. Without one, this process refreshes.
   // (Only exchanging kinds have tokens to accept: static ones skip the PID-file read.)
   const acceptDueTokens = KIND_TRAITS[entry.kind].exchanges && context.daemonRunning();
-  return { ...(await credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens })), entry };
+  const answer = await credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens, registry: target.key });
+  return { ...answer, entry };
 }

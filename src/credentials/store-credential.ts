@@ -9,6 +9,7 @@ import { inferKind } from '../clouds/infer-kind.js';
 import { updateMapping } from '../mapping/mapping-file.js';
 import type { Kind, MappingEntry } from '../mapping/types.js';
 import type { CoreContext } from './core-context.js';
+import type { Exchanged } from './long-lived-side.js';
 import { entryBase, givenOptions, putEntry } from './new-entry.js';
 import { discardSecret, placeSecret, type SecretChoice } from './secret-placement.js';
 
@@ -67,10 +68,12 @@ export async function storeCredential(context: CoreContext, given: NewLogin): Pr
   if (problem) throw new UserError(problem);
   const inferred = given.kind ?? inferKind(server.key, given.username, given.options);
   const login = await acceptedLogin(given, inferred);
+  let checked: { entry: MappingEntry; exchanged?: Exchanged } | undefined;
   if (login.verify) {
     const { verifyLogin } = await import('./verify-login.js');
     registerSecret(login.secret);
-    await verifyLogin(context, provisionalEntry(login, server.key, inferred, context.now()), { secret: login.secret });
+    const provisional = provisionalEntry(login, server.key, inferred, context.now());
+    checked = { entry: provisional, exchanged: await verifyLogin(context, provisional, { secret: login.secret }) };
   }
   let replaced: MappingEntry | undefined;
   const entry = await updateMapping(async (mapping) => {
@@ -90,5 +93,13 @@ export async function storeCredential(context: CoreContext, given: NewLogin): Pr
     return next;
   }, context.config.paths.mappingFile);
   await discardSecret(context, replaced, entry);
+  // The check's token serves the first get: unless the provider answered the stored secret itself, or the entry
+  // kept a kind or options of an earlier login that the check did not use.
+  const issued = checked?.exchanged?.issued;
+  const sameLogin =
+    entry.kind === checked?.entry.kind && JSON.stringify(entry.options) === JSON.stringify(checked.entry.options);
+  if (issued && issued.secret !== login.secret && sameLogin) {
+    await (await import('./token-state.js')).recordCheckToken(context, entry, issued);
+  }
   return entry;
 }

@@ -7,6 +7,7 @@ import type { CoreContext } from '../credentials/core-context.js';
 import { cachedToken } from '../credentials/issue-credential.js';
 import { findEntry } from '../credentials/resolve-credential.js';
 import { describeError } from '../errors.js';
+import { normalizeServer } from '../hosts/normalize.js';
 import { log } from '../log.js';
 import { loadProvider } from '../clouds/registry.js';
 import { KIND_TRAITS } from '../clouds/registry.js';
@@ -19,7 +20,8 @@ async function lookUp(context: CoreContext, agent: SecretAgent, serverURL: strin
   const entry = findEntry(context, serverURL);
   if (!daemonAnswers(entry)) return null;
   if (KIND_TRAITS[entry.kind].exchanges) {
-    const token = cachedToken(context, entry);
+    // A pattern with a token per registry (ECR across regions) keeps the one asked for under its own key.
+    const token = cachedToken(context, entry, normalizeServer(serverURL).key);
     return token ? { username: token.username, secret: token.secret } : null;
   }
   const held = agent.secretFor(entry);

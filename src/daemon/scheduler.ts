@@ -9,6 +9,7 @@ import {
   loginFingerprint,
   prepareRuntimeDir,
   recordSecretCheck,
+  registryTokenServers,
   type SecretCheck,
 } from '../credentials/token-state.js';
 import { describeError, isPermanent } from '../errors.js';
@@ -22,6 +23,8 @@ import { MappingWatcher } from './mapping-watcher.js';
 
 const BACKOFF = { baseMs: 5_000, capMs: 5 * 60_000 };
 const PERMANENT_RETRY_MS = 10 * 60_000;
+// How often the cache is looked at for registries a pattern newly answered (their tokens are refreshed too).
+const REGISTRY_SCAN_MS = 30_000;
 export interface EntryStatus {
   server: string;
   kind: string;
@@ -34,6 +37,8 @@ export interface EntryStatus {
 
 interface EntryState extends EntryStatus {
   entry: MappingEntry;
+  /** For a pattern with a token per registry: the registry whose token this state keeps fresh (`server`). */
+  registry?: string;
   fingerprint: string;
   running?: Promise<void>;
 }
@@ -44,6 +49,8 @@ function jitter(ms: number): number {
 
 export class RefreshScheduler {
   private states = new Map<string, EntryState>();
+  private entries: readonly MappingEntry[] = [];
+  private nextRegistryScan = 0;
   private readonly watcher: MappingWatcher;
   private timer: NodeJS.Timeout | undefined;
   private wake: NodeJS.Timeout | undefined;
@@ -104,24 +111,42 @@ export class RefreshScheduler {
     if (earliest - now < 1000) this.wake = setTimeout(() => this.tick(), earliest - now);
   }
 
+  /**
+   * What to keep fresh: each exchanging or checked entry, except that a pattern with a token per registry has
+   * nothing of its own to refresh: each registry it has answered (a token in the cache) is kept fresh instead.
+   */
+  private watched(): Array<{ entry: MappingEntry; server: string; registry?: string }> {
+    return this.entries
+      .filter((e) => KIND_TRAITS[e.kind].exchanges || KIND_TRAITS[e.kind].checked)
+      .flatMap((entry) =>
+        KIND_TRAITS[entry.kind].tokenPerRegistry?.(entry.server)
+          ? registryTokenServers(this.context, entry).map((registry) => ({ entry, server: registry, registry }))
+          : [{ entry, server: entry.server }],
+      );
+  }
+
   private reloadMapping(): void {
     const entries = this.watcher.changed()?.entries;
-    if (!entries) return;
+    const now = this.context.now();
+    if (entries) this.entries = entries;
+    else if (now < this.nextRegistryScan) return;
+    this.nextRegistryScan = now + REGISTRY_SCAN_MS;
     const next = new Map<string, EntryState>();
-    for (const entry of entries.filter((e) => KIND_TRAITS[e.kind].exchanges || KIND_TRAITS[e.kind].checked)) {
+    for (const { entry, server, registry } of this.watched()) {
       const fingerprint = loginFingerprint(this.context, entry);
-      const previous = this.states.get(entry.server);
+      const previous = this.states.get(server);
       if (previous?.fingerprint === fingerprint) {
         // The same object: a refresh in flight updates (and clears `running` on) this state.
         previous.entry = entry;
-        next.set(entry.server, previous);
+        next.set(server, previous);
       } else {
-        next.set(entry.server, {
+        next.set(server, {
           entry,
+          ...(registry ? { registry } : {}),
           fingerprint,
-          server: entry.server,
+          server,
           kind: entry.kind,
-          nextAt: this.context.now(),
+          nextAt: now,
           failures: 0,
         });
       }
@@ -149,7 +174,14 @@ export class RefreshScheduler {
     try {
       if (KIND_TRAITS[state.entry.kind].checked) this.afterCheck(state, await this.runCheck(state));
       else
-        this.afterIssue(state, await issueCredential(this.context, state.entry, { retry: BACKGROUND_ATTEMPT, force }));
+        this.afterIssue(
+          state,
+          await issueCredential(this.context, state.entry, {
+            retry: BACKGROUND_ATTEMPT,
+            force,
+            ...(state.registry ? { registry: state.registry } : {}),
+          }),
+        );
     } catch (error) {
       // No usable token: a failure of this attempt says whether the refusal was permanent.
       const recorded = error instanceof IssueFailedError ? error.failure : undefined;

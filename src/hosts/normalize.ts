@@ -1,8 +1,8 @@
 // Turns whatever a client sends as a server URL into the key lanyard looks entries
 // up by, the way docker-credential-helpers and the clients treat it
 // (docs/wire-formats.md#credential-helper-protocol, #docker-cli): scheme optional
-// (http/https only), host case-insensitive, port significant (default ports dropped),
-// path and query ignored, IPv6 literals bracketed.
+// (http/https only), host case-insensitive, port significant (default ports dropped: without a
+// scheme, 443, as clients reach a registry over https), path and query ignored, IPv6 literals bracketed.
 import { UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
 import { DOCKER_HUB_KEY, dockerHubOAuthKey, isDockerHubHost } from './dockerhub.js';
@@ -72,7 +72,8 @@ function normalizePort(port: string | undefined, scheme: string | undefined, inp
     throw new UserError(`invalid port in server URL ${show(input)}`);
   }
   const canonical = String(Number(port));
-  return scheme && DEFAULT_PORTS[scheme] === canonical ? undefined : canonical;
+  // `docker login host:443` reaches the registry `host` reaches: one registry, one key.
+  return DEFAULT_PORTS[scheme ?? 'https'] === canonical ? undefined : canonical;
 }
 
 // DNS limits (RFC 1035), for patterns too: nothing longer can name a registry, and

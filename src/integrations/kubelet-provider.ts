@@ -7,12 +7,12 @@ import type { PodIdentity, PodServiceAccount } from '../clouds/cloud.js';
 import { podIdentityOf } from '../clouds/registry.js';
 import { quoted, registerSecret } from '../foreign-text.js';
 import type { CoreContext } from '../credentials/core-context.js';
-import { credentialFor, type Answer } from '../credentials/issue-credential.js';
+import { credentialFor, entryServing, tokenServerFor, type Answer } from '../credentials/issue-credential.js';
 import { exchangeOnce, sourceContext } from '../credentials/long-lived-side.js';
 import { findEntry } from '../credentials/resolve-credential.js';
 import { DOCKER_HUB_KEY } from '../hosts/dockerhub.js';
 import { patternMatches } from '../hosts/match.js';
-import { normalizeServer } from '../hosts/normalize.js';
+import { normalizeServer, type ServerKey } from '../hosts/normalize.js';
 import { registryOfImage } from '../hosts/image-reference.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { log } from '../log.js';
@@ -98,13 +98,21 @@ export function parseRequest(input: string): KubeletRequest {
 
 /**
  * kubelet matches auth keys like matchImages; Hub images may reach it under any of Hub's names, and a pattern
- * that serves a host beyond its labels (`*.icr.io` for `private.us.icr.io`) is keyed by that host as well.
+ * that serves a host beyond its labels (`*.icr.io` for `private.us.icr.io`) is keyed by that host as well. A token
+ * for one registry of a pattern (`tokenPerRegistry`) is keyed by that registry alone: it opens no other.
  */
-function authKeys(entry: MappingEntry, registry: string): string[] {
+function entryKeys(entry: MappingEntry, target: ServerKey, tokenServer: string): string[] {
   if (entry.server === DOCKER_HUB_KEY) return [DOCKER_HUB_KEY, 'index.docker.io', 'registry-1.docker.io'];
+  if (tokenServer !== entry.server) return [tokenServer];
   const pattern = normalizeServer(entry.server);
-  const target = normalizeServer(registry);
   return pattern.isPattern && !patternMatches(pattern, target) ? [entry.server, target.key] : [entry.server];
+}
+
+/** kubelet compares ports as written: an image on `host:443` needs that key too, though it is `host`'s login. */
+function authKeys(entry: MappingEntry, registry: string, target: ServerKey, tokenServer: string): string[] {
+  const keys = entryKeys(entry, target, tokenServer);
+  const spelled = registry.toLowerCase();
+  return spelled.endsWith(':443') && !keys.includes(spelled) ? [...keys, spelled] : keys;
 }
 
 function cacheSeconds(answer: Answer, now: number): number {
@@ -148,6 +156,7 @@ export async function answerKubelet(context: CoreContext, input: string): Promis
   };
   let entry: MappingEntry;
   const registry = registryOfImage(request.image);
+  const target = normalizeServer(registry);
   try {
     entry = findEntry(context, registry);
   } catch (error) {
@@ -157,16 +166,21 @@ export async function answerKubelet(context: CoreContext, input: string): Promis
   // A pod's token counts only where its cloud can prove the pod: elsewhere the login answers, as without one.
   const { pod } = request;
   const identity = pod && podIdentityOf(entry.kind)?.podIdentity;
+  const tokenServer = tokenServerFor(entry, target.key);
   const answer = identity
-    ? await podAnswer(context, entry, pod!, identity, registry)
-    : await credentialFor(context, entry, { retry: INLINE_RETRY, acceptDueTokens: context.daemonRunning() });
+    ? await podAnswer(context, entryServing(entry, tokenServer), pod!, identity, registry)
+    : await credentialFor(context, entry, {
+        retry: INLINE_RETRY,
+        acceptDueTokens: context.daemonRunning(),
+        registry: target.key,
+      });
   if (!answer) return response;
   const login = await passwordLogin(context, entry, answer);
   if (!login) return response;
   const seconds = cacheSeconds(answer, context.now());
   if (identity) response.cacheKeyType = 'Image';
   response.cacheDuration = `${identity ? Math.min(seconds, POD_CACHE_SECONDS) : seconds}s`;
-  for (const key of authKeys(entry, registry))
+  for (const key of authKeys(entry, registry, target, tokenServer))
     response.auth[key] = { username: login.username, password: login.secret };
   return response;
 }

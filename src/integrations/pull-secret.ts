@@ -47,7 +47,9 @@ export async function buildDockerConfig(
   const acceptDueTokens = context.daemonRunning();
   for (const registry of registries) {
     const entry = entryFor(context, registry);
-    const answer = await passwordLogin(context, entry, await credentialFor(context, entry, { retry, acceptDueTokens }));
+    // A pattern with a token per registry (ECR across regions) exchanges for this registry.
+    const issued = await credentialFor(context, entry, { retry, acceptDueTokens, registry });
+    const answer = await passwordLogin(context, entry, issued);
     if (!answer) {
       built.skipped.push(registry);
       continue;

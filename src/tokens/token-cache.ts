@@ -3,7 +3,7 @@
 // credentials, never the stored long-lived secret, plus the last failure so that
 // waiters and the daemon do not hammer a service that just said no.
 import { sha256Hex } from '../hash-and-random.js';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
@@ -26,11 +26,21 @@ export interface TokenCache {
   /** Saves the record; a failure (full disk, unusable runtime dir) is logged, never fatal: it is only a cache. */
   write(record: CacheRecord): void;
   forget(server: string): void;
+  /** The server keys of every record cached (a pattern's per-registry tokens are found by these). */
+  servers(): string[];
 }
 
 export function tokenCache(runtimeDir: string): TokenCache {
   const tokensDir = join(runtimeDir, 'tokens');
   const fileFor = (server: string) => join(tokensDir, `${sha256Hex(server).slice(0, 32)}.json`);
+  const serverIn = (name: string): string | undefined => {
+    try {
+      const server = (JSON.parse(readFileSync(join(tokensDir, name), 'utf8')) as Partial<CacheRecord>).server;
+      return typeof server === 'string' && fileFor(server) === join(tokensDir, name) ? server : undefined;
+    } catch {
+      return undefined; // gone meanwhile, or torn: it is only a cache
+    }
+  };
   const ensureDir = () => {
     for (const dir of [runtimeDir, tokensDir]) ensureOwnPrivateDir(dir, 'the runtime directory');
   };
@@ -61,6 +71,15 @@ export function tokenCache(runtimeDir: string): TokenCache {
       } catch {
         // nothing cached
       }
+    },
+    servers() {
+      let names: string[];
+      try {
+        names = readdirSync(tokensDir).filter((name) => /^[0-9a-f]{32}\.json$/.test(name));
+      } catch {
+        return []; // no cache yet
+      }
+      return names.map(serverIn).filter((server): server is string => server !== undefined);
     },
   };
 }

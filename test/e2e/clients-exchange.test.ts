@@ -13,7 +13,7 @@ import type { Sandbox } from './support/sandbox.js';
 import { buildImage, type OciImage } from './support/image.js';
 import { runHelper } from './support/helper.js';
 import { describe } from './support/run.js';
-import { assertNoSecretOnDisk, fileStoreSandbox, loginIam } from './support/exchange-env.js';
+import { assertNoSecretOnDisk, fileStoreSandbox, forgetCachedToken, loginIam } from './support/exchange-env.js';
 import { filesContaining } from './support/asserts.js';
 import {
   AUTH_FAILURE,
@@ -77,7 +77,7 @@ test.after(async () => {
 test('configure routed the registry to lanyard; the config holds no API key', () => {
   const config = readFileSync(join(sb.env.DOCKER_CONFIG!, 'config.json'), 'utf8');
   assert.equal(JSON.parse(config), { credHelpers: { [registry!.host]: 'lanyard' } });
-  assert.is(iam!.counts.total, 0, 'neither login nor configure asked IAM');
+  assert.is(iam!.counts.total, 1, "login's check asked IAM once; configure did not");
 });
 
 toolTest('podman', 'podman pushes and pulls with the IAM token lanyard exchanged', async () => {
@@ -124,8 +124,18 @@ toolTest(
   "with the API key revoked and the cached token gone, podman fails with lanyard's error, not anonymously",
   async () => {
     iam!.revokeKey(APIKEY);
-    // a new login with the (now revoked) key drops the cached token: the next get must exchange
-    await loginIam(sb.env, registry!.host, APIKEY, iam!.url);
+    // a new login with the (now revoked) key is refused at once, and stores nothing
+    const relogin = await runHelper(
+      ['login', registry!.host, '-u', 'iamapikey', '--iam-endpoint', iam!.url, '--password-stdin'],
+      {
+        env: sb.env,
+        stdin: APIKEY,
+      },
+    );
+    assert.is(relogin.code, 1, describe(relogin));
+    assert.match(relogin.stderr, 'was not stored');
+    // the cached token gone (as after a reboot): the next get must exchange
+    forgetCachedToken(sb, registry!.host);
     const r = await tools.podman(tools.storage('podman-revoked'), [
       'pull',
       '--tls-verify=false',

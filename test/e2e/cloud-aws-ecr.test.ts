@@ -22,6 +22,7 @@ import {
   cacheRecord,
   daemonCommand,
   expireCachedToken,
+  forgetCachedToken,
   getWith,
   loginOk,
   logText,
@@ -192,15 +193,22 @@ test('inference: an access key id on an ECR host is aws-ecr; a pasted token (AWS
   assert.is(kinds[ECR_HOST], 'aws-ecr');
   assert.is(kinds[pasted.ServerURL], 'static');
   assertEcrCreds(await getWith(env, ECR_HOST), 'get on the ECR host');
-  const spanning = await runHelper(['login', '*.dkr.ecr.*.amazonaws.com', '-u', KEY.accessKeyId, '--password-stdin'], {
-    env,
-    stdin: KEY.secretAccessKey,
-  });
-  assert.is(spanning.code, 1);
+  // A pattern across regions takes each registry's region from its host: --region makes no sense there.
+  const withRegion = await ecrLogin(env, '*.dkr.ecr.*.amazonaws.com', KEY, ['--region', REGION]);
+  assert.is(withRegion.code, 1);
   assert.match(
-    spanning.stderr,
-    /^docker-credential-lanyard: .*not stored: .*spans regions, and one ECR exchange serves one region.*\n$/,
+    withRegion.stderr,
+    /^docker-credential-lanyard: .*not stored: .*takes each registry's region from its host: .*without --region\n$/,
   );
+  // Without it, the key is checked once and then serves every region, a token per registry in its region.
+  const before = ecrRequests();
+  assert.is((await ecrLogin(env, '*.dkr.ecr.*.amazonaws.com', KEY, [])).code, 0);
+  const other = '210987654321.dkr.ecr.us-east-1.amazonaws.com';
+  const password = assertEcrCreds(await getWith(env, other), 'a registry the pattern serves');
+  const check = aws!.validateEcrPassword(password);
+  assert.ok(check.ok && check.region === 'us-east-1', JSON.stringify(check));
+  assert.is(ecrRequests() - before, 2, 'the login check, then the registry token');
+  assert.is((await runHelper(['logout', '*.dkr.ecr.*.amazonaws.com'], { env })).code, 0);
 });
 
 test('--aws-profile imports key and role from the AWS CLI files; the role session bounds the token', async () => {
@@ -214,17 +222,17 @@ test('--aws-profile imports key and role from the AWS CLI files; the role sessio
   writeFileSync(config, `[profile puller]\nrole_arn = ${ROLE}\nsource_profile = base\n`);
   const env = { ...envs.file, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config };
   const server = '*.dkr.ecr.us-east-1.amazonaws.com';
+  const sessions = aws!.counts.sessions;
   const r = await runHelper(['login', server, '--aws-profile', 'puller'], { env, timeoutMs: 30_000 });
   assert.is(r.code, 0, describe(r));
   const entry = (await cloud.lsEntries(env)).find((e) => e.server === server);
   assert.equal([entry?.kind, entry?.username], ['aws-ecr', KEY.accessKeyId]);
-  const sessions = aws!.counts.sessions;
   const password = assertEcrCreds(
     await getWith(env, '111122223333.dkr.ecr.us-east-1.amazonaws.com'),
     'get via role',
     null,
   );
-  assert.is(aws!.counts.sessions - sessions, 1, 'one AssumeRole');
+  assert.is(aws!.counts.sessions - sessions, 1, "one AssumeRole, by login's check: the get answered its token");
   const check = aws!.validateEcrPassword(password);
   assert.ok(check.ok && check.account === '210987654321', 'a token of the role session');
   const token = cacheRecord(sb, server)!.token!;
@@ -243,6 +251,7 @@ test('100 concurrent cold gets, then 100 on an expired token: exactly 1 exchange
   const env = envs.file;
   const server = 'burst.ecr.test';
   assert.is((await ecrLogin(env, server)).code, 0);
+  forgetCachedToken(sandboxes!.boxes.file, server); // cold: the token login's check got is gone, as after a reboot
   const exchangesLogged = () => logText(sandboxes!.boxes.file).split(`exchanged a token for ${server},`).length - 1;
   aws!.faults.latencyMs = 300; // a slow AWS widens the window in which the processes overlap
   try {
@@ -272,7 +281,8 @@ test('ThrottlingException (HTTP 400) and a 503 are retried with backoff: the get
     ['503', () => aws!.faults.fail(1, 503)],
   ] as const) {
     const server = `retry-${what}.ecr.test`;
-    assert.is((await ecrLogin(env, server)).code, 0); // verified, but nothing cached: the get exchanges
+    assert.is((await ecrLogin(env, server)).code, 0);
+    forgetCachedToken(sandboxes!.boxes.file, server); // the check's token gone (as after a reboot): the get exchanges
     inject();
     const before = aws!.counts.total;
     assertEcrCreds(await getWith(env, server, 30_000), `get after ${what}`);
@@ -285,6 +295,7 @@ test('a revoked key: 20 concurrent gets send 1 request, UnrecognizedClientExcept
   const server = 'revoked.ecr.test';
   assert.is((await ecrLogin(env, server, DOOMED)).code, 0);
   aws!.revokeKey(DOOMED.accessKeyId);
+  forgetCachedToken(sandboxes!.boxes.file, server); // nothing cached: the check's token gone, as after a reboot
   const before = aws!.counts.byAccessKey[DOOMED.accessKeyId] ?? 0;
   const rs = await Promise.all(Array.from({ length: 20 }, () => getWith(env, server, 60_000)));
   for (const [i, r] of rs.entries()) {

@@ -20,6 +20,7 @@ import {
   assertNoSecretOnDisk,
   cacheRecord,
   fileStoreSandbox,
+  forgetCachedToken,
   getWith,
   logText,
   parseCreds,
@@ -202,9 +203,9 @@ test('store (docker login): _json_key and _json_key_base64 become gcp, pasted to
 
 test('skopeo pushes and pulls: 4 operations, 1 exchange; the registry sees only oauth2accesstoken', async () => {
   const host = registry!.host;
+  const grants = jwtGrants();
   await loginKeyOk(file().env, host, keyText, ['--kind', 'gcp']);
   const authFile = writeAuthFile(join(file().root, 'auth.json'), [host]);
-  const grants = jwtGrants();
   const seen = presented.length;
   const started = Date.now();
   const copy = (args: string[]) => skopeo(['copy', '--authfile', authFile, ...args], file().env);
@@ -219,7 +220,7 @@ test('skopeo pushes and pulls: 4 operations, 1 exchange; the registry sees only 
   clientOk(await copy(['--src-tls-verify=false', `docker://${host}/gcp/app:2`, `oci:${back}:back`]), 'pull');
   assert.is(ociDigest(back, 'back'), image.digest, 'the pulled image is the pushed one');
   console.log(`[cloud-gcp] 4 skopeo operations in ${Date.now() - started} ms`);
-  assert.is(jwtGrants() - grants, 1, 'one exchange served them all');
+  assert.is(jwtGrants() - grants, 1, "one exchange, login's check, served them all");
   const logins = presented.slice(seen);
   assert.ok(logins.length >= 4, `credentials presented per operation (${logins.length})`);
   assert.equal([...new Set(logins.map((l) => l.username))], [USERNAME], 'only oauth2accesstoken');
@@ -233,11 +234,11 @@ test('skopeo pushes and pulls: 4 operations, 1 exchange; the registry sees only 
 test('[keychain] the key in the Secret Service: 5 gets and a skopeo push cost 1 exchange', async () => {
   const env = envOf('keychain');
   const other = google.makeServiceAccountKey();
+  const grants = jwtGrants();
   await loginKeyOk(env, registry!.host, JSON.stringify(other), ['--kind', 'gcp']);
   const items = await stores!.keyring.items();
   assert.is(items.length, 1, JSON.stringify(items));
   assert.is(await stores!.keyring.secret(items[0]!.attributes), JSON.stringify(other), 'the keychain holds the key');
-  const grants = jwtGrants();
   const tokens = new Set<string>();
   for (let i = 0; i < 5; i++)
     tokens.add(assertGoogleToken(await getWith(env, registry!.host), `get ${i}`, other.client_email));
@@ -248,7 +249,7 @@ test('[keychain] the key in the Secret Service: 5 gets and a skopeo push cost 1 
     env,
   );
   clientOk(push, 'push with the keychain login');
-  assert.is(jwtGrants() - grants, 1, 'one exchange');
+  assert.is(jwtGrants() - grants, 1, "one exchange: login's check");
 });
 
 toolTest('podman', 'pushes and pulls through lanyard with the gcp login (file store)', async () => {
@@ -284,6 +285,7 @@ for (const mode of STORE_MODES) {
 test('100 concurrent cold gets: 1 exchange, one token for all', async () => {
   const server = 'europe-west1-docker.pkg.dev';
   await loginKeyOk(file().env, server, keyText);
+  forgetCachedToken(file(), server); // cold: the token login's check got is gone, as after a reboot
   google.faults.latencyMs = 300; // widen the window in which the processes overlap
   try {
     const grants = jwtGrants();
@@ -301,6 +303,7 @@ test('100 concurrent cold gets: 1 exchange, one token for all', async () => {
 test('429 with Retry-After and a 503 are retried: the get succeeds, waiting as told', async () => {
   const server = 'asia-east1-docker.pkg.dev';
   await loginKeyOk(file().env, server, keyText);
+  forgetCachedToken(file(), server); // the get must exchange: the check's token gone, as after a reboot
   google.faults.throttle(1, 1);
   let before = google.counts.total;
   const started = Date.now();
@@ -309,6 +312,7 @@ test('429 with Retry-After and a 503 are retried: the get succeeds, waiting as t
   assert.is(google.counts.total - before, 2, 'a 429, then the exchange');
   assert.ok(ms >= 1000 && ms < 8000, `waited for Retry-After 1 s, within the inline budget (${ms} ms)`);
   await loginKeyOk(file().env, 'asia-east2-docker.pkg.dev', keyText);
+  forgetCachedToken(file(), 'asia-east2-docker.pkg.dev');
   google.faults.fail(1, 503);
   before = google.counts.total;
   assertGoogleToken(await getWith(file().env, 'asia-east2-docker.pkg.dev'), 'get after a 503');
@@ -320,6 +324,7 @@ test('a key deleted after login: 20 concurrent gets, 1 request, one line naming 
   const doomed = google.makeServiceAccountKey();
   await loginKeyOk(file().env, server, JSON.stringify(doomed));
   google.revokeKey(doomed.private_key_id);
+  forgetCachedToken(file(), server); // nothing cached: the token login's check got is gone, as after a reboot
   const before = google.counts.errors.invalid_grant ?? 0;
   const rs = await Promise.all(Array.from({ length: 20 }, () => getWith(file().env, server, 60_000)));
   for (const [i, r] of rs.entries()) {
@@ -381,6 +386,7 @@ test('the daemon refreshes ahead of expiry (20 s tokens): gets over 1.4 lifetime
   google.setTokenLifetime(lifetimeS);
   try {
     await loginKeyOk(daemonBox.env, AR, keyText);
+    forgetCachedToken(daemonBox, AR); // as after a reboot: the daemon exchanges at start
     daemon = await startDaemon(daemonBox);
     const first = await waitFor('the daemon exchange', () => cacheRecord(daemonBox!, AR)?.token, 10_000);
     const seen = new Set<string>([first.secret]);

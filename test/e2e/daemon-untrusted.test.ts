@@ -5,7 +5,7 @@
 // logs its decisions.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as iamFixture from '../fixtures/iam.js';
 import type { Sandbox } from './support/sandbox.js';
@@ -22,6 +22,7 @@ import {
   logText,
   sleep,
   startDaemon,
+  tokensDir,
   waitFor,
   type Daemon,
 } from './support/exchange-env.js';
@@ -42,12 +43,15 @@ test.before(async () => {
   iams.good = await iamFixture.start({ apikeys: [KEY], tokenLifetimeSeconds: LIFETIME_S });
   iams.throttled = await iamFixture.start({ apikeys: [KEY] });
   iams.echo = await iamFixture.start({ apikeys: [KEY] });
-  iams.throttled.faults.throttle(1_000_000, 99_999_999_999_999);
-  const echoed = `Provided API key ${KEY} could not be found.\n${FORGED}\n${'x'.repeat(900_000)}`;
-  iams.echo.failWithMessage(1_000_000, 400, echoed);
+  // `login` checks each key with one exchange: the services turn hostile after it, and the tokens the checks got
+  // are gone (as after a reboot), so the daemon has to ask them.
   await loginIam(sb.env, GOOD, KEY, iams.good.url);
   await loginIam(sb.env, THROTTLED, KEY, iams.throttled.url);
   await loginIam(sb.env, ECHO, KEY, iams.echo.url);
+  rmSync(tokensDir(sb), { recursive: true, force: true });
+  iams.throttled.faults.throttle(1_000_000, 99_999_999_999_999);
+  const echoed = `Provided API key ${KEY} could not be found.\n${FORGED}\n${'x'.repeat(900_000)}`;
+  iams.echo.failWithMessage(1_000_000, 400, echoed);
 });
 
 test.after(async () => {

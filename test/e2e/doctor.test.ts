@@ -282,15 +282,21 @@ test('the native front on PATH with no lanyard beside it, or one of another vers
 });
 
 /** Logs `server` in against `endpoint`, runs doctor, and returns its exchange line for `server`; logs out after. */
-async function exchangeLine(server: string, endpoint: string, extra: string[] = []): Promise<string> {
-  const login = await runHelper(
-    ['login', server, '-u', 'iamapikey', '--password-stdin', '--iam-endpoint', endpoint, ...extra],
-    {
-      env: sb.env,
-      stdin: APIKEY,
-    },
-  );
-  assert.is(login.code, 0, describe(login));
+/**
+ * A key kept as `store` keeps it (`login` would check it with IAM, and refuse what these tests break), with the
+ * IAM endpoint and CA bundle a login sets written into its mapping entry: a login whose IAM went away, or whose
+ * bundle was replaced, after it was made.
+ */
+async function exchangeLine(server: string, endpoint: string, options: Record<string, string> = {}): Promise<string> {
+  const stored = await runHelper(['store'], {
+    env: sb.env,
+    stdin: JSON.stringify({ ServerURL: server, Username: 'iamapikey', Secret: APIKEY }),
+  });
+  assert.is(stored.code, 0, describe(stored));
+  const mapping = JSON.parse(readFileSync(sb.mappingFile, 'utf8')) as { entries: Array<Record<string, unknown>> };
+  const entry = mapping.entries.find((e) => e.server === server)!;
+  entry.options = { iamEndpoint: endpoint, ...options };
+  writeFileSync(sb.mappingFile, JSON.stringify(mapping), { mode: 0o600 });
   try {
     const r = await doctor();
     assert.is(r.code, 1, `a failed exchange exits 1\n${describe(r)}`);
@@ -320,7 +326,7 @@ test('a CA bundle the TLS stack rejects: FAIL <server> naming the bundle; no int
   const bundle = join(sb.dir('bad-ca'), 'garbage.pem');
   writeFileSync(bundle, '-----BEGIN CERTIFICATE-----\nZ2FyYmFnZQ==\n-----END CERTIFICATE-----\n');
   const endpoint = `https://127.0.0.1:${await freePort()}`;
-  const line = await exchangeLine('bad-ca.doctor.test', endpoint, ['--ca-file', bundle]);
+  const line = await exchangeLine('bad-ca.doctor.test', endpoint, { caFile: bundle });
   // Bun refuses the bundle before connecting; Node tries to connect first. Either way, one line naming the endpoint.
   assert.match(
     line,

@@ -19,6 +19,7 @@ import {
   expireCachedToken,
   fileStoreSandbox,
   getWith,
+  forgetCachedToken,
   loginIam,
   logText,
   makeCachedTokenDue,
@@ -36,7 +37,7 @@ const extraIams: iamFixture.IamHandle[] = [];
 
 test.before(async () => {
   sb = fileStoreSandbox('exchange-faults');
-  iam = await iamFixture.start({ apikeys: [GOOD_KEY] });
+  iam = await iamFixture.start({ apikeys: [GOOD_KEY, BAD_KEY] });
   proxy = await startRecordingProxy(iam.url);
 });
 
@@ -59,6 +60,15 @@ test.before.each(() => {
   iam!.faults.reset();
 });
 
+/**
+ * `login` (whose check exchanges once and caches the token it got), then that token forgotten, as a reboot empties
+ * the runtime dir: the next get must exchange, which is what these tests put under faults.
+ */
+async function loginUncached(server: string, key: string): Promise<void> {
+  await loginIam(sb.env, server, key, proxy!.url);
+  forgetCachedToken(sb, server);
+}
+
 const timed = async (action: () => Promise<RunResult>): Promise<[RunResult, number]> => {
   const started = Date.now();
   const r = await action();
@@ -76,7 +86,7 @@ function assertRealError(r: RunResult, what: string, pattern: RegExp): void {
 
 test('an inline exchange: one IAM request with the helper User-Agent, a valid iambearer token', async () => {
   const server = 'inline.faults.test';
-  await loginIam(sb.env, server, GOOD_KEY, proxy!.url);
+  await loginUncached(server, GOOD_KEY);
   const before = proxy!.requests.length;
   const creds = parseCreds(await getWith(sb.env, server), 'get');
   assert.is(creds.Username, 'iambearer');
@@ -93,7 +103,7 @@ test('IAM stopped while the cached token is valid: get answers the cached token 
   const server = 'stopped.faults.test';
   await loginIam(sb.env, server, GOOD_KEY, own.url);
   const first = parseCreds(await getWith(sb.env, server), 'first get');
-  assert.is(own.counts.total, 1);
+  assert.is(own.counts.total, 1, "the login's check; the get answered the token it got");
   await own.stop();
   for (let i = 0; i < 3; i++) {
     const [r, ms] = await timed(() => getWith(sb.env, server));
@@ -162,7 +172,7 @@ test('IAM answering 5xx: a valid cached token is still served; after expiry a cl
 
 test('a dropped connection is retried: the get succeeds with 2 IAM requests', async () => {
   const server = 'drop.faults.test';
-  await loginIam(sb.env, server, GOOD_KEY, proxy!.url);
+  await loginUncached(server, GOOD_KEY);
   const before = { total: iam!.counts.total, issued: iam!.counts.issued };
   iam!.faults.drop(1);
   const creds = parseCreds(await getWith(sb.env, server), 'get with one dropped connection');
@@ -176,7 +186,7 @@ test('a dropped connection is retried: the get succeeds with 2 IAM requests', as
 
 test('429 with Retry-After: lanyard waits as told, then succeeds (2 requests)', async () => {
   const server = 'throttle.faults.test';
-  await loginIam(sb.env, server, GOOD_KEY, proxy!.url);
+  await loginUncached(server, GOOD_KEY);
   iam!.faults.throttle(1, 2);
   const before = proxy!.requests.length;
   const [r, ms] = await timed(() => getWith(sb.env, server));
@@ -191,7 +201,7 @@ test('429 with Retry-After: lanyard waits as told, then succeeds (2 requests)', 
 
 test('429 with a Retry-After beyond the inline budget: fail fast; later gets respect it (no retry storm)', async () => {
   const server = 'throttle-long.faults.test';
-  await loginIam(sb.env, server, GOOD_KEY, proxy!.url);
+  await loginUncached(server, GOOD_KEY);
   iam!.faults.throttle(1, 60);
   const before = iam!.counts.total;
   const [r, ms] = await timed(() => getWith(sb.env, server));
@@ -210,9 +220,11 @@ test('429 with a Retry-After beyond the inline budget: fail fast; later gets res
   assert.ok(iam!.validateToken(parseCreds(await getWith(sb.env, server), 'after a new login').Secret).ok);
 });
 
-test('invalid API key: a permanent error naming the key and IAM; 20 concurrent gets cause 1 IAM request', async () => {
+test('a revoked API key: a permanent error naming the key and IAM; 20 concurrent gets, 1 IAM request', async () => {
   const server = 'badkey.faults.test';
-  await loginIam(sb.env, server, BAD_KEY, proxy!.url);
+  await loginUncached(server, BAD_KEY); // a login checks the key: it is revoked afterwards
+  iam!.revokeKey(BAD_KEY);
+  const checked = iam!.counts.byApikey[BAD_KEY] ?? 0;
   const rs = await Promise.all(Array.from({ length: 20 }, () => getWith(sb.env, server, 60_000)));
   for (const [i, r] of rs.entries()) {
     assertRealError(
@@ -221,10 +233,11 @@ test('invalid API key: a permanent error naming the key and IAM; 20 concurrent g
       /IBM Cloud IAM .*refused the exchange with 400 \(BXNIM0415E.*API key.*log in again/,
     );
   }
-  assert.is(iam!.counts.byApikey[BAD_KEY], 1, `one IAM request for 20 gets, got ${iam!.counts.byApikey[BAD_KEY]}`);
+  const asked = () => (iam!.counts.byApikey[BAD_KEY] ?? 0) - checked;
+  assert.is(asked(), 1, `one IAM request for 20 gets, got ${asked()}`);
   const again = await getWith(sb.env, server);
   assertRealError(again, 'get right after', /BXNIM0415E/);
-  assert.is(iam!.counts.byApikey[BAD_KEY], 1, 'a permanent refusal is not re-asked at once');
+  assert.is(asked(), 1, 'a permanent refusal is not re-asked at once');
   assert.match(logText(sb), /exchange for badkey\.faults\.test failed \(permanent\)/);
   const ls = await runHelper(['ls'], { env: sb.env });
   assert.match(
@@ -240,7 +253,7 @@ test('invalid API key: a permanent error naming the key and IAM; 20 concurrent g
 
 test(`${BURST} concurrent gets on an empty cache, then on an expired one: exactly 1 IAM request each`, async () => {
   const server = 'burst.faults.test';
-  await loginIam(sb.env, server, GOOD_KEY, proxy!.url);
+  await loginUncached(server, GOOD_KEY);
   iam!.faults.latencyMs = 300; // a slow IAM widens the window in which the processes overlap
 
   for (const phase of ['empty', 'expired'] as const) {

@@ -15,6 +15,7 @@ import { startKeyring, type Keyring } from './support/keyring.js';
 import { buildImage, ociDigest, type OciImage } from './support/image.js';
 import { writeAuthFile } from './support/client-config.js';
 import { runHelper } from './support/helper.js';
+import { freePort } from './support/port.js';
 import { run, describe, type RunResult } from './support/run.js';
 import {
   assertNoSecretOnDisk,
@@ -84,7 +85,44 @@ function skopeoOk(r: RunResult, what: string): void {
   assert.is(r.code, 0, `${what} failed\n${describe(r)}`);
 }
 
-test('login stores the API key (kind ibm-iam) without asking IAM yet', async () => {
+test('login refuses a key it cannot check (IAM unreachable, or the key refused): nothing stored', async () => {
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  for (const server of ['*.icr.io', registry!.host]) {
+    const unreachable = await runHelper(
+      ['login', server, '-u', 'iamapikey', '--iam-endpoint', closed, '--password-stdin'],
+      { env: sb.env, stdin: APIKEY },
+    );
+    assert.is(unreachable.code, 1, describe(unreachable));
+    assert.match(unreachable.stderr, /^docker-credential-lanyard: the login for .* was not stored: .*\n$/);
+  }
+  const refused = await runHelper(
+    ['login', registry!.host, '-u', 'iamapikey', '--iam-endpoint', iam!.url, '--password-stdin'],
+    {
+      env: sb.env,
+      stdin: 'not-a-key-iam-knows',
+    },
+  );
+  assert.is(refused.code, 1, describe(refused));
+  assert.match(refused.stderr, 'was not stored');
+  const ls = await runHelper(['ls', '--json'], { env: sb.env });
+  assert.equal(JSON.parse(ls.stdout), [], 'nothing stored');
+  assert.equal(cacheFiles(sb), [], 'nothing cached');
+  assert.is(iam!.counts.total, 1, 'the refused key was asked once, not retried');
+  iam!.resetCounts();
+});
+
+test('`store` (docker login) keeps a key while IAM is away: the client checked it with the registry', async () => {
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  const env = { ...sb.env, LANYARD_IAM_ENDPOINT: closed };
+  const stored = await runHelper(['store'], {
+    env,
+    stdin: JSON.stringify({ ServerURL: 'offline.icr.io', Username: 'iamapikey', Secret: APIKEY }),
+  });
+  assert.is(stored.code, 0, describe(stored));
+  assert.is((await runHelper(['erase'], { env, stdin: 'offline.icr.io' })).code, 0);
+});
+
+test('login checks the API key (kind ibm-iam) with one IAM exchange and caches the token it got', async () => {
   const r = await loginIam(sb.env, registry!.host, APIKEY, iam!.url);
   assert.not.ok(r.stdout.includes(APIKEY) || r.stderr.includes(APIKEY), 'login echoes the key');
   const ls = await runHelper(['ls', '--json'], { env: sb.env });
@@ -94,7 +132,9 @@ test('login stores the API key (kind ibm-iam) without asking IAM yet', async () 
     entries.map((e) => [e.server, e.kind, e.username, e.store]),
     [[registry!.host, 'ibm-iam', 'iamapikey', 'file']],
   );
-  assert.is(iam!.counts.total, 0, 'login itself makes no IAM request');
+  assert.equal(iam!.counts.byApikey, { [APIKEY]: 1 }, 'one IAM exchange checked the key');
+  const record = cacheRecord(sb, registry!.host);
+  assert.ok(record?.token && iam!.validateToken(record.token.secret).ok, 'the check left a live token in the cache');
 });
 
 test('skopeo pushes and pulls through lanyard: 5 operations, 1 IAM exchange, only iambearer seen', async () => {
@@ -186,7 +226,7 @@ test('get answers iambearer + the cached IAM token; the cache holds the token, n
   assert.is(record!.token!.secret, creds.Secret);
   const lifetimeS = (record!.token!.expiresAt! - record!.token!.issuedAt) / 1000;
   assert.ok(Math.abs(lifetimeS - 3600) < 5, `cached expiry follows expires_in (3600 s), got ${lifetimeS} s`);
-  assert.match(logText(sb), `exchanged a token for ${registry!.host}`);
+  assert.match(logText(sb), `cached the token the login check for ${registry!.host} was answered`);
   const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
   assert.equal(
     [mode(join(sb.runtimeDir, 'lanyard')), mode(join(sb.runtimeDir, 'lanyard', 'tokens'))],

@@ -11,7 +11,7 @@ import { issueCert, makeCa, makeTempDir, removeDir, type CertFiles } from '../fi
 import type { Sandbox } from './support/sandbox.js';
 import { runHelper } from './support/helper.js';
 import { describe, type RunResult } from './support/run.js';
-import { fileStoreSandbox, getWith, loginOk, parseCreds } from './support/exchange-env.js';
+import { fileStoreSandbox, forgetCachedToken, getWith, loginOk, parseCreds } from './support/exchange-env.js';
 
 const APIKEY = `private-ca-key-${randomBytes(16).toString('hex')}`;
 
@@ -45,9 +45,10 @@ test.after(async () => {
 });
 
 /** A fresh sandbox with an ibm-iam login at the TLS stand-in (so no cached token carries over). */
-async function loggedIn(label: string, extra: string[] = []): Promise<Sandbox> {
+async function loggedIn(label: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Sandbox> {
   const sb = fileStoreSandbox(`iam-ca-${label}`);
   boxes.push(sb);
+  Object.assign(sb.env, env);
   await loginOk(sb.env, 'us.icr.io', 'iamapikey', APIKEY, ['--iam-endpoint', iam!.url, ...extra]);
   return sb;
 }
@@ -65,13 +66,27 @@ test('login --ca-file: the IAM exchange trusts that bundle', async () => {
   assert.ok(iam!.validateToken(creds.Secret).ok, 'an IAM token from the stand-in');
 });
 
-test('without --ca-file, or with the wrong CA, get fails in one line that says why', async () => {
-  const plain = await loggedIn('none');
-  const noBundle = /cannot get a token for us\.icr\.io: .*--ca-file/;
-  assertOneLineFailure(await getWith(plain.env, 'us.icr.io'), noBundle, 'no bundle');
-  const wrong = await loggedIn('wrong', ['--ca-file', otherCa.certFile]);
-  const wrongBundle = /the CA bundle given with --ca-file does not vouch for this server/;
-  assertOneLineFailure(await getWith(wrong.env, 'us.icr.io'), wrongBundle, 'a bundle of another CA');
+test('without --ca-file, or with the wrong CA, login refuses the key in one line that says why', async () => {
+  const sb = fileStoreSandbox('iam-ca-refused');
+  boxes.push(sb);
+  const noBundle = /the login for us\.icr\.io was not stored: .*--ca-file/;
+  const wrongBundle = /not stored: .*the CA bundle given with --ca-file does not vouch for this server/;
+  for (const [extra, pattern] of [
+    [[], noBundle],
+    [['--ca-file', otherCa.certFile], wrongBundle],
+  ] as const) {
+    const r = await runHelper(
+      ['login', 'us.icr.io', '-u', 'iamapikey', '--iam-endpoint', iam!.url, ...extra, '--password-stdin'],
+      {
+        env: sb.env,
+        stdin: APIKEY,
+      },
+    );
+    assert.is(r.code, 1, describe(r));
+    assert.ok(/^[^\n]+\n$/.test(r.stderr), `one line\n${describe(r)}`);
+    assert.match(r.stderr, pattern, describe(r));
+  }
+  assertOneLineFailure(await getWith(sb.env, 'us.icr.io'), /credentials not found/, 'nothing stored');
 });
 
 test('a --ca-file that is missing or holds no certificate is refused at login, in one line', async () => {
@@ -93,8 +108,9 @@ test('a --ca-file that is missing or holds no certificate is refused at login, i
 
 test('the binary honours NODE_EXTRA_CA_CERTS and SSL_CERT_FILE (docs/environment.md says so)', async () => {
   for (const variable of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE']) {
-    const sb = await loggedIn(variable.toLowerCase());
-    const r = await getWith({ ...sb.env, [variable]: ca.certFile }, 'us.icr.io');
+    const sb = await loggedIn(variable.toLowerCase(), [], { [variable]: ca.certFile });
+    forgetCachedToken(sb, 'us.icr.io'); // the get exchanges too, not only login's check
+    const r = await getWith(sb.env, 'us.icr.io');
     const creds = parseCreds(r, `get with ${variable}`);
     assert.ok(iam!.validateToken(creds.Secret).ok, `an IAM token through ${variable}`);
   }

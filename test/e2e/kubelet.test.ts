@@ -14,7 +14,7 @@ import type { Sandbox } from './support/sandbox.js';
 import { BIN } from './support/paths.js';
 import { runHelper } from './support/helper.js';
 import { run, describe, type RunResult } from './support/run.js';
-import { fileStoreSandbox, loginIam, loginOk } from './support/exchange-env.js';
+import { fileStoreSandbox, forgetCachedToken, loginIam, loginOk } from './support/exchange-env.js';
 
 const LIFETIME_S = 3600;
 const PATTERN_KEY = `kubelet-pattern-${randomBytes(12).toString('hex')}`;
@@ -224,6 +224,7 @@ test('malformed requests: exit 1, nothing on stdout, one message on stderr', asy
 
 test('a revoked key with nothing cached is an error (exit 1, why on stderr), never an empty answer', async () => {
   iam!.revokeKey(DOOMED_KEY);
+  forgetCachedToken(sb, 'doomed.registry.test'); // the token login's check got, gone as after a reboot
   const r = await viaSymlink(request('doomed.registry.test/team/app:1'));
   assert.is(r.code, 1, `exit 1\n${describe(r)}`);
   assert.is(r.stdout, '', describe(r));

@@ -14,7 +14,7 @@ import { startKeyring, type Keyring } from './support/keyring.js';
 import { erase, NOT_FOUND, runHelper, startHelper, store } from './support/helper.js';
 import { assertSilentOk } from './support/asserts.js';
 import { describe } from './support/run.js';
-import { cacheRecord, fileStoreSandbox, getWith, loginIam, sleep } from './support/exchange-env.js';
+import { cacheRecord, fileStoreSandbox, forgetCachedToken, getWith, loginIam, sleep } from './support/exchange-env.js';
 
 type Mode = 'file' | 'keychain';
 const MODES: Mode[] = ['file', 'keychain'];
@@ -131,6 +131,7 @@ test('logout during an in-flight token exchange leaves no live token in the cach
   const env = iamBox.env;
   const server = 'inflight.icr.io';
   await loginIam(env, server, APIKEY, iam!.url);
+  forgetCachedToken(iamBox, server); // the check's token gone (as after a reboot): the get must exchange
   iam!.faults.latencyMs = 1500;
   try {
     const { total, issued } = iam!.counts;

@@ -18,6 +18,7 @@ import {
 } from './support/asserts.js';
 import { describe } from './support/run.js';
 import { loginOk } from './support/exchange-env.js';
+import * as iamFixture from '../fixtures/iam.js';
 
 interface LsEntry {
   server: string;
@@ -220,10 +221,13 @@ const mappingEntry = (server: string) =>
   (JSON.parse(readFileSync(sb.mappingFile, 'utf8')).entries as MappingEntry[]).find((e) => e.server === server);
 
 test('docker login again with the same user keeps the kind and the provider options set by login', async () => {
-  await loginOk(env, 'private.us.icr.io', 'iamapikey', 'key-1', [
-    '--iam-endpoint',
-    'https://private.iam.cloud.ibm.com',
-  ]);
+  // `login` checks the key with one exchange: at a private IAM endpoint standing in for private.iam.cloud.ibm.com.
+  const iam = await iamFixture.start({ apikeys: ['key-1'] });
+  try {
+    await loginOk(env, 'private.us.icr.io', 'iamapikey', 'key-1', ['--iam-endpoint', iam.url]);
+  } finally {
+    await iam.stop();
+  }
   await loginOk(env, 'registry.example.test', 'me', 'pw-1', ['--kind', 'oauth2']);
   assertSilentOk(
     await store(env, { ServerURL: 'private.us.icr.io', Username: 'iamapikey', Secret: 'key-2' }),
@@ -233,11 +237,7 @@ test('docker login again with the same user keeps the kind and the provider opti
     await store(env, { ServerURL: 'registry.example.test', Username: 'me', Secret: 'pw-2' }),
     'store (new password)',
   );
-  assert.equal(
-    mappingEntry('private.us.icr.io')?.options,
-    { iamEndpoint: 'https://private.iam.cloud.ibm.com' },
-    'private IAM endpoint kept',
-  );
+  assert.equal(mappingEntry('private.us.icr.io')?.options, { iamEndpoint: iam.url }, 'private IAM endpoint kept');
   assert.is(mappingEntry('registry.example.test')?.kind, 'oauth2', 'explicit kind kept');
   // Another user is another login: its kind is inferred afresh.
   assertSilentOk(

@@ -154,6 +154,31 @@ for (const mode of MODES) {
     }
   });
 
+  test(`[${mode}] host:443 is the registry host is: one entry, whichever way a client spells it`, async () => {
+    const env = envOf(mode);
+    const secret = unique('port-443');
+    const spellings = ['port443.example.test', 'https://port443.example.test', 'port443.example.test:443/v2/'];
+    assertSilentOk(
+      await store(env, { ServerURL: 'port443.example.test:443', Username: 'bob', Secret: secret }),
+      'store',
+    );
+    for (const spelling of spellings) {
+      assertCreds(await get(env, spelling), { ServerURL: spelling, Username: 'bob', Secret: secret }, spelling);
+    }
+    assertNotFound(await get(env, 'http://port443.example.test:443'), 'plain http on 443 is another registry');
+    // docker logs in to the bare host and out of host:443: the login it made goes.
+    const again = unique('port-443-again');
+    assertSilentOk(await store(env, { ServerURL: 'port443.example.test', Username: 'bob', Secret: again }), 'store');
+    assertCreds(
+      await get(env, 'port443.example.test:443'),
+      { ServerURL: 'port443.example.test:443', Username: 'bob', Secret: again },
+      'one entry',
+    );
+    assertSilentOk(await erase(env, 'port443.example.test:443'), 'erase');
+    for (const spelling of spellings) assertNotFound(await get(env, spelling), `${spelling} after erase`);
+    if (mode === 'keychain') assert.equal(await itemsFor('port443.example.test'), [], 'no keychain item left');
+  });
+
   test(`[${mode}] Docker Hub aliases are one entry; OAuth token keys are separate and verbatim`, async () => {
     const env = envOf(mode);
     const aliases = ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];

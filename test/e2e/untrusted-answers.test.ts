@@ -12,7 +12,6 @@ import * as iamFixture from '../fixtures/iam.js';
 import type { Sandbox } from './support/sandbox.js';
 import { assertNoLeak, assertOneLineError } from './support/asserts.js';
 import { NOT_FOUND, runHelper } from './support/helper.js';
-import { freePort } from './support/port.js';
 import { describe, type RunResult } from './support/run.js';
 import {
   assertNoSecretOnDisk,
@@ -21,6 +20,7 @@ import {
   editCacheRecord,
   expireCachedToken,
   fileStoreSandbox,
+  forgetCachedToken,
   getWith,
   loginIam,
   logText,
@@ -66,6 +66,15 @@ function assertRealError(r: RunResult, what: string, pattern: RegExp): void {
   assertNoLeak(r, KEY, what);
 }
 
+/**
+ * `login` (whose check exchanges once and caches the token it got), then that token forgotten, as a reboot empties
+ * the runtime dir: the next get must exchange, which is what these tests feed nonsense answers.
+ */
+async function loginUncached(server: string, iamUrl = iam!.url): Promise<void> {
+  await loginIam(sb.env, server, KEY, iamUrl);
+  forgetCachedToken(sb, server);
+}
+
 const kubelet = (image: string) =>
   runHelper(['kubelet'], {
     env: sb.env,
@@ -75,7 +84,7 @@ const kubelet = (image: string) =>
 
 test('429 with Retry-After of a year: the failure is held at most 60 s, then IAM is asked again', async () => {
   const server = 'year.untrusted.test';
-  await loginIam(sb.env, server, KEY, iam!.url);
+  await loginUncached(server);
   iam!.faults.throttle(1, 31_536_000);
   const before = iam!.counts.total;
   assertRealError(await getWith(sb.env, server), 'get answered 429', /answered 429/);
@@ -98,7 +107,7 @@ test('429 with Retry-After of a year: the failure is held at most 60 s, then IAM
 
 test('a hold says until when, and refresh SERVER ends it at once', async () => {
   const server = 'refresh.untrusted.test';
-  await loginIam(sb.env, server, KEY, iam!.url);
+  await loginUncached(server);
   iam!.faults.throttle(1, 31_536_000);
   assertRealError(
     await getWith(sb.env, server),
@@ -121,7 +130,7 @@ test('a hold says until when, and refresh SERVER ends it at once', async () => {
 
 test('expires_in 1e13: a valid token believed for a day at most; kubelet and export stay sane', async () => {
   const server = 'huge.untrusted.test';
-  await loginIam(sb.env, server, KEY, iam!.url);
+  await loginUncached(server);
   iam!.setTokenLifetime(1e13);
   const creds = parseCreds(await getWith(sb.env, server), 'get of a token that claims 300,000 years');
   assert.ok(iam!.validateToken(creds.Secret).ok);
@@ -146,7 +155,7 @@ test('expires_in 1e13: a valid token believed for a day at most; kubelet and exp
 for (const lifetime of [0, -5]) {
   test(`expires_in ${lifetime}: one clear error, no expired token, and IAM is not asked on every get`, async () => {
     const server = `lifetime${lifetime}.untrusted.test`;
-    await loginIam(sb.env, server, KEY, iam!.url);
+    await loginUncached(server);
     iam!.setTokenLifetime(lifetime);
     const before = iam!.counts.total;
     const pattern = new RegExp(`a token for ${escapeRe(server)}: .*a token with .*\\(expires_in ${lifetime}\\)`);
@@ -161,7 +170,7 @@ for (const lifetime of [0, -5]) {
 
 test('a 900 KB multi-line error echoing the key: one short redacted line in get, ls, log and cache', async () => {
   const server = 'echo.untrusted.test';
-  await loginIam(sb.env, server, KEY, iam!.url);
+  await loginUncached(server);
   const forged = '2030-01-01T00:00:00.000Z INFO [daemon 1] forged line';
   iam!.failWithMessage(1, 400, `Provided API key ${KEY} could not be found.\n${forged}\n${'x'.repeat(900_000)}`);
   const r = await getWith(sb.env, server);
@@ -199,7 +208,7 @@ test('a 900 KB multi-line error echoing the key: one short redacted line in get,
 
 test('a cache record from a clock stepped back (failure and token in the future) is not believed', async () => {
   const server = 'stepped.untrusted.test';
-  await loginIam(sb.env, server, KEY, iam!.url);
+  await loginUncached(server);
   parseCreds(await getWith(sb.env, server), 'first get');
   expireCachedToken(sb, server);
   const now = Date.now();
@@ -221,7 +230,10 @@ test('a cache record from a clock stepped back (failure and token in the future)
 
 test('doctor: a service that cannot be reached is named as such, not as an internal error', async () => {
   const server = 'down.untrusted.test';
-  await loginIam(sb.env, server, KEY, `http://127.0.0.1:${await freePort()}`);
+  // Logged in while its IAM answered (login checks the key); then that IAM goes away.
+  const gone = await iamFixture.start({ apikeys: [KEY] });
+  await loginUncached(server, gone.url);
+  await gone.stop();
   const r = await runHelper(['doctor', '--json'], { env: sb.env, timeoutMs: 60_000 });
   const found = (JSON.parse(r.stdout) as { check: string; status: string; message: string }[]).find(
     (f) => f.check === 'exchange' && f.message.startsWith(`${server}:`),
@@ -235,7 +247,7 @@ test('doctor: a service that cannot be reached is named as such, not as an inter
 
 test('LANYARD_DEBUG=1 logs what a get decides: the entry, cache miss and hit, the exchange and its time', async () => {
   const server = 'debug.untrusted.test';
-  await loginIam(sb.env, server, KEY, iam!.url);
+  await loginUncached(server);
   const debugEnv = { ...sb.env, LANYARD_DEBUG: '1' };
   const start = logText(sb).length;
   parseCreds(await getWith(debugEnv, server), 'get with debug, empty cache');

@@ -117,7 +117,7 @@ exchange('ECR Public: its own API, always us-east-1', async () => {
   assert.ok(check.ok && check.public && check.region === 'us-east-1', JSON.stringify(check));
 });
 
-exchange('a host that names no region takes --region; a pattern across regions is refused', async () => {
+exchange('a host that names no region takes --region; a pattern across regions takes none', async () => {
   const local = await awsEcrProvider.issue(
     entry('127.0.0.1:5000', { region: 'eu-west-1' }),
     KEY.secretAccessKey,
@@ -128,9 +128,13 @@ exchange('a host that names no region takes --region; a pattern across regions i
   assert.instance(noRegion, UserError);
   assert.match(noRegion.message, '--region');
   const spanning = await failure(
-    awsEcrProvider.issue(entry('*.dkr.ecr.*.amazonaws.com'), KEY.secretAccessKey, issueContext),
+    awsEcrProvider.issue(
+      entry('*.dkr.ecr.*.amazonaws.com', { region: 'eu-west-1' }),
+      KEY.secretAccessKey,
+      issueContext,
+    ),
   );
-  assert.match(spanning.message, 'one ECR exchange serves one region');
+  assert.match(spanning.message, "takes each registry's region from its host");
   const clash = await failure(
     awsEcrProvider.issue(entry(PRIVATE, { region: 'eu-west-1' }), KEY.secretAccessKey, issueContext),
   );
@@ -138,6 +142,19 @@ exchange('a host that names no region takes --region; a pattern across regions i
   const temporary = await failure(awsEcrProvider.issue(entry(PRIVATE, {}, 'ASIAABCDEFGHIJKLMNOP'), 'x', issueContext));
   assert.match(temporary.message, 'temporary key');
   assert.is(aws.counts.total, 1, 'nothing is sent for a login that cannot work');
+});
+
+exchange('a pattern across regions is checked (login, doctor) in AWS_REGION within its partition', async () => {
+  const regionOf = async (pattern: string, env: Record<string, string>) => {
+    const context = { config: loadConfig({ ...aws.endpointEnv(), ...env }) };
+    const issued = await awsEcrProvider.issue(entry(pattern), KEY.secretAccessKey, context);
+    const check = aws.validateEcrPassword(issued.secret);
+    return check.ok ? check.region : 'refused';
+  };
+  assert.is(await regionOf('*.dkr.ecr.*.amazonaws.com', {}), 'us-east-1');
+  assert.is(await regionOf('*.dkr.ecr.*.amazonaws.com', { AWS_REGION: 'eu-west-1' }), 'eu-west-1');
+  assert.is(await regionOf('*.dkr.ecr.*.amazonaws.com.cn', { AWS_REGION: 'eu-west-1' }), 'cn-north-1');
+  assert.is(await regionOf('*.dkr.ecr.*.amazonaws.com.cn', { AWS_REGION: 'cn-north-1' }), 'cn-north-1');
 });
 
 exchange(

@@ -218,6 +218,22 @@ azure(
     } finally {
       context.cleanup();
     }
+    // Entra's hint names what the pod set, its annotation, not a variable of the node's.
+    const unknownApp = { 'azure.workload.identity/client-id': '22222222-0000-4000-8000-00000000b991' };
+    const tenanted = withTenant({ AZURE_TENANT_ID: TENANT });
+    try {
+      const refused = await answerKubelet(tenanted, request(`${server}/app:1`, token, unknownApp)).then(
+        () => assert.unreachable('an unknown app was answered') as never,
+        (error: Error) => error,
+      );
+      assert.match(
+        refused.message,
+        /\(the annotation azure\.workload\.identity\/client-id is not an application in this tenant\)/,
+      );
+      assert.not.match(refused.message, 'AZURE_CLIENT_ID');
+    } finally {
+      tenanted.cleanup();
+    }
   },
 );
 
@@ -251,9 +267,9 @@ ibm.after(async () => {
 
 const profile = (name: string) => ({ 'iam.cloud.ibm.com/trusted-profile': name });
 
-ibm('the trusted profile from its annotation, by id or name; without a token, the node as before', async () => {
+ibm('the trusted profile from its annotation, by id, CRN or name; without a token, the node as before', async () => {
   const token = iam.issueCrToken(SUBJECT);
-  for (const named of [POD_PROFILE.id, POD_PROFILE.name]) {
+  for (const named of [POD_PROFILE.id, POD_PROFILE.crn, POD_PROFILE.name]) {
     const response = await answerKubelet(ibmContext, request(ICR_IMAGE, token, profile(named)));
     const login = loginOf(response);
     assert.equal([login.key, login.username], ['us.icr.io', 'iambearer']);

@@ -19,12 +19,17 @@ test('scheme, case, path and query do not change the key', () => {
   }
 });
 
-test('ports are significant; default ports for an explicit scheme are dropped', () => {
+test('ports are significant; default ports are dropped (443 without a scheme)', () => {
   assert.is(key('localhost:5000'), 'localhost:5000');
   assert.is(key('https://localhost:05000/v2'), 'localhost:5000');
   assert.is(key('https://host.example:443'), 'host.example');
   assert.is(key('http://host.example:80'), 'host.example');
-  assert.is(key('host.example:443'), 'host.example:443');
+  assert.is(key('host.example:443'), 'host.example');
+  assert.is(key('host.example:443/v2/'), 'host.example');
+  assert.is(key('*.icr.io:443'), '*.icr.io');
+  assert.is(key('http://host.example:443'), 'host.example:443');
+  assert.is(key('host.example:80'), 'host.example:80');
+  assert.is(key('[::1]:443'), '[::1]');
   assert.is.not(key('localhost:5000'), key('localhost:5001'));
 });
 

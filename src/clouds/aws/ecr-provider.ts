@@ -8,6 +8,7 @@ import {
   ACCESS_KEY_ID,
   apiSuffixOfRegion,
   ECR_PUBLIC_REGION,
+  type EcrRegistryHost,
   ecrRegistryHost,
   isEcrPublicHost,
   REGION_NAME,
@@ -28,7 +29,37 @@ interface EcrTarget {
   fips: boolean;
 }
 
-function targetOf(entry: LoginEntry): EcrTarget {
+/** Where a check of a pattern across regions asks, per partition (API domain), unless AWS_REGION is in it. */
+const CHECK_REGION_OF_PARTITION: Readonly<Record<string, string>> = {
+  'amazonaws.com': 'us-east-1',
+  'amazonaws.com.cn': 'cn-north-1',
+  'amazonaws.eu': 'eusc-de-east-1',
+  'c2s.ic.gov': 'us-iso-east-1',
+  'sc2s.sgov.gov': 'us-isob-east-1',
+  'cloud.adc-e.uk': 'eu-isoe-west-1',
+  'csp.hci.ic.gov': 'us-isof-south-1',
+};
+
+/**
+ * A pattern across regions is exchanged for itself only to check a login (login, doctor): a `get` exchanges for
+ * the registry asked for (`tokenPerRegistry`). The check asks in AWS_REGION when that is in the pattern's
+ * partition, else in the partition's first region.
+ */
+function checkTarget(entry: LoginEntry, registry: EcrRegistryHost, config: Config): EcrTarget {
+  if (entry.options?.region !== undefined) {
+    throw new UserError(
+      `the pattern ${entry.server} takes each registry's region from its host: log in again without --region`,
+    );
+  }
+  const configured = config.identity.aws.region;
+  const region =
+    configured && apiSuffixOfRegion(configured) === registry.apiSuffix
+      ? configured
+      : (CHECK_REGION_OF_PARTITION[registry.apiSuffix] ?? 'us-east-1');
+  return { isPublic: false, region, apiSuffix: registry.apiSuffix, fips: registry.fips };
+}
+
+function targetOf(entry: LoginEntry, config: Config): EcrTarget {
   const host = entry.server.replace(/:\d+$/, '');
   const option = entry.options?.region;
   if (option !== undefined && !REGION_NAME.test(option)) {
@@ -38,12 +69,7 @@ function targetOf(entry: LoginEntry): EcrTarget {
     return { isPublic: true, region: ECR_PUBLIC_REGION, apiSuffix: 'amazonaws.com', fips: false };
   }
   const registry = ecrRegistryHost(host);
-  if (registry?.region.includes('*')) {
-    throw new UserError(
-      `the pattern ${entry.server} spans regions, and one ECR exchange serves one region: ` +
-        'log in once per region, e.g. *.dkr.ecr.us-east-1.amazonaws.com',
-    );
-  }
+  if (registry?.region.includes('*')) return checkTarget(entry, registry, config);
   if (registry && option !== undefined && option !== registry.region) {
     throw new UserError(`${entry.server} is in ${registry.region}, not in the region ${option} given with --region`);
   }
@@ -174,7 +200,7 @@ async function ecrToken(
 
 export const awsEcrProvider: Provider = {
   async issue(entry, secretAccessKey, context) {
-    const target = targetOf(entry);
+    const target = targetOf(entry, context.config);
     const accessKeyId = checkedKeyId(entry);
     registerSecret(secretAccessKey);
     const relogin = `docker-credential-lanyard login ${entry.server} -u ${accessKeyId} --password-stdin`;
@@ -183,7 +209,7 @@ export const awsEcrProvider: Provider = {
   },
 
   async issueFromSource(entry, source, context) {
-    const target = targetOf(entry);
+    const target = targetOf(entry, context.config);
     const found = credentialOf<AwsCredential>(source, 'aws');
     const { accessKeyId, secretAccessKey, sessionToken } = found;
     const signer = {

@@ -73,6 +73,24 @@ export function isEcrPublicHost(host: string): boolean {
   return ECR_PUBLIC_HOSTS.has(host);
 }
 
+/**
+ * The pattern that stands for every ECR registry, as amazon-ecr-credential-helper's `ecr-login` answers them all:
+ * every account and region of every partition (FIPS, dual-stack, China, GovCloud, the ISO partitions) and ECR
+ * Public, though its labels match only the commercial and GovCloud hosts. `configure --ecr` maps it.
+ */
+export const EVERY_ECR_REGISTRY = '*.dkr.ecr.*.amazonaws.com';
+
+/** Whether `serverKey` is one registry (no pattern, no port) that the every-registry pattern answers. */
+export function servesEveryEcrRegistry(patternKey: string, serverKey: string): boolean {
+  if (patternKey !== EVERY_ECR_REGISTRY || serverKey.includes('*')) return false;
+  return isEcrPublicHost(serverKey) || ecrRegistryHost(serverKey) !== undefined;
+}
+
+/** An ECR host pattern whose region is a wildcard: each region's registries need a token of their own. */
+export function spansEcrRegions(serverKey: string): boolean {
+  return !!ecrRegistryHost(serverKey.replace(/:\d+$/, ''))?.region.includes('*');
+}
+
 /** Whether a server key (host[:port], maybe a pattern) is an ECR or ECR Public registry. */
 export function isEcrHost(serverKey: string): boolean {
   const host = serverKey.replace(/:\d+$/, '');

@@ -1,7 +1,7 @@
 // Amazon ECR: an access key (stored, or from the AWS CLI's files) or the environment's AWS identity becomes a
 // 12-hour ECR token (README.md beside this file).
 import type { Cloud, SourceContext } from '../cloud.js';
-import { ACCESS_KEY_ID, isEcrHost } from './hosts.js';
+import { ACCESS_KEY_ID, EVERY_ECR_REGISTRY, isEcrHost, servesEveryEcrRegistry, spansEcrRegions } from './hosts.js';
 
 const timeout = (context: SourceContext) => (context.timeoutMs ? { timeoutMs: context.timeoutMs } : {});
 const stsEndpoint = (context: SourceContext) => {
@@ -32,6 +32,9 @@ export const aws = {
       verifiedAtLogin: true,
       hostImplies: (serverKey, username) => ACCESS_KEY_ID.test(username) && isEcrHost(serverKey),
       sourceHosts: isEcrHost,
+      patternAlsoServes: servesEveryEcrRegistry,
+      // An ECR token is for one region; ecr-login keeps one per registry, and so does a pattern across regions.
+      tokenPerRegistry: spansEcrRegions,
       provider: async () => (await import('./ecr-provider.js')).awsEcrProvider,
     },
   },
@@ -114,6 +117,17 @@ export const aws = {
     { flag: 'role-arn', key: 'roleArn', describe: 'AWS: a role to assume with STS before asking ECR' },
     { flag: 'region', key: 'region', describe: 'AWS: the region, for a host that does not name it' },
   ],
+  ambientLogin: {
+    flag: 'ecr',
+    describe: 'map every ECR registry (all regions and partitions, ECR Public) to the AWS identity of the environment',
+    pattern: EVERY_ECR_REGISTRY,
+    kind: 'aws-ecr',
+    clientNote:
+      'docker and podman route by exact host: add each private registry with ' +
+      '`configure --registry ACCOUNT.dkr.ecr.REGION.amazonaws.com` (the kubelet takes the pattern itself)',
+  },
+  // ECR Public is the one ECR host known by name (private registries are per account).
+  knownHosts: ['public.ecr.aws'],
   loginImports: [
     {
       flag: 'aws-profile',

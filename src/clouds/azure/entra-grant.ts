@@ -29,12 +29,20 @@ const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Entra codes a later try can get past: the kubelet had not yet rewritten an expired assertion. */
 const TRANSIENT_AADSTS = new Set([700024]);
-const AADSTS_HINTS: Record<number, string> = {
+/** What names the client id and the tenant where the caller set them: variables, or a pod's annotations. */
+export interface GrantSettingNames {
+  clientId: string;
+  tenant: string;
+}
+
+const ENVIRONMENT_NAMES: GrantSettingNames = { clientId: 'AZURE_CLIENT_ID', tenant: 'AZURE_TENANT_ID' };
+
+const AADSTS_HINTS: Record<number, string | ((names: GrantSettingNames) => string)> = {
   70021: "no federated credential on the app matches the token's issuer, subject and audience",
   700211: "no federated credential on the app matches the token's issuer",
   700213: "no federated credential on the app matches the token's subject",
-  700016: 'AZURE_CLIENT_ID is not an application in this tenant',
-  90002: 'AZURE_TENANT_ID is not a tenant',
+  700016: (names) => `${names.clientId} is not an application in this tenant`,
+  90002: (names) => `${names.tenant} is not a tenant`,
   700024: 'the token in the file is outside its valid time range',
   7000215: "AZURE_CLIENT_SECRET is wrong or was deleted: give the secret's Value, not its Secret ID",
   7000222: 'AZURE_CLIENT_SECRET has expired: create a new one (az ad app credential reset)',
@@ -52,6 +60,8 @@ export interface EntraGrant {
   proof: ClientProof;
   /** What the proof is, for the refusal: "client secret", "certificate", "federated token". */
   proofName: string;
+  /** Where the client id and tenant were set, for the hints; default the AZURE_* variables. */
+  names?: GrantSettingNames;
   resource?: string;
   timeoutMs?: number;
 }
@@ -79,7 +89,12 @@ export function credentialFrom(
 }
 
 /** Entra's error: the AADSTS code from error_codes, the first line of the description, and what it means. */
-function entraRefusal(where: string, response: HttpResponse, proofName: string): ServiceRefusedError {
+function entraRefusal(
+  where: string,
+  response: HttpResponse,
+  proofName: string,
+  names: GrantSettingNames,
+): ServiceRefusedError {
   let code: number | undefined;
   let description = '';
   try {
@@ -90,7 +105,8 @@ function entraRefusal(where: string, response: HttpResponse, proofName: string):
     return refused(where, response, `to the ${proofName}`);
   }
   if (code === undefined) return refused(where, response, `to the ${proofName}`);
-  const hint = AADSTS_HINTS[code] ? ` (${AADSTS_HINTS[code]})` : '';
+  const known = AADSTS_HINTS[code];
+  const hint = known ? ` (${typeof known === 'function' ? known(names) : known})` : '';
   const { status } = response;
   return new ServiceRefusedError(where, `refused the ${proofName}: ${foreignText(description, 300)}${hint}`, {
     status,
@@ -113,7 +129,9 @@ export async function entraClientCredentials(grant: EntraGrant): Promise<AzureCr
     timeoutMs: grant.timeoutMs,
     hint: 'check the network or AZURE_AUTHORITY_HOST',
   });
-  if (response.status !== 200) throw entraRefusal(where, response, grant.proofName);
+  if (response.status !== 200) {
+    throw entraRefusal(where, response, grant.proofName, grant.names ?? ENVIRONMENT_NAMES);
+  }
   const issuedAt = Date.now();
   const token = readAnswer(where, response, (body) => ({
     accessToken: secretField(body.member('access_token')),

@@ -73,6 +73,11 @@ export const azure = {
         clientId: pod.annotations[CLIENT_ID_ANNOTATION]!,
         proof: { client_assertion: pod.token },
         proofName: "pod's service-account token",
+        // A pod sets them by annotation (the tenant, without one, comes from AZURE_TENANT_ID).
+        names: {
+          clientId: `the annotation ${CLIENT_ID_ANNOTATION}`,
+          tenant: pod.annotations[TENANT_ANNOTATION] ? `the annotation ${TENANT_ANNOTATION}` : 'AZURE_TENANT_ID',
+        },
         ...(timeoutMs ? { timeoutMs } : {}),
       });
     },

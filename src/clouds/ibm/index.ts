@@ -10,13 +10,15 @@ const isIcrHost = (serverKey: string) => /(?:^|\.)icr\.io(?::\d+)?$/.test(server
 const icrDomainPattern = (patternKey: string, serverKey: string) =>
   patternKey === '*.icr.io' && /^(?:[a-z0-9-]+\.){0,2}icr\.io$/.test(serverKey);
 
-/** `--trusted-profile`: an IBM trusted profile by id (`Profile-…`), by CRN (`crn:…`), or else by name. */
-function trustedProfile({ options }: SourceContext): { profileId?: string; profileName?: string; profileCrn?: string } {
-  const value = options.trustedProfile;
-  if (value === undefined) return {};
+/** An IBM trusted profile by id (`Profile-…`), by CRN (`crn:…`), or else by name. */
+function profileNamed(value: string): { profileId?: string; profileName?: string; profileCrn?: string } {
   if (value.startsWith('Profile-')) return { profileId: value };
   return value.startsWith('crn:') ? { profileCrn: value } : { profileName: value };
 }
+
+/** `--trusted-profile`, read as `profileNamed` says. */
+const trustedProfile = ({ options }: SourceContext) =>
+  options.trustedProfile === undefined ? {} : profileNamed(options.trustedProfile);
 
 /** The IAM endpoint of the login, else LANYARD_IAM_ENDPOINT, and the caller's deadline. */
 function iamRequest({ options, config, timeoutMs }: SourceContext) {
@@ -33,6 +35,9 @@ export const ibm = {
     'ibm-iam': {
       exchanges: true,
       checked: false,
+      // A key is checked with one exchange before `login` stores it (`store`, from `docker login`, is not: the
+      // client checked it with the registry, and must work while IAM is away).
+      verifiedAtLogin: true,
       username: 'iamapikey',
       patternAlsoServes: icrDomainPattern,
       sourceHosts: isIcrHost,
@@ -50,8 +55,7 @@ export const ibm = {
     {
       name: 'ibm-trusted-profile',
       async notConfigured(context) {
-        const { profileId, profileName } = trustedProfile(context);
-        if (!profileId && !profileName) return 'no trusted profile named';
+        if (context.options.trustedProfile === undefined) return 'no trusted profile named';
         const { crTokenPath } = await import('./sources.js');
         return crTokenPath(context.config.identity.ibm) ? undefined : 'no compute-resource token file';
       },
@@ -77,10 +81,9 @@ export const ibm = {
   podIdentity: {
     missingAnnotation: (annotations) => (annotations[PROFILE_ANNOTATION] ? undefined : PROFILE_ANNOTATION),
     async credential(pod, context) {
-      // By id or name: the cr-token grant takes no CRN.
-      const profile = pod.annotations[PROFILE_ANNOTATION]!;
+      // By id, CRN or name, as IAM's cr-token grant takes it (profile_id, profile_crn, profile_name).
       return (await import('./sources.js')).crTokenGrant(pod.token, {
-        ...(profile.startsWith('Profile-') ? { profileId: profile } : { profileName: profile }),
+        ...profileNamed(pod.annotations[PROFILE_ANNOTATION]!),
         ...iamRequest(context),
       });
     },

@@ -43,9 +43,11 @@ export const CR_TOKEN_PATHS = [
   '/var/run/secrets/codeengine.cloud.ibm.com/compute-resource-token/token',
 ];
 
+/** A trusted profile by id (`Profile-…`), CRN or name: IAM's cr-token grant takes any one of the three. */
 export interface TrustedProfile {
   profileId?: string;
   profileName?: string;
+  profileCrn?: string;
 }
 
 export interface TrustedProfileOptions extends TrustedProfile {
@@ -111,8 +113,8 @@ export async function ibmTrustedProfile(
   ibm: IbmIdentityConfig,
   options: TrustedProfileOptions,
 ): Promise<IbmCredential> {
-  if (!options.profileId && !options.profileName) {
-    throw new UserError('IBM Cloud trusted profile: name the profile (its id, Profile-…, or its name)');
+  if (!options.profileId && !options.profileName && !options.profileCrn) {
+    throw new UserError('IBM Cloud trusted profile: name the profile (its id, Profile-…, its CRN or its name)');
   }
   const path = crTokenPath(ibm);
   if (!path) {
@@ -146,6 +148,7 @@ export async function crTokenGrant(crToken: string, options: TrustedProfileOptio
         cr_token: crToken,
         ...(options.profileId ? { profile_id: options.profileId } : {}),
         ...(options.profileName ? { profile_name: options.profileName } : {}),
+        ...(options.profileCrn ? { profile_crn: options.profileCrn } : {}),
       }).toString(),
       timeoutMs: options.timeoutMs ?? TOKEN_SERVICE_TIMEOUT_MS,
     },

@@ -2,7 +2,7 @@
 // the binary leaves it ($XDG_RUNTIME_DIR/lanyard/tokens/*.json), the refresher daemon run as a child
 // we stop by its own PID, and a check that long-lived secrets never reach logs or caches.
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSandbox, type Sandbox } from './sandbox.js';
 import { runHelper, startHelper, type Creds } from './helper.js';
@@ -74,6 +74,11 @@ export function editCacheRecord(sb: Sandbox, server: string, change: (record: Ca
   change(found!.record);
   writeFileSync(found!.file, JSON.stringify(found!.record), { mode: 0o600 });
   return found!.record;
+}
+
+/** Removes the cache record of `server`, as a reboot empties the runtime dir. */
+export function forgetCachedToken(sb: Sandbox, server: string): void {
+  for (const { file, record } of cacheRecords(sb)) if (record.server === server) rmSync(file);
 }
 
 /** Makes the cached token of `server` expired beyond use (issued an hour ago, expired a minute ago). */
