@@ -72,8 +72,9 @@ function normalizePort(port: string | undefined, scheme: string | undefined, inp
     throw new UserError(`invalid port in server URL ${show(input)}`);
   }
   const canonical = String(Number(port));
-  // `docker login host:443` reaches the registry `host` reaches: one registry, one key.
-  return DEFAULT_PORTS[scheme ?? 'https'] === canonical ? undefined : canonical;
+  // `docker login host:443` reaches the registry `host` reaches: one registry, one key. A key has no scheme and
+  // reads as https, so 443 goes whatever the scheme, or the key would not normalise to itself.
+  return canonical === DEFAULT_PORTS.https || DEFAULT_PORTS[scheme ?? 'https'] === canonical ? undefined : canonical;
 }
 
 // DNS limits (RFC 1035), for patterns too: nothing longer can name a registry, and

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN } from './support/paths.js';
+import { LANYARD_BIN } from './support/paths.js';
 import { describe, track, type RunResult } from './support/run.js';
 import { createSandbox, type Sandbox } from './support/sandbox.js';
 import { startKeyring, type Keyring } from './support/keyring.js';
@@ -218,8 +218,9 @@ test('20 concurrent gets start one daemon', async () => {
  * is one line in the log. The get waits for its stdin, so the file goes before it gets as far as the start.
  */
 async function getWithBinaryRemoved(sb: Sandbox): Promise<RunResult> {
-  const copy = join(sb.dir('bin'), 'docker-credential-lanyard');
-  copyFileSync(BIN, copy);
+  // lanyard itself, not the front: the daemon is started from the running program's own path, which goes here.
+  const copy = join(sb.dir('bin'), 'lanyard');
+  copyFileSync(LANYARD_BIN, copy);
   const child = spawn(copy, ['get'], { env: sb.env, stdio: ['pipe', 'pipe', 'pipe'] });
   track(child);
   let stdout = '';

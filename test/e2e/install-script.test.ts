@@ -142,10 +142,15 @@ async function assertInstalls(path?: string) {
   const dirs = freshDirs('#!/bin/sh\necho old\n');
   const r = await install('good', dirs, path ? { path } : {});
   assert.is(r.code, 0, describe(r));
-  assert.is(r.stdout.split('\n')[0], `installed ${PROGRAM} (lanyard ${VERSION}, linux-x64) in ${dirs.install}`);
-  const installed = readFileSync(join(dirs.install, PROGRAM));
-  assert.is(sha256(installed), checksums(release).get(`${PROGRAM}-${VERSION}-linux-x64`), 'the released program');
-  assert.equal(readdirSync(dirs.install), [PROGRAM], 'only the program, no temporary files');
+  // The pair: the native front as the helper's name, and lanyard beside it (the release's two bare programs).
+  const line = `installed ${PROGRAM} lanyard (lanyard ${VERSION}, linux-x64) in ${dirs.install}`;
+  assert.is(r.stdout.split('\n')[0], line);
+  const released = checksums(release);
+  const front = sha256(readFileSync(join(dirs.install, PROGRAM)));
+  assert.is(front, released.get(`${PROGRAM}-front-${VERSION}-linux-x64`), 'the released front');
+  const lanyard = sha256(readFileSync(join(dirs.install, 'lanyard')));
+  assert.is(lanyard, released.get(`${PROGRAM}-${VERSION}-linux-x64`), 'the released lanyard');
+  assert.equal(readdirSync(dirs.install), [PROGRAM, 'lanyard'], 'only the programs, no temporary files');
   assert.equal(readdirSync(dirs.tmp), [], 'nothing is left in TMPDIR');
   const version = spawnSync(join(dirs.install, PROGRAM), ['version'], { encoding: 'utf8' });
   assert.is(version.stdout, `docker-credential-lanyard (lanyard) ${VERSION}\n`);
