@@ -8,19 +8,19 @@
 // does not settle (locked, ambiguous, no Secret Service…) takes the addon's path below,
 // which says what is wrong; writes and deletes always take it.
 //
-// Every wait is bounded. The addon is synchronous where it matters (even AsyncEntry's
-// constructor connects to D-Bus on the main thread), so it cannot be raced with a
-// timer: instead the session bus handshake, the one step libdbus does without a
-// deadline, is checked first with one (LANYARD_KEYCHAIN_TIMEOUT_MS), and every later
-// call to the Secret Service is bounded by the addon itself. Only an unlock prompt,
-// which waits for a person, is left to wait.
-import type { Entry } from '@napi-rs/keyring';
+// Every wait is bounded. The addon's calls are synchronous and libdbus waits on a bus
+// without a deadline of its own, so they run on a worker thread (keyring-thread.ts) and
+// each has a deadline kept on this one: the bus timeout (LANYARD_KEYCHAIN_TIMEOUT_MS)
+// plus two of the addon's own 2 s replies (2 min where a person may be answering a
+// prompt). Before the first call, the session bus handshake is checked with the bus
+// timeout, which names a silent bus more precisely.
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
 import type { SecretStore } from './secret-store.js';
 import { readSecretFromSecretService, SECRET_SERVICE_STAGE } from './secret-service-reader.js';
 import { checkSessionBus } from './session-bus.js';
+import { AddonCallError, type AddonRequest, AddonDeadlineError, callAddon } from './keyring-thread.js';
 import { trace } from '../trace.js';
 
 const SERVICE = 'lanyard';
@@ -76,16 +76,14 @@ export function explainKeychainError(bus: KeychainBus, error: unknown, doing: st
   return new UserError(`keychain error: ${message}`);
 }
 
-let addon: Promise<typeof import('@napi-rs/keyring')> | undefined;
+/** How long one addon call may take: a bus as slow as the check allows, then two of the addon's own replies. */
+const addonDeadlineMs = (bus: KeychainBus) => bus.keychainTimeoutMs + 2 * SECRET_SERVICE_REPLY_S * 1000;
+/**
+ * A read of a locked item may show an unlock prompt, and macOS's and Windows' keychains may ask for access,
+ * on any call: a person answers. (Only a session bus can hang a call, and only Linux has one.)
+ */
+const PROMPT_MS = 120_000;
 
-/** Loaded only when needed: a read that the D-Bus reader answers never pays for it. */
-function loadAddon(): Promise<typeof import('@napi-rs/keyring')> {
-  addon ??= import('@napi-rs/keyring').then((loaded) => {
-    trace('keychain addon loaded');
-    return loaded;
-  });
-  return addon;
-}
 /** The keychain reached over `bus`; it checks the bus once it has answered, and again after any failure. */
 export function keychainStore(bus: KeychainBus): SecretStore {
   let busChecked: Promise<void> | undefined;
@@ -109,20 +107,28 @@ export function keychainStore(bus: KeychainBus): SecretStore {
     return busChecked;
   }
 
-  async function call<T>(doing: string, ref: string, action: (entry: Entry) => T): Promise<T> {
+  async function call(
+    doing: string,
+    request: Omit<AddonRequest, 'id' | 'service'>,
+    mayPrompt = false,
+  ): Promise<string | null> {
     await ensureBusAnswers(doing);
     trace('session bus check');
-    const { Entry } = await loadAddon();
-    const started = Date.now();
+    const deadlineMs = mayPrompt || process.platform !== 'linux' ? PROMPT_MS : addonDeadlineMs(bus);
     try {
-      return action(new Entry(SERVICE, ref, { linux: { store: 'secret-service' } }));
+      return await callAddon({ ...request, service: SERVICE }, deadlineMs);
     } catch (error) {
-      throw explainKeychainError(bus, error, doing, Date.now() - started);
+      if (error instanceof AddonDeadlineError) throw secretServiceSilent(bus, deadlineMs / 1000, doing);
+      const elapsedMs = error instanceof AddonCallError ? error.elapsedMs : 0;
+      throw explainKeychainError(bus, error, doing, elapsedMs);
     }
   }
 
-  /** The D-Bus reader's answer; undefined when the addon must decide (then the trace says why). */
-  async function readOverDBus(ref: string, doing: string): Promise<{ secret: string | undefined } | undefined> {
+  /** The D-Bus reader's answer; else whether the addon, which must decide (the trace says why), may prompt. */
+  async function readOverDBus(
+    ref: string,
+    doing: string,
+  ): Promise<{ secret: string | undefined } | { mayPrompt: boolean }> {
     const { sessionBusAddress: address, keychainTimeoutMs: timeoutMs } = bus;
     const answer = await readSecretFromSecretService(ref, { address, timeoutMs });
     switch (answer.state) {
@@ -138,7 +144,7 @@ export function keychainStore(bus: KeychainBus): SecretStore {
           : busSilent(bus, answer.stage, doing);
       case 'ask-addon':
         trace(`D-Bus reader leaves this read to the addon: ${answer.reason}`);
-        return undefined;
+        return { mayPrompt: answer.locked === true };
     }
   }
 
@@ -146,15 +152,15 @@ export function keychainStore(bus: KeychainBus): SecretStore {
     name: 'keychain',
     async read(ref) {
       const doing = `reading "${ref}"`;
-      const answered = process.platform === 'linux' ? await readOverDBus(ref, doing) : undefined;
-      if (answered) return answered.secret;
-      return (await call(doing, ref, (e) => e.getPassword())) ?? undefined;
+      const answered = process.platform === 'linux' ? await readOverDBus(ref, doing) : { mayPrompt: true };
+      if ('secret' in answered) return answered.secret;
+      return (await call(doing, { op: 'read', account: ref }, answered.mayPrompt)) ?? undefined;
     },
     async write(ref, secret) {
-      await call(`saving "${ref}"`, ref, (e) => e.setPassword(secret));
+      await call(`saving "${ref}"`, { op: 'write', account: ref, secret });
     },
     async delete(ref) {
-      await call(`removing "${ref}"`, ref, (e) => e.deleteCredential());
+      await call(`removing "${ref}"`, { op: 'delete', account: ref });
     },
     describe(ref) {
       return `the OS keychain (service "${SERVICE}", account "${ref}")`;
@@ -162,7 +168,7 @@ export function keychainStore(bus: KeychainBus): SecretStore {
     // A Secret Service answers; throws if it answers but is locked, hangs or is broken.
     async reachable() {
       try {
-        await call('looking for a Secret Service', 'lanyard-probe', (e) => e.getPassword());
+        await call('looking for a Secret Service', { op: 'read', account: 'lanyard-probe' });
         return true;
       } catch (error) {
         if (error instanceof NoSecretServiceError) return false;

@@ -73,7 +73,11 @@ function pass(socket: Socket, realSocket: string, drip: boolean, timers: Set<Nod
 }
 
 /** `plans[i]` is what the i-th connection gets; every later one gets the last plan. */
-export async function startTwoFacedBus(sb: Sandbox, realAddress: string, plans: ConnectionPlan[]): Promise<TwoFacedBus> {
+export async function startTwoFacedBus(
+  sb: Sandbox,
+  realAddress: string,
+  plans: ConnectionPlan[],
+): Promise<TwoFacedBus> {
   const realSocket = unixSocketOf(realAddress);
   if (realSocket === undefined) throw new Error(`not a unix bus address: ${realAddress}`);
   const path = join(sb.dir('two-faced-bus'), `${plans.at(-1)}.sock`);
