@@ -66,12 +66,12 @@ function startThread(): AddonThread {
   const started: AddonThread = { worker, pending: new Map() };
   worker.on('message', (reply: AddonReply) => {
     if (stuck?.thread === started) stuck = undefined;
-    if (reply.id === 0) return trace('keychain addon loaded');
     const waiting = started.pending.get(reply.id);
     started.pending.delete(reply.id);
     // An idle worker must not keep the process alive. Bun ignores an unref made before the worker's first message.
     if (started.pending.size === 0) worker.unref();
-    if ('error' in reply) waiting?.reject(new AddonCallError(reply.error, reply.elapsedMs));
+    if (reply.id === 0) trace('keychain addon loaded');
+    else if ('error' in reply) waiting?.reject(new AddonCallError(reply.error, reply.elapsedMs));
     else waiting?.resolve(reply.value);
   });
   worker.on('error', (error) => abandon(started, new AddonCallError(`keyring addon: ${error.message}`, 0), false));
