@@ -11,7 +11,7 @@
 // Every wait is bounded. The addon's calls are synchronous and libdbus waits on a bus
 // without a deadline of its own, so they run on a worker thread (keyring-thread.ts) and
 // each has a deadline kept on this one: the bus timeout (LANYARD_KEYCHAIN_TIMEOUT_MS)
-// plus two of the addon's own 2 s replies (2 min where a person may be answering a
+// plus two of the addon's own 2 s replies (30 s where a person may be answering a
 // prompt). Before the first call, the session bus handshake is checked with the bus
 // timeout, which names a silent bus more precisely.
 import type { Config } from '../config.js';
@@ -82,7 +82,7 @@ const addonDeadlineMs = (bus: KeychainBus) => bus.keychainTimeoutMs + 2 * SECRET
  * A read of a locked item may show an unlock prompt, and macOS's and Windows' keychains may ask for access,
  * on any call: a person answers. (Only a session bus can hang a call, and only Linux has one.)
  */
-const PROMPT_MS = 120_000;
+const PROMPT_MS = 30_000;
 
 /** The keychain reached over `bus`; it checks the bus once it has answered, and again after any failure. */
 export function keychainStore(bus: KeychainBus): SecretStore {

@@ -176,7 +176,7 @@ test("a token's exp is measured from its own iat: an issuer's clock a day behind
   assert.ok(Math.abs(byOurClock - (issuedAt + 1200_000)) < 1000, 'without iat, exp is read by this clock');
 });
 
-test('a token whose exp leaves no usable life is refused, held, and named, though expires_in says an hour', async () => {
+test('a token whose exp leaves no usable life is refused and held, though expires_in says an hour', async () => {
   const context = movableClock();
   iam.setClaimedLifetime(3);
   try {
