@@ -16,4 +16,5 @@ $sudo apt-get install -y -qq \
   podman buildah docker.io python3-dockerpycreds qemu-user-static \
   golang-go golang-github-docker-docker-credential-helpers-dev golang-golang-x-sys-dev \
   golang-docker-credential-helpers pass gnupg jq hyperfine \
-  python3-botocore python3-azure libc6-arm64-cross libgcc-s1-arm64-cross >/dev/null
+  python3-botocore python3-azure libc6-arm64-cross libgcc-s1-arm64-cross \
+  faketime >/dev/null
