@@ -15,8 +15,15 @@ export const BUILD_FLAGS = [
   '--splitting',
   '--sourcemap=none',
   '--compile-jit-policy=1000',
+  '--entry-naming=[name].[ext]',
   '--no-compile-autoload-dotenv',
   '--no-compile-autoload-bunfig',
   '--no-compile-autoload-tsconfig',
   '--no-compile-autoload-package-json',
 ];
+
+// The program, and every worker thread it starts: Bun embeds a worker's code only when it is an
+// entry point (src/secrets/keyring-worker.ts runs the keyring addon off the main thread). Every
+// entry and chunk is placed at the root of the embedded files, so the `new URL('./x.ts', import.meta.url)`
+// that starts a worker finds it from whichever chunk the caller was bundled into.
+export const ENTRY_POINTS = ['src/cli.ts', 'src/secrets/keyring-worker.ts'];

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BUILD_FLAGS } from './build-flags.mjs';
+import { BUILD_FLAGS, ENTRY_POINTS } from './build-flags.mjs';
 import { buildFront } from './release/front.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,7 +20,7 @@ const outfile = values.outfile ?? join(dist, windows ? 'docker-credential-lanyar
 mkdirSync(dirname(outfile), { recursive: true });
 
 const bun = join(root, 'node_modules', '.bin', 'bun');
-const args = ['build', ...BUILD_FLAGS, join(root, 'src', 'cli.ts'), '--outfile', outfile];
+const args = ['build', ...BUILD_FLAGS, ...ENTRY_POINTS.map((entry) => join(root, entry)), '--outfile', outfile];
 if (values.target) args.push('--target', values.target);
 execFileSync(bun, args, { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
 console.log(`built ${outfile}`);

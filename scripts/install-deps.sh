@@ -16,7 +16,8 @@ $sudo apt-get install -y -qq \
   podman buildah docker.io python3-dockerpycreds qemu-user-static \
   golang-go golang-github-docker-docker-credential-helpers-dev golang-golang-x-sys-dev \
   golang-docker-credential-helpers pass gnupg jq hyperfine \
-  python3-botocore python3-azure libc6-arm64-cross libgcc-s1-arm64-cross amazon-ecr-credential-helper >/dev/null
+  python3-botocore python3-azure libc6-arm64-cross libgcc-s1-arm64-cross amazon-ecr-credential-helper \
+  faketime >/dev/null
 # The Windows lane (test/e2e/windows-wine.test.ts): the windows-x64 exe under Wine 8, and MinGW to build the
 # ProcessPrng shim DLL that Wine 8 lacks (test/fixtures/wine/processprng.c).
 $sudo apt-get install -y -qq wine wine64 gcc-mingw-w64-x86-64-win32 >/dev/null

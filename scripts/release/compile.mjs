@@ -8,7 +8,7 @@
 // why verify.mjs checks every binary for the addon's bytes.
 import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD_FLAGS } from '../build-flags.mjs';
+import { BUILD_FLAGS, ENTRY_POINTS } from '../build-flags.mjs';
 import { exitText, run } from './run.mjs';
 
 export function makeOverlay({ root, dir, addonPackage, addonDir }) {
@@ -38,7 +38,7 @@ export async function compile({ root, overlay, target, outfile, runtimeExecutabl
   const args = [
     'build',
     ...BUILD_FLAGS,
-    join(overlay, 'src', 'cli.ts'),
+    ...ENTRY_POINTS.map((entry) => join(overlay, entry)),
     '--outfile',
     outfile,
     '--target',

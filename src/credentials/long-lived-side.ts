@@ -12,6 +12,7 @@ import { loadProvider, podIdentityOf, SOURCE_CLOUDS, sourceCloudOf } from '../cl
 import { checkedExpiry, type IssueContext, type IssuedCredential, type ResolvedSource } from '../clouds/provider.js';
 import type { CoreContext } from './core-context.js';
 import { readSecret } from './read-secret.js';
+import { withinClaimedExpiry } from './claimed-expiry.js';
 
 /**
  * The stored secret (read once, before any retry), or the source to ask at each try, or (kubelet mode) the
@@ -67,15 +68,18 @@ export async function resolveSource(
 // token service means to send one. The stored secret itself, answered as is, is the user's own to judge.
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
-/** `issued`, unless a service's answer holds a control character: then a transient refusal, asked again later. */
+/**
+ * `issued`, dying no later than its token says, unless a service's answer holds a control character: then a
+ * transient refusal, asked again later.
+ */
 function usableAnswer(entry: MappingEntry, issued: IssuedCredential, side: LongLivedSide): IssuedCredential {
-  const passedThrough = 'secret' in side && issued.secret === side.secret;
-  if (passedThrough || !CONTROL_CHARACTER.test(issued.secret + issued.username)) return issued;
-  throw new ServiceRefusedError(
-    `the ${entry.kind} token service for ${entry.server}`,
-    'answered a login with control characters in it, which no client can use',
-    { permanent: false, retryAfterMs: UNUSABLE_ANSWER_HOLD_MS },
-  );
+  if ('secret' in side && issued.secret === side.secret) return issued;
+  const service = `the ${entry.kind} token service for ${entry.server}`;
+  if (!CONTROL_CHARACTER.test(issued.secret + issued.username)) return withinClaimedExpiry(service, issued);
+  throw new ServiceRefusedError(service, 'answered a login with control characters in it, which no client can use', {
+    permanent: false,
+    retryAfterMs: UNUSABLE_ANSWER_HOLD_MS,
+  });
 }
 
 /** Which source answered, whom it proved, and (for `auto`) why the sources before it did not. */

@@ -20,6 +20,7 @@ import { KIND_TRAITS } from '../clouds/registry.js';
 import { BACKGROUND_ATTEMPT, backoffDelay } from '../retry.js';
 import { isoTime } from '../service-limits.js';
 import { MappingWatcher } from './mapping-watcher.js';
+import { ClockJumps } from './clock-jumps.js';
 
 const BACKOFF = { baseMs: 5_000, capMs: 5 * 60_000 };
 const PERMANENT_RETRY_MS = 10 * 60_000;
@@ -55,9 +56,11 @@ export class RefreshScheduler {
   private timer: NodeJS.Timeout | undefined;
   private wake: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly clock: ClockJumps;
 
   constructor(private readonly context: CoreContext) {
     this.watcher = new MappingWatcher(context.config.paths.mappingFile);
+    this.clock = new ClockJumps(() => context.now());
   }
 
   /** Checks the mapping every `tickMs`; refreshes run on timers of their own, to the millisecond. */
@@ -100,6 +103,7 @@ export class RefreshScheduler {
     if (this.stopped) return;
     this.reloadMapping();
     const now = this.context.now();
+    this.afterClockJump(now);
     let earliest = Number.POSITIVE_INFINITY;
     for (const state of this.states.values()) {
       if (state.running || state.nextAt === undefined) continue;
@@ -123,6 +127,17 @@ export class RefreshScheduler {
           ? registryTokenServers(this.context, entry).map((registry) => ({ entry, server: registry, registry }))
           : [{ entry, server: entry.server }],
       );
+  }
+
+  /** After a suspend or a clock step, every entry is looked at now: its cache says whether it needs a refresh. */
+  private afterClockJump(now: number): void {
+    const jump = this.clock.sinceLastLook();
+    if (jump === 0) return;
+    log.info(
+      `the clock moved ${jump > 0 ? 'ahead' : 'back'} by ${Math.round(Math.abs(jump) / 1000)} s: checking every entry`,
+    );
+    for (const state of this.states.values())
+      if (state.nextAt !== undefined) state.nextAt = Math.min(state.nextAt, now);
   }
 
   private reloadMapping(): void {

@@ -8,13 +8,13 @@
 // does not settle (locked, ambiguous, no Secret Service…) takes the addon's path below,
 // which says what is wrong; writes and deletes always take it.
 //
-// Every wait is bounded. The addon is synchronous where it matters (even AsyncEntry's
-// constructor connects to D-Bus on the main thread), so it cannot be raced with a
-// timer: instead the session bus handshake, the one step libdbus does without a
-// deadline, is checked first with one (LANYARD_KEYCHAIN_TIMEOUT_MS), and every later
-// call to the Secret Service is bounded by the addon itself. Only an unlock prompt,
-// which waits for a person, is left to wait.
-import type { Entry } from '@napi-rs/keyring';
+// Every wait is bounded. The addon's calls are synchronous and libdbus waits on a bus
+// without a deadline of its own, so they run on a worker thread (keyring-thread.ts) and
+// each has a deadline kept on this one: the bus timeout (LANYARD_KEYCHAIN_TIMEOUT_MS)
+// plus two of the addon's own 2 s replies (30 s where a person may be answering a
+// prompt). Before the first call, the session bus handshake is checked with the bus
+// timeout, which names a silent bus more precisely. Windows' Credential Manager, a local call with no bus, is
+// called on this thread.
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { foreignText, quoted } from '../foreign-text.js';
@@ -25,6 +25,7 @@ import type { SecretStore } from './secret-store.js';
 import { readSecretFromSecretService, SECRET_SERVICE_STAGE } from './secret-service-reader.js';
 import { checkSessionBus } from './session-bus.js';
 import { credentialManagerSecrets, entryBlobs, type CredentialManagerSecrets } from './windows-credential.js';
+import { AddonCallError, type AddonRequest, AddonDeadlineError, callAddon } from './keyring-thread.js';
 import { trace } from '../trace.js';
 
 const SERVICE = 'lanyard';
@@ -89,7 +90,10 @@ export function explainKeychainError(bus: KeychainBus, error: unknown, doing: st
 
 let addon: Promise<KeyringAddon> | undefined;
 
-/** Loaded only when needed: a read that the D-Bus reader answers never pays for it. A failure is not kept. */
+/**
+ * Windows only: the addon on this thread (keyring-addon.ts copies it out of the exe when Bun cannot load it in
+ * place). Credential Manager is a local call with no bus to hang on, so it needs no worker. A failure is not kept.
+ */
 function loadAddon(privateDir: string | undefined): Promise<KeyringAddon> {
   addon ??= loadKeyringAddon(privateDir).then(
     (loaded) => {
@@ -104,9 +108,17 @@ function loadAddon(privateDir: string | undefined): Promise<KeyringAddon> {
   return addon;
 }
 
+/** How long one addon call may take: a bus as slow as the check allows, then two of the addon's own replies. */
+const addonDeadlineMs = (bus: KeychainBus) => bus.keychainTimeoutMs + 2 * SECRET_SERVICE_REPLY_S * 1000;
+/**
+ * A read of a locked item may show an unlock prompt, and macOS's keychain may ask for access on any call: a
+ * person answers. (Only a session bus can hang a call, and only Linux has one.)
+ */
+const PROMPT_MS = 30_000;
+
 /**
  * The keychain reached over `bus`; it checks the bus once it has answered, and again after any failure.
- * `addonDir` is where an embedded addon that cannot be loaded in place is copied (keyring-addon.ts).
+ * `addonDir` is where an embedded addon that cannot be loaded in place is copied (keyring-addon.ts, Windows).
  */
 export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore {
   let busChecked: Promise<void> | undefined;
@@ -130,15 +142,20 @@ export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore 
     return busChecked;
   }
 
-  async function call<T>(doing: string, ref: string, action: (entry: Entry) => T): Promise<T> {
+  async function call(
+    doing: string,
+    request: Omit<AddonRequest, 'id' | 'service'>,
+    mayPrompt = false,
+  ): Promise<string | null> {
     await ensureBusAnswers(doing);
     trace('session bus check');
-    const { Entry } = await loadAddon(addonDir);
-    const started = Date.now();
+    const deadlineMs = mayPrompt || !keychainIsSecretService(platformOf(bus)) ? PROMPT_MS : addonDeadlineMs(bus);
     try {
-      return action(new Entry(SERVICE, ref, { linux: { store: 'secret-service' } }));
+      return await callAddon({ ...request, service: SERVICE }, deadlineMs);
     } catch (error) {
-      throw explainKeychainError(bus, error, doing, Date.now() - started);
+      if (error instanceof AddonDeadlineError) throw secretServiceSilent(bus, deadlineMs / 1000, doing);
+      const elapsedMs = error instanceof AddonCallError ? error.elapsedMs : 0;
+      throw explainKeychainError(bus, error, doing, elapsedMs);
     }
   }
 
@@ -153,8 +170,11 @@ export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore 
     }
   }
 
-  /** The D-Bus reader's answer; undefined when the addon must decide (then the trace says why). */
-  async function readOverDBus(ref: string, doing: string): Promise<{ secret: string | undefined } | undefined> {
+  /** The D-Bus reader's answer; else whether the addon, which must decide (the trace says why), may prompt. */
+  async function readOverDBus(
+    ref: string,
+    doing: string,
+  ): Promise<{ secret: string | undefined } | { mayPrompt: boolean }> {
     const { sessionBusAddress: address, keychainTimeoutMs: timeoutMs } = bus;
     const answer = await readSecretFromSecretService(ref, { address, timeoutMs });
     switch (answer.state) {
@@ -170,7 +190,7 @@ export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore 
           : busSilent(bus, answer.stage, doing);
       case 'ask-addon':
         trace(`D-Bus reader leaves this read to the addon: ${answer.reason}`);
-        return undefined;
+        return { mayPrompt: answer.locked === true };
     }
   }
 
@@ -181,19 +201,19 @@ export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore 
     async read(ref) {
       const doing = `reading "${ref}"`;
       const answered = keychainIsSecretService(platformOf(bus)) ? await readOverDBus(ref, doing) : undefined;
-      if (answered) return answered.secret;
+      if (answered && 'secret' in answered) return answered.secret;
       if (onWindows) return callCredentialManager(doing, (secrets) => secrets.read(ref));
-      return (await call(doing, ref, (e) => e.getPassword())) ?? undefined;
+      return (await call(doing, { op: 'read', account: ref }, answered?.mayPrompt ?? true)) ?? undefined;
     },
     async write(ref, secret) {
       const doing = `saving "${ref}"`;
       if (onWindows) return callCredentialManager(doing, (secrets) => secrets.write(ref, secret));
-      await call(doing, ref, (e) => e.setPassword(secret));
+      await call(doing, { op: 'write', account: ref, secret });
     },
     async delete(ref) {
       const doing = `removing "${ref}"`;
       if (onWindows) return callCredentialManager(doing, (secrets) => secrets.delete(ref));
-      await call(doing, ref, (e) => e.deleteCredential());
+      await call(doing, { op: 'delete', account: ref });
     },
     describe(ref) {
       return `the OS keychain (service "${SERVICE}", account "${ref}")`;
@@ -201,7 +221,7 @@ export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore 
     // A Secret Service answers; throws if it answers but is locked, hangs or is broken.
     async reachable() {
       try {
-        await call('looking for a Secret Service', 'lanyard-probe', (e) => e.getPassword());
+        await call('looking for a Secret Service', { op: 'read', account: 'lanyard-probe' });
         return true;
       } catch (error) {
         if (error instanceof NoSecretServiceError) return false;

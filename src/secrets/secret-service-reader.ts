@@ -26,8 +26,11 @@ import { converseOverUnixSocket, type UnixSocket, unreliableTarget } from './uni
 export type SecretServiceAnswer =
   | { state: 'found'; secret: string }
   | { state: 'absent' }
-  /** Not a case this reader settles: the addon decides (and explains). `reason` is for LANYARD_TRACE only. */
-  | { state: 'ask-addon'; reason: string }
+  /**
+   * Not a case this reader settles: the addon decides (and explains). `reason` is for LANYARD_TRACE only;
+   * `locked`: a matching item is locked, so the addon's read may show an unlock prompt to a person.
+   */
+  | { state: 'ask-addon'; reason: string; locked?: boolean }
   /** The deadline passed while waiting for `stage`: authentication, Hello, or the Secret Service. */
   | { state: 'silent'; stage: string };
 
@@ -164,8 +167,10 @@ function converse(socketPath: string, request: Buffer, timeoutMs: number): Promi
     const decide = () => {
       if (found && found.unlocked.length === 0 && found.locked.length === 0) return finish({ state: 'absent' });
       if (!found || session === undefined) return;
-      if (found.unlocked.length !== 1 || found.locked.length !== 0)
-        return askAddon(`${found.unlocked.length} unlocked and ${found.locked.length} locked items`);
+      if (found.unlocked.length !== 1 || found.locked.length !== 0) {
+        const reason = `${found.unlocked.length} unlocked and ${found.locked.length} locked items`;
+        return finish({ state: 'ask-addon', reason, locked: found.locked.length > 0 });
+      }
       item = found.unlocked[0]!;
       unanswered.add(Serial.getSecrets);
       receivedBeforeGetSecrets = inbox.total;
