@@ -90,7 +90,8 @@ test('the Homebrew formula names each Unix archive of the release with its check
   const unix = archives.filter((name) => name.endsWith('.tar.gz'));
   assert.equal(pairs.map(([url]) => url.slice(url.lastIndexOf('/') + 1)).sort(), unix.sort(), 'every Unix archive');
   assert.match(formula, new RegExp(`version "${VERSION.replace(/\./g, '\\.')}"`));
-  assert.match(formula, new RegExp(`bin\\.install "${PROGRAM}"`));
+  // The Unix pair: lanyard, and the native front under the helper's name.
+  assert.match(formula, new RegExp(`bin\\.install "lanyard", "${PROGRAM}"`));
 });
 
 (zip ? test : test.skip)('the Scoop manifest names the Windows archive with its checksum and exe', () => {
