@@ -220,8 +220,10 @@ export function keychainStore(bus: KeychainBus, addonDir?: string): SecretStore 
     },
     // A Secret Service answers; throws if it answers but is locked, hangs or is broken.
     async reachable() {
+      const probe = 'lanyard-probe';
       try {
-        await call('looking for a Secret Service', { op: 'read', account: 'lanyard-probe' });
+        if (onWindows) await callCredentialManager('looking in Credential Manager', (secrets) => secrets.read(probe));
+        else await call('looking for a Secret Service', { op: 'read', account: probe });
         return true;
       } catch (error) {
         if (error instanceof NoSecretServiceError) return false;
