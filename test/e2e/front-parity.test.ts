@@ -22,7 +22,11 @@ const counts = { compared: 0, retried: 0, answeredByFront: 0 };
 // daemon never holds that one). A lone surrogate cannot be stored; front-faults.test.ts has a daemon answer one.
 const LOGINS = [
   { ServerURL: 'parity.registry.test', Username: 'parity-user', Secret: 'parity-secret-1' },
-  { ServerURL: 'odd.registry.test', Username: '<b>&"q"\\ \u2028\u2029 é 😀', Secret: '\u0001\u001f\u007f\t\n</x> 🐳' },
+  {
+    ServerURL: 'odd.registry.test',
+    Username: '<b>&"q"\\ \u2028\u2029 é 😀',
+    Secret: '\u0001\u001f\u007f\t\n</x> 🐳',
+  },
   { ServerURL: 'big.registry.test', Username: 'big', Secret: 'b'.repeat(60_000) },
   { ServerURL: 'over.registry.test', Username: 'over', Secret: 'o'.repeat(70_000) },
   { ServerURL: 'https://url.registry.test/v2/', Username: 'url-user', Secret: 'url-secret' },
