@@ -244,5 +244,8 @@ export async function assumeRole(
     throw broken(api, 200, 'without the role session credentials');
   }
   if (!Number.isFinite(session.expiresAt)) throw broken(api, 200, 'without a readable session Expiration');
-  return { ...session, arn: foreignText(session.arn, 200) };
+  // A session dead on arrival would fail at ECR as an expired key: name STS and the clock instead.
+  const expiration = `Expiration ${foreignText(field('Expiration'), 40)}, by this machine's clock`;
+  const expiresAt = checkedExpiry(api.label, expiration, Date.now(), session.expiresAt);
+  return { ...session, expiresAt, arn: foreignText(session.arn, 200) };
 }
