@@ -157,7 +157,13 @@ for (const mode of MODES) {
   test(`[${mode}] host:443 is the registry host is: one entry, whichever way a client spells it`, async () => {
     const env = envOf(mode);
     const secret = unique('port-443');
-    const spellings = ['port443.example.test', 'https://port443.example.test', 'port443.example.test:443/v2/'];
+    // A key has no scheme and reads as https, so http://host:443 is that key too (as http://host:80 is `host`).
+    const spellings = [
+      'port443.example.test',
+      'https://port443.example.test',
+      'port443.example.test:443/v2/',
+      'http://port443.example.test:443',
+    ];
     assertSilentOk(
       await store(env, { ServerURL: 'port443.example.test:443', Username: 'bob', Secret: secret }),
       'store',
@@ -165,7 +171,7 @@ for (const mode of MODES) {
     for (const spelling of spellings) {
       assertCreds(await get(env, spelling), { ServerURL: spelling, Username: 'bob', Secret: secret }, spelling);
     }
-    assertNotFound(await get(env, 'http://port443.example.test:443'), 'plain http on 443 is another registry');
+    assertNotFound(await get(env, 'port443.example.test:8443'), 'another port is another registry');
     // docker logs in to the bare host and out of host:443: the login it made goes.
     const again = unique('port-443-again');
     assertSilentOk(await store(env, { ServerURL: 'port443.example.test', Username: 'bob', Secret: again }), 'store');
