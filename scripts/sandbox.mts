@@ -27,6 +27,8 @@ export function makeSandbox(label: string): Sandbox {
     XDG_STATE_HOME: join(root, 'state'),
     XDG_CACHE_HOME: join(root, 'cache'),
     XDG_RUNTIME_DIR: join(root, 'run'),
+    // A daemon started on demand would outlive the sandbox it serves (and its deleted folders) by half an hour.
+    LANYARD_AGENT_AUTOSTART: '0',
   };
   mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
   return { root, env };

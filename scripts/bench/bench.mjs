@@ -73,6 +73,9 @@ const TRUE = which('true');
 const LOAD0 = os.loadavg()[0];
 const base = { ...process.env };
 for (const k of Object.keys(base)) if (k.startsWith('LANYARD_') || k === 'NODE_EXTRA_CA_CERTS') delete base[k];
+// The bench starts and stops the daemon itself: one started on demand by a `get` would turn every later case
+// without a daemon into an agent hit, and outlive the bench.
+base.LANYARD_AGENT_AUTOSTART = '0';
 // An AWS ECR login of lanyard's, exchanged at the ECR stand-in (its endpoint variables join keychainEnv below).
 const AWS_KEY = { id: 'AKIABENCHFRONT000001', secret: `bench/front/${randomBytes(12).toString('hex')}` };
 const ECR_ACCOUNT = '123456789012';

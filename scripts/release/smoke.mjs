@@ -104,6 +104,8 @@ export async function smokeTest({ binary, version, workDir, qemu }) {
     XDG_CACHE_HOME: join(workDir, 'cache'),
     XDG_STATE_HOME: join(workDir, 'state'),
     XDG_RUNTIME_DIR: join(workDir, 'run'),
+    // The smoke test's `get` must not leave a daemon started on demand running from the staging directory.
+    LANYARD_AGENT_AUTOSTART: '0',
   };
   const timeout = qemu ? 180_000 : 30_000;
   const helper = async (args, input = '', extraEnv = {}) => {
