@@ -1,8 +1,8 @@
 // Turns whatever a client sends as a server URL into the key lanyard looks entries
 // up by, the way docker-credential-helpers and the clients treat it
 // (docs/wire-formats.md#credential-helper-protocol, #docker-cli): scheme optional
-// (http/https only), host case-insensitive, port significant (default ports dropped: without a
-// scheme, 443, as clients reach a registry over https), path and query ignored, IPv6 literals bracketed.
+// (http/https only), host case-insensitive, port significant but 443 (a key has no scheme and reads as https: the
+// port clients reach a registry on), path and query ignored, IPv6 literals bracketed.
 import { UserError } from '../errors.js';
 import { quoted } from '../foreign-text.js';
 import { DOCKER_HUB_KEY, dockerHubOAuthKey, isDockerHubHost } from './dockerhub.js';
@@ -15,7 +15,8 @@ export interface ServerKey {
   isPattern: boolean;
 }
 
-const DEFAULT_PORTS: Record<string, string> = { https: '443', http: '80' };
+/** The port a key without one means: clients reach a registry over https. */
+const KEY_PORT = '443';
 const LABEL = /^(?:[a-z0-9_*](?:[a-z0-9_*-]*[a-z0-9_*])?)$/;
 
 const show = (input: string) => quoted(input);
@@ -34,12 +35,13 @@ function isIPv6(address: string): boolean {
   }
 }
 
-function splitScheme(input: string): { scheme: string | undefined; rest: string } {
+/** The input after its scheme, which must be http or https when there is one (a key has none). */
+function withoutScheme(input: string): string {
   const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(input);
-  if (!match) return { scheme: undefined, rest: input.replace(/^\/\//, '') };
+  if (!match) return input.replace(/^\/\//, '');
   const scheme = match[1].toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') throw new UserError(`unsupported scheme: ${scheme}`);
-  return { scheme, rest: input.slice(match[0].length) };
+  return input.slice(match[0].length);
 }
 
 function splitHostPort(authority: string, input: string): { host: string; port: string | undefined } {
@@ -66,15 +68,16 @@ function splitHostPort(authority: string, input: string): { host: string; port: 
   return { host, port: colons === 1 ? port : undefined };
 }
 
-function normalizePort(port: string | undefined, scheme: string | undefined, input: string): string | undefined {
+function normalizePort(port: string | undefined, input: string): string | undefined {
   if (port === undefined) return undefined;
   if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
     throw new UserError(`invalid port in server URL ${show(input)}`);
   }
   const canonical = String(Number(port));
-  // `docker login host:443` reaches the registry `host` reaches: one registry, one key. A key has no scheme and
-  // reads as https, so 443 goes whatever the scheme, or the key would not normalise to itself.
-  return canonical === DEFAULT_PORTS.https || DEFAULT_PORTS[scheme ?? 'https'] === canonical ? undefined : canonical;
+  // `docker login host:443` reaches the registry `host` reaches: one registry, one key. Only 443 goes, whatever the
+  // scheme: `http://host:80` keeps its port (as docker's own lookup does), so every spelling of one host:port gives
+  // one key, and a key normalises to itself.
+  return canonical === KEY_PORT ? undefined : canonical;
 }
 
 // DNS limits (RFC 1035), for patterns too: nothing longer can name a registry, and
@@ -104,7 +107,7 @@ export function normalizeServer(input: string): ServerKey {
   if (/[\s\u0000-\u001f\u007f]/.test(trimmed)) {
     throw new UserError('invalid server URL: it contains whitespace or control characters');
   }
-  const { scheme, rest } = splitScheme(trimmed);
+  const rest = withoutScheme(trimmed);
   const authorityEnd = rest.search(/[/?#]/);
   const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
   const path = authorityEnd < 0 ? '' : rest.slice(authorityEnd).replace(/[?#].*$/, '');
@@ -114,7 +117,7 @@ export function normalizeServer(input: string): ServerKey {
   const split = splitHostPort(authority, trimmed);
   const host = split.host.toLowerCase().replace(/\.$/, '');
   validateHost(host, trimmed);
-  const port = normalizePort(split.port, scheme, trimmed);
+  const port = normalizePort(split.port, trimmed);
   const isPattern = host.includes('*');
 
   if (!isPattern && port === undefined && isDockerHubHost(host)) {

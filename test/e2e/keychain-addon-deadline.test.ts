@@ -9,7 +9,7 @@ import { startKeyring, type Keyring } from './support/keyring.js';
 import { startTwoFacedBus, type AddonFault, type ConnectionPlan } from './support/two-faced-bus.js';
 import { get, store, NOT_FOUND } from './support/helper.js';
 import { assertOneLineError, assertSilentOk, assertCreds } from './support/asserts.js';
-import { describe, type RunResult } from './support/run.js';
+import { describe, type RunResult, timed } from './support/run.js';
 
 let sb: Sandbox;
 let keyring: Keyring;
@@ -33,12 +33,6 @@ test.after(async () => {
   await keyring?.stop();
   sb?.cleanup();
 });
-
-async function timed(action: () => Promise<RunResult>): Promise<{ r: RunResult; ms: number }> {
-  const started = Date.now();
-  const r = await action();
-  return { r, ms: Date.now() - started };
-}
 
 function assertDeadlineFailure(r: RunResult, ms: number, what: string): void {
   assertOneLineError(r, what);

@@ -10,7 +10,7 @@ import { startKeyring, type Keyring } from './support/keyring.js';
 import { startWedgedBus, type BusFault } from './support/wedged-bus.js';
 import { get, store, startHelper, NOT_FOUND } from './support/helper.js';
 import { assertOneLineError, assertSilentOk, assertCreds } from './support/asserts.js';
-import { describe, type RunResult } from './support/run.js';
+import { describe, type RunResult, timed } from './support/run.js';
 
 let sb: Sandbox;
 let keyring: Keyring;
@@ -35,12 +35,6 @@ test.after(async () => {
   await keyring?.stop();
   sb?.cleanup();
 });
-
-async function timed(action: () => Promise<RunResult>): Promise<{ r: RunResult; ms: number }> {
-  const started = Date.now();
-  const r = await action();
-  return { r, ms: Date.now() - started };
-}
 
 function assertNamedFailure(r: RunResult, ms: number, what: string, expected: RegExp): void {
   assertOneLineError(r, what);

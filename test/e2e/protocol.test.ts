@@ -157,7 +157,7 @@ for (const mode of MODES) {
   test(`[${mode}] host:443 is the registry host is: one entry, whichever way a client spells it`, async () => {
     const env = envOf(mode);
     const secret = unique('port-443');
-    // A key has no scheme and reads as https, so http://host:443 is that key too (as http://host:80 is `host`).
+    // A key has no scheme and reads as https, so http://host:443 is that key too (only 443 goes).
     const spellings = [
       'port443.example.test',
       'https://port443.example.test',

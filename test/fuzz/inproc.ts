@@ -136,7 +136,8 @@ function spellings(host: string, port: string | undefined): string[] {
     `HTTPS://${hostPort}/`,
   ];
   if (!host.startsWith('[')) list.push(port ? `${host}.:${port}` : `${host}.`);
-  if (!port) list.push(`https://${host}:443`, `http://${host}:80/path`);
+  // Only 443 is a default: a key has no scheme and reads as https (http://host:80 is host:80's spelling).
+  if (!port) list.push(`https://${host}:443`, `http://${host}:443/path`, `${host}:443`);
   return list;
 }
 

@@ -19,11 +19,12 @@ test('scheme, case, path and query do not change the key', () => {
   }
 });
 
-test('ports are significant; default ports are dropped (443 without a scheme)', () => {
+test('ports are significant but 443, whatever the scheme', () => {
   assert.is(key('localhost:5000'), 'localhost:5000');
   assert.is(key('https://localhost:05000/v2'), 'localhost:5000');
   assert.is(key('https://host.example:443'), 'host.example');
-  assert.is(key('http://host.example:80'), 'host.example');
+  // Only 443 goes: http://host:80 keeps its port, as host:80 does, so each spelling of one host:port is one key.
+  assert.is(key('http://host.example:80'), 'host.example:80');
   assert.is(key('host.example:443'), 'host.example');
   assert.is(key('host.example:443/v2/'), 'host.example');
   assert.is(key('*.icr.io:443'), '*.icr.io');

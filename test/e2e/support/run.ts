@@ -89,6 +89,13 @@ export async function runOk(cmd: string, args: string[], opts: RunOptions): Prom
   return r;
 }
 
+/** A run and how long it took, spawn to exit: for the tests that hold a failure to its stated deadline. */
+export async function timed(action: () => Promise<RunResult>): Promise<{ r: RunResult; ms: number }> {
+  const started = Date.now();
+  const r = await action();
+  return { r, ms: Date.now() - started };
+}
+
 export function describe(r: RunResult): string {
   const status = `code=${r.code} signal=${r.signal}${r.timedOut ? ' TIMED OUT' : ''}`;
   return `${status}\nstdout: ${JSON.stringify(r.stdout)}\nstderr: ${JSON.stringify(r.stderr)}`;
