@@ -12,7 +12,7 @@ import type { CoreContext } from '../credentials/core-context.js';
 import type { MappingEntry } from '../mapping/types.js';
 import { daemonStartClaim, runningDaemonPid } from '../daemon-files.js';
 import { describeError } from '../errors.js';
-import { ensurePrivateDir } from '../fsutil/atomic-write.js';
+import { ensureOwnPrivateDir } from '../fsutil/own-private-dir.js';
 import { trace } from '../trace.js';
 import { daemonAnswers } from './answerable.js';
 import { daemonRuns } from '../platform.js';
@@ -84,7 +84,7 @@ function startIfUseful(config: Config, entry: MappingEntry): void {
   if (refusal) return trace(`daemon not started on demand: ${refusal}`);
   if (!daemonAnswers(entry)) return trace('daemon not started: it cannot answer this login');
   if (runningDaemonPid(config.paths) !== undefined) return;
-  ensurePrivateDir(config.paths.runtimeDir);
+  ensureOwnPrivateDir(config.paths.runtimeDir, 'the runtime directory'); // as the token cache makes it
   const claim = daemonStartClaim(config.paths);
   if (!claimStart(claim)) return trace('daemon not started: another get is starting it');
   // The daemon writes its PID file before it removes the claim: one that came up since the check above shows.
